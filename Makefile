@@ -1,0 +1,62 @@
+# GovPlatform. `make help` lists every target.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test test-fast lint migrations-check translations bench lock clean
+
+help: ## List every target
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
+	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade "pip==25.3"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(STAMP)
+
+install: $(STAMP) ## Create .venv and install pinned Python and npm packages
+
+run: install ## Start the platform on SQLite with demo data at http://127.0.0.1:8000
+	$(BIN)/govplatform db upgrade
+	$(BIN)/govplatform demo
+	$(BIN)/govplatform serve --host $(HOST) --port $(PORT) --with-worker
+
+test: install ## Run the whole test suite (browser tests too where Chromium is found)
+	$(BIN)/pytest
+
+test-fast: install ## Run the unit tests only (no database, no browser)
+	$(BIN)/pytest tests/unit
+
+lint: install ## ruff, mypy (strict on govplatform.core) and the import contracts
+	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+migrations-check: install ## Upgrade a scratch database to head, then check models match migrations
+	rm -f var/migrations-check.db
+	GOVPLATFORM_DATABASE_URL=$${GOVPLATFORM_DATABASE_URL:-sqlite:///var/migrations-check.db} $(BIN)/alembic upgrade head
+	GOVPLATFORM_DATABASE_URL=$${GOVPLATFORM_DATABASE_URL:-sqlite:///var/migrations-check.db} $(BIN)/alembic check
+
+translations: install ## Extract messages and update the Welsh catalogue
+	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext_ --no-location --omit-header --sort-output \
+		-o src/govplatform/core/translations/messages.pot .
+	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i src/govplatform/core/translations/messages.pot \
+		-d src/govplatform/core/translations -l cy
+
+bench: install ## Benchmark platform endpoints against the yardstick (prints ratios)
+	$(BIN)/python bench/run.py
+
+lock: ## Re-pin every Python dependency from a fresh virtual environment
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet -e ".[dev]"
+	echo "# pinned by: make lock (pip freeze of a fresh .venv)" > constraints.txt
+	.venv-lock/bin/pip freeze --exclude-editable | grep -v '^govplatform' >> constraints.txt
+	rm -rf .venv-lock
+
+clean: ## Remove the virtual environment, node_modules and caches (keeps var/ data)
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

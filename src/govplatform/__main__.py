@@ -1,0 +1,3 @@
+from govplatform.cli import main
+
+main()

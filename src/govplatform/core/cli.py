@@ -1,0 +1,202 @@
+"""Core's commands: serve, worker, db, org, service, user, key, demo.
+
+Each command builds what it needs from settings (no I/O at import). Create
+commands take --json and then print one JSON object with at least `id`, so
+scripts can use them. A wrong setting or an unreachable database ends the
+command with one clear line and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+
+from govplatform.core.interfaces import Actor, Role
+from govplatform.core.settings import Settings, SettingsError, load_settings
+
+T = TypeVar("T")
+console = Console()
+err = Console(stderr=True)
+CLI_ACTOR = Actor("cli", None, "govplatform cli")
+
+org_cli = typer.Typer(help="Organisations (public bodies).", no_args_is_help=True)
+service_cli = typer.Typer(help="Services, each run by one organisation.", no_args_is_help=True)
+user_cli = typer.Typer(help="Staff users of the admin pages.", no_args_is_help=True)
+key_cli = typer.Typer(help="Platform API keys.", no_args_is_help=True)
+db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
+
+
+def fail(message: str, code: int = 1) -> None:
+    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
+    raise typer.Exit(code)
+
+
+def settings_or_exit() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as error:
+        fail(str(error), 2)
+        raise AssertionError from error  # unreachable: fail() exits
+
+
+def run_with_platform(work: Callable[[Any], Awaitable[T]]) -> T:
+    """Build the platform, run `work(platform)`, and turn start-up faults into one line."""
+    from sqlalchemy.exc import DBAPIError, OperationalError
+
+    from govplatform.core.platform import build_platform
+
+    settings = settings_or_exit()
+
+    async def main() -> T:
+        platform = build_platform(settings)
+        try:
+            return await work(platform)
+        finally:
+            await platform.dispose()
+
+    try:
+        return asyncio.run(main())
+    except (OperationalError, DBAPIError, OSError) as error:
+        reason = str(getattr(error, "orig", error)).splitlines()[0][:200]
+        fail(f"Cannot use the database ({describe_database(settings)}): {reason}")
+        raise AssertionError from error
+
+
+def describe_database(settings: Settings) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
+
+
+def parse_id(value: str, what: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        fail(f"{what} must be an ID like 123e4567-e89b-12d3-a456-426614174000, not {value!r}", 2)
+        raise
+
+
+def emit(as_json: bool, values: dict[str, Any], human: str) -> None:
+    if as_json:
+        sys.stdout.write(json.dumps(values, default=str) + "\n")
+    else:
+        console.print(human, highlight=False, soft_wrap=True)
+
+
+@db_cli.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every database migration (alembic upgrade head)."""
+    from govplatform.core.migrate import upgrade_to_head
+
+    settings = settings_or_exit()
+    try:
+        upgrade_to_head(settings)
+    except Exception as error:
+        fail(f"Cannot migrate the database ({describe_database(settings)}): {str(error).splitlines()[0][:200]}")
+    console.print(f"Database is up to date ({describe_database(settings)}).", highlight=False)
+
+
+@org_cli.command("create")
+def org_create(name: str = typer.Option(..., help="The public body's name"),
+               as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+    """Create an organisation."""
+    from govplatform.core.services import tenancy
+
+    async def work(platform: Any) -> Any:
+        async with platform.uow() as uow:
+            organisation = await tenancy.create_organisation(uow, CLI_ACTOR, name)
+            await uow.commit()
+            return organisation
+
+    organisation = _domain(lambda: run_with_platform(work))
+    emit(as_json, {"id": organisation.id, "name": organisation.name},
+         f"Created organisation {organisation.name} with ID {organisation.id}")
+
+
+@service_cli.command("create")
+def service_create(org: str = typer.Option(..., help="The organisation's ID"),
+                   name: str = typer.Option(..., help="The service's name"),
+                   as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+    """Create a service for an organisation."""
+    from govplatform.core.services import tenancy
+
+    organisation_id = parse_id(org, "--org")
+
+    async def work(platform: Any) -> Any:
+        async with platform.uow() as uow:
+            service = await tenancy.create_service(uow, CLI_ACTOR, organisation_id, name)
+            await uow.commit()
+            return service
+
+    service = _domain(lambda: run_with_platform(work))
+    emit(as_json, {"id": service.id, "name": service.name, "organisation_id": service.organisation_id},
+         f"Created service {service.name} with ID {service.id}")
+
+
+@user_cli.command("create")
+def user_create(email: str = typer.Option(..., help="Their work email address"),
+                service: str | None = typer.Option(None, help="A service ID to add them to"),
+                role: str | None = typer.Option(None, help="Their role on that service: admin, editor or viewer"),
+                platform_admin: bool = typer.Option(False, "--platform-admin", help="Make them a platform admin"),
+                as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+    """Create a staff user and print their one-time set-up link."""
+    from govplatform.core.services import staff
+
+    if service is None and not platform_admin:
+        fail("Give --service ID --role ROLE, or --platform-admin", 2)
+    if service is not None and role not in Role.ALL:
+        fail("--role must be admin, editor or viewer", 2)
+    service_id = parse_id(service, "--service") if service else None
+
+    async def work(platform: Any) -> Any:
+        async with platform.uow() as uow:
+            user, token = await staff.create_user(
+                uow, CLI_ACTOR, platform.settings.api_key_hash_secret, email, platform.settings.setup_link_hours,
+                platform_admin=platform_admin, service_id=service_id, role=role,
+            )
+            await uow.commit()
+            return user, token, platform.settings.base_url
+
+    user, token, base_url = _domain(lambda: run_with_platform(work))
+    link = f"{base_url}/setup/{token}" if token else None
+    emit(as_json, {"id": user.id, "email": user.email, "setup_link": link},
+         f"Staff user {user.email} has ID {user.id}.\n"
+         + (f"Set-up link (works once, expires in 72 hours): {link}" if link else "They have already set up."))
+
+
+@key_cli.command("create")
+def key_create(service: str = typer.Option(..., help="The service's ID"),
+               name: str = typer.Option("CLI key", help="A name for the key"),
+               as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+    """Create a platform API key; the key is printed once and never again."""
+    from govplatform.core.services import api_keys
+
+    service_id = parse_id(service, "--service")
+
+    async def work(platform: Any) -> Any:
+        async with platform.uow() as uow:
+            key, shown = await api_keys.create_key(uow, CLI_ACTOR, platform.platform_keys, service_id, name)
+            await uow.commit()
+            return key, shown
+
+    key, shown = _domain(lambda: run_with_platform(work))
+    emit(as_json, {"id": key.id, "name": key.name, "service_id": key.service_id, "key": shown},
+         f"API key {key.name} ({key.id}) for service {key.service_id}:\n{shown}\nCopy it now: it is not shown again.")
+
+
+def _domain(call: Callable[[], T]) -> T:
+    """Rule violations (duplicate names, unknown IDs) become one line and exit code 1."""
+    from govplatform.core.services.tenancy import TenancyError
+
+    try:
+        return call()
+    except TenancyError as error:
+        fail(str(error))
+        raise

@@ -1,0 +1,57 @@
+"""Engines and sessions for SQLite (embedded default) and PostgreSQL (production).
+
+Built by the composition root from settings; nothing connects at import time.
+SQLite runs in WAL mode so readers never wait on the writer, with a busy
+timeout so the web process and the in-process worker take turns instead of
+failing with "database is locked".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine.interfaces import DBAPIConnection
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import ConnectionPoolEntry
+
+from govplatform.core.settings import Settings
+
+
+def _sqlite_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    # Stop the sqlite3 module from issuing its own BEGINs; SQLAlchemy's "begin" event does it
+    # (the SQLAlchemy recipe for SAVEPOINT support on pysqlite and aiosqlite).
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def _sqlite_begin(connection: Connection) -> None:
+    # IMMEDIATE takes the write lock at the start, so a transaction that reads and then writes
+    # never fails with SQLITE_BUSY when another writer committed in between (WAL mode snapshots).
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
+    url = url or settings.resolved_database_url
+    kwargs: dict[str, Any] = {"echo": settings.database_echo, "pool_pre_ping": True}
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            settings.var_dir.mkdir(parents=True, exist_ok=True)
+        kwargs["connect_args"] = {"timeout": 10}
+    else:
+        kwargs.update(pool_size=10, max_overflow=10)
+    engine = create_async_engine(url, **kwargs)
+    if url.startswith("sqlite"):
+        event.listen(engine.sync_engine, "connect", _sqlite_connect)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
+    return engine
+
+
+def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)

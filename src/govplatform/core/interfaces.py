@@ -1,0 +1,77 @@
+"""What other components may use from core: plain data types and service protocols.
+
+Components import core only through this module (an import-linter contract
+keeps it so). Higher components register implementations here at start-up,
+for example notify registering an email sender that core uses for set-up links.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import uuid
+from typing import Protocol
+
+
+class Role:
+    """A staff user's role on a service; platform admins sit above all services."""
+
+    ADMIN = "admin"
+    EDITOR = "editor"
+    VIEWER = "viewer"
+    ALL = ("admin", "editor", "viewer")
+
+
+@dataclasses.dataclass(frozen=True)
+class Actor:
+    """Who is acting, for the audit log: a staff user, an API key, or the CLI."""
+
+    type: str  # "staff", "api_key", "cli", "system"
+    id: str | None
+    label: str
+    ip_address: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class ServiceRef:
+    id: uuid.UUID
+    name: str
+    organisation_id: uuid.UUID
+    organisation_name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class AuthenticatedKey:
+    """The result of checking an API key: which key, which service, what type."""
+
+    key_id: uuid.UUID
+    key_name: str
+    key_type: str
+    component: str
+    service: ServiceRef
+
+
+@dataclasses.dataclass(frozen=True)
+class IssuedKey:
+    """What a key format makes for a new key: the text shown once, and what is stored."""
+
+    shown_once: str
+    secret_hash: str | None
+    secret_encrypted: str | None
+
+
+class KeyFormat(Protocol):
+    """A component's API key format (platform, Notify, Pay each have their own).
+
+    A format either stores a keyed hash of the presented key (`lookup_hash`
+    finds it) or, where the protocol needs the secret, stores it encrypted and
+    authenticates in its own way.
+    """
+
+    component: str
+    key_types: tuple[str, ...]
+
+    def issue(self, service_id: uuid.UUID, key_id: uuid.UUID, name: str, key_type: str) -> IssuedKey: ...
+
+    def lookup_hash(self, presented: str) -> str | None:
+        """The keyed hash to look the presented key up by, or None if it is malformed."""
+        ...

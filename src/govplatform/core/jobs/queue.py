@@ -1,0 +1,101 @@
+"""Putting jobs on the queue, and the admin's view of the dead letters.
+
+A job is a row in `jobs`, added to the caller's unit of work, so it exists
+if and only if the change that caused it was committed (transactional
+outbox). On PostgreSQL the same transaction sends NOTIFY, which PostgreSQL
+delivers only at commit, so a worker never wakes for a job it cannot see.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import func, select, text
+
+from govplatform.core.interfaces import Actor
+from govplatform.core.models import Job, utcnow
+from govplatform.core.services import audit
+from govplatform.core.unit_of_work import UnitOfWork
+
+NOTIFY_CHANNEL = "govplatform_jobs"
+
+
+@dataclasses.dataclass(frozen=True)
+class JobContext:
+    """What a task handler gets: its own unit of work (committed by the worker) and the job."""
+
+    uow: UnitOfWork
+    job_id: uuid.UUID
+    attempt: int
+
+
+TaskHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+
+
+class TaskRegistry:
+    """Job kinds and their handlers; each component registers its tasks at start-up."""
+
+    def __init__(self) -> None:
+        self._handlers: dict[str, TaskHandler] = {}
+
+    def register(self, kind: str, handler: TaskHandler) -> None:
+        if kind in self._handlers:
+            raise ValueError(f"a handler for {kind} is already registered")
+        self._handlers[kind] = handler
+
+    def get(self, kind: str) -> TaskHandler | None:
+        return self._handlers.get(kind)
+
+    @property
+    def kinds(self) -> list[str]:
+        return sorted(self._handlers)
+
+
+async def enqueue(
+    uow: UnitOfWork,
+    kind: str,
+    payload: dict[str, Any],
+    max_attempts: int = 8,
+    run_at: dt.datetime | None = None,
+) -> Job:
+    job = Job(id=uuid.uuid4(), kind=kind, payload=payload, max_attempts=max_attempts, run_at=run_at or utcnow())
+    uow.session.add(job)
+    if uow.session.get_bind().dialect.name == "postgresql":
+        await uow.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return job
+
+
+def backoff(attempt: int, base: float, cap: float) -> dt.timedelta:
+    """Exponential backoff with full jitter (AWS Architecture Blog, 'Exponential Backoff and Jitter')."""
+    ceiling = min(cap, base * (2 ** max(attempt - 1, 0)))
+    return dt.timedelta(seconds=random.uniform(ceiling / 2, ceiling))  # noqa: S311 - jitter, not secrecy
+
+
+async def dead_letters(uow: UnitOfWork, limit: int = 100) -> list[Job]:
+    query = select(Job).where(Job.status == "dead").order_by(Job.finished_at.desc()).limit(limit)
+    return list((await uow.session.scalars(query)).all())
+
+
+async def counts_by_status(uow: UnitOfWork) -> dict[str, int]:
+    rows = await uow.session.execute(select(Job.status, func.count()).group_by(Job.status))
+    return {status: int(count) for status, count in rows.all()}
+
+
+async def retry_dead(uow: UnitOfWork, actor: Actor, job_id: uuid.UUID) -> Job | None:
+    """Put a dead-lettered job back on the queue with a fresh set of attempts."""
+    job = await uow.session.get(Job, job_id)
+    if job is None or job.status != "dead":
+        return None
+    job.status = "queued"
+    job.attempts = 0
+    job.run_at = utcnow()
+    job.finished_at = None
+    audit.record(uow, actor, "job.retried", "job", job.id, kind=job.kind)
+    if uow.session.get_bind().dialect.name == "postgresql":
+        await uow.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return job

@@ -1,0 +1,256 @@
+"""The worker: claims due jobs, runs their handlers, retries with backoff, dead-letters.
+
+Crash safety comes from two rules. First, a job's handler runs in one
+transaction that also marks the job done, so a job whose effects were
+committed is done, and a job that was not marked done left no effects.
+Second, a claimed job carries a lease (`locked_until`) that the worker renews
+while it runs; if the worker dies (even by SIGKILL) the lease lapses and any
+worker claims the job again. Marking done checks `locked_by`, so a worker that
+lost its lease cannot complete a job that another worker has taken over.
+
+On PostgreSQL many workers claim with FOR UPDATE SKIP LOCKED and wake on
+LISTEN/NOTIFY; on SQLite one worker runs (the CLI holds a file lock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import datetime as dt
+import fcntl
+import os
+import socket
+import time
+import uuid
+from pathlib import Path
+from typing import IO, Any
+
+import structlog
+from prometheus_client import Counter
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from govplatform.core.jobs.queue import NOTIFY_CHANNEL, JobContext, TaskRegistry, backoff
+from govplatform.core.models import Job, utcnow
+from govplatform.core.settings import Settings
+from govplatform.core.unit_of_work import UnitOfWork
+
+log = structlog.get_logger("govplatform.worker")
+
+JOBS_FINISHED = Counter("govplatform_jobs_finished_total", "Jobs finished, by kind and outcome", ["kind", "outcome"])
+
+_UNAVAILABLE = (OperationalError, DBAPIError, OSError)
+
+
+class Worker:
+    def __init__(
+        self,
+        session_factory: async_sessionmaker[AsyncSession],
+        registry: TaskRegistry,
+        settings: Settings,
+        worker_id: str | None = None,
+    ) -> None:
+        self._sessions = session_factory
+        self._registry = registry
+        self._settings = settings
+        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._wake = asyncio.Event()
+        self._running: set[asyncio.Task[None]] = set()
+        self._lease = dt.timedelta(seconds=settings.job_lease_seconds)
+
+    @property
+    def _postgres(self) -> bool:
+        return not self._settings.is_sqlite
+
+    async def run(self, stop: asyncio.Event, grace_seconds: float = 30.0) -> None:
+        """Run until `stop` is set, then finish in-flight jobs (or hand them back) and return."""
+        listener = asyncio.create_task(self._listen(stop)) if self._postgres else None
+        log.info("worker.started", worker_id=self.worker_id, concurrency=self._settings.worker_concurrency)
+        failures = 0
+        try:
+            while not stop.is_set():
+                free = self._settings.worker_concurrency - len(self._running)
+                claimed: list[dict[str, Any]] = []
+                if free > 0:
+                    try:
+                        claimed = await self._claim(free)
+                        failures = 0
+                    except _UNAVAILABLE as error:
+                        failures += 1
+                        log.warning("worker.database_unavailable", error=type(error).__name__, failures=failures)
+                        await self._sleep(stop, min(30.0, 0.5 * 2 ** min(failures, 6)))
+                        continue
+                for job in claimed:
+                    task = asyncio.create_task(self._execute(job))
+                    self._running.add(task)
+                    task.add_done_callback(self._finished)
+                if len(claimed) < free or free == 0:
+                    await self._sleep(stop, self._settings.job_poll_seconds)
+        finally:
+            await self._shutdown(grace_seconds)
+            if listener is not None:
+                listener.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await listener
+            log.info("worker.stopped", worker_id=self.worker_id)
+
+    async def run_until_idle(self) -> int:
+        """Run every job that is due now, one batch after another; returns how many ran."""
+        ran = 0
+        while claimed := await self._claim(self._settings.worker_concurrency):
+            await asyncio.gather(*(self._execute(job) for job in claimed))
+            ran += len(claimed)
+        return ran
+
+    def _finished(self, task: asyncio.Task[None]) -> None:
+        self._running.discard(task)
+        self._wake.set()
+
+    async def _sleep(self, stop: asyncio.Event, seconds: float) -> None:
+        self._wake.clear()
+        waiters = [asyncio.create_task(self._wake.wait()), asyncio.create_task(stop.wait())]
+        try:
+            await asyncio.wait(waiters, timeout=seconds, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for waiter in waiters:
+                waiter.cancel()
+
+    async def _claim(self, limit: int) -> list[dict[str, Any]]:
+        now = utcnow()
+        due = or_(
+            (Job.status == "queued") & (Job.run_at <= now),
+            # A running job whose lease lapsed belonged to a worker that died.
+            (Job.status == "running") & (Job.locked_until < now),
+        )
+        candidates = select(Job.id).where(due).order_by(Job.run_at).limit(limit)
+        if self._postgres:
+            candidates = candidates.with_for_update(skip_locked=True)
+        statement = (
+            update(Job)
+            .where(Job.id.in_(candidates.scalar_subquery()))
+            .values(status="running", locked_by=self.worker_id, locked_until=now + self._lease,
+                    attempts=Job.attempts + 1)
+            .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
+            .execution_options(synchronize_session=False)
+        )
+        async with UnitOfWork(self._sessions) as uow:
+            rows = (await uow.session.execute(statement)).mappings().all()
+            await uow.commit()
+        return [dict(row) for row in rows]
+
+    async def _execute(self, job: dict[str, Any]) -> None:
+        job_id, kind, attempt = job["id"], job["kind"], job["attempts"]
+        bound = log.bind(job_id=str(job_id), kind=kind, attempt=attempt)
+        handler = self._registry.get(kind)
+        if attempt > job["max_attempts"]:
+            await self._fail(job, "the job was interrupted on every attempt", dead=True)
+            return
+        if handler is None:
+            await self._fail(job, f"no handler is registered for {kind}", dead=True)
+            return
+        heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        started = time.monotonic()
+        try:
+            async with UnitOfWork(self._sessions) as uow:
+                await handler(JobContext(uow, job_id, attempt), dict(job["payload"]))
+                marked = await uow.session.execute(
+                    update(Job)
+                    .where(Job.id == job_id, Job.locked_by == self.worker_id, Job.status == "running")
+                    .values(status="done", finished_at=utcnow(), locked_by=None, locked_until=None)
+                    .execution_options(synchronize_session=False)
+                )
+                if marked.rowcount != 1:  # type: ignore[attr-defined]
+                    bound.warning("job.lease_lost")
+                    return
+                await uow.commit()
+            JOBS_FINISHED.labels(kind, "done").inc()
+            bound.info("job.done", seconds=round(time.monotonic() - started, 3))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            # Only the exception's type reaches the log: messages may quote personal data.
+            bound.warning("job.failed", error=type(error).__name__)
+            await self._fail(job, f"{type(error).__name__}: {error}"[:2000], dead=attempt >= job["max_attempts"])
+        finally:
+            heartbeat.cancel()
+
+    async def _fail(self, job: dict[str, Any], reason: str, dead: bool) -> None:
+        values: dict[str, Any] = {"last_error": reason, "locked_by": None, "locked_until": None}
+        if dead:
+            values.update(status="dead", finished_at=utcnow())
+        else:
+            delay = backoff(job["attempts"], self._settings.job_backoff_base_seconds,
+                            self._settings.job_backoff_max_seconds)
+            values.update(status="queued", run_at=utcnow() + delay)
+        async with UnitOfWork(self._sessions) as uow:
+            await uow.session.execute(
+                update(Job).where(Job.id == job["id"], Job.locked_by == self.worker_id).values(**values)
+            )
+            await uow.commit()
+        JOBS_FINISHED.labels(job["kind"], "dead" if dead else "retry").inc()
+        if dead:
+            log.error("job.dead_lettered", job_id=str(job["id"]), kind=job["kind"], attempts=job["attempts"])
+
+    async def _heartbeat(self, job_id: uuid.UUID) -> None:
+        interval = self._settings.job_lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            with contextlib.suppress(*_UNAVAILABLE):
+                async with UnitOfWork(self._sessions) as uow:
+                    await uow.session.execute(
+                        update(Job)
+                        .where(Job.id == job_id, Job.locked_by == self.worker_id)
+                        .values(locked_until=utcnow() + self._lease)
+                    )
+                    await uow.commit()
+
+    async def _shutdown(self, grace_seconds: float) -> None:
+        """Let running jobs finish; hand back any that outlast the grace period."""
+        if self._running:
+            log.info("worker.draining", jobs=len(self._running))
+            _, pending = await asyncio.wait(set(self._running), timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        with contextlib.suppress(*_UNAVAILABLE):
+            async with UnitOfWork(self._sessions) as uow:
+                await uow.session.execute(
+                    update(Job)
+                    .where(Job.locked_by == self.worker_id, Job.status == "running")
+                    .values(status="queued", locked_by=None, locked_until=None, attempts=Job.attempts - 1)
+                )
+                await uow.commit()
+
+    async def _listen(self, stop: asyncio.Event) -> None:
+        """LISTEN for new jobs on PostgreSQL; polling covers the gaps while reconnecting."""
+        import asyncpg
+
+        dsn = "postgresql://" + self._settings.resolved_database_url.split("://", 1)[1]
+        while not stop.is_set():
+            connection = None
+            try:
+                connection = await asyncpg.connect(dsn)
+                await connection.add_listener(NOTIFY_CHANNEL, lambda *_: self._wake.set())
+                while not stop.is_set() and not connection.is_closed():
+                    # Wake each second to notice a dropped connection (asyncpg has no close event).
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=1)
+            except (OSError, asyncpg.PostgresError):
+                await asyncio.sleep(2)
+            finally:
+                if connection is not None and not connection.is_closed():
+                    with contextlib.suppress(Exception):
+                        await connection.close()
+
+
+def sqlite_worker_lock(settings: Settings) -> IO[str] | None:
+    """On SQLite one worker runs: a file lock under var/ says which. None if another holds it."""
+    settings.var_dir.mkdir(parents=True, exist_ok=True)
+    handle = Path(settings.var_dir / "worker.lock").open("w")  # noqa: SIM115 - held for the process's life
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        return None
+    return handle

@@ -1,0 +1,82 @@
+"""Admin pages for the platform as a whole: dashboard, organisations, audit log, dead-lettered jobs."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from govplatform.core.jobs import queue
+from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
+from govplatform.core.services import audit, tenancy
+from govplatform.core.web.i18n import gettext_ as _
+
+router = APIRouter(prefix="/admin")
+
+
+@router.get("")
+async def dashboard(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+    platform = platform_of(request)
+    async with platform.uow() as uow:
+        services = await tenancy.list_services(uow, None if staff.is_platform_admin else list(staff.roles))
+        dead = (await queue.counts_by_status(uow)).get("dead", 0) if staff.is_platform_admin else 0
+    return templates_of(request).render(request, "admin/dashboard.html",
+                                        {"page_title": _("Admin"), "services": services, "dead_jobs": dead,
+                                         "staff": staff})
+
+
+@router.get("/organisations")
+async def organisations(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+    staff.require_platform_admin()
+    async with platform_of(request).uow() as uow:
+        rows = await tenancy.list_organisations(uow)
+    return templates_of(request).render(request, "admin/organisations.html", {"organisations": rows, "name": ""})
+
+
+@router.post("/organisations")
+async def create_organisation(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+    staff.require_platform_admin()
+    form = await request.form()
+    name = str(form.get("name") or "")[:300]
+    async with platform_of(request).uow() as uow:
+        try:
+            await tenancy.create_organisation(uow, staff.actor, name)
+        except tenancy.TenancyError as error:
+            rows = await tenancy.list_organisations(uow)
+            return templates_of(request).render(
+                request, "admin/organisations.html",
+                {"organisations": rows, "name": name, "errors": [{"text": _(str(error)), "href": "#name"}]},
+                status_code=400,
+            )
+        await uow.commit()
+    return RedirectResponse("/admin/organisations", status_code=303)
+
+
+@router.get("/audit")
+async def audit_log(request: Request, staff: Staff = Depends(signed_in), before: int | None = None) -> Response:
+    async with platform_of(request).uow() as uow:
+        scope = None if staff.is_platform_admin else list(staff.roles)
+        events = await audit.recent(uow, limit=50, before_id=before, service_ids=scope)
+    older = events[-1].id if len(events) == 50 else None
+    return templates_of(request).render(request, "admin/audit.html", {"events": events, "older": older})
+
+
+@router.get("/jobs")
+async def dead_jobs(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+    staff.require_platform_admin()
+    async with platform_of(request).uow() as uow:
+        jobs = await queue.dead_letters(uow)
+        counts = await queue.counts_by_status(uow)
+    return templates_of(request).render(request, "admin/jobs.html", {"jobs": jobs, "counts": counts})
+
+
+@router.post("/jobs/{job_id}/retry")
+async def retry_job(request: Request, job_id: uuid.UUID, staff: Staff = Depends(signed_in)) -> Response:
+    staff.require_platform_admin()
+    async with platform_of(request).uow() as uow:
+        job = await queue.retry_dead(uow, staff.actor, job_id)
+        if job is None:
+            raise HTTPException(404, "There is no dead-lettered job with that ID")
+        await uow.commit()
+    return RedirectResponse("/admin/jobs", status_code=303)

@@ -1,0 +1,154 @@
+"""Admin pages for one service: its summary, team members and roles, and API keys."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import RedirectResponse, Response
+
+from govplatform.core.interfaces import Role, ServiceRef
+from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
+from govplatform.core.services import api_keys, tenancy
+from govplatform.core.services import staff as staff_service
+from govplatform.core.web.i18n import gettext_ as _
+
+router = APIRouter(prefix="/admin/services")
+
+
+async def _service(request: Request, service_id: uuid.UUID, current: Staff, at_least: str) -> ServiceRef:
+    current.require(service_id, at_least)
+    async with platform_of(request).uow() as uow:
+        try:
+            return await tenancy.get_service(uow, service_id)
+        except tenancy.NotFound:
+            raise HTTPException(404, "There is no service with that ID") from None
+
+
+@router.get("")
+async def services(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+    async with platform_of(request).uow() as uow:
+        rows = await tenancy.list_services(uow, None if staff.is_platform_admin else list(staff.roles))
+        organisations = await tenancy.list_organisations(uow) if staff.is_platform_admin else []
+    return templates_of(request).render(request, "admin/services.html",
+                                        {"services": rows, "organisations": organisations, "staff": staff})
+
+
+@router.post("")
+async def create_service(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+    staff.require_platform_admin()
+    form = await request.form()
+    name = str(form.get("name") or "")[:300]
+    errors = []
+    try:
+        organisation_id = uuid.UUID(str(form.get("organisation_id") or ""))
+    except ValueError:
+        errors.append({"text": _("Choose the organisation that runs the service"), "href": "#organisation_id"})
+    async with platform_of(request).uow() as uow:
+        if not errors:
+            try:
+                service = await tenancy.create_service(uow, staff.actor, organisation_id, name)
+            except tenancy.TenancyError as error:
+                errors.append({"text": _(str(error)), "href": "#name"})
+            else:
+                await uow.commit()
+                return RedirectResponse(f"/admin/services/{service.id}", status_code=303)
+        rows = await tenancy.list_services(uow)
+        organisations = await tenancy.list_organisations(uow)
+    return templates_of(request).render(
+        request, "admin/services.html",
+        {"services": rows, "organisations": organisations, "staff": staff, "errors": errors, "name": name},
+        status_code=400,
+    )
+
+
+@router.get("/{service_id}")
+async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = Depends(signed_in)) -> Response:
+    service = await _service(request, service_id, staff, Role.VIEWER)
+    async with platform_of(request).uow() as uow:
+        members = await staff_service.team(uow, service_id)
+        keys = await api_keys.list_keys(uow, service_id)
+    return templates_of(request).render(
+        request, "admin/service.html",
+        {"service": service, "members": members, "keys": keys, "staff": staff,
+         "can_manage": staff.has_role(service_id, Role.ADMIN), "roles": Role.ALL},
+    )
+
+
+@router.post("/{service_id}/team")
+async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends(signed_in)) -> Response:
+    service = await _service(request, service_id, staff, Role.ADMIN)
+    form = await request.form()
+    email, role = str(form.get("email") or "")[:320], str(form.get("role") or "")
+    platform = platform_of(request)
+    async with platform.uow() as uow:
+        try:
+            user, token = await staff_service.create_user(
+                uow, staff.actor, platform.settings.api_key_hash_secret, email,
+                platform.settings.setup_link_hours, service_id=service_id, role=role,
+            )
+        except tenancy.TenancyError as error:
+            field = "#role" if "role" in str(error) else "#email"
+            return templates_of(request).render(
+                request, "admin/invite_result.html",
+                {"service": service, "errors": [{"text": _(str(error)), "href": field}], "email": email},
+                status_code=400,
+            )
+        await uow.commit()
+    link = f"{platform.settings.base_url}/setup/{token}" if token else None
+    return templates_of(request).render(request, "admin/invite_result.html",
+                                        {"service": service, "invited": user.email, "link": link, "role": role})
+
+
+@router.post("/{service_id}/team/{user_id}")
+async def change_member(
+    request: Request, service_id: uuid.UUID, user_id: uuid.UUID, staff: Staff = Depends(signed_in)
+) -> Response:
+    await _service(request, service_id, staff, Role.ADMIN)
+    form = await request.form()
+    action = str(form.get("action") or "")
+    async with platform_of(request).uow() as uow:
+        try:
+            if action == "remove":
+                await staff_service.remove_member(uow, staff.actor, service_id, user_id)
+            else:
+                await staff_service.set_role(uow, staff.actor, service_id, user_id, str(form.get("role") or ""))
+        except tenancy.NotFound as error:
+            raise HTTPException(404, str(error)) from None
+        except tenancy.TenancyError as error:
+            raise HTTPException(400, str(error)) from None
+        await uow.commit()
+    return RedirectResponse(f"/admin/services/{service_id}", status_code=303)
+
+
+@router.post("/{service_id}/api-keys")
+async def create_key(request: Request, service_id: uuid.UUID, staff: Staff = Depends(signed_in)) -> Response:
+    service = await _service(request, service_id, staff, Role.ADMIN)
+    form = await request.form()
+    name = str(form.get("name") or "")[:300]
+    platform = platform_of(request)
+    async with platform.uow() as uow:
+        try:
+            key, shown = await api_keys.create_key(uow, staff.actor, platform.platform_keys, service_id, name)
+        except tenancy.TenancyError as error:
+            return templates_of(request).render(
+                request, "admin/key_created.html",
+                {"service": service, "errors": [{"text": _(str(error)), "href": "#name"}]}, status_code=400,
+            )
+        await uow.commit()
+    return templates_of(request).render(request, "admin/key_created.html",
+                                        {"service": service, "key_name": key.name, "secret": shown})
+
+
+@router.post("/{service_id}/api-keys/{key_id}/revoke")
+async def revoke_key(
+    request: Request, service_id: uuid.UUID, key_id: uuid.UUID, staff: Staff = Depends(signed_in)
+) -> Response:
+    await _service(request, service_id, staff, Role.ADMIN)
+    async with platform_of(request).uow() as uow:
+        try:
+            await api_keys.revoke_key(uow, staff.actor, service_id, key_id)
+        except tenancy.NotFound as error:
+            raise HTTPException(404, str(error)) from None
+        await uow.commit()
+    return RedirectResponse(f"/admin/services/{service_id}", status_code=303)

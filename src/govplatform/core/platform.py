@@ -1,0 +1,64 @@
+"""The composition root for core: builds engines, ciphers and registries from settings.
+
+Nothing connects or reads secrets at import time; `build_platform(settings)`
+does it once per process, and tests build their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from govplatform.core.crypto import FieldCipher
+from govplatform.core.database import create_engine, create_session_factory
+from govplatform.core.interfaces import KeyFormat
+from govplatform.core.jobs.queue import TaskRegistry
+from govplatform.core.services.api_keys import PlatformKeyFormat
+from govplatform.core.services.sign_in import SessionPolicy
+from govplatform.core.settings import Settings
+from govplatform.core.unit_of_work import UnitOfWork
+
+
+@dataclasses.dataclass
+class Platform:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    cipher: FieldCipher
+    tasks: TaskRegistry
+    key_formats: dict[str, KeyFormat]
+    session_policy: SessionPolicy
+
+    def uow(self) -> UnitOfWork:
+        return UnitOfWork(self.sessions)
+
+    @property
+    def platform_keys(self) -> KeyFormat:
+        return self.key_formats["platform"]
+
+    def add_key_format(self, key_format: KeyFormat) -> None:
+        self.key_formats[key_format.component] = key_format
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+
+def build_platform(settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None) -> Platform:
+    engine = create_engine(settings)
+    return Platform(
+        settings=settings,
+        engine=engine,
+        sessions=sessions or create_session_factory(engine),
+        cipher=FieldCipher(settings.encryption_key_list()),
+        tasks=TaskRegistry(),
+        key_formats={"platform": PlatformKeyFormat(settings.api_key_hash_secret)},
+        session_policy=SessionPolicy(
+            hash_secret=settings.api_key_hash_secret,
+            idle=dt.timedelta(minutes=settings.session_idle_minutes),
+            absolute=dt.timedelta(hours=settings.session_absolute_hours),
+            max_failures=settings.login_max_failures,
+            lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
+        ),
+    )

@@ -1,0 +1,125 @@
+"""API keys: issued by a component's format, shown once, revocable, checked by keyed hash.
+
+The key text is never stored. Formats that only check keys store
+HMAC-SHA256(server secret, key): one fast hash per request, and a copy of the
+database is no help in guessing keys. Formats whose protocol needs the secret
+(Notify's HS256 tokens) store it AES-GCM encrypted instead.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from sqlalchemy import select
+
+from govplatform.core.crypto import keyed_hash, random_token
+from govplatform.core.interfaces import Actor, AuthenticatedKey, IssuedKey, KeyFormat, ServiceRef
+from govplatform.core.models import ApiKey, Organisation, Service, utcnow
+from govplatform.core.services import audit
+from govplatform.core.services.tenancy import NotFound, TenancyError, get_service
+from govplatform.core.unit_of_work import UnitOfWork
+
+PLATFORM_KEY_PREFIX = "gpk_"
+_PLATFORM_KEY = re.compile(r"^gpk_[A-Za-z0-9_-]{43}$")
+
+
+class PlatformKeyFormat:
+    """Keys for the platform API: 'gpk_' and 256 random bits, checked by keyed hash."""
+
+    component: str = "platform"
+    key_types: tuple[str, ...] = ("standard",)
+
+    def __init__(self, hash_secret: str) -> None:
+        self._hash_secret = hash_secret
+
+    def issue(self, service_id: uuid.UUID, key_id: uuid.UUID, name: str, key_type: str) -> IssuedKey:
+        text = PLATFORM_KEY_PREFIX + random_token(32)
+        return IssuedKey(shown_once=text, secret_hash=self.lookup_hash(text), secret_encrypted=None)
+
+    def lookup_hash(self, presented: str) -> str | None:
+        if not _PLATFORM_KEY.match(presented):
+            return None
+        return keyed_hash(self._hash_secret, presented, "platform-api-key")
+
+
+async def create_key(
+    uow: UnitOfWork,
+    actor: Actor,
+    key_format: KeyFormat,
+    service_id: uuid.UUID,
+    name: str,
+    key_type: str | None = None,
+) -> tuple[ApiKey, str]:
+    """Make a key; returns the row and the text to show once."""
+    name = " ".join(name.split())
+    if not name:
+        raise TenancyError("Enter a name for the key")
+    if len(name) > 255:
+        raise TenancyError("The key name must be 255 characters or fewer")
+    key_type = key_type or key_format.key_types[0]
+    if key_type not in key_format.key_types:
+        raise TenancyError(f"Key type must be one of: {', '.join(key_format.key_types)}")
+    await get_service(uow, service_id)
+    key_id = uuid.uuid4()
+    issued = key_format.issue(service_id, key_id, name, key_type)
+    key = ApiKey(
+        id=key_id,
+        service_id=service_id,
+        component=key_format.component,
+        name=name,
+        key_type=key_type,
+        secret_hash=issued.secret_hash,
+        secret_encrypted=issued.secret_encrypted,
+        created_by=uuid.UUID(actor.id) if actor.type == "staff" and actor.id else None,
+    )
+    uow.session.add(key)
+    audit.record(
+        uow, actor, "api_key.created", "api_key", key_id, service_id,
+        name=name, component=key_format.component, key_type=key_type,
+    )
+    return key, issued.shown_once
+
+
+async def revoke_key(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
+    key = await uow.session.get(ApiKey, key_id)
+    if key is None or key.service_id != service_id:
+        raise NotFound("There is no such key on this service")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(uow, actor, "api_key.revoked", "api_key", key_id, service_id, name=key.name)
+    return key
+
+
+async def list_keys(uow: UnitOfWork, service_id: uuid.UUID, component: str | None = None) -> list[ApiKey]:
+    query = select(ApiKey).where(ApiKey.service_id == service_id).order_by(ApiKey.created_at.desc())
+    if component is not None:
+        query = query.where(ApiKey.component == component)
+    return list((await uow.session.scalars(query)).all())
+
+
+async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
+    """The live key matching the presented text, or None (malformed, unknown or revoked)."""
+    digest = key_format.lookup_hash(presented)
+    if digest is None:
+        return None
+    row = (
+        await uow.session.execute(
+            select(ApiKey, Service, Organisation)
+            .join(Service, ApiKey.service_id == Service.id)
+            .join(Organisation, Service.organisation_id == Organisation.id)
+            .where(ApiKey.secret_hash == digest, ApiKey.component == key_format.component)
+        )
+    ).first()
+    if row is None:
+        return None
+    key, service, organisation = row
+    if key.revoked_at is not None:
+        return None
+    return AuthenticatedKey(
+        key_id=key.id,
+        key_name=key.name,
+        key_type=key.key_type,
+        component=key.component,
+        service=ServiceRef(service.id, service.name, organisation.id, organisation.name),
+    )

@@ -1,0 +1,143 @@
+"""Settings for the whole platform, read once at start-up from GOVPLATFORM_* variables.
+
+Why one object: every process (web, worker, CLI) must agree on the database, the
+secrets and the limits, and a wrong value must stop the process at start-up with
+one line that names the setting, not fail later in a request.
+
+Secrets: an operator sets GOVPLATFORM_API_KEY_HASH_SECRET, GOVPLATFORM_ENCRYPTION_KEYS
+and GOVPLATFORM_SESSION_SECRET in production. The embedded default (one machine,
+SQLite) generates them once and keeps them in var/secrets.json, readable by the
+owner only, so a restart keeps every session, key and encrypted field readable.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+SECRET_NAMES = ("api_key_hash_secret", "encryption_keys", "session_secret")
+
+
+class SettingsError(Exception):
+    """A setting is missing or wrong; the message names it in one line."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVPLATFORM_", extra="ignore", frozen=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    var_dir: Path = Path("var")
+    database_url: str = ""
+    # Echo SQL (never in production: statements carry personal data as parameters).
+    database_echo: bool = False
+    platform_name: str = "GovPlatform"
+    base_url: str = "http://127.0.0.1:8000"
+
+    api_key_hash_secret: str = ""
+    # Comma-separated base64 AES-256 keys; the first encrypts, all decrypt (rotation).
+    encryption_keys: str = ""
+    session_secret: str = ""
+
+    session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
+    login_max_failures: int = Field(default=5, ge=1, le=100)
+    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
+    setup_link_hours: int = Field(default=72, ge=1, le=24 * 14)
+
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    secure_cookies: bool = False
+
+    # Run a job worker inside the web process (the embedded default; `serve` sets it on SQLite).
+    embedded_worker: bool = False
+    worker_concurrency: int = Field(default=4, ge=1, le=256)
+    job_lease_seconds: float = Field(default=60.0, gt=0)
+    job_poll_seconds: float = Field(default=2.0, gt=0)
+    job_max_attempts: int = Field(default=8, ge=1, le=100)
+    job_backoff_base_seconds: float = Field(default=2.0, gt=0)
+    job_backoff_max_seconds: float = Field(default=3600.0, gt=0)
+
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    frontend_dir: Path = Path("node_modules/govuk-frontend/dist/govuk")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite+aiosqlite:/// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("encryption_keys")
+    @classmethod
+    def _valid_keys(cls, value: str) -> str:
+        for key in filter(None, (k.strip() for k in value.split(","))):
+            try:
+                raw = base64.b64decode(key, validate=True)
+            except ValueError as error:
+                raise ValueError("each key must be base64") from error
+            if len(raw) != 32:
+                raise ValueError("each key must be 32 bytes (AES-256), base64-encoded")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return normalise_database_url(self.database_url)
+        return f"sqlite+aiosqlite:///{self.var_dir / 'govplatform.db'}"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.resolved_database_url.startswith("sqlite")
+
+    def encryption_key_list(self) -> list[bytes]:
+        return [base64.b64decode(k.strip()) for k in self.encryption_keys.split(",") if k.strip()]
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the plain scheme operators type and pick the async driver we ship."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+asyncpg://" + url.split("://", 1)[1]
+    if url.startswith("sqlite:///"):
+        return "sqlite+aiosqlite:///" + url.split(":///", 1)[1]
+    return url
+
+
+def _generated_secrets(var_dir: Path) -> dict[str, str]:
+    """Read var/secrets.json, creating it (mode 0600) with fresh secrets the first time."""
+    path = var_dir / "secrets.json"
+    if path.exists():
+        stored: dict[str, str] = json.loads(path.read_text())
+        return stored
+    var_dir.mkdir(parents=True, exist_ok=True)
+    fresh = {
+        "api_key_hash_secret": secrets.token_urlsafe(32),
+        "encryption_keys": base64.b64encode(secrets.token_bytes(32)).decode(),
+        "session_secret": secrets.token_urlsafe(32),
+    }
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(fresh, handle)
+    return fresh
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build settings from the environment; raise SettingsError naming the bad setting."""
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        first = error.errors()[0]
+        name = "GOVPLATFORM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"Setting {name} is not valid: {first['msg']}") from None
+    missing = [name for name in SECRET_NAMES if not getattr(settings, name)]
+    if missing:
+        if settings.environment == "production":
+            raise SettingsError(f"Setting GOVPLATFORM_{missing[0].upper()} is required in production")
+        generated = _generated_secrets(settings.var_dir)
+        settings = settings.model_copy(update={name: generated[name] for name in missing})
+    return settings

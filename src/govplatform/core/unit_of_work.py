@@ -1,0 +1,46 @@
+"""The unit of work: the one place that commits.
+
+Services receive a UnitOfWork and change things through its session; only the
+caller that opened the unit (a route, a task runner, a CLI command) decides to
+commit. Leaving the block without a commit rolls everything back, so a failed
+request never leaves half its changes behind (Architecture Patterns with
+Python, chapter 6).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+
+class UnitOfWork:
+    session: AsyncSession
+
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+        self._session_factory = session_factory
+
+    async def __aenter__(self) -> Self:
+        self.session = self._session_factory()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        try:
+            # Detach first so that what was read stays readable after the block (a rollback
+            # would expire it); anything not committed is still rolled back.
+            self.session.expunge_all()
+            await self.session.rollback()
+        finally:
+            await self.session.close()
+
+    async def commit(self) -> None:
+        await self.session.commit()
+
+    async def rollback(self) -> None:
+        await self.session.rollback()

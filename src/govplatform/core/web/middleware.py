@@ -1,0 +1,271 @@
+"""Pure ASGI middleware: request context and logs, security headers, body limits and CSRF.
+
+Written as raw ASGI rather than BaseHTTPMiddleware so that streaming responses
+and background tasks are untouched and the body can be read once and replayed.
+"""
+
+from __future__ import annotations
+
+import hmac
+import re
+import secrets
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import parse_qs
+
+import structlog
+from prometheus_client import Counter, Histogram
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from govplatform.core.crypto import keyed_hash
+from govplatform.core.web import i18n
+
+log = structlog.get_logger("govplatform.http")
+REQUESTS = Counter("govplatform_http_requests_total", "HTTP requests", ["method", "status"])
+LATENCY = Histogram("govplatform_http_request_seconds", "HTTP request latency", ["method"])
+
+CSRF_COOKIE = "govplatform_csrf"
+CSRF_FIELD = "csrf_token"
+_SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+# Paths that carry a secret (a one-time set-up link) are logged without it.
+_SECRET_IN_PATH = re.compile(r"^(/setup/)[^/]+")
+ONE_YEAR = 365 * 24 * 3600
+_FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
+
+ErrorResponder = Callable[[Scope, int, str], Awaitable[tuple[int, list[tuple[bytes, bytes]], bytes]]]
+
+
+def read_cookie(scope: Scope, name: str) -> str | None:
+    raw = Headers(scope=scope).get("cookie")
+    if not raw:
+        return None
+    jar: SimpleCookie = SimpleCookie()
+    try:
+        jar.load(raw)
+    except Exception:
+        return None
+    morsel = jar.get(name)
+    return morsel.value if morsel is not None else None
+
+
+class RequestContextMiddleware:
+    """A request id on every log line and response, the request's language, one access log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        incoming = Headers(scope=scope).get("x-request-id", "")
+        request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+        language = i18n.choose_language(query.get("lang", [None])[0], read_cookie(scope, i18n.LANGUAGE_COOKIE))
+        scope.setdefault("state", {})
+        scope["state"]["request_id"] = request_id
+        scope["state"]["language"] = language
+        token = i18n.set_language(language)
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        started = time.perf_counter()
+        status = 500
+
+        chosen = query.get("lang", [None])[0]
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = MutableHeaders(scope=message)
+                headers.append("X-Request-Id", request_id)
+                # The language switch is a link (?lang=cy); remember the choice on the page it leads to.
+                if chosen in i18n.LANGUAGES and headers.get("content-type", "").startswith("text/html"):
+                    headers.append("Set-Cookie", f"{i18n.LANGUAGE_COOKIE}={chosen}; Max-Age={ONE_YEAR}; "
+                                                 "Path=/; HttpOnly; SameSite=Lax")
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            elapsed = time.perf_counter() - started
+            REQUESTS.labels(scope["method"], str(status)).inc()
+            LATENCY.labels(scope["method"]).observe(elapsed)
+            # The path only: query strings can carry tokens and personal data.
+            path = _SECRET_IN_PATH.sub(r"\1[redacted]", scope["path"])
+            log.info("http.request", method=scope["method"], path=path, status=status,
+                     ms=round(elapsed * 1000, 1))
+            structlog.contextvars.unbind_contextvars("request_id")
+            i18n.reset_language(token)
+
+
+class SecurityHeadersMiddleware:
+    """CSP with a per-request nonce (no unsafe-inline), HSTS, framing, referrer and sniffing headers."""
+
+    def __init__(self, app: ASGIApp, hsts: bool = True) -> None:
+        self.app = app
+        self.hsts = hsts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = secrets.token_urlsafe(16)
+        scope.setdefault("state", {})["csp_nonce"] = nonce
+        csp = (
+            "default-src 'self'; "
+            f"script-src 'self' 'nonce-{nonce}'; "
+            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["Content-Security-Policy"] = csp
+                headers["X-Frame-Options"] = "DENY"
+                headers["X-Content-Type-Options"] = "nosniff"
+                headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+                headers["Cross-Origin-Opener-Policy"] = "same-origin"
+                headers["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+                if self.hsts:
+                    headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+                if "cache-control" not in headers:
+                    headers["Cache-Control"] = "no-store"
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def csrf_token_for(secret: str, cookie_value: str) -> str:
+    return keyed_hash(secret, cookie_value, "csrf")
+
+
+class ProtectionMiddleware:
+    """Refuses oversized bodies (413) and form posts without a valid CSRF token (403).
+
+    Every POST with a form content type needs the `csrf_token` field to match
+    the keyed hash of the `govplatform_csrf` cookie, except on paths that a
+    component registers as exempt (say, an SMS gateway's receipt endpoint,
+    which authenticates itself another way). JSON APIs with bearer keys send
+    no cookies, so they are not exposed to CSRF.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        secret: str,
+        max_body_bytes: int,
+        error_responder: ErrorResponder,
+        csrf_exempt_prefixes: list[str],
+        secure_cookies: bool = False,
+    ) -> None:
+        self.app = app
+        self.secret = secret
+        self.max_body_bytes = max_body_bytes
+        self.error_responder = error_responder
+        self.csrf_exempt_prefixes = csrf_exempt_prefixes
+        self.secure_cookies = secure_cookies
+
+    async def _refuse(self, scope: Scope, send: Send, status: int, message: str) -> None:
+        status, headers, body = await self.error_responder(scope, status, message)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = Headers(scope=scope)
+        declared = headers.get("content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await self._refuse(scope, send, 400, "The Content-Length header is not a number")
+                return
+            if int(declared) > self.max_body_bytes:
+                await self._refuse(scope, send, 413, f"The request body is larger than {self.max_body_bytes} bytes")
+                return
+        body = b""
+        more = True
+        if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            while more:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(body) > self.max_body_bytes:
+                    await self._refuse(scope, send, 413, f"The request body is larger than {self.max_body_bytes} bytes")
+                    return
+            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+            exempt = any(scope["path"].startswith(prefix) for prefix in self.csrf_exempt_prefixes)
+            if scope["method"] == "POST" and content_type in _FORM_TYPES and not exempt:
+                problem = await self._csrf_problem(scope, body)
+                if problem:
+                    await self._refuse(scope, send, 403, problem)
+                    return
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        cookie = read_cookie(scope, CSRF_COOKIE)
+        if cookie is None or len(cookie) > 100:
+            cookie = secrets.token_urlsafe(32)
+            scope.setdefault("state", {})["csrf_cookie_new"] = True
+        scope.setdefault("state", {})["csrf_token"] = csrf_token_for(self.secret, cookie)
+
+        async def send_with_cookie(message: Message) -> None:
+            if message["type"] == "http.response.start" and scope["state"].get("csrf_cookie_new"):
+                content_type = MutableHeaders(scope=message).get("content-type", "")
+                if content_type.startswith("text/html"):
+                    flags = "; HttpOnly; SameSite=Lax; Path=/" + ("; Secure" if self.secure_cookies else "")
+                    MutableHeaders(scope=message).append("Set-Cookie", f"{CSRF_COOKIE}={cookie}{flags}")
+            await send(message)
+
+        await self.app(scope, replay, send_with_cookie)
+
+    async def _csrf_problem(self, scope: Scope, body: bytes) -> str | None:
+        cookie = read_cookie(scope, CSRF_COOKIE)
+        if not cookie:
+            return "Your session has expired or cookies are blocked. Go back, reload the page and try again."
+        presented = await _form_field(scope, body, CSRF_FIELD)
+        if presented is None:
+            return "The form was missing its security token. Go back, reload the page and try again."
+        if not hmac.compare_digest(presented, csrf_token_for(self.secret, cookie)):
+            return "The form's security token was wrong. Go back, reload the page and try again."
+        return None
+
+
+async def _form_field(scope: Scope, body: bytes, name: str) -> str | None:
+    content_type = Headers(scope=scope).get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        sent = False
+
+        async def once() -> dict[str, Any]:
+            nonlocal sent
+            if sent:
+                return {"type": "http.disconnect"}
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        try:
+            form = await Request(scope, once).form()
+        except Exception:
+            return None
+        value = form.get(name)
+        await form.close()
+        return value if isinstance(value, str) else None
+    try:
+        values = parse_qs(body.decode("utf-8"), keep_blank_values=True).get(name)
+    except UnicodeDecodeError:
+        return None
+    return values[0] if values else None

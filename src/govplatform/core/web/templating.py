@@ -1,0 +1,67 @@
+"""Jinja2 with the govuk-frontend-jinja macros, gettext, and the shell's per-request context.
+
+Components add their own template folders; every page gets the CSP nonce,
+the CSRF token, the language and the signed-in user without asking for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+
+from govplatform.core.web import i18n
+from govplatform.core.web.middleware import CSRF_FIELD
+
+CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class Templates:
+    def __init__(self, platform_name: str, folders: list[Path] | None = None) -> None:
+        self._folders = [CORE_TEMPLATES, *(folders or [])]
+        self.platform_name = platform_name
+        self.env = jinja2.Environment(
+            loader=self._loader(),
+            autoescape=True,
+            extensions=["jinja2.ext.i18n"],
+            undefined=jinja2.ChainableUndefined,
+        )
+        self.env.install_gettext_callables(  # type: ignore[attr-defined]
+            gettext=i18n.gettext_, ngettext=i18n.ngettext_, newstyle=True
+        )
+
+    def _loader(self) -> jinja2.BaseLoader:
+        return jinja2.ChoiceLoader(
+            [
+                jinja2.FileSystemLoader([str(folder) for folder in self._folders]),
+                jinja2.PrefixLoader(
+                    {"govuk_frontend_jinja": jinja2.PackageLoader("govuk_frontend_jinja", "templates")}
+                ),
+            ]
+        )
+
+    def add_folder(self, folder: Path) -> None:
+        self._folders.append(folder)
+        self.env.loader = self._loader()
+
+    def render(
+        self, request: Request, name: str, context: dict[str, Any] | None = None, status_code: int = 200
+    ) -> HTMLResponse:
+        state = request.scope.get("state", {})
+        values: dict[str, Any] = {
+            "request": request,
+            "platform_name": self.platform_name,
+            "csp_nonce": state.get("csp_nonce", ""),
+            "csrf_field": CSRF_FIELD,
+            "csrf_token": state.get("csrf_token", ""),
+            "language": i18n.current_language(),
+            "current_user": state.get("staff_user"),
+            "cookie_choice_made": request.cookies.get("cookies_policy") is not None,
+            "current_path": request.url.path,
+        }
+        values.update(context or {})
+        html = self.env.get_template(name).render(values)
+        return HTMLResponse(html, status_code=status_code)

@@ -1,0 +1,9 @@
+"""Every component's tables on one MetaData, for Alembic and for test set-up.
+
+Lives outside the components because it must see all of them; components add
+their models module here as they arrive.
+"""
+
+from govplatform.core.models import Base
+
+metadata = Base.metadata

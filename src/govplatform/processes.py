@@ -1,0 +1,118 @@
+"""The long-running commands: serve (web, optionally with a worker), worker, and demo.
+
+They live beside the composition root, not in core, because they start every component.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from typing import Any
+
+import typer
+
+from govplatform.core.cli import console, describe_database, fail, run_with_platform, settings_or_exit
+from govplatform.core.settings import Settings
+
+
+def _check_database(settings: Settings) -> None:
+    from sqlalchemy import text
+
+    async def ping(platform: Any) -> None:
+        async with platform.uow() as uow:
+            await uow.session.execute(text("SELECT 1"))
+
+    run_with_platform(ping)
+
+
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to listen on"),
+    port: int = typer.Option(8000, help="Port to listen on"),
+    workers: int = typer.Option(1, help="Web processes"),
+    with_worker: bool | None = typer.Option(
+        None, "--with-worker/--without-worker",
+        help="Run a job worker inside the web process (default: on with SQLite, off with PostgreSQL)",
+    ),
+) -> None:
+    """Serve the platform over HTTP."""
+    import uvicorn
+
+    settings = settings_or_exit()
+    from govplatform.app import build_app  # checks settings that only the web needs (assets)
+    from govplatform.core.settings import SettingsError
+
+    try:
+        build_app(settings)
+    except SettingsError as error:
+        fail(str(error), 2)
+    _check_database(settings)
+    embedded = settings.is_sqlite if with_worker is None else with_worker
+    os.environ["GOVPLATFORM_EMBEDDED_WORKER"] = "true" if embedded else "false"
+    console.print(f"Serving at http://{host}:{port} ({describe_database(settings)}, "
+                  f"{'with' if embedded else 'without'} an in-process worker)", highlight=False)
+    uvicorn.run("govplatform.app:app_factory", factory=True, host=host, port=port, workers=workers,
+                log_level=settings.log_level, access_log=False, proxy_headers=True, server_header=False)
+
+
+def worker(concurrency: int | None = typer.Option(None, help="Jobs run at once (default from settings)")) -> None:
+    """Run background jobs until stopped (SIGTERM or Ctrl-C finishes running jobs first)."""
+    from govplatform.app import register_components
+    from govplatform.core.jobs.worker import Worker, sqlite_worker_lock
+    from govplatform.core.observability import configure_logging
+
+    settings = settings_or_exit()
+    if concurrency is not None:
+        settings = settings.model_copy(update={"worker_concurrency": max(1, concurrency)})
+    configure_logging(settings.log_level)
+    lock = sqlite_worker_lock(settings) if settings.is_sqlite else None
+    if settings.is_sqlite and lock is None:
+        fail("Another worker is already running on this SQLite database; on SQLite one worker runs.")
+
+    async def work(platform: Any) -> None:
+        register_components(platform)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+        await Worker(platform.sessions, platform.tasks, platform.settings).run(stop)
+
+    with contextlib.suppress(KeyboardInterrupt):
+        run_with_platform(work)
+
+
+def demo() -> None:
+    """Seed the demo public body, service and staff user (once), and print how to sign in."""
+    import segno
+
+    from govplatform.core.services import demo as demo_data
+    from govplatform.core.services.staff import totp_uri
+
+    settings = settings_or_exit()
+
+    async def work(platform: Any) -> Any:
+        async with platform.uow() as uow:
+            created = await demo_data.seed(uow, platform.cipher)
+            if created is not None:
+                # Saved before the commit: if the commit fails the next run seeds and saves again.
+                demo_data.save_credentials(platform.settings.var_dir, created)
+            await uow.commit()
+            return created
+
+    created = run_with_platform(work)
+    seeded = created is not None
+    credentials = created or demo_data.load_credentials(settings.var_dir)
+    console.print("Demo data " + ("created." if seeded else "was already there; nothing changed."), highlight=False)
+    if credentials is None:
+        console.print("The demo user's credentials file is missing from var/; create a user with "
+                      "`govplatform user create`.")
+        return
+    uri = totp_uri(credentials.totp_secret, credentials.email, settings.platform_name)
+    console.print(f"\nSign in at {settings.base_url}/sign-in", highlight=False)
+    console.print(f"  Email:       {credentials.email}", highlight=False)
+    console.print(f"  Password:    {credentials.password}", highlight=False)
+    console.print(f"  TOTP secret: {credentials.totp_secret}  (add it to an authenticator app, or scan:)",
+                  highlight=False)
+    segno.make(uri, error="l").terminal(compact=True)
+    console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)

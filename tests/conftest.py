@@ -1,0 +1,151 @@
+"""Shared fixtures: settings, a migrated test database, rolled-back units of work, an app client.
+
+The database is SQLite unless GOVPLATFORM_TEST_DATABASE_URL names a PostgreSQL
+server (`.ci/run` runs the suite both ways). Service tests run inside one
+outer transaction that is rolled back; tests that involve another process get
+a fresh database of their own (`fresh_database`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from govplatform.app import build_app
+from govplatform.core.database import create_engine
+from govplatform.core.migrate import upgrade_to_head
+from govplatform.core.platform import Platform, build_platform
+from govplatform.core.settings import Settings, load_settings, normalise_database_url
+from govplatform.core.unit_of_work import UnitOfWork
+
+ROOT = Path(__file__).resolve().parent.parent
+TEST_DATABASE_URL = os.environ.get("GOVPLATFORM_TEST_DATABASE_URL", "")
+
+
+def is_postgres() -> bool:
+    return TEST_DATABASE_URL.startswith("postgres")
+
+
+@pytest.fixture(scope="session")
+def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("var")
+
+
+def make_settings(var_dir: Path, database_url: str, **overrides: object) -> Settings:
+    return load_settings(
+        environment="test",
+        var_dir=var_dir,
+        database_url=database_url,
+        frontend_dir=ROOT / "node_modules/govuk-frontend/dist/govuk",
+        **overrides,
+    )
+
+
+async def _create_postgres_database(url: str) -> str:
+    """A new, empty PostgreSQL database on the server that `url` names; returns its URL."""
+    base = normalise_database_url(url)
+    name = f"gp_test_{uuid.uuid4().hex[:12]}"
+    admin = create_async_engine(base.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'CREATE DATABASE "{name}"'))
+    await admin.dispose()
+    return base.rsplit("/", 1)[0] + "/" + name
+
+
+async def _drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_async_engine(url.rsplit("/", 1)[0] + "/postgres", isolation_level="AUTOCOMMIT")
+    async with admin.connect() as connection:
+        await connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+async def new_database(var_dir: Path) -> str:
+    if is_postgres():
+        url = await _create_postgres_database(TEST_DATABASE_URL)
+    else:
+        url = f"sqlite+aiosqlite:///{var_dir / f'test-{uuid.uuid4().hex[:12]}.db'}"
+    settings = make_settings(var_dir, url)
+    await asyncio.to_thread(upgrade_to_head, settings)
+    return url
+
+
+async def drop_database(url: str) -> None:
+    if url.startswith("postgres"):
+        await _drop_postgres_database(url)
+
+
+@pytest.fixture(scope="session")
+async def database_url(var_dir: Path) -> AsyncIterator[str]:
+    url = await new_database(var_dir)
+    yield url
+    await drop_database(url)
+
+
+@pytest.fixture
+async def fresh_database(var_dir: Path) -> AsyncIterator[str]:
+    """A migrated database of this test's own, for tests that start another process."""
+    url = await new_database(var_dir)
+    yield url
+    await drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def settings(var_dir: Path, database_url: str) -> Settings:
+    return make_settings(var_dir, database_url)
+
+
+@pytest.fixture(scope="session")
+async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    engine = create_engine(settings)
+    yield engine
+    await engine.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One connection in an outer transaction that the test never commits."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+@pytest.fixture
+def sessions(connection: AsyncConnection) -> async_sessionmaker[AsyncSession]:
+    # Each unit of work's commit releases a SAVEPOINT; the outer transaction is rolled back.
+    return async_sessionmaker(bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint")
+
+
+@pytest.fixture
+async def platform(settings: Settings, sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[Platform]:
+    platform = build_platform(settings, sessions=sessions)
+    yield platform
+    await platform.engine.dispose()
+
+
+@pytest.fixture
+def uow(platform: Platform) -> UnitOfWork:
+    return platform.uow()
+
+
+@pytest.fixture
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    app = build_app(platform.settings, platform)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def anyio_backend() -> str:
+    return "asyncio"
+

@@ -1,0 +1,50 @@
+import json
+import stat
+from pathlib import Path
+
+import pytest
+
+from govplatform.core.settings import SettingsError, load_settings, normalise_database_url
+
+
+def test_a_wrong_setting_names_itself_in_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("GOVPLATFORM_WORKER_CONCURRENCY", "lots")
+    with pytest.raises(SettingsError) as caught:
+        load_settings(var_dir=tmp_path)
+    assert "GOVPLATFORM_WORKER_CONCURRENCY" in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_an_unknown_database_scheme_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="GOVPLATFORM_DATABASE_URL"):
+        load_settings(var_dir=tmp_path, database_url="mysql://localhost/x")
+
+
+def test_an_encryption_key_of_the_wrong_length_is_refused(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="GOVPLATFORM_ENCRYPTION_KEYS"):
+        load_settings(var_dir=tmp_path, encryption_keys="c2hvcnQ=")
+
+
+def test_production_requires_secrets_to_be_set(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="required in production"):
+        load_settings(var_dir=tmp_path, environment="production")
+
+
+def test_the_embedded_default_generates_secrets_once_and_keeps_them(tmp_path: Path) -> None:
+    first = load_settings(var_dir=tmp_path)
+    second = load_settings(var_dir=tmp_path)
+    assert first.session_secret and first.session_secret == second.session_secret
+    assert first.encryption_key_list() == second.encryption_key_list()
+    stored = tmp_path / "secrets.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert set(json.loads(stored.read_text())) == {"api_key_hash_secret", "encryption_keys", "session_secret"}
+
+
+def test_the_default_database_is_sqlite_under_var(tmp_path: Path) -> None:
+    settings = load_settings(var_dir=tmp_path)
+    assert settings.resolved_database_url == f"sqlite+aiosqlite:///{tmp_path / 'govplatform.db'}"
+
+
+def test_plain_database_urls_get_the_async_driver() -> None:
+    assert normalise_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
+    assert normalise_database_url("sqlite:///var/x.db") == "sqlite+aiosqlite:///var/x.db"
