@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import httpx
@@ -45,9 +46,11 @@ async def service_with_org(platform: Platform, org: str = "Test Council", name: 
     return service.id
 
 
-async def sign_in(client: httpx.AsyncClient, email: str, secret: str, password: str = PASSWORD) -> httpx.Response:
+async def sign_in(
+    client: httpx.AsyncClient, email: str, secret: str, password: str = PASSWORD, at_offset: int = 0
+) -> httpx.Response:
     first = await post_form(client, "/sign-in", "/sign-in", {"email": email, "password": password})
     assert first.status_code == 303, first.text
     assert first.headers["location"].startswith("/sign-in/code")
-    code = pyotp.TOTP(secret).now()
+    code = pyotp.TOTP(secret).at(time.time() + at_offset)
     return await post_form(client, "/sign-in/code", "/sign-in/code", {"code": code})

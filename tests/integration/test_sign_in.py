@@ -1,0 +1,110 @@
+"""Staff sign in with a password and a TOTP code; failures lock the account for a while."""
+
+import datetime as dt
+
+import httpx
+import pyotp
+from sqlalchemy import select, update
+
+from govplatform.core.models import AuditEvent, StaffSession, StaffUser
+from govplatform.core.platform import Platform
+from tests.helpers import PASSWORD, post_form, ready_user, sign_in
+
+
+async def test_a_user_signs_in_with_password_and_code_and_reaches_the_admin_pages(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    _, secret = await ready_user(platform, "ada@example.gov.uk", platform_admin=True)
+    response = await sign_in(client, "ada@example.gov.uk", secret)
+    assert response.status_code == 303 and response.headers["location"] == "/admin"
+    admin = await client.get("/admin")
+    assert admin.status_code == 200
+    assert "Signed in as ada@example.gov.uk" in admin.text
+
+
+async def test_the_admin_pages_send_anonymous_visitors_to_sign_in(client: httpx.AsyncClient) -> None:
+    response = await client.get("/admin/services")
+    assert response.status_code == 303
+    assert response.headers["location"] == "/sign-in?next=%2Fadmin%2Fservices"
+
+
+async def test_a_password_alone_does_not_sign_anyone_in(platform: Platform, client: httpx.AsyncClient) -> None:
+    await ready_user(platform, "ben@example.gov.uk")
+    first = await post_form(client, "/sign-in", "/sign-in", {"email": "ben@example.gov.uk", "password": PASSWORD})
+    assert first.status_code == 303
+    assert (await client.get("/admin")).status_code == 303
+
+
+async def test_a_wrong_password_and_an_unknown_email_get_the_same_message(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    await ready_user(platform, "cat@example.gov.uk")
+    wrong = await post_form(client, "/sign-in", "/sign-in", {"email": "cat@example.gov.uk", "password": "nope" * 4})
+    unknown = await post_form(client, "/sign-in", "/sign-in", {"email": "who@example.gov.uk", "password": "x" * 16})
+    for response in (wrong, unknown):
+        assert response.status_code == 400
+        assert "Enter a correct email address and password" in response.text
+        assert "<title>Error:" in response.text
+
+
+async def test_empty_fields_are_named_in_the_error_summary(client: httpx.AsyncClient) -> None:
+    response = await post_form(client, "/sign-in", "/sign-in", {"email": "", "password": ""})
+    assert response.status_code == 400
+    assert 'href="#email"' in response.text and "Enter your email address" in response.text
+    assert 'href="#password"' in response.text and "Enter your password" in response.text
+
+
+async def test_five_wrong_codes_lock_the_account_even_with_the_right_code_after(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    user_id, secret = await ready_user(platform, "dan@example.gov.uk")
+    await post_form(client, "/sign-in", "/sign-in", {"email": "dan@example.gov.uk", "password": PASSWORD})
+    for _ in range(5):
+        bad = await post_form(client, "/sign-in/code", "/sign-in/code", {"code": "000000"})
+        assert bad.status_code == 400
+    good = await post_form(client, "/sign-in/code", "/sign-in/code", {"code": pyotp.TOTP(secret).now()})
+    assert good.status_code == 400
+    assert "tried to sign in too many times" in good.text
+    async with platform.uow() as uow:
+        user = await uow.session.get(StaffUser, user_id)
+        assert user is not None and user.locked_until is not None
+        failures = (await uow.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in.failed"))).all()
+        assert len(failures) == 5
+
+
+async def test_a_totp_code_cannot_be_used_twice(platform: Platform, client: httpx.AsyncClient) -> None:
+    _, secret = await ready_user(platform, "eve@example.gov.uk")
+    assert (await sign_in(client, "eve@example.gov.uk", secret)).status_code == 303
+    client.cookies.clear()
+    await post_form(client, "/sign-in", "/sign-in", {"email": "eve@example.gov.uk", "password": PASSWORD})
+    replay = await post_form(client, "/sign-in/code", "/sign-in/code", {"code": pyotp.TOTP(secret).now()})
+    assert replay.status_code == 400
+
+
+async def test_an_idle_session_expires(platform: Platform, client: httpx.AsyncClient) -> None:
+    _, secret = await ready_user(platform, "fay@example.gov.uk")
+    await sign_in(client, "fay@example.gov.uk", secret)
+    assert (await client.get("/admin")).status_code == 200
+    async with platform.uow() as uow:
+        long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+        await uow.session.execute(update(StaffSession).values(last_seen_at=long_ago))
+        await uow.commit()
+    assert (await client.get("/admin")).status_code == 303
+
+
+async def test_signing_out_ends_the_session(platform: Platform, client: httpx.AsyncClient) -> None:
+    _, secret = await ready_user(platform, "gus@example.gov.uk")
+    await sign_in(client, "gus@example.gov.uk", secret)
+    old_cookie = client.cookies.get("govplatform_session")
+    out = await post_form(client, "/sign-out", "/sign-out", {})
+    assert out.status_code == 303
+    client.cookies.set("govplatform_session", old_cookie or "")
+    assert (await client.get("/admin")).status_code == 303
+
+
+async def test_the_session_cookie_is_http_only_and_same_site(platform: Platform, client: httpx.AsyncClient) -> None:
+    _, secret = await ready_user(platform, "hal@example.gov.uk")
+    response = await sign_in(client, "hal@example.gov.uk", secret)
+    cookie = response.headers["set-cookie"].lower()
+    assert "govplatform_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
+    assert "max-age" not in cookie.split("govplatform_session=")[1].split(",")[0]
