@@ -68,6 +68,7 @@ async def create_user(
     if user is None:
         user = StaffUser(id=uuid.uuid4(), email=email, is_platform_admin=platform_admin)
         uow.session.add(user)
+        await uow.session.flush()  # the user row must exist before rows that refer to it
         audit.record(uow, actor, "staff_user.created", "staff_user", user.id, platform_admin=platform_admin)
     elif platform_admin and not user.is_platform_admin:
         user.is_platform_admin = True

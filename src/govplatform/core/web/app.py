@@ -22,6 +22,7 @@ from govplatform.core.jobs.worker import Worker, sqlite_worker_lock
 from govplatform.core.platform import Platform
 from govplatform.core.settings import SettingsError
 from govplatform.core.web import i18n
+from govplatform.core.web.access import PublicRoutes
 from govplatform.core.web.errors import (
     ErrorFormats,
     install_error_handlers,
@@ -88,7 +89,9 @@ def create_app(platform: Platform) -> FastAPI:
         title=f"{settings.platform_name} platform API",
         version="1",
         lifespan=lifespan,
-        docs_url="/api/docs",
+        # The Swagger and ReDoc pages load their scripts from a CDN, which the CSP forbids
+        # and closed networks cannot reach; the OpenAPI document itself is served.
+        docs_url=None,
         redoc_url=None,
         openapi_url="/api/openapi.json",
     )
@@ -96,6 +99,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.templates = templates
     app.state.error_formats = formats
     app.state.csrf_exempt = csrf_exempt
+    app.state.public_routes = PublicRoutes()
     install_error_handlers(app, templates, formats)
 
     # Outermost first: context (request id, language) wraps headers wraps protection.

@@ -1,0 +1,90 @@
+"""The govplatform command, run as a person or a script would run it."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.process
+
+
+def govplatform(var_dir: Path, database_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    environment = {**os.environ, "GOVPLATFORM_VAR_DIR": str(var_dir), "GOVPLATFORM_DATABASE_URL": database_url,
+                   "GOVPLATFORM_FRONTEND_DIR": str(ROOT / "node_modules/govuk-frontend/dist/govuk"),
+                   **(env or {})}
+    return subprocess.run([sys.executable, "-m", "govplatform", *args], capture_output=True, text=True,
+                          env=environment, cwd=ROOT, timeout=60)
+
+
+def as_json(result: subprocess.CompletedProcess) -> dict:
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_create_commands_print_json_that_scripts_can_chain(fresh_database: str, tmp_path: Path) -> None:
+    org = as_json(govplatform(tmp_path, fresh_database, "org", "create", "--name", "Anytown Council", "--json"))
+    service = as_json(govplatform(tmp_path, fresh_database, "service", "create", "--org", org["id"],
+                                  "--name", "Bins", "--json"))
+    assert service["organisation_id"] == org["id"]
+    key = as_json(govplatform(tmp_path, fresh_database, "key", "create", "--service", service["id"], "--json"))
+    assert key["id"] and key["key"].startswith("gpk_")
+    user = as_json(govplatform(tmp_path, fresh_database, "user", "create", "--email", "Lead@Anytown.gov.uk",
+                               "--service", service["id"], "--role", "admin", "--json"))
+    assert user["id"] and user["email"] == "lead@anytown.gov.uk"
+    assert user["setup_link"].startswith("http://127.0.0.1:8000/setup/")
+    admin = as_json(govplatform(tmp_path, fresh_database, "user", "create", "--email", "ops@anytown.gov.uk",
+                                "--platform-admin", "--json"))
+    assert admin["setup_link"]
+
+
+def test_demo_seeds_once_and_prints_how_to_sign_in_each_time(fresh_database: str, tmp_path: Path) -> None:
+    first = govplatform(tmp_path, fresh_database, "demo")
+    assert first.returncode == 0, first.stderr
+    assert "Demo data created" in first.stdout
+    credentials = json.loads((tmp_path / "demo-credentials.json").read_text())
+    for shown in (credentials["email"], credentials["password"], credentials["totp_secret"]):
+        assert shown in first.stdout
+    assert "█" in first.stdout, "a terminal QR code"
+    second = govplatform(tmp_path, fresh_database, "demo")
+    assert second.returncode == 0 and "already there" in second.stdout
+    assert credentials["password"] in second.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["service", "create", "--org", "not-an-id", "--name", "X"], "--org must be an ID"),
+        (["service", "create", "--org", "123e4567-e89b-12d3-a456-426614174000", "--name", "X"],
+         "There is no organisation with that ID"),
+        (["user", "create", "--email", "x@example.gov.uk"], "Give --service ID --role ROLE, or --platform-admin"),
+        (["user", "create", "--email", "not-an-email", "--platform-admin"], "Enter an email address"),
+        (["org", "create", "--name", "   "], "Enter the organisation name"),
+    ],
+)
+def test_bad_input_gets_one_clear_line_and_no_traceback(
+    fresh_database: str, tmp_path: Path, args: list[str], message: str
+) -> None:
+    result = govplatform(tmp_path, fresh_database, *args)
+    assert result.returncode != 0
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+def test_a_wrong_setting_stops_the_command_with_one_line(fresh_database: str, tmp_path: Path) -> None:
+    result = govplatform(tmp_path, fresh_database, "org", "create", "--name", "X",
+                         env={"GOVPLATFORM_MAX_BODY_BYTES": "tiny"})
+    assert result.returncode == 2
+    assert "GOVPLATFORM_MAX_BODY_BYTES" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_an_unreachable_database_stops_the_command_with_one_line(tmp_path: Path) -> None:
+    result = govplatform(tmp_path, "postgresql://root@127.0.0.1:9/none", "org", "create", "--name", "X")
+    assert result.returncode == 1
+    assert "Cannot use the database" in result.stderr and "Traceback" not in result.stderr
