@@ -148,4 +148,3 @@ async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture(scope="session")
 def anyio_backend() -> str:
     return "asyncio"
-

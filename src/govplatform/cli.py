@@ -7,8 +7,12 @@ import typer
 from govplatform import processes
 from govplatform.core import cli as core_cli
 
-app = typer.Typer(help="GovPlatform: shared components for public services.", no_args_is_help=True,
-                  pretty_exceptions_enable=False, add_completion=False)
+app = typer.Typer(
+    help="GovPlatform: shared components for public services.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
 app.command()(processes.serve)
 app.command()(processes.worker)
 app.command()(processes.demo)

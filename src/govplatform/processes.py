@@ -32,7 +32,8 @@ def serve(
     port: int = typer.Option(8000, help="Port to listen on"),
     workers: int = typer.Option(1, help="Web processes"),
     with_worker: bool | None = typer.Option(
-        None, "--with-worker/--without-worker",
+        None,
+        "--with-worker/--without-worker",
         help="Run a job worker inside the web process (default: on with SQLite, off with PostgreSQL)",
     ),
 ) -> None:
@@ -50,10 +51,22 @@ def serve(
     _check_database(settings)
     embedded = settings.is_sqlite if with_worker is None else with_worker
     os.environ["GOVPLATFORM_EMBEDDED_WORKER"] = "true" if embedded else "false"
-    console.print(f"Serving at http://{host}:{port} ({describe_database(settings)}, "
-                  f"{'with' if embedded else 'without'} an in-process worker)", highlight=False)
-    uvicorn.run("govplatform.app:app_factory", factory=True, host=host, port=port, workers=workers,
-                log_level=settings.log_level, access_log=False, proxy_headers=True, server_header=False)
+    console.print(
+        f"Serving at http://{host}:{port} ({describe_database(settings)}, "
+        f"{'with' if embedded else 'without'} an in-process worker)",
+        highlight=False,
+    )
+    uvicorn.run(
+        "govplatform.app:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=settings.log_level,
+        access_log=False,
+        proxy_headers=True,
+        server_header=False,
+    )
 
 
 def worker(concurrency: int | None = typer.Option(None, help="Jobs run at once (default from settings)")) -> None:
@@ -105,14 +118,16 @@ def demo() -> None:
     credentials = created or demo_data.load_credentials(settings.var_dir)
     console.print("Demo data " + ("created." if seeded else "was already there; nothing changed."), highlight=False)
     if credentials is None:
-        console.print("The demo user's credentials file is missing from var/; create a user with "
-                      "`govplatform user create`.")
+        console.print(
+            "The demo user's credentials file is missing from var/; create a user with `govplatform user create`."
+        )
         return
     uri = totp_uri(credentials.totp_secret, credentials.email, settings.platform_name)
     console.print(f"\nSign in at {settings.base_url}/sign-in", highlight=False)
     console.print(f"  Email:       {credentials.email}", highlight=False)
     console.print(f"  Password:    {credentials.password}", highlight=False)
-    console.print(f"  TOTP secret: {credentials.totp_secret}  (add it to an authenticator app, or scan:)",
-                  highlight=False)
+    console.print(
+        f"  TOTP secret: {credentials.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False
+    )
     segno.make(uri, error="l").terminal(compact=True)
     console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)

@@ -93,8 +93,7 @@ async def open_in(page: Page, path: str, language: str) -> Response:
 
 
 async def sign_in(page: Page, email: str, password: str, authenticator: Authenticator) -> None:
-    """Sign in with email and password, then the code from the app; ends on the page sign-in leads to."""
-    await page.goto("/sign-in")
+    """On the sign-in page: email and password, then the code from the app; ends where sign-in leads."""
     await page.get_by_label("Email address").fill(email)
     await page.get_by_label("Password", exact=True).fill(password)
     await page.get_by_role("button", name="Continue").click()

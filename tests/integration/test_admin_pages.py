@@ -26,8 +26,9 @@ async def test_a_platform_admin_creates_an_organisation_a_service_and_a_key_and_
     assert made.status_code == 303
     listing = await client.get("/admin/services")
     org_id = re.search(r'<option value="([0-9a-f-]{36})">Shire Council</option>', listing.text).group(1)
-    created = await post_form(client, "/admin/services", "/admin/services",
-                              {"organisation_id": org_id, "name": "Report a pothole"})
+    created = await post_form(
+        client, "/admin/services", "/admin/services", {"organisation_id": org_id, "name": "Report a pothole"}
+    )
     assert created.status_code == 303
     service_path = created.headers["location"]
     key_page = await post_form(client, service_path, f"{service_path}/api-keys", {"name": "Case system"})
@@ -42,7 +43,9 @@ async def test_a_platform_admin_creates_an_organisation_a_service_and_a_key_and_
     assert "admin@example.gov.uk" in audit.text and "203.0.113.7" in audit.text
 
 
-async def test_a_duplicate_organisation_name_gets_an_error_summary(platform: Platform, client: httpx.AsyncClient) -> None:
+async def test_a_duplicate_organisation_name_gets_an_error_summary(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
     await signed_in_admin(platform, client)
     await post_form(client, "/admin/organisations", "/admin/organisations", {"name": "Twice Council"})
     again = await post_form(client, "/admin/organisations", "/admin/organisations", {"name": "twice council"})
@@ -50,7 +53,9 @@ async def test_a_duplicate_organisation_name_gets_an_error_summary(platform: Pla
     assert "There is a problem" in again.text and "already exists" in again.text
 
 
-async def test_an_admin_invites_a_team_member_and_sees_a_set_up_link(platform: Platform, client: httpx.AsyncClient) -> None:
+async def test_an_admin_invites_a_team_member_and_sees_a_set_up_link(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
     service_id = await service_with_org(platform)
     await signed_in_admin(platform, client)
     page = f"/admin/services/{service_id}"
@@ -99,8 +104,11 @@ async def test_dead_lettered_jobs_are_shown_to_platform_admins_and_can_be_retrie
     async with platform.uow() as uow:
         job = await enqueue(uow, "notify.send-email", {})
         await uow.commit()
-        await uow.session.execute(update(Job).where(Job.id == job.id).values(
-            status="dead", attempts=8, last_error="SMTPServerDisconnected: gone"))
+        await uow.session.execute(
+            update(Job)
+            .where(Job.id == job.id)
+            .values(status="dead", attempts=8, last_error="SMTPServerDisconnected: gone")
+        )
         await uow.commit()
     await signed_in_admin(platform, client)
     page = await client.get("/admin/jobs")
@@ -116,8 +124,10 @@ async def test_the_audit_table_refuses_updates_and_deletes(platform: Platform) -
     async with platform.uow() as uow:
         event_id = await uow.session.scalar(select(AuditEvent.id).where(AuditEvent.service_id == service_id))
         assert event_id is not None
-        for statement in (update(AuditEvent).where(AuditEvent.id == event_id).values(actor_label="someone else"),
-                          delete(AuditEvent).where(AuditEvent.id == event_id)):
+        for statement in (
+            update(AuditEvent).where(AuditEvent.id == event_id).values(actor_label="someone else"),
+            delete(AuditEvent).where(AuditEvent.id == event_id),
+        ):
             with pytest.raises(DBAPIError, match="append-only"):
                 async with uow.session.begin_nested():
                     await uow.session.execute(statement)

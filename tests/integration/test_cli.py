@@ -14,11 +14,21 @@ pytestmark = pytest.mark.process
 
 
 def govplatform(var_dir: Path, database_url: str, *args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    environment = {**os.environ, "GOVPLATFORM_VAR_DIR": str(var_dir), "GOVPLATFORM_DATABASE_URL": database_url,
-                   "GOVPLATFORM_FRONTEND_DIR": str(ROOT / "node_modules/govuk-frontend/dist/govuk"),
-                   **(env or {})}
-    return subprocess.run([sys.executable, "-m", "govplatform", *args], capture_output=True, text=True,
-                          env=environment, cwd=ROOT, timeout=60)
+    environment = {
+        **os.environ,
+        "GOVPLATFORM_VAR_DIR": str(var_dir),
+        "GOVPLATFORM_DATABASE_URL": database_url,
+        "GOVPLATFORM_FRONTEND_DIR": str(ROOT / "node_modules/govuk-frontend/dist/govuk"),
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "govplatform", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=ROOT,
+        timeout=60,
+    )
 
 
 def as_json(result: subprocess.CompletedProcess) -> dict:
@@ -28,17 +38,34 @@ def as_json(result: subprocess.CompletedProcess) -> dict:
 
 def test_create_commands_print_json_that_scripts_can_chain(fresh_database: str, tmp_path: Path) -> None:
     org = as_json(govplatform(tmp_path, fresh_database, "org", "create", "--name", "Anytown Council", "--json"))
-    service = as_json(govplatform(tmp_path, fresh_database, "service", "create", "--org", org["id"],
-                                  "--name", "Bins", "--json"))
+    service = as_json(
+        govplatform(tmp_path, fresh_database, "service", "create", "--org", org["id"], "--name", "Bins", "--json")
+    )
     assert service["organisation_id"] == org["id"]
     key = as_json(govplatform(tmp_path, fresh_database, "key", "create", "--service", service["id"], "--json"))
     assert key["id"] and key["key"].startswith("gpk_")
-    user = as_json(govplatform(tmp_path, fresh_database, "user", "create", "--email", "Lead@Anytown.gov.uk",
-                               "--service", service["id"], "--role", "admin", "--json"))
+    user = as_json(
+        govplatform(
+            tmp_path,
+            fresh_database,
+            "user",
+            "create",
+            "--email",
+            "Lead@Anytown.gov.uk",
+            "--service",
+            service["id"],
+            "--role",
+            "admin",
+            "--json",
+        )
+    )
     assert user["id"] and user["email"] == "lead@anytown.gov.uk"
     assert user["setup_link"].startswith("http://127.0.0.1:8000/setup/")
-    admin = as_json(govplatform(tmp_path, fresh_database, "user", "create", "--email", "ops@anytown.gov.uk",
-                                "--platform-admin", "--json"))
+    admin = as_json(
+        govplatform(
+            tmp_path, fresh_database, "user", "create", "--email", "ops@anytown.gov.uk", "--platform-admin", "--json"
+        )
+    )
     assert admin["setup_link"]
 
 
@@ -59,8 +86,10 @@ def test_demo_seeds_once_and_prints_how_to_sign_in_each_time(fresh_database: str
     ("args", "message"),
     [
         (["service", "create", "--org", "not-an-id", "--name", "X"], "--org must be an ID"),
-        (["service", "create", "--org", "123e4567-e89b-12d3-a456-426614174000", "--name", "X"],
-         "There is no organisation with that ID"),
+        (
+            ["service", "create", "--org", "123e4567-e89b-12d3-a456-426614174000", "--name", "X"],
+            "There is no organisation with that ID",
+        ),
         (["user", "create", "--email", "x@example.gov.uk"], "Give --service ID --role ROLE, or --platform-admin"),
         (["user", "create", "--email", "not-an-email", "--platform-admin"], "Enter an email address"),
         (["org", "create", "--name", "   "], "Enter the organisation name"),
@@ -76,8 +105,9 @@ def test_bad_input_gets_one_clear_line_and_no_traceback(
 
 
 def test_a_wrong_setting_stops_the_command_with_one_line(fresh_database: str, tmp_path: Path) -> None:
-    result = govplatform(tmp_path, fresh_database, "org", "create", "--name", "X",
-                         env={"GOVPLATFORM_MAX_BODY_BYTES": "tiny"})
+    result = govplatform(
+        tmp_path, fresh_database, "org", "create", "--name", "X", env={"GOVPLATFORM_MAX_BODY_BYTES": "tiny"}
+    )
     assert result.returncode == 2
     assert "GOVPLATFORM_MAX_BODY_BYTES" in result.stderr
     assert "Traceback" not in result.stderr

@@ -147,9 +147,16 @@ async def test_a_job_whose_worker_died_is_claimed_again_when_its_lease_lapses(pl
         queued = await enqueue(uow, "orphaned", {"x": "y"})
         await uow.commit()
         # As if a worker claimed it and was killed: running, with a lapsed lease.
-        await uow.session.execute(update(Job).where(Job.id == queued.id).values(
-            status="running", locked_by="dead-worker", attempts=1,
-            locked_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        await uow.session.execute(
+            update(Job)
+            .where(Job.id == queued.id)
+            .values(
+                status="running",
+                locked_by="dead-worker",
+                attempts=1,
+                locked_until=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1),
+            )
+        )
         await uow.commit()
     assert await quick(platform).run_until_idle() == 1
     assert ran == ["y"]

@@ -9,9 +9,13 @@ from govplatform.core.platform import Platform
 from govplatform.core.web.access import route_table
 from tests.helpers import csrf_from
 
-SAMPLE = {"token": "not-a-real-token", "service_id": "123e4567-e89b-12d3-a456-426614174000",
-          "user_id": "123e4567-e89b-12d3-a456-426614174001", "key_id": "123e4567-e89b-12d3-a456-426614174002",
-          "job_id": "123e4567-e89b-12d3-a456-426614174003"}
+SAMPLE = {
+    "token": "not-a-real-token",
+    "service_id": "123e4567-e89b-12d3-a456-426614174000",
+    "user_id": "123e4567-e89b-12d3-a456-426614174001",
+    "key_id": "123e4567-e89b-12d3-a456-426614174002",
+    "job_id": "123e4567-e89b-12d3-a456-426614174003",
+}
 
 
 def concrete(path: str) -> str:

@@ -77,12 +77,14 @@ async def test_an_oversized_body_gets_a_413_in_each_format(settings: Settings, p
     app = build_app(small, build_platform(small, sessions=platform.sessions))
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        api = await client.post("/api/platform/v1/service", content=b"x" * 5000,
-                                headers={"content-type": "application/json"})
+        api = await client.post(
+            "/api/platform/v1/service", content=b"x" * 5000, headers={"content-type": "application/json"}
+        )
         assert api.status_code == 413
         assert api.json()["errors"][0]["error"] == "PayloadTooLargeError"
-        page = await client.post("/sign-in", content=b"a=" + b"x" * 5000,
-                                 headers={"content-type": "application/x-www-form-urlencoded"})
+        page = await client.post(
+            "/sign-in", content=b"a=" + b"x" * 5000, headers={"content-type": "application/x-www-form-urlencoded"}
+        )
         assert page.status_code == 413 and "<html" in page.text
 
         async def chunks():

@@ -29,17 +29,20 @@ async def platform_key(
     """Authenticates `Authorization: Bearer gpk_...`; 401 in the platform API's error format."""
     platform = get_platform(request)
     if not authorization:
-        raise HTTPException(401, "Provide an API key in the Authorization header: Bearer <key>",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "Provide an API key in the Authorization header: Bearer <key>", headers={"WWW-Authenticate": "Bearer"}
+        )
     scheme, _, presented = authorization.partition(" ")
     if scheme.lower() != "bearer" or not presented.strip():
-        raise HTTPException(401, "The Authorization header must be: Bearer <key>",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "The Authorization header must be: Bearer <key>", headers={"WWW-Authenticate": "Bearer"}
+        )
     async with platform.uow() as uow:
         key = await api_keys.authenticate(uow, platform.platform_keys, presented.strip())
     if key is None:
-        raise HTTPException(401, "The API key is not valid, or it has been revoked",
-                            headers={"WWW-Authenticate": "Bearer"})
+        raise HTTPException(
+            401, "The API key is not valid, or it has been revoked", headers={"WWW-Authenticate": "Bearer"}
+        )
     return key
 
 
@@ -69,8 +72,9 @@ async def healthz(request: Request) -> JSONResponse:
         async with platform.uow() as uow:
             await uow.session.execute(text("SELECT 1"))
     except Exception as error:  # any failure to reach the database is a 503, never a 500
-        return JSONResponse({"status": "unavailable", "database": "unreachable", "error": type(error).__name__},
-                            status_code=503)
+        return JSONResponse(
+            {"status": "unavailable", "database": "unreachable", "error": type(error).__name__}, status_code=503
+        )
     return JSONResponse({"status": "ok", "database": "ok"})
 
 

@@ -104,8 +104,10 @@ def db_upgrade() -> None:
 
 
 @org_cli.command("create")
-def org_create(name: str = typer.Option(..., help="The public body's name"),
-               as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+def org_create(
+    name: str = typer.Option(..., help="The public body's name"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
     """Create an organisation."""
     from govplatform.core.services import tenancy
 
@@ -116,14 +118,19 @@ def org_create(name: str = typer.Option(..., help="The public body's name"),
             return organisation
 
     organisation = _domain(lambda: run_with_platform(work))
-    emit(as_json, {"id": organisation.id, "name": organisation.name},
-         f"Created organisation {organisation.name} with ID {organisation.id}")
+    emit(
+        as_json,
+        {"id": organisation.id, "name": organisation.name},
+        f"Created organisation {organisation.name} with ID {organisation.id}",
+    )
 
 
 @service_cli.command("create")
-def service_create(org: str = typer.Option(..., help="The organisation's ID"),
-                   name: str = typer.Option(..., help="The service's name"),
-                   as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+def service_create(
+    org: str = typer.Option(..., help="The organisation's ID"),
+    name: str = typer.Option(..., help="The service's name"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
     """Create a service for an organisation."""
     from govplatform.core.services import tenancy
 
@@ -136,16 +143,21 @@ def service_create(org: str = typer.Option(..., help="The organisation's ID"),
             return service
 
     service = _domain(lambda: run_with_platform(work))
-    emit(as_json, {"id": service.id, "name": service.name, "organisation_id": service.organisation_id},
-         f"Created service {service.name} with ID {service.id}")
+    emit(
+        as_json,
+        {"id": service.id, "name": service.name, "organisation_id": service.organisation_id},
+        f"Created service {service.name} with ID {service.id}",
+    )
 
 
 @user_cli.command("create")
-def user_create(email: str = typer.Option(..., help="Their work email address"),
-                service: str | None = typer.Option(None, help="A service ID to add them to"),
-                role: str | None = typer.Option(None, help="Their role on that service: admin, editor or viewer"),
-                platform_admin: bool = typer.Option(False, "--platform-admin", help="Make them a platform admin"),
-                as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+def user_create(
+    email: str = typer.Option(..., help="Their work email address"),
+    service: str | None = typer.Option(None, help="A service ID to add them to"),
+    role: str | None = typer.Option(None, help="Their role on that service: admin, editor or viewer"),
+    platform_admin: bool = typer.Option(False, "--platform-admin", help="Make them a platform admin"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
     """Create a staff user and print their one-time set-up link."""
     from govplatform.core.services import staff
 
@@ -158,23 +170,34 @@ def user_create(email: str = typer.Option(..., help="Their work email address"),
     async def work(platform: Any) -> Any:
         async with platform.uow() as uow:
             user, token = await staff.create_user(
-                uow, CLI_ACTOR, platform.settings.api_key_hash_secret, email, platform.settings.setup_link_hours,
-                platform_admin=platform_admin, service_id=service_id, role=role,
+                uow,
+                CLI_ACTOR,
+                platform.settings.api_key_hash_secret,
+                email,
+                platform.settings.setup_link_hours,
+                platform_admin=platform_admin,
+                service_id=service_id,
+                role=role,
             )
             await uow.commit()
             return user, token, platform.settings.base_url
 
     user, token, base_url = _domain(lambda: run_with_platform(work))
     link = f"{base_url}/setup/{token}" if token else None
-    emit(as_json, {"id": user.id, "email": user.email, "setup_link": link},
-         f"Staff user {user.email} has ID {user.id}.\n"
-         + (f"Set-up link (works once, expires in 72 hours): {link}" if link else "They have already set up."))
+    emit(
+        as_json,
+        {"id": user.id, "email": user.email, "setup_link": link},
+        f"Staff user {user.email} has ID {user.id}.\n"
+        + (f"Set-up link (works once, expires in 72 hours): {link}" if link else "They have already set up."),
+    )
 
 
 @key_cli.command("create")
-def key_create(service: str = typer.Option(..., help="The service's ID"),
-               name: str = typer.Option("CLI key", help="A name for the key"),
-               as_json: bool = typer.Option(False, "--json", help="Print one JSON object")) -> None:
+def key_create(
+    service: str = typer.Option(..., help="The service's ID"),
+    name: str = typer.Option("CLI key", help="A name for the key"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
     """Create a platform API key; the key is printed once and never again."""
     from govplatform.core.services import api_keys
 
@@ -187,8 +210,11 @@ def key_create(service: str = typer.Option(..., help="The service's ID"),
             return key, shown
 
     key, shown = _domain(lambda: run_with_platform(work))
-    emit(as_json, {"id": key.id, "name": key.name, "service_id": key.service_id, "key": shown},
-         f"API key {key.name} ({key.id}) for service {key.service_id}:\n{shown}\nCopy it now: it is not shown again.")
+    emit(
+        as_json,
+        {"id": key.id, "name": key.name, "service_id": key.service_id, "key": shown},
+        f"API key {key.name} ({key.id}) for service {key.service_id}:\n{shown}\nCopy it now: it is not shown again.",
+    )
 
 
 def _domain(call: Callable[[], T]) -> T:

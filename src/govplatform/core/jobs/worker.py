@@ -129,8 +129,9 @@ class Worker:
         statement = (
             update(Job)
             .where(Job.id.in_(candidates.scalar_subquery()))
-            .values(status="running", locked_by=self.worker_id, locked_until=now + self._lease,
-                    attempts=Job.attempts + 1)
+            .values(
+                status="running", locked_by=self.worker_id, locked_until=now + self._lease, attempts=Job.attempts + 1
+            )
             .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
             .execution_options(synchronize_session=False)
         )
@@ -180,8 +181,9 @@ class Worker:
         if dead:
             values.update(status="dead", finished_at=utcnow())
         else:
-            delay = backoff(job["attempts"], self._settings.job_backoff_base_seconds,
-                            self._settings.job_backoff_max_seconds)
+            delay = backoff(
+                job["attempts"], self._settings.job_backoff_base_seconds, self._settings.job_backoff_max_seconds
+            )
             values.update(status="queued", run_at=utcnow() + delay)
         async with UnitOfWork(self._sessions) as uow:
             await uow.session.execute(

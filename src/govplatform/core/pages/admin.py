@@ -21,9 +21,11 @@ async def dashboard(request: Request, staff: Staff = Depends(signed_in)) -> Resp
     async with platform.uow() as uow:
         services = await tenancy.list_services(uow, None if staff.is_platform_admin else list(staff.roles))
         dead = (await queue.counts_by_status(uow)).get("dead", 0) if staff.is_platform_admin else 0
-    return templates_of(request).render(request, "admin/dashboard.html",
-                                        {"page_title": _("Admin"), "services": services, "dead_jobs": dead,
-                                         "staff": staff})
+    return templates_of(request).render(
+        request,
+        "admin/dashboard.html",
+        {"page_title": _("Admin"), "services": services, "dead_jobs": dead, "staff": staff},
+    )
 
 
 @router.get("/organisations")
@@ -45,7 +47,8 @@ async def create_organisation(request: Request, staff: Staff = Depends(signed_in
         except tenancy.TenancyError as error:
             rows = await tenancy.list_organisations(uow)
             return templates_of(request).render(
-                request, "admin/organisations.html",
+                request,
+                "admin/organisations.html",
                 {"organisations": rows, "name": name, "errors": [{"text": _(str(error)), "href": "#name"}]},
                 status_code=400,
             )

@@ -30,8 +30,9 @@ async def services(request: Request, staff: Staff = Depends(signed_in)) -> Respo
     async with platform_of(request).uow() as uow:
         rows = await tenancy.list_services(uow, None if staff.is_platform_admin else list(staff.roles))
         organisations = await tenancy.list_organisations(uow) if staff.is_platform_admin else []
-    return templates_of(request).render(request, "admin/services.html",
-                                        {"services": rows, "organisations": organisations, "staff": staff})
+    return templates_of(request).render(
+        request, "admin/services.html", {"services": rows, "organisations": organisations, "staff": staff}
+    )
 
 
 @router.post("")
@@ -56,7 +57,8 @@ async def create_service(request: Request, staff: Staff = Depends(signed_in)) ->
         rows = await tenancy.list_services(uow)
         organisations = await tenancy.list_organisations(uow)
     return templates_of(request).render(
-        request, "admin/services.html",
+        request,
+        "admin/services.html",
         {"services": rows, "organisations": organisations, "staff": staff, "errors": errors, "name": name},
         status_code=400,
     )
@@ -69,9 +71,16 @@ async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = D
         members = await staff_service.team(uow, service_id)
         keys = await api_keys.list_keys(uow, service_id)
     return templates_of(request).render(
-        request, "admin/service.html",
-        {"service": service, "members": members, "keys": keys, "staff": staff,
-         "can_manage": staff.has_role(service_id, Role.ADMIN), "roles": Role.ALL},
+        request,
+        "admin/service.html",
+        {
+            "service": service,
+            "members": members,
+            "keys": keys,
+            "staff": staff,
+            "can_manage": staff.has_role(service_id, Role.ADMIN),
+            "roles": Role.ALL,
+        },
     )
 
 
@@ -84,20 +93,27 @@ async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends
     async with platform.uow() as uow:
         try:
             user, token = await staff_service.create_user(
-                uow, staff.actor, platform.settings.api_key_hash_secret, email,
-                platform.settings.setup_link_hours, service_id=service_id, role=role,
+                uow,
+                staff.actor,
+                platform.settings.api_key_hash_secret,
+                email,
+                platform.settings.setup_link_hours,
+                service_id=service_id,
+                role=role,
             )
         except tenancy.TenancyError as error:
             field = "#role" if "role" in str(error) else "#email"
             return templates_of(request).render(
-                request, "admin/invite_result.html",
+                request,
+                "admin/invite_result.html",
                 {"service": service, "errors": [{"text": _(str(error)), "href": field}], "email": email},
                 status_code=400,
             )
         await uow.commit()
     link = f"{platform.settings.base_url}/setup/{token}" if token else None
-    return templates_of(request).render(request, "admin/invite_result.html",
-                                        {"service": service, "invited": user.email, "link": link, "role": role})
+    return templates_of(request).render(
+        request, "admin/invite_result.html", {"service": service, "invited": user.email, "link": link, "role": role}
+    )
 
 
 @router.post("/{service_id}/team/{user_id}")
@@ -132,12 +148,15 @@ async def create_key(request: Request, service_id: uuid.UUID, staff: Staff = Dep
             key, shown = await api_keys.create_key(uow, staff.actor, platform.platform_keys, service_id, name)
         except tenancy.TenancyError as error:
             return templates_of(request).render(
-                request, "admin/key_created.html",
-                {"service": service, "errors": [{"text": _(str(error)), "href": "#name"}]}, status_code=400,
+                request,
+                "admin/key_created.html",
+                {"service": service, "errors": [{"text": _(str(error)), "href": "#name"}]},
+                status_code=400,
             )
         await uow.commit()
-    return templates_of(request).render(request, "admin/key_created.html",
-                                        {"service": service, "key_name": key.name, "secret": shown})
+    return templates_of(request).render(
+        request, "admin/key_created.html", {"service": service, "key_name": key.name, "secret": shown}
+    )
 
 
 @router.post("/{service_id}/api-keys/{key_id}/revoke")

@@ -51,7 +51,9 @@ async def choose_cookies(request: Request) -> Response:
     response = RedirectResponse(return_to, status_code=303)
     # The choice itself is an essential cookie: without it we would ask again on every page.
     response.set_cookie(
-        "cookies_policy", json.dumps({"essential": True, "analytics": choice == "accept"}, separators=(",", ":")),
-        max_age=ONE_YEAR, samesite="lax",
+        "cookies_policy",
+        json.dumps({"essential": True, "analytics": choice == "accept"}, separators=(",", ":")),
+        max_age=ONE_YEAR,
+        samesite="lax",
     )
     return response

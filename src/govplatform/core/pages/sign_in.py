@@ -72,9 +72,9 @@ async def sign_in_submit(request: Request) -> Response:
                 response = RedirectResponse(target, status_code=303)
                 _set_cookie(request, response, PENDING_COOKIE, pending)
                 return response
-    return templates_of(request).render(request, "core/sign_in.html",
-                                        {"email": email, "errors": errors, "next": _next(request)},
-                                        status_code=400)
+    return templates_of(request).render(
+        request, "core/sign_in.html", {"email": email, "errors": errors, "next": _next(request)}, status_code=400
+    )
 
 
 @router.get("/sign-in/code")
@@ -96,8 +96,9 @@ async def code_submit(request: Request) -> Response:
     else:
         async with platform.uow() as uow:
             try:
-                token = await sign_in.check_code(uow, platform.session_policy, platform.cipher, pending, code,
-                                                 client_ip(request))
+                token = await sign_in.check_code(
+                    uow, platform.session_policy, platform.cipher, pending, code, client_ip(request)
+                )
             except sign_in.SignInError as error:
                 await uow.commit()
                 if "timed out" in str(error):
@@ -125,8 +126,9 @@ async def sign_out_submit(request: Request) -> Response:
     current = await optional_staff(request)
     platform = platform_of(request)
     async with platform.uow() as uow:
-        await sign_in.sign_out(uow, platform.session_policy, request.cookies.get(SESSION_COOKIE, ""),
-                               current.actor if current else None)
+        await sign_in.sign_out(
+            uow, platform.session_policy, request.cookies.get(SESSION_COOKIE, ""), current.actor if current else None
+        )
         await uow.commit()
     response = RedirectResponse("/sign-in?signed_out=1", status_code=303)
     response.delete_cookie(SESSION_COOKIE)
@@ -159,30 +161,42 @@ async def setup_password(request: Request, token: str) -> Response:
             errors.append({"text": _("The passwords do not match"), "href": "#confirm"})
         else:
             try:
-                secret = await staff.choose_password(uow, platform.cipher, platform.settings.api_key_hash_secret,
-                                                     token, password)
+                secret = await staff.choose_password(
+                    uow, platform.cipher, platform.settings.api_key_hash_secret, token, password
+                )
             except TenancyError as error:
                 errors.append({"text": _(str(error)), "href": "#password"})
             else:
                 await uow.commit()
                 return _authenticator_page(request, token, user.email, secret)
-    return templates_of(request).render(request, "core/setup_password.html",
-                                        {"email": user.email, "errors": errors}, status_code=400)
+    return templates_of(request).render(
+        request, "core/setup_password.html", {"email": user.email, "errors": errors}, status_code=400
+    )
 
 
 def _authenticator_page(
-    request: Request, token: str, email: str, secret: str,
-    errors: list[dict[str, str]] | None = None, status_code: int = 200,
+    request: Request,
+    token: str,
+    email: str,
+    secret: str,
+    errors: list[dict[str, str]] | None = None,
+    status_code: int = 200,
 ) -> Response:
     platform = platform_of(request)
     uri = staff.totp_uri(secret, email, platform.settings.platform_name)
     svg = io.BytesIO()
-    segno.make(uri, error="m").save(svg, kind="svg", scale=5, border=2, xmldecl=False, svgns=True,
-                                   title=_("QR code for your authenticator app"))
+    segno.make(uri, error="m").save(
+        svg, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title=_("QR code for your authenticator app")
+    )
     return templates_of(request).render(
-        request, "core/setup_authenticator.html",
-        {"secret": " ".join(secret[i:i + 4] for i in range(0, len(secret), 4)), "qr_svg": svg.getvalue().decode(),
-         "errors": errors or [], "action": f"/setup/{token}/authenticator"},
+        request,
+        "core/setup_authenticator.html",
+        {
+            "secret": " ".join(secret[i : i + 4] for i in range(0, len(secret), 4)),
+            "qr_svg": svg.getvalue().decode(),
+            "errors": errors or [],
+            "action": f"/setup/{token}/authenticator",
+        },
         status_code=status_code,
     )
 
@@ -195,15 +209,17 @@ async def setup_authenticator(request: Request, token: str) -> Response:
     async with platform.uow() as uow:
         try:
             _setup, user = await staff.setup_user_for_token(uow, platform.settings.api_key_hash_secret, token)
-            await staff.confirm_totp(uow, platform.cipher, platform.settings.api_key_hash_secret, token, code,
-                                     client_ip(request))
+            await staff.confirm_totp(
+                uow, platform.cipher, platform.settings.api_key_hash_secret, token, code, client_ip(request)
+            )
         except NotFound:
             return templates_of(request).render(request, "core/setup_expired.html", status_code=404)
         except TenancyError as error:
             if user.totp_secret_encrypted is None:
                 return RedirectResponse(f"/setup/{token}", status_code=303)
             secret = platform.cipher.decrypt_text(user.totp_secret_encrypted, str(user.id))
-            return _authenticator_page(request, token, user.email, secret,
-                                       [{"text": _(str(error)), "href": "#code"}], status_code=400)
+            return _authenticator_page(
+                request, token, user.email, secret, [{"text": _(str(error)), "href": "#code"}], status_code=400
+            )
         await uow.commit()
     return templates_of(request).render(request, "core/setup_done.html")

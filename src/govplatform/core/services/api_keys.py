@@ -75,8 +75,15 @@ async def create_key(
     )
     uow.session.add(key)
     audit.record(
-        uow, actor, "api_key.created", "api_key", key_id, service_id,
-        name=name, component=key_format.component, key_type=key_type,
+        uow,
+        actor,
+        "api_key.created",
+        "api_key",
+        key_id,
+        service_id,
+        name=name,
+        component=key_format.component,
+        key_type=key_type,
     )
     return key, issued.shown_once
 

@@ -71,9 +71,7 @@ async def _new_session(
 def _check_not_locked(user: StaffUser, policy: SessionPolicy) -> None:
     if user.locked_until is not None and user.locked_until > utcnow():
         minutes = int(policy.lockout.total_seconds() // 60)
-        raise LockedOut(
-            f"You have tried to sign in too many times. Wait {minutes} minutes, then try again."
-        )
+        raise LockedOut(f"You have tried to sign in too many times. Wait {minutes} minutes, then try again.")
 
 
 def _failed(uow: UnitOfWork, user: StaffUser, policy: SessionPolicy, ip: str | None, stage: str) -> None:
@@ -86,9 +84,7 @@ def _failed(uow: UnitOfWork, user: StaffUser, policy: SessionPolicy, ip: str | N
     audit.record(uow, Actor("staff", str(user.id), user.email, ip), "sign_in.failed", "staff_user", user.id, **detail)
 
 
-async def check_password(
-    uow: UnitOfWork, policy: SessionPolicy, email: str, password: str, ip: str | None
-) -> str:
+async def check_password(uow: UnitOfWork, policy: SessionPolicy, email: str, password: str, ip: str | None) -> str:
     """First factor. Returns a half-signed-in session token; the caller commits either way."""
     user = await find_by_email(uow, email)
     if user is None or user.password_hash is None or user.setup_completed_at is None:
@@ -161,8 +157,6 @@ async def sign_out(uow: UnitOfWork, policy: SessionPolicy, token: str, actor: Ac
 async def purge_expired_sessions(uow: UnitOfWork, policy: SessionPolicy) -> int:
     now = utcnow()
     result = await uow.session.execute(
-        delete(StaffSession).where(
-            (StaffSession.expires_at <= now) | (StaffSession.last_seen_at <= now - policy.idle)
-        )
+        delete(StaffSession).where((StaffSession.expires_at <= now) | (StaffSession.last_seen_at <= now - policy.idle))
     )
     return int(result.rowcount)  # type: ignore[attr-defined]

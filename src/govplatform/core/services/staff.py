@@ -149,9 +149,7 @@ async def setup_user_for_token(uow: UnitOfWork, hash_secret: str, token: str) ->
     return row, user
 
 
-async def choose_password(
-    uow: UnitOfWork, cipher: FieldCipher, hash_secret: str, token: str, password: str
-) -> str:
+async def choose_password(uow: UnitOfWork, cipher: FieldCipher, hash_secret: str, token: str, password: str) -> str:
     """Step one of set-up: set the password and make a new TOTP secret; returns the secret."""
     _, user = await setup_user_for_token(uow, hash_secret, token)
     check_password_rules(password, user.email)
@@ -203,8 +201,13 @@ async def create_ready_user(
     """A user whose set-up is already done (for the demo): returns the user and their TOTP secret."""
     email = normalise_email(email)
     check_password_rules(password, email)
-    user = StaffUser(id=uuid.uuid4(), email=email, is_platform_admin=platform_admin,
-                     password_hash=password_hasher.hash(password), setup_completed_at=utcnow())
+    user = StaffUser(
+        id=uuid.uuid4(),
+        email=email,
+        is_platform_admin=platform_admin,
+        password_hash=password_hasher.hash(password),
+        setup_completed_at=utcnow(),
+    )
     secret = pyotp.random_base32()
     user.totp_secret_encrypted = cipher.encrypt_text(secret, str(user.id))
     uow.session.add(user)

@@ -31,9 +31,7 @@ def _clean_name(name: str, what: str) -> str:
 
 async def create_organisation(uow: UnitOfWork, actor: Actor, name: str) -> Organisation:
     name = _clean_name(name, "organisation")
-    exists = await uow.session.scalar(
-        select(Organisation.id).where(func.lower(Organisation.name) == name.lower())
-    )
+    exists = await uow.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower()))
     if exists:
         raise TenancyError(f"An organisation called {name} already exists")
     organisation = Organisation(id=uuid.uuid4(), name=name)
@@ -48,9 +46,7 @@ async def create_service(uow: UnitOfWork, actor: Actor, organisation_id: uuid.UU
     if organisation is None:
         raise NotFound("There is no organisation with that ID")
     exists = await uow.session.scalar(
-        select(Service.id).where(
-            Service.organisation_id == organisation_id, func.lower(Service.name) == name.lower()
-        )
+        select(Service.id).where(Service.organisation_id == organisation_id, func.lower(Service.name) == name.lower())
     )
     if exists:
         raise TenancyError(f"{organisation.name} already has a service called {name}")

@@ -68,9 +68,7 @@ def create_app(platform: Platform) -> FastAPI:
     settings = platform.settings
     frontend = settings.frontend_dir.resolve()
     if not (frontend / "govuk-frontend.min.css").exists():
-        raise SettingsError(
-            f"Setting GOVPLATFORM_FRONTEND_DIR: GOV.UK Frontend is not at {frontend} (run `npm ci`)"
-        )
+        raise SettingsError(f"Setting GOVPLATFORM_FRONTEND_DIR: GOV.UK Frontend is not at {frontend} (run `npm ci`)")
     i18n.load_catalogues()
     templates = Templates(settings.platform_name)
     formats = ErrorFormats()

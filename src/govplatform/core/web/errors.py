@@ -33,9 +33,16 @@ def platform_error_body(status: int, error: str, message: str) -> dict[str, Any]
 
 
 _ERROR_NAMES = {
-    400: "BadRequestError", 401: "AuthError", 403: "AuthError", 404: "NotFoundError",
-    405: "MethodNotAllowedError", 409: "ConflictError", 413: "PayloadTooLargeError",
-    415: "UnsupportedMediaTypeError", 429: "RateLimitError", 500: "InternalServerError",
+    400: "BadRequestError",
+    401: "AuthError",
+    403: "AuthError",
+    404: "NotFoundError",
+    405: "MethodNotAllowedError",
+    409: "ConflictError",
+    413: "PayloadTooLargeError",
+    415: "UnsupportedMediaTypeError",
+    429: "RateLimitError",
+    500: "InternalServerError",
     503: "ServiceUnavailableError",
 }
 
@@ -82,9 +89,13 @@ def install_error_handlers(app: FastAPI, templates: Templates, formats: ErrorFor
         if status in (400, 403, 413) and message:
             paragraphs = [message]
         response = templates.render(
-            request, "errors/error.html",
-            {"page_title": title, "paragraphs": paragraphs,
-             "request_id": request.scope.get("state", {}).get("request_id") if status >= 500 else None},
+            request,
+            "errors/error.html",
+            {
+                "page_title": title,
+                "paragraphs": paragraphs,
+                "request_id": request.scope.get("state", {}).get("request_id") if status >= 500 else None,
+            },
             status_code=status,
         )
         if headers:
@@ -113,8 +124,7 @@ def install_error_handlers(app: FastAPI, templates: Templates, formats: ErrorFor
     @app.exception_handler(OSError)
     async def database_unavailable(request: Request, error: Exception) -> Response:
         log.error("database.unavailable", error=type(error).__name__)
-        return respond(request, 503, "The service is temporarily unavailable. Try again later.",
-                       {"Retry-After": "5"})
+        return respond(request, 503, "The service is temporarily unavailable. Try again later.", {"Retry-After": "5"})
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, error: Exception) -> Response:
@@ -131,12 +141,14 @@ def middleware_error_responder(templates: Templates, formats: ErrorFormats) -> C
         request = Request(scope)
         body = formats.for_path(scope["path"])
         if body is not None:
-            response: Response = JSONResponse(body(status, _ERROR_NAMES.get(status, "Error"), message),
-                                              status_code=status)
+            response: Response = JSONResponse(
+                body(status, _ERROR_NAMES.get(status, "Error"), message), status_code=status
+            )
         else:
             title, _paragraphs = _page_text(status)
-            response = templates.render(request, "errors/error.html",
-                                        {"page_title": title, "paragraphs": [message]}, status_code=status)
+            response = templates.render(
+                request, "errors/error.html", {"page_title": title, "paragraphs": [message]}, status_code=status
+            )
         return status, response.raw_headers, bytes(response.body)
 
     return responder

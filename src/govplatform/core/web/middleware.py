@@ -85,8 +85,10 @@ class RequestContextMiddleware:
                 headers.append("X-Request-Id", request_id)
                 # The language switch is a link (?lang=cy); remember the choice on the page it leads to.
                 if chosen in i18n.LANGUAGES and headers.get("content-type", "").startswith("text/html"):
-                    headers.append("Set-Cookie", f"{i18n.LANGUAGE_COOKIE}={chosen}; Max-Age={ONE_YEAR}; "
-                                                 "Path=/; HttpOnly; SameSite=Lax")
+                    headers.append(
+                        "Set-Cookie",
+                        f"{i18n.LANGUAGE_COOKIE}={chosen}; Max-Age={ONE_YEAR}; Path=/; HttpOnly; SameSite=Lax",
+                    )
             await send(message)
 
         try:
@@ -97,8 +99,7 @@ class RequestContextMiddleware:
             LATENCY.labels(scope["method"]).observe(elapsed)
             # The path only: query strings can carry tokens and personal data.
             path = _SECRET_IN_PATH.sub(r"\1[redacted]", scope["path"])
-            log.info("http.request", method=scope["method"], path=path, status=status,
-                     ms=round(elapsed * 1000, 1))
+            log.info("http.request", method=scope["method"], path=path, status=status, ms=round(elapsed * 1000, 1))
             structlog.contextvars.unbind_contextvars("request_id")
             i18n.reset_language(token)
 
