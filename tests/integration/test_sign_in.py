@@ -108,3 +108,11 @@ async def test_the_session_cookie_is_http_only_and_same_site(platform: Platform,
     cookie = response.headers["set-cookie"].lower()
     assert "govplatform_session=" in cookie and "httponly" in cookie and "samesite=lax" in cookie
     assert "max-age" not in cookie.split("govplatform_session=")[1].split(",")[0]
+
+
+async def test_sign_in_errors_are_shown_in_welsh_to_welsh_users(client: httpx.AsyncClient) -> None:
+    await client.get("/?lang=cy")
+    response = await post_form(client, "/sign-in", "/sign-in", {"email": "x@example.gov.uk", "password": "y" * 12})
+    assert response.status_code == 400
+    assert "Rhowch gyfeiriad e-bost a chyfrinair cywir" in response.text
+    assert "<title>Gwall:" in response.text

@@ -75,3 +75,21 @@ class KeyFormat(Protocol):
     def lookup_hash(self, presented: str) -> str | None:
         """The keyed hash to look the presented key up by, or None if it is malformed."""
         ...
+
+
+def N_(message: str) -> str:
+    """Marks a message for the translation catalogue; it is translated where it is shown."""
+    return message
+
+
+class UserFacingError(Exception):
+    """A rule was broken; the message is safe to show, in English or translated.
+
+    The message is a template with %(name)s placeholders and the values beside
+    it, so a page can translate the template and then fill it in.
+    """
+
+    def __init__(self, template: str, **params: object) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(template % params if params else template)

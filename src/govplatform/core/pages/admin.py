@@ -11,6 +11,7 @@ from govplatform.core.jobs import queue
 from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
 from govplatform.core.services import audit, tenancy
 from govplatform.core.web.i18n import gettext_ as _
+from govplatform.core.web.i18n import localise
 
 router = APIRouter(prefix="/admin")
 
@@ -49,7 +50,7 @@ async def create_organisation(request: Request, staff: Staff = Depends(signed_in
             return templates_of(request).render(
                 request,
                 "admin/organisations.html",
-                {"organisations": rows, "name": name, "errors": [{"text": _(str(error)), "href": "#name"}]},
+                {"organisations": rows, "name": name, "errors": [{"text": localise(error), "href": "#name"}]},
                 status_code=400,
             )
         await uow.commit()

@@ -12,6 +12,7 @@ from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates
 from govplatform.core.services import api_keys, tenancy
 from govplatform.core.services import staff as staff_service
 from govplatform.core.web.i18n import gettext_ as _
+from govplatform.core.web.i18n import localise
 
 router = APIRouter(prefix="/admin/services")
 
@@ -50,7 +51,7 @@ async def create_service(request: Request, staff: Staff = Depends(signed_in)) ->
             try:
                 service = await tenancy.create_service(uow, staff.actor, organisation_id, name)
             except tenancy.TenancyError as error:
-                errors.append({"text": _(str(error)), "href": "#name"})
+                errors.append({"text": localise(error), "href": "#name"})
             else:
                 await uow.commit()
                 return RedirectResponse(f"/admin/services/{service.id}", status_code=303)
@@ -106,7 +107,7 @@ async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends
             return templates_of(request).render(
                 request,
                 "admin/invite_result.html",
-                {"service": service, "errors": [{"text": _(str(error)), "href": field}], "email": email},
+                {"service": service, "errors": [{"text": localise(error), "href": field}], "email": email},
                 status_code=400,
             )
         await uow.commit()
@@ -130,9 +131,9 @@ async def change_member(
             else:
                 await staff_service.set_role(uow, staff.actor, service_id, user_id, str(form.get("role") or ""))
         except tenancy.NotFound as error:
-            raise HTTPException(404, str(error)) from None
+            raise HTTPException(404, localise(error)) from None
         except tenancy.TenancyError as error:
-            raise HTTPException(400, str(error)) from None
+            raise HTTPException(400, localise(error)) from None
         await uow.commit()
     return RedirectResponse(f"/admin/services/{service_id}", status_code=303)
 
@@ -150,7 +151,7 @@ async def create_key(request: Request, service_id: uuid.UUID, staff: Staff = Dep
             return templates_of(request).render(
                 request,
                 "admin/key_created.html",
-                {"service": service, "errors": [{"text": _(str(error)), "href": "#name"}]},
+                {"service": service, "errors": [{"text": localise(error), "href": "#name"}]},
                 status_code=400,
             )
         await uow.commit()
@@ -168,6 +169,6 @@ async def revoke_key(
         try:
             await api_keys.revoke_key(uow, staff.actor, service_id, key_id)
         except tenancy.NotFound as error:
-            raise HTTPException(404, str(error)) from None
+            raise HTTPException(404, localise(error)) from None
         await uow.commit()
     return RedirectResponse(f"/admin/services/{service_id}", status_code=303)

@@ -21,6 +21,7 @@ from govplatform.core.pages.public import safe_return_path
 from govplatform.core.services import sign_in, staff
 from govplatform.core.services.tenancy import NotFound, TenancyError
 from govplatform.core.web.i18n import gettext_ as _
+from govplatform.core.web.i18n import localise
 
 router = APIRouter()
 
@@ -65,7 +66,7 @@ async def sign_in_submit(request: Request) -> Response:
                 )
             except sign_in.SignInError as error:
                 await uow.commit()  # keep the failure count and its audit record
-                errors.append({"text": _(str(error)), "href": "#email"})
+                errors.append({"text": localise(error), "href": "#email"})
             else:
                 await uow.commit()
                 target = "/sign-in/code" + (f"?next={quote(_next(request), safe='')}" if _next(request) else "")
@@ -101,9 +102,9 @@ async def code_submit(request: Request) -> Response:
                 )
             except sign_in.SignInError as error:
                 await uow.commit()
-                if "timed out" in str(error):
+                if error.template == sign_in.SESSION_TIMED_OUT:
                     return RedirectResponse("/sign-in", status_code=303)
-                errors.append({"text": _(str(error)), "href": "#code"})
+                errors.append({"text": localise(error), "href": "#code"})
             else:
                 await uow.commit()
                 next_path = safe_return_path(request.query_params.get("next"), "/admin")
@@ -165,7 +166,7 @@ async def setup_password(request: Request, token: str) -> Response:
                     uow, platform.cipher, platform.settings.api_key_hash_secret, token, password
                 )
             except TenancyError as error:
-                errors.append({"text": _(str(error)), "href": "#password"})
+                errors.append({"text": localise(error), "href": "#password"})
             else:
                 await uow.commit()
                 return _authenticator_page(request, token, user.email, secret)
@@ -219,7 +220,7 @@ async def setup_authenticator(request: Request, token: str) -> Response:
                 return RedirectResponse(f"/setup/{token}", status_code=303)
             secret = platform.cipher.decrypt_text(user.totp_secret_encrypted, str(user.id))
             return _authenticator_page(
-                request, token, user.email, secret, [{"text": _(str(error)), "href": "#code"}], status_code=400
+                request, token, user.email, secret, [{"text": localise(error), "href": "#code"}], status_code=400
             )
         await uow.commit()
     return templates_of(request).render(request, "core/setup_done.html")

@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import select
 
 from govplatform.core.crypto import keyed_hash, random_token
-from govplatform.core.interfaces import Actor, AuthenticatedKey, IssuedKey, KeyFormat, ServiceRef
+from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, ServiceRef
 from govplatform.core.models import ApiKey, Organisation, Service, utcnow
 from govplatform.core.services import audit
 from govplatform.core.services.tenancy import NotFound, TenancyError, get_service
@@ -54,12 +54,12 @@ async def create_key(
     """Make a key; returns the row and the text to show once."""
     name = " ".join(name.split())
     if not name:
-        raise TenancyError("Enter a name for the key")
+        raise TenancyError(N_("Enter a name for the key"))
     if len(name) > 255:
-        raise TenancyError("The key name must be 255 characters or fewer")
+        raise TenancyError(N_("The key name must be 255 characters or fewer"))
     key_type = key_type or key_format.key_types[0]
     if key_type not in key_format.key_types:
-        raise TenancyError(f"Key type must be one of: {', '.join(key_format.key_types)}")
+        raise TenancyError(N_("Key type must be one of: %(types)s"), types=", ".join(key_format.key_types))
     await get_service(uow, service_id)
     key_id = uuid.uuid4()
     issued = key_format.issue(service_id, key_id, name, key_type)
@@ -91,7 +91,7 @@ async def create_key(
 async def revoke_key(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, key_id: uuid.UUID) -> ApiKey:
     key = await uow.session.get(ApiKey, key_id)
     if key is None or key.service_id != service_id:
-        raise NotFound("There is no such key on this service")
+        raise NotFound(N_("There is no such key on this service"))
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(uow, actor, "api_key.revoked", "api_key", key_id, service_id, name=key.name)

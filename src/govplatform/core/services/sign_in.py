@@ -19,7 +19,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
-from govplatform.core.interfaces import Actor
+from govplatform.core.interfaces import N_, Actor, UserFacingError
 from govplatform.core.models import StaffSession, StaffUser, utcnow
 from govplatform.core.services import audit
 from govplatform.core.services.staff import accept_totp, find_by_email, password_hasher
@@ -38,7 +38,10 @@ class SessionPolicy:
     lockout: dt.timedelta
 
 
-class SignInError(Exception):
+SESSION_TIMED_OUT = N_("Your sign-in has timed out. Sign in again.")
+
+
+class SignInError(UserFacingError):
     """Sign-in failed; the message is safe to show and does not say which part was wrong."""
 
 
@@ -71,7 +74,9 @@ async def _new_session(
 def _check_not_locked(user: StaffUser, policy: SessionPolicy) -> None:
     if user.locked_until is not None and user.locked_until > utcnow():
         minutes = int(policy.lockout.total_seconds() // 60)
-        raise LockedOut(f"You have tried to sign in too many times. Wait {minutes} minutes, then try again.")
+        raise LockedOut(
+            N_("You have tried to sign in too many times. Wait %(minutes)s minutes, then try again."), minutes=minutes
+        )
 
 
 def _failed(uow: UnitOfWork, user: StaffUser, policy: SessionPolicy, ip: str | None, stage: str) -> None:
@@ -90,13 +95,13 @@ async def check_password(uow: UnitOfWork, policy: SessionPolicy, email: str, pas
     if user is None or user.password_hash is None or user.setup_completed_at is None:
         with contextlib.suppress(VerificationError):
             password_hasher.verify(_DUMMY_HASH, password)
-        raise SignInError("Enter a correct email address and password")
+        raise SignInError(N_("Enter a correct email address and password"))
     _check_not_locked(user, policy)
     try:
         password_hasher.verify(user.password_hash, password)
     except (VerificationError, InvalidHashError):
         _failed(uow, user, policy, ip, "password")
-        raise SignInError("Enter a correct email address and password") from None
+        raise SignInError(N_("Enter a correct email address and password")) from None
     return await _new_session(uow, policy, None, user.id)
 
 
@@ -106,15 +111,15 @@ async def check_code(
     """Second factor. Replaces the half session with a full one and returns its token."""
     pending = await _live_session(uow, policy, pending_token)
     if pending is None or pending.pending_user_id is None:
-        raise SignInError("Your sign-in has timed out. Sign in again.")
+        raise SignInError(SESSION_TIMED_OUT)
     user = await uow.session.get(StaffUser, pending.pending_user_id)
     if user is None:
-        raise SignInError("Your sign-in has timed out. Sign in again.")
+        raise SignInError(SESSION_TIMED_OUT)
     _check_not_locked(user, policy)
     step = accept_totp(cipher, user, code)
     if step is None:
         _failed(uow, user, policy, ip, "code")
-        raise SignInError("Enter the 6-digit code your authenticator app shows now")
+        raise SignInError(N_("Enter the 6-digit code your authenticator app shows now"))
     user.totp_last_step = step
     user.failed_logins = 0
     user.locked_until = None

@@ -17,7 +17,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
-from govplatform.core.interfaces import Actor, Role
+from govplatform.core.interfaces import N_, Actor, Role
 from govplatform.core.models import ServiceMembership, SetupToken, StaffUser, utcnow
 from govplatform.core.services import audit
 from govplatform.core.services.tenancy import NotFound, TenancyError, get_service
@@ -31,18 +31,18 @@ password_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defau
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 320:
-        raise TenancyError("Enter an email address in the correct format, like name@example.gov.uk")
+        raise TenancyError(N_("Enter an email address in the correct format, like name@example.gov.uk"))
     return email
 
 
 def check_password_rules(password: str, email: str) -> None:
     """NCSC guidance: length over complexity, and not the email address itself."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise TenancyError(f"Password must be {MIN_PASSWORD_LENGTH} characters or more")
+        raise TenancyError(N_("Password must be %(length)s characters or more"), length=MIN_PASSWORD_LENGTH)
     if len(password) > 256:
-        raise TenancyError("Password must be 256 characters or fewer")
+        raise TenancyError(N_("Password must be 256 characters or fewer"))
     if password.lower() == email.lower() or password.lower() in {"password1234", "123456789012"}:
-        raise TenancyError("Choose a password that is harder to guess")
+        raise TenancyError(N_("Choose a password that is harder to guess"))
 
 
 async def find_by_email(uow: UnitOfWork, email: str) -> StaffUser | None:
@@ -62,7 +62,7 @@ async def create_user(
     """Create a user (or add a role to an existing one) and issue a set-up token if needed."""
     email = normalise_email(email)
     if service_id is not None and role not in Role.ALL:
-        raise TenancyError("Choose a role: admin, editor or viewer")
+        raise TenancyError(N_("Choose a role: admin, editor or viewer"))
     user = await find_by_email(uow, email)
     created = user is None
     if user is None:
@@ -96,7 +96,7 @@ async def issue_setup_token(uow: UnitOfWork, hash_secret: str, user_id: uuid.UUI
 
 async def set_role(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, user_id: uuid.UUID, role: str) -> None:
     if role not in Role.ALL:
-        raise TenancyError("Choose a role: admin, editor or viewer")
+        raise TenancyError(N_("Choose a role: admin, editor or viewer"))
     await get_service(uow, service_id)
     membership = await uow.session.get(ServiceMembership, (user_id, service_id))
     if membership is None:
@@ -115,7 +115,7 @@ async def remove_member(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, us
         )
     )
     if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound("That person is not on this service's team")
+        raise NotFound(N_("That person is not on this service's team"))
     audit.record(uow, actor, "team_member.removed", "staff_user", user_id, service_id)
 
 
@@ -142,10 +142,10 @@ async def setup_user_for_token(uow: UnitOfWork, hash_secret: str, token: str) ->
         select(SetupToken).where(SetupToken.token_hash == keyed_hash(hash_secret, token, "setup-link"))
     )
     if row is None or row.used_at is not None or row.expires_at <= utcnow():
-        raise NotFound("This set-up link has expired or has already been used")
+        raise NotFound(N_("This set-up link has expired or has already been used"))
     user = await uow.session.get(StaffUser, row.user_id)
     if user is None:
-        raise NotFound("This set-up link has expired or has already been used")
+        raise NotFound(N_("This set-up link has expired or has already been used"))
     return row, user
 
 
@@ -169,10 +169,10 @@ async def confirm_totp(
     """Step two of set-up: a correct code from the new authenticator completes set-up."""
     setup, user = await setup_user_for_token(uow, hash_secret, token)
     if user.password_hash is None or user.totp_secret_encrypted is None:
-        raise TenancyError("Choose a password first")
+        raise TenancyError(N_("Choose a password first"))
     step = accept_totp(cipher, user, code)
     if step is None:
-        raise TenancyError("Enter the 6-digit code your authenticator app shows now")
+        raise TenancyError(N_("Enter the 6-digit code your authenticator app shows now"))
     user.totp_last_step = step
     user.setup_completed_at = utcnow()
     setup.used_at = utcnow()

@@ -6,13 +6,13 @@ import uuid
 
 from sqlalchemy import func, select
 
-from govplatform.core.interfaces import Actor, ServiceRef
+from govplatform.core.interfaces import N_, Actor, ServiceRef, UserFacingError
 from govplatform.core.models import Organisation, Service
 from govplatform.core.services import audit
 from govplatform.core.unit_of_work import UnitOfWork
 
 
-class TenancyError(Exception):
+class TenancyError(UserFacingError):
     """A tenancy rule was broken; the message is safe to show to the user."""
 
 
@@ -20,20 +20,22 @@ class NotFound(TenancyError):
     pass
 
 
-def _clean_name(name: str, what: str) -> str:
+def _clean_name(name: str, empty: str, too_long: str) -> str:
     name = " ".join(name.split())
     if not name:
-        raise TenancyError(f"Enter the {what} name")
+        raise TenancyError(empty)
     if len(name) > 255:
-        raise TenancyError(f"The {what} name must be 255 characters or fewer")
+        raise TenancyError(too_long)
     return name
 
 
 async def create_organisation(uow: UnitOfWork, actor: Actor, name: str) -> Organisation:
-    name = _clean_name(name, "organisation")
+    name = _clean_name(
+        name, N_("Enter the organisation name"), N_("The organisation name must be 255 characters or fewer")
+    )
     exists = await uow.session.scalar(select(Organisation.id).where(func.lower(Organisation.name) == name.lower()))
     if exists:
-        raise TenancyError(f"An organisation called {name} already exists")
+        raise TenancyError(N_("An organisation called %(name)s already exists"), name=name)
     organisation = Organisation(id=uuid.uuid4(), name=name)
     uow.session.add(organisation)
     audit.record(uow, actor, "organisation.created", "organisation", organisation.id, name=name)
@@ -41,15 +43,17 @@ async def create_organisation(uow: UnitOfWork, actor: Actor, name: str) -> Organ
 
 
 async def create_service(uow: UnitOfWork, actor: Actor, organisation_id: uuid.UUID, name: str) -> Service:
-    name = _clean_name(name, "service")
+    name = _clean_name(name, N_("Enter the service name"), N_("The service name must be 255 characters or fewer"))
     organisation = await uow.session.get(Organisation, organisation_id)
     if organisation is None:
-        raise NotFound("There is no organisation with that ID")
+        raise NotFound(N_("There is no organisation with that ID"))
     exists = await uow.session.scalar(
         select(Service.id).where(Service.organisation_id == organisation_id, func.lower(Service.name) == name.lower())
     )
     if exists:
-        raise TenancyError(f"{organisation.name} already has a service called {name}")
+        raise TenancyError(
+            N_("%(organisation)s already has a service called %(name)s"), organisation=organisation.name, name=name
+        )
     service = Service(id=uuid.uuid4(), organisation_id=organisation_id, name=name)
     uow.session.add(service)
     audit.record(uow, actor, "service.created", "service", service.id, service.id, name=name)
@@ -75,5 +79,5 @@ async def list_services(uow: UnitOfWork, only: list[uuid.UUID] | None = None) ->
 async def get_service(uow: UnitOfWork, service_id: uuid.UUID) -> ServiceRef:
     found = await list_services(uow, only=[service_id])
     if not found:
-        raise NotFound("There is no service with that ID")
+        raise NotFound(N_("There is no service with that ID"))
     return found[0]

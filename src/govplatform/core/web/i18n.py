@@ -62,3 +62,13 @@ def choose_language(query_value: str | None, cookie_value: str | None) -> str:
         if candidate in LANGUAGES:
             return candidate
     return "en"
+
+
+def localise(error: Exception) -> str:
+    """A user-facing error's message in the current language, placeholders filled in."""
+    template = getattr(error, "template", None)
+    if template is None:
+        return str(error)
+    params = getattr(error, "params", {})
+    translated = gettext_(template)
+    return translated % params if params else translated
