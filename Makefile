@@ -21,6 +21,7 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 
 install: $(STAMP) ## Create .venv and install pinned Python and npm packages
 
+run: export GOVPLATFORM_BASE_URL ?= http://$(HOST):$(PORT)
 run: install ## Start the platform on SQLite with demo data at http://127.0.0.1:8000
 	$(BIN)/govplatform db upgrade
 	$(BIN)/govplatform demo

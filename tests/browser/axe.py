@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from playwright.async_api import Page
 
@@ -34,10 +35,10 @@ def axe_source() -> str:
     return AXE_JS.read_text(encoding="utf-8")
 
 
-async def accessibility_violations(page: Page) -> list[dict[str, object]]:
+async def accessibility_violations(page: Page) -> list[dict[str, Any]]:
     if not await page.evaluate("() => typeof window.axe === 'object'"):
         await page.evaluate(axe_source())
-    violations: list[dict[str, object]] = await page.evaluate(_RUN_AXE, WCAG_AA_TAGS)
+    violations: list[dict[str, Any]] = await page.evaluate(_RUN_AXE, WCAG_AA_TAGS)
     return violations
 
 
@@ -45,7 +46,7 @@ async def assert_no_accessibility_violations(page: Page) -> None:
     violations = await accessibility_violations(page)
     lines = [
         f"- {violation['id']} ({violation['impact']}): {violation['help']} <{violation['helpUrl']}>\n"
-        + "\n".join(f"    at {target}" for target in violation["targets"])  # type: ignore[attr-defined]
+        + "\n".join(f"    at {target}" for target in violation["targets"])
         for violation in violations
     ]
     assert not violations, f"axe found {len(violations)} WCAG 2.2 AA violation(s) on {page.url}:\n" + "\n".join(lines)

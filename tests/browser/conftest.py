@@ -43,12 +43,17 @@ def chromium_path() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session", autouse=True)
-def chromium() -> str:
-    """The Chromium to drive; skips the whole tier, reported as one line, where there is none."""
-    path = chromium_path()
-    if path is None:
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    # Skipped here rather than in a fixture so that every skip has this one location,
+    # and pytest's summary folds the whole tier into a single line.
+    if chromium_path() is None:
         pytest.skip(NO_CHROMIUM)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    path = chromium_path()
+    assert path is not None, NO_CHROMIUM
     return path
 
 
@@ -92,3 +97,10 @@ async def context(browser: Browser, live_server: LiveServer) -> AsyncIterator[Br
 @pytest.fixture
 async def page(context: BrowserContext) -> Page:
     return await context.new_page()
+
+
+@pytest.fixture
+async def page_without_javascript(browser: Browser, live_server: LiveServer) -> AsyncIterator[Page]:
+    context = await new_context(browser, live_server, javascript=False)
+    yield await context.new_page()
+    await context.close()
