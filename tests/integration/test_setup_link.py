@@ -29,8 +29,13 @@ async def test_a_new_user_chooses_a_password_enrols_totp_and_signs_in(
     shown = await client.post(
         f"/setup/{token}", data={"password": password, "confirm": password, "csrf_token": csrf_from(page.text)}
     )
+    assert shown.status_code == 303 and shown.headers["location"] == f"/setup/{token}/authenticator"
+    shown = await client.get(shown.headers["location"])
     assert shown.status_code == 200
     assert "<svg" in shown.text, "a QR code is shown"
+    welsh = await client.get(f"/setup/{token}/authenticator?lang=cy")
+    assert "Sefydlu eich ap dilysu" in welsh.text, "switching language keeps the step"
+    await client.get(f"/setup/{token}/authenticator?lang=en")
     secret = re.search(r'<code class="govuk-!-font-weight-bold">([A-Z2-7 ]+)</code>', shown.text)
     assert secret
     secret_text = secret.group(1).replace(" ", "")

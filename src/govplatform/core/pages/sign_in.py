@@ -162,14 +162,13 @@ async def setup_password(request: Request, token: str) -> Response:
             errors.append({"text": _("The passwords do not match"), "href": "#confirm"})
         else:
             try:
-                secret = await staff.choose_password(
-                    uow, platform.cipher, platform.settings.api_key_hash_secret, token, password
-                )
+                await staff.choose_password(uow, platform.cipher, platform.settings.api_key_hash_secret, token, password)
             except TenancyError as error:
                 errors.append({"text": localise(error), "href": "#password"})
             else:
                 await uow.commit()
-                return _authenticator_page(request, token, user.email, secret)
+                # A redirect to a page of its own, so the language switch (a link) keeps the step.
+                return RedirectResponse(f"/setup/{token}/authenticator", status_code=303)
     return templates_of(request).render(
         request, "core/setup_password.html", {"email": user.email, "errors": errors}, status_code=400
     )
@@ -200,6 +199,20 @@ def _authenticator_page(
         },
         status_code=status_code,
     )
+
+
+@router.get("/setup/{token}/authenticator")
+async def authenticator_page(request: Request, token: str) -> Response:
+    platform = platform_of(request)
+    async with platform.uow() as uow:
+        try:
+            _setup, user = await staff.setup_user_for_token(uow, platform.settings.api_key_hash_secret, token)
+        except NotFound:
+            return templates_of(request).render(request, "core/setup_expired.html", status_code=404)
+    if user.password_hash is None or user.totp_secret_encrypted is None:
+        return RedirectResponse(f"/setup/{token}", status_code=303)
+    secret = platform.cipher.decrypt_text(user.totp_secret_encrypted, str(user.id))
+    return _authenticator_page(request, token, user.email, secret)
 
 
 @router.post("/setup/{token}/authenticator")

@@ -21,6 +21,7 @@ CORE_PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
         ("POST", "/sign-out"),
         ("GET", "/setup/{token}"),  # the one-time token in the path is the credential
         ("POST", "/setup/{token}"),
+        ("GET", "/setup/{token}/authenticator"),
         ("POST", "/setup/{token}/authenticator"),
         ("GET", "/healthz"),  # for load balancers: says only whether the database answers
         ("GET", "/metrics"),  # for Prometheus: counts and latencies, no personal data
