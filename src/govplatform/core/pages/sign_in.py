@@ -162,7 +162,9 @@ async def setup_password(request: Request, token: str) -> Response:
             errors.append({"text": _("The passwords do not match"), "href": "#confirm"})
         else:
             try:
-                await staff.choose_password(uow, platform.cipher, platform.settings.api_key_hash_secret, token, password)
+                await staff.choose_password(
+                    uow, platform.cipher, platform.settings.api_key_hash_secret, token, password
+                )
             except TenancyError as error:
                 errors.append({"text": localise(error), "href": "#password"})
             else:
