@@ -13,7 +13,7 @@ import uuid
 
 from sqlalchemy import select
 
-from govplatform.core.crypto import keyed_hash, random_token
+from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, ServiceRef
 from govplatform.core.models import ApiKey, Organisation, Service, utcnow
 from govplatform.core.services import audit
@@ -130,3 +130,38 @@ async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -
         component=key.component,
         service=ServiceRef(service.id, service.name, organisation.id, organisation.name),
     )
+
+
+async def live_secrets(
+    uow: UnitOfWork, cipher: FieldCipher, component: str, service_id: uuid.UUID
+) -> list[tuple[AuthenticatedKey, str]]:
+    """The decrypted secrets of a service's unrevoked keys, for formats that sign with them.
+
+    Notify's clients sign an HS256 token with the key's secret and name only
+    the service, so the server must try each of the service's secrets in turn.
+    """
+    rows = (
+        await uow.session.execute(
+            select(ApiKey, Service, Organisation)
+            .join(Service, ApiKey.service_id == Service.id)
+            .join(Organisation, Service.organisation_id == Organisation.id)
+            .where(
+                ApiKey.service_id == service_id,
+                ApiKey.component == component,
+                ApiKey.revoked_at.is_(None),
+                ApiKey.secret_encrypted.is_not(None),
+            )
+            .order_by(ApiKey.created_at)
+        )
+    ).all()
+    found = []
+    for key, service, organisation in rows:
+        ref = AuthenticatedKey(
+            key_id=key.id,
+            key_name=key.name,
+            key_type=key.key_type,
+            component=key.component,
+            service=ServiceRef(service.id, service.name, organisation.id, organisation.name),
+        )
+        found.append((ref, cipher.decrypt_text(key.secret_encrypted or "", str(key.id))))
+    return found
