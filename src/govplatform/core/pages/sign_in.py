@@ -9,6 +9,7 @@ import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
+from govplatform.core.models import StaffUser
 from govplatform.core.pages.auth import (
     PENDING_COOKIE,
     SESSION_COOKIE,
@@ -136,14 +137,26 @@ async def sign_out_submit(request: Request) -> Response:
     return response
 
 
-@router.get("/setup/{token}")
-async def setup_page(request: Request, token: str) -> Response:
+async def _user_for_link(request: Request, token: str) -> StaffUser | None:
+    """The user a live set-up link belongs to, or None if it is unknown, used or expired."""
     platform = platform_of(request)
     async with platform.uow() as uow:
         try:
             _setup, user = await staff.setup_user_for_token(uow, platform.settings.api_key_hash_secret, token)
         except NotFound:
-            return templates_of(request).render(request, "core/setup_expired.html", status_code=404)
+            return None
+    return user
+
+
+def _link_expired(request: Request) -> Response:
+    return templates_of(request).render(request, "core/setup_expired.html", status_code=404)
+
+
+@router.get("/setup/{token}")
+async def setup_page(request: Request, token: str) -> Response:
+    user = await _user_for_link(request, token)
+    if user is None:
+        return _link_expired(request)
     return templates_of(request).render(request, "core/setup_password.html", {"email": user.email})
 
 
@@ -156,7 +169,7 @@ async def setup_password(request: Request, token: str) -> Response:
         try:
             _setup, user = await staff.setup_user_for_token(uow, platform.settings.api_key_hash_secret, token)
         except NotFound:
-            return templates_of(request).render(request, "core/setup_expired.html", status_code=404)
+            return _link_expired(request)
         errors = []
         if password != confirm:
             errors.append({"text": _("The passwords do not match"), "href": "#confirm"})
@@ -206,11 +219,9 @@ def _authenticator_page(
 @router.get("/setup/{token}/authenticator")
 async def authenticator_page(request: Request, token: str) -> Response:
     platform = platform_of(request)
-    async with platform.uow() as uow:
-        try:
-            _setup, user = await staff.setup_user_for_token(uow, platform.settings.api_key_hash_secret, token)
-        except NotFound:
-            return templates_of(request).render(request, "core/setup_expired.html", status_code=404)
+    user = await _user_for_link(request, token)
+    if user is None:
+        return _link_expired(request)
     if user.password_hash is None or user.totp_secret_encrypted is None:
         return RedirectResponse(f"/setup/{token}", status_code=303)
     secret = platform.cipher.decrypt_text(user.totp_secret_encrypted, str(user.id))
@@ -229,7 +240,7 @@ async def setup_authenticator(request: Request, token: str) -> Response:
                 uow, platform.cipher, platform.settings.api_key_hash_secret, token, code, client_ip(request)
             )
         except NotFound:
-            return templates_of(request).render(request, "core/setup_expired.html", status_code=404)
+            return _link_expired(request)
         except TenancyError as error:
             if user.totp_secret_encrypted is None:
                 return RedirectResponse(f"/setup/{token}", status_code=303)
