@@ -37,7 +37,25 @@ def test_the_embedded_default_generates_secrets_once_and_keeps_them(tmp_path: Pa
     assert first.encryption_key_list() == second.encryption_key_list()
     stored = tmp_path / "secrets.json"
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
-    assert set(json.loads(stored.read_text())) == {"api_key_hash_secret", "encryption_keys", "session_secret"}
+    assert set(json.loads(stored.read_text())) == {
+        "api_key_hash_secret",
+        "encryption_keys",
+        "session_secret",
+        "transparency_subject_secret",
+        "transparency_signing_seed",
+    }
+
+
+def test_a_secret_added_by_a_later_release_is_generated_without_changing_the_others(tmp_path: Path) -> None:
+    (tmp_path / "secrets.json").write_text(json.dumps({"session_secret": "kept", "api_key_hash_secret": "kept too"}))
+    settings = load_settings(var_dir=tmp_path)
+    assert settings.session_secret == "kept" and settings.api_key_hash_secret == "kept too"
+    assert settings.transparency_subject_secret and settings.encryption_keys
+
+
+def test_the_transparency_origin_defaults_to_the_host_name(tmp_path: Path) -> None:
+    settings = load_settings(var_dir=tmp_path, base_url="https://platform.example.gov.uk:8443/x")
+    assert settings.resolved_transparency_origin == "platform.example.gov.uk/transparency"
 
 
 def test_the_default_database_is_sqlite_under_var(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ owner only, so a restart keeps every session, key and encrypted field readable.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
@@ -22,7 +23,13 @@ from typing import Literal
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-SECRET_NAMES = ("api_key_hash_secret", "encryption_keys", "session_secret")
+SECRET_NAMES = (
+    "api_key_hash_secret",
+    "encryption_keys",
+    "session_secret",
+    "transparency_subject_secret",
+    "transparency_signing_seed",
+)
 
 
 class SettingsError(Exception):
@@ -44,6 +51,17 @@ class Settings(BaseSettings):
     # Comma-separated base64 AES-256 keys; the first encrypts, all decrypt (rotation).
     encryption_keys: str = ""
     session_secret: str = ""
+
+    # The transparency log: its origin line (default: the host of BASE_URL + "/transparency"),
+    # its signer keys in Go's PRIVATE+KEY+... format (comma-separated; all sign during a
+    # rotation), the HMAC key that turns a person's identifier into a pseudonym (never rotate
+    # it: pseudonyms must stay stable), and the embedded default's generated signing seed.
+    transparency_origin: str = ""
+    transparency_signing_keys: str = ""
+    transparency_subject_secret: str = ""
+    transparency_signing_seed: str = ""
+    transparency_integration_delay_seconds: float = Field(default=1.0, gt=0, le=60)
+    transparency_batch_size: int = Field(default=50_000, ge=1, le=1_000_000)
 
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
@@ -92,6 +110,13 @@ class Settings(BaseSettings):
         return f"sqlite+aiosqlite:///{self.var_dir / 'govplatform.db'}"
 
     @property
+    def resolved_transparency_origin(self) -> str:
+        if self.transparency_origin:
+            return self.transparency_origin
+        host = self.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        return f"{host}/transparency"
+
+    @property
     def is_sqlite(self) -> bool:
         return self.resolved_database_url.startswith("sqlite")
 
@@ -109,21 +134,36 @@ def normalise_database_url(url: str) -> str:
 
 
 def _generated_secrets(var_dir: Path) -> dict[str, str]:
-    """Read var/secrets.json, creating it (mode 0600) with fresh secrets the first time."""
-    path = var_dir / "secrets.json"
-    if path.exists():
-        stored: dict[str, str] = json.loads(path.read_text())
-        return stored
+    """Read var/secrets.json, creating it (mode 0600) with fresh secrets the first time.
+
+    A file lock makes processes that start together (web and worker) agree on one set.
+    """
     var_dir.mkdir(parents=True, exist_ok=True)
-    fresh = {
-        "api_key_hash_secret": secrets.token_urlsafe(32),
-        "encryption_keys": base64.b64encode(secrets.token_bytes(32)).decode(),
-        "session_secret": secrets.token_urlsafe(32),
+    with (var_dir / "secrets.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _read_or_add_secrets(var_dir / "secrets.json")
+
+
+def _read_or_add_secrets(path: Path) -> dict[str, str]:
+    stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    makers = {
+        "api_key_hash_secret": lambda: secrets.token_urlsafe(32),
+        "encryption_keys": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        "session_secret": lambda: secrets.token_urlsafe(32),
+        "transparency_subject_secret": lambda: secrets.token_urlsafe(32),
+        "transparency_signing_seed": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
     }
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    absent = [name for name in makers if name not in stored]
+    if not absent:
+        return stored
+    # Secrets added by a later release are generated once and added; existing ones never change.
+    stored.update({name: makers[name]() for name in absent})
+    temporary = path.with_suffix(".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        json.dump(fresh, handle)
-    return fresh
+        json.dump(stored, handle)
+    os.replace(temporary, path)
+    return stored
 
 
 def load_settings(**overrides: object) -> Settings:
@@ -135,6 +175,8 @@ def load_settings(**overrides: object) -> Settings:
         name = "GOVPLATFORM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise SettingsError(f"Setting {name} is not valid: {first['msg']}") from None
     missing = [name for name in SECRET_NAMES if not getattr(settings, name)]
+    if settings.transparency_signing_keys and "transparency_signing_seed" in missing:
+        missing.remove("transparency_signing_seed")  # explicit keys replace the generated one
     if missing:
         if settings.environment == "production":
             raise SettingsError(f"Setting GOVPLATFORM_{missing[0].upper()} is required in production")
