@@ -5,5 +5,7 @@ their models module here as they arrive.
 """
 
 from govplatform.core.models import Base
+from govplatform.transparency import models as transparency_models
 
 metadata = Base.metadata
+COMPONENT_MODELS = (transparency_models,)

@@ -11,6 +11,24 @@ import dataclasses
 import uuid
 from typing import Protocol
 
+from govplatform.core.models import Base, UTCDateTime, utcnow
+from govplatform.core.unit_of_work import UnitOfWork
+
+__all__ = [
+    "N_",
+    "Actor",
+    "AuthenticatedKey",
+    "Base",
+    "IssuedKey",
+    "KeyFormat",
+    "Role",
+    "ServiceRef",
+    "UTCDateTime",
+    "UnitOfWork",
+    "UserFacingError",
+    "utcnow",
+]
+
 
 class Role:
     """A staff user's role on a service; platform admins sit above all services."""

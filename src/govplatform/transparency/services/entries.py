@@ -1,0 +1,69 @@
+"""What a log entry holds: a versioned JSON record of one use of data, in RFC 8785 form.
+
+Canonical JSON (JCS) means a receipt holder who has the record can rebuild the
+exact bytes that were hashed into the log. The person is named only by a
+keyed HMAC of their identifier, so the log itself names no one, while the
+platform (which holds the key) can still show a person every use of their data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+from typing import Any
+
+from govplatform.transparency import jcs
+from govplatform.transparency.interfaces import DataUse
+from govplatform.transparency.tiles import MAX_ENTRY_SIZE
+
+ENTRY_VERSION = 1
+
+
+class EntryError(ValueError):
+    """A data use cannot be recorded as it stands."""
+
+
+def pseudonym(secret: str, subject: str) -> str:
+    if not subject:
+        raise EntryError("a data use needs the subject's identifier")
+    mac = hmac.new(secret.encode(), b"govplatform-subject-v1\x00" + subject.encode(), hashlib.sha256)
+    return mac.hexdigest()
+
+
+def _text(value: str, what: str, limit: int = 500) -> str:
+    value = " ".join(value.split())
+    if not value:
+        raise EntryError(f"a data use needs {what}")
+    if len(value) > limit:
+        raise EntryError(f"{what} must be {limit} characters or fewer")
+    return value
+
+
+def entry_record(use: DataUse, subject_secret: str) -> dict[str, Any]:
+    if not use.data_items:
+        raise EntryError("a data use names at least one data item")
+    when = use.occurred_at
+    if when.tzinfo is None:
+        raise EntryError("the time of a data use must carry a time zone")
+    return {
+        "v": ENTRY_VERSION,
+        "type": "data-use",
+        "who": {
+            "organisation": {"id": str(use.organisation_id), "name": _text(use.organisation_name, "an organisation")},
+            "service": {"id": str(use.service_id), "name": _text(use.service_name, "a service")},
+        },
+        "what": sorted({_text(item, "a data item name", 100) for item in use.data_items}),
+        "whose": pseudonym(subject_secret, use.subject),
+        "why": {"purpose": _text(use.purpose, "a purpose"), "legal_basis": _text(use.legal_basis, "a legal basis")},
+        "when": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def entry_bytes(use: DataUse, subject_secret: str) -> tuple[bytes, str]:
+    """The entry's canonical bytes and the subject's pseudonym."""
+    record = entry_record(use, subject_secret)
+    data = jcs.canonicalise(record)
+    if len(data) > MAX_ENTRY_SIZE:
+        raise EntryError(f"the entry is {len(data)} bytes; a log entry is at most {MAX_ENTRY_SIZE}")
+    return data, record["whose"]

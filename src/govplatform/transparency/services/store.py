@@ -1,0 +1,96 @@
+"""Reading and writing tiles and bundles in the database, and running proofs over them.
+
+Proof code (merkle.py, tiles.py) is synchronous and asks for tiles one at a
+time; the database is asynchronous. `with_tiles` bridges them: it runs the
+computation against a cache, and when the computation asks for a tile the
+cache lacks, it loads that one row and runs again. A proof touches O(log n)
+tiles, so it costs O(log n) reads, each of one row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from govplatform.transparency.merkle import HASH_SIZE
+from govplatform.transparency.models import BundleRow, TileRow
+from govplatform.transparency.tiles import TILE_WIDTH, Tile, TileHashReader
+
+T = TypeVar("T")
+TileKey = tuple[int, int]  # (level, index)
+
+
+class LogCorrupted(Exception):
+    """A tile the tree size says must exist is missing or too short: the log was tampered with."""
+
+
+class _Missing(Exception):
+    def __init__(self, tile: Tile) -> None:
+        super().__init__(tile.path)
+        self.tile = tile
+
+
+async def with_tiles(
+    session: AsyncSession, size: int, compute: Callable[[TileHashReader], T], known: Mapping[TileKey, bytes] = {}
+) -> T:
+    """Run `compute` over the tiles of a tree of `size`, loading the tiles it asks for."""
+    cache: dict[TileKey, bytes] = dict(known)
+
+    def read(tile: Tile) -> bytes:
+        data = cache.get((tile.level, tile.index))
+        if data is None or len(data) < tile.width * HASH_SIZE:
+            raise _Missing(tile)
+        return data[: tile.width * HASH_SIZE]
+
+    reader = TileHashReader(size, read)
+    while True:
+        try:
+            return compute(reader)
+        except _Missing as missing:
+            key = (missing.tile.level, missing.tile.index)
+            if key in cache and (key not in known):
+                raise LogCorrupted(f"tile {missing.tile.path} is shorter than the tree needs") from None
+            row = await session.get(TileRow, key)
+            if row is None or len(row.data) < missing.tile.width * HASH_SIZE:
+                raise LogCorrupted(f"tile {missing.tile.path} is missing or too short") from None
+            cache[key] = row.data
+
+
+async def read_tile(session: AsyncSession, level: int, index: int) -> bytes | None:
+    return await session.scalar(select(TileRow.data).where(TileRow.level == level, TileRow.index == index))
+
+
+async def read_bundle(session: AsyncSession, index: int) -> BundleRow | None:
+    return await session.get(BundleRow, index)
+
+
+def _upsert(session: AsyncSession, table: type[TileRow] | type[BundleRow]):  # type: ignore[no-untyped-def]
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
+async def write_tiles(session: AsyncSession, tiles: Mapping[TileKey, bytes]) -> None:
+    if not tiles:
+        return
+    statement = _upsert(session, TileRow)
+    statement = statement.on_conflict_do_update(
+        index_elements=["level", "index"], set_={"data": statement.excluded.data}
+    )
+    await session.execute(statement, [{"level": lv, "index": ix, "data": data} for (lv, ix), data in tiles.items()])
+
+
+async def write_bundles(session: AsyncSession, bundles: Mapping[int, tuple[int, bytes]]) -> None:
+    if not bundles:
+        return
+    statement = _upsert(session, BundleRow)
+    statement = statement.on_conflict_do_update(
+        index_elements=["index"], set_={"data": statement.excluded.data, "count": statement.excluded.count}
+    )
+    await session.execute(statement, [{"index": ix, "count": n, "data": data} for ix, (n, data) in bundles.items()])
+
+
+FULL_TILE_BYTES = TILE_WIDTH * HASH_SIZE

@@ -1,0 +1,20 @@
+import pytest
+
+from govplatform.core.platform import Platform
+from govplatform.transparency.services.log import TransparencyService, signer_keys
+
+
+def make_service(platform: Platform, batch_size: int = 50_000) -> TransparencyService:
+    settings = platform.settings
+    origin = settings.resolved_transparency_origin
+    return TransparencyService(
+        origin,
+        signer_keys(origin, settings.transparency_signing_keys, settings.transparency_signing_seed),
+        settings.transparency_subject_secret,
+        batch_size,
+    )
+
+
+@pytest.fixture
+def transparency(platform: Platform) -> TransparencyService:
+    return make_service(platform)
