@@ -89,7 +89,9 @@ def worker(concurrency: int | None = typer.Option(None, help="Jobs run at once (
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await Worker(platform.sessions, platform.tasks, platform.settings).run(stop)
+        await Worker(
+            platform.sessions, platform.tasks, platform.settings, background_loops=platform.background_loops
+        ).run(stop)
 
     with contextlib.suppress(KeyboardInterrupt):
         run_with_platform(work)

@@ -6,8 +6,11 @@ does it once per process, and tests build their own.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,6 +33,10 @@ class Platform:
     tasks: TaskRegistry
     key_formats: dict[str, KeyFormat]
     session_policy: SessionPolicy
+    # Long-running loops a worker process runs beside the job queue (the log's sequencer).
+    background_loops: list[Callable[[asyncio.Event], Awaitable[None]]] = dataclasses.field(default_factory=list)
+    # Component services, by component name, registered by the composition root.
+    components: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def uow(self) -> UnitOfWork:
         return UnitOfWork(self.sessions)

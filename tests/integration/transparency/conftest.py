@@ -12,6 +12,7 @@ def make_service(platform: Platform, batch_size: int = 50_000) -> TransparencySe
         signer_keys(origin, settings.transparency_signing_keys, settings.transparency_signing_seed),
         settings.transparency_subject_secret,
         batch_size,
+        platform.uow,
     )
 
 

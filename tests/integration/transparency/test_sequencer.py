@@ -27,7 +27,7 @@ async def append_many(platform: Platform, service: TransparencyService, count: i
 
 
 async def integrate(platform: Platform, service: TransparencyService) -> int:
-    return await service.integrate_all(platform.uow)
+    return await service.integrate_all()
 
 
 async def test_integrated_entries_form_the_tree_their_checkpoint_signs(platform: Platform) -> None:

@@ -22,6 +22,7 @@ import os
 import socket
 import time
 import uuid
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import IO, Any
 
@@ -50,7 +51,9 @@ class Worker:
         registry: TaskRegistry,
         settings: Settings,
         worker_id: str | None = None,
+        background_loops: list[Callable[[asyncio.Event], Awaitable[None]]] | None = None,
     ) -> None:
+        self._background_loops = background_loops or []
         self._sessions = session_factory
         self._registry = registry
         self._settings = settings
@@ -66,6 +69,7 @@ class Worker:
     async def run(self, stop: asyncio.Event, grace_seconds: float = 30.0) -> None:
         """Run until `stop` is set, then finish in-flight jobs (or hand them back) and return."""
         listener = asyncio.create_task(self._listen(stop)) if self._postgres else None
+        loops: list[asyncio.Future[None]] = [asyncio.ensure_future(loop(stop)) for loop in self._background_loops]
         log.info("worker.started", worker_id=self.worker_id, concurrency=self._settings.worker_concurrency)
         failures = 0
         try:
@@ -89,6 +93,7 @@ class Worker:
                     await self._sleep(stop, self._settings.job_poll_seconds)
         finally:
             await self._shutdown(grace_seconds)
+            await asyncio.gather(*loops, return_exceptions=True)
             if listener is not None:
                 listener.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -54,7 +54,8 @@ async def embedded_worker(platform: Platform) -> AsyncIterator[None]:
         yield
         return
     stop = asyncio.Event()
-    task = asyncio.create_task(Worker(platform.sessions, platform.tasks, platform.settings).run(stop))
+    worker = Worker(platform.sessions, platform.tasks, platform.settings, background_loops=platform.background_loops)
+    task = asyncio.create_task(worker.run(stop))
     try:
         yield
     finally:

@@ -50,7 +50,15 @@ def signer_keys(origin: str, configured: str, seed: str) -> list[SignerKey]:
 
 
 class TransparencyService:
-    def __init__(self, origin: str, signers: list[SignerKey], subject_secret: str, batch_size: int) -> None:
+    def __init__(
+        self,
+        origin: str,
+        signers: list[SignerKey],
+        subject_secret: str,
+        batch_size: int,
+        new_uow: Callable[[], UnitOfWork],
+    ) -> None:
+        self.new_uow = new_uow
         self.origin = origin
         self.signers = signers
         self._subject_secret = subject_secret
@@ -79,8 +87,9 @@ class TransparencyService:
     async def integrate(self, uow: UnitOfWork) -> Integration | None:
         return await integrate(uow, self.origin, self.signers, self.batch_size)
 
-    async def integrate_all(self, new_uow: Callable[[], UnitOfWork]) -> int:
+    async def integrate_all(self) -> int:
         """Integrate until nothing is pending; returns the tree size. For the CLI, tests and demo."""
+        new_uow = self.new_uow
         while True:
             async with new_uow() as uow:
                 done = await self.integrate(uow)
@@ -89,8 +98,9 @@ class TransparencyService:
                 async with new_uow() as uow:
                     return (await self.head(uow))[0]
 
-    async def run_sequencer(self, new_uow: Callable[[], UnitOfWork], stop: asyncio.Event, delay: float) -> None:
+    async def run_sequencer(self, stop: asyncio.Event, delay: float) -> None:
         """Integrate pending entries every `delay` seconds until stopped."""
+        new_uow = self.new_uow
         while not stop.is_set():
             try:
                 async with new_uow() as uow:
