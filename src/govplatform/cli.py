@@ -6,6 +6,7 @@ import typer
 
 from govplatform import processes
 from govplatform.core import cli as core_cli
+from govplatform.transparency.cli import transparency_cli
 
 app = typer.Typer(
     help="GovPlatform: shared components for public services.",
@@ -21,6 +22,8 @@ app.add_typer(core_cli.org_cli, name="org")
 app.add_typer(core_cli.service_cli, name="service")
 app.add_typer(core_cli.user_cli, name="user")
 app.add_typer(core_cli.key_cli, name="key")
+transparency_cli.command("prove")(processes.prove)
+app.add_typer(transparency_cli, name="transparency")
 
 
 def main() -> None:

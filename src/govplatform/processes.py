@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import signal
+import sys
 from typing import Any
 
 import typer
@@ -116,9 +118,11 @@ def demo() -> None:
             return created
 
     created = run_with_platform(work)
+    entries = run_with_platform(_demo_data_uses)
     seeded = created is not None
     credentials = created or demo_data.load_credentials(settings.var_dir)
     console.print("Demo data " + ("created." if seeded else "was already there; nothing changed."), highlight=False)
+    console.print(f"The transparency log holds {entries} records: {settings.base_url}/transparency", highlight=False)
     if credentials is None:
         console.print(
             "The demo user's credentials file is missing from var/; create a user with `govplatform user create`."
@@ -133,3 +137,40 @@ def demo() -> None:
     )
     segno.make(uri, error="l").terminal(compact=True)
     console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)
+
+
+def prove(index: int = typer.Option(..., help="The entry's index in the log")) -> None:
+    """Print a receipt (c2sp.org/tlog-proof@v1) for one entry, against the latest checkpoint."""
+    from govplatform.app import register_components
+    from govplatform.transparency.services.log import LogRequestError
+
+    async def work(platform: Any) -> str:
+        register_components(platform)
+        log = platform.components["transparency"]
+        async with platform.uow() as uow:
+            receipt: str = await log.receipt(uow, index)
+            return receipt
+
+    try:
+        receipt = run_with_platform(work)
+    except LogRequestError as error:
+        fail(str(error))
+    sys.stdout.write(receipt)
+
+
+async def _demo_data_uses(platform: Any) -> int:
+    """Record a few example uses of data, once, so a fresh platform's log is not empty."""
+    from govplatform.app import register_components
+    from govplatform.core.services import demo as demo_data
+    from govplatform.transparency.interfaces import DataUse
+
+    register_components(platform)
+    log = platform.components["transparency"]
+    async with platform.uow() as uow:
+        size, _ = await log.head(uow)
+        uses = await demo_data.example_data_uses(uow) if size == 0 else []
+        for use in uses:
+            await log.record_use(uow, DataUse(**dataclasses.asdict(use)))
+        await uow.commit()
+    total: int = await log.integrate_all()
+    return total

@@ -1,0 +1,66 @@
+"""`govplatform transparency verify` (witness a log from outside) and `prove` (print a receipt)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import httpx
+import typer
+
+from govplatform.transparency.note import NoteError, VerifierKey
+from govplatform.transparency.services.witness import FetchError, WitnessError, WitnessState, witness
+
+transparency_cli = typer.Typer(help="The transparency log.", no_args_is_help=True)
+
+
+@transparency_cli.command("verify")
+def verify(
+    url: Annotated[str, typer.Option(help="The log's address, e.g. https://platform.example.gov.uk/transparency")],
+    key: Annotated[list[str] | None, typer.Option(help="A verifier key you trust (repeat for several)")] = None,
+    state: Annotated[Path | None, typer.Option(help="A file that remembers the keys and the last tree seen")] = None,
+) -> None:
+    """Check the log's signature, every entry and tile, and consistency with the last run; non-zero on failure."""
+    saved = WitnessState.load(state) if state else None
+    keys = list(key or [])
+    if saved is not None:
+        if keys and sorted(keys) != sorted(saved.keys):
+            _fail(f"{state} pins other keys; keys are pinned on the first run and never taken from the log", 2)
+        current = saved
+    else:
+        if not keys:
+            _fail("give --key VKEY (from a source you trust) on the first run", 2)
+        for text in keys:
+            try:
+                VerifierKey.parse(text)
+            except NoteError as error:
+                _fail(f"--key {text[:40]!r} is not a verifier key: {error}", 2)
+        current = WitnessState(keys=keys)
+
+    async def run() -> None:
+        async with httpx.AsyncClient(timeout=30, follow_redirects=False) as client:
+            result = await witness(client, url.rstrip("/"), current)
+        typer.echo(
+            f"OK: {result.size} entries; signature, entries, tiles and root check out"
+            + (f"; consistent with the {result.previous_size} seen before" if result.previous_size else "")
+        )
+        if state:
+            import base64
+
+            current.size, current.root = result.size, base64.b64encode(result.root).decode()
+            current.checkpoint = result.checkpoint
+            current.save(state)
+
+    try:
+        asyncio.run(run())
+    except WitnessError as error:
+        _fail(f"VERIFICATION FAILED: {error}", 1)
+    except FetchError as error:
+        _fail(str(error), 3)
+
+
+def _fail(message: str, code: int) -> None:
+    sys.stderr.write(message + "\n")
+    raise typer.Exit(code)
