@@ -23,6 +23,7 @@ app.add_typer(core_cli.service_cli, name="service")
 app.add_typer(core_cli.user_cli, name="user")
 app.add_typer(core_cli.key_cli, name="key")
 transparency_cli.command("prove")(processes.prove)
+transparency_cli.command("integrate")(processes.integrate)
 app.add_typer(transparency_cli, name="transparency")
 
 

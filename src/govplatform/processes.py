@@ -174,3 +174,15 @@ async def _demo_data_uses(platform: Any) -> int:
         await uow.commit()
     total: int = await log.integrate_all()
     return total
+
+
+def integrate() -> None:
+    """Integrate every pending entry into the log now and publish a checkpoint (on demand)."""
+    from govplatform.app import register_components
+
+    async def work(platform: Any) -> int:
+        register_components(platform)
+        size: int = await platform.components["transparency"].integrate_all()
+        return size
+
+    console.print(f"The log holds {run_with_platform(work)} entries; its checkpoint is published.", highlight=False)

@@ -118,3 +118,25 @@ def test_an_unreachable_database_stops_the_command_with_one_line(tmp_path: Path)
     result = govplatform(tmp_path, "postgresql://root@127.0.0.1:9/none", "org", "create", "--name", "X")
     assert result.returncode == 1
     assert "Cannot use the database" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_bad_transparency_key_stops_the_worker_with_one_line(fresh_database: str, tmp_path: Path) -> None:
+    result = govplatform(
+        tmp_path,
+        fresh_database,
+        "transparency",
+        "integrate",
+        env={"GOVPLATFORM_TRANSPARENCY_SIGNING_KEYS": "PRIVATE+KEY+bad"},
+    )
+    assert result.returncode == 2
+    assert "GOVPLATFORM_TRANSPARENCY_SIGNING_KEYS" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_integrate_and_prove_print_a_receipt_for_a_demo_entry(fresh_database: str, tmp_path: Path) -> None:
+    assert govplatform(tmp_path, fresh_database, "demo").returncode == 0
+    integrated = govplatform(tmp_path, fresh_database, "transparency", "integrate")
+    assert integrated.returncode == 0 and "holds 3 entries" in integrated.stdout
+    receipt = govplatform(tmp_path, fresh_database, "transparency", "prove", "--index", "2")
+    assert receipt.returncode == 0 and receipt.stdout.startswith("c2sp.org/tlog-proof@v1\nindex 2\n")
+    missing = govplatform(tmp_path, fresh_database, "transparency", "prove", "--index", "3")
+    assert missing.returncode == 1 and "not covered by a published checkpoint" in missing.stderr

@@ -63,6 +63,9 @@ def run_with_platform(work: Callable[[Any], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(main())
+    except SettingsError as error:
+        fail(str(error), 2)
+        raise AssertionError from error
     except (OperationalError, DBAPIError, OSError) as error:
         reason = str(getattr(error, "orig", error)).splitlines()[0][:200]
         fail(f"Cannot use the database ({describe_database(settings)}): {reason}")
