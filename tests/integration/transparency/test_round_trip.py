@@ -1,0 +1,82 @@
+"""Many writers, one sequencer, a witness watching: every checkpoint is consistent, every receipt verifies."""
+
+import asyncio
+import base64
+import random
+from pathlib import Path
+
+import httpx
+import pytest
+
+from govplatform.app import build_app
+from govplatform.core.platform import build_platform
+from govplatform.transparency.note import VerifierKey
+from govplatform.transparency.receipt import verify_receipt
+from govplatform.transparency.services.witness import WitnessState, witness
+from tests.conftest import make_settings
+
+pytestmark = pytest.mark.process
+
+WRITERS = 8
+PER_WRITER = 150
+
+
+async def test_concurrent_writers_and_a_running_sequencer_give_a_log_a_witness_accepts_throughout(
+    fresh_database: str, var_dir: Path
+) -> None:
+    settings = make_settings(var_dir, fresh_database, transparency_batch_size=200)
+    platform = build_platform(settings)
+    app = build_app(settings, platform)
+    log = platform.components["transparency"]
+    stop = asyncio.Event()
+    sequencer = asyncio.create_task(log.run_sequencer(stop, 0.05))
+
+    async def writer(number: int) -> None:
+        for n in range(PER_WRITER):
+            async with platform.uow() as uow:
+                await log.append(uow, f"writer {number} entry {n}".encode())
+                await uow.commit()
+            if n % 10 == 0:
+                await asyncio.sleep(0)
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        keys = (await client.get("/transparency/key")).text.splitlines()
+        state = WitnessState(keys=keys)
+        seen_sizes: list[int] = []
+
+        async def watch() -> None:
+            while not stop.is_set():
+                if (await client.get("/transparency/checkpoint")).status_code == 200:
+                    result = await witness(client, "http://testserver/transparency", state)
+                    state.size, state.root = result.size, base64.b64encode(result.root).decode()
+                    seen_sizes.append(result.size)
+                await asyncio.sleep(0.1)
+
+        watcher = asyncio.create_task(watch())
+        await asyncio.gather(*(writer(w) for w in range(WRITERS)))
+        total = WRITERS * PER_WRITER
+        for _ in range(200):
+            async with platform.uow() as uow:
+                if (await log.head(uow))[0] == total:
+                    break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.3)  # let the witness see the final checkpoint
+        stop.set()
+        await asyncio.gather(sequencer, watcher)
+        final = await witness(client, "http://testserver/transparency", state)
+        assert final.size == total
+        assert len(set(seen_sizes)) >= 3, f"the witness saw the log grow through checkpoints: {seen_sizes}"
+
+        entries = set()
+        for index in range(total):
+            entries.add((await client.get(f"/transparency/entry/{index}")).content)
+        assert entries == {f"writer {w} entry {n}".encode() for w in range(WRITERS) for n in range(PER_WRITER)}
+
+        origin = settings.resolved_transparency_origin
+        trusted = [VerifierKey.parse(k) for k in keys]
+        for index in random.Random(7).sample(range(total), 25):
+            receipt = (await client.get(f"/transparency/receipt/{index}")).text
+            entry = (await client.get(f"/transparency/entry/{index}")).content
+            assert verify_receipt(entry, receipt, trusted, origin).size == total
+    await platform.dispose()
