@@ -14,6 +14,7 @@ from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
 from govplatform.transparency import api as transparency_api
 from govplatform.transparency import pages as transparency_pages
+from govplatform.transparency import uses_api as transparency_uses_api
 from govplatform.transparency.note import KeyFormatError
 from govplatform.transparency.services.log import TransparencyService, signer_keys
 
@@ -50,6 +51,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         app.state.public_routes.add(method, path)
     app.state.templates.add_folder(transparency_pages.TEMPLATES)
     app.include_router(transparency_api.router)
+    app.include_router(transparency_uses_api.router)
     app.include_router(transparency_pages.router)
     return app
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from typing import Protocol
+from typing import Any, Protocol
 
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.unit_of_work import UnitOfWork
@@ -21,6 +21,7 @@ __all__ = [
     "Base",
     "IssuedKey",
     "KeyFormat",
+    "PlatformKeyAuth",
     "Role",
     "ServiceRef",
     "UTCDateTime",
@@ -111,3 +112,12 @@ class UserFacingError(Exception):
         self.template = template
         self.params = params
         super().__init__(template % params if params else template)
+
+
+class PlatformKeyAuth(Protocol):
+    """Checks `Authorization: Bearer gpk_...` on a request; raises a 401 HTTPException if it fails.
+
+    The web app keeps one at `app.state.platform_key_auth` for components' routes.
+    """
+
+    async def __call__(self, request: Any, authorization: str | None = None) -> AuthenticatedKey: ...

@@ -125,6 +125,8 @@ def create_app(platform: Platform) -> FastAPI:
         return RedirectResponse(f"/sign-in?next={quote(target, safe='')}", status_code=303)
 
     app.add_exception_handler(SignInRequired, to_sign_in)
+    # Components authenticate platform API keys through this, not by importing core's routes.
+    app.state.platform_key_auth = api.platform_key
     app.include_router(api.router)
     app.include_router(pages.router)
     return app

@@ -61,7 +61,7 @@ class TransparencyService:
         self.new_uow = new_uow
         self.origin = origin
         self.signers = signers
-        self._subject_secret = subject_secret
+        self.subject_secret = subject_secret
         self.batch_size = batch_size
 
     @property
@@ -69,10 +69,10 @@ class TransparencyService:
         return [key.verifier for key in self.signers]
 
     def pseudonym(self, subject: str) -> str:
-        return entries.pseudonym(self._subject_secret, subject)
+        return entries.pseudonym(self.subject_secret, subject)
 
     async def record_use(self, uow: UnitOfWork, use: DataUse) -> int:
-        data, whose = entries.entry_bytes(use, self._subject_secret)
+        data, whose = entries.entry_bytes(use, self.subject_secret)
         return await self.append(uow, data, whose)
 
     async def append(self, uow: UnitOfWork, data: bytes, subject: str | None = None) -> int:
