@@ -1,0 +1,139 @@
+"""The endpoints that bench/run.py measures. Components add theirs to SCENARIOS.
+
+A scenario is one request repeated under load: a method, a path, headers and a
+body, aimed at the yardstick or at the platform. A platform scenario names the
+yardstick scenario it is divided by (`baseline`): "hello" for reads, "accept"
+for endpoints that durably accept something (one INSERT and a commit is the
+least such an endpoint can do).
+
+`setup` runs once per run, after the database is migrated and before any
+server starts. It gets a `Context` (which runs `govplatform` CLI commands
+against the benchmark's own database) and returns the fields of the scenario
+to replace, usually `headers` with a key in them, sometimes `path` or `body`
+(an id created for the run). Setup must be idempotent within a run: use
+`Context.shared` to create a thing once when several scenarios need it.
+
+Adding an endpoint, for example Notify's send-email:
+
+    Scenario(
+        name="notify-send-email",
+        server="platform",
+        method="POST",
+        path="/v2/notifications/email",
+        headers={"Content-Type": "application/json"},
+        body=b'{"template_id": "...", "email_address": "..."}',
+        setup=notify_key_and_template,   # returns {"headers": {...}, "body": ...}
+        baseline="accept",
+    )
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, Literal
+
+
+@dataclasses.dataclass
+class Context:
+    """What a setup function may use: the CLI on the benchmark's database, and a shared dict."""
+
+    govplatform: Path  # the `govplatform` command in the venv
+    env: dict[str, str]  # GOVPLATFORM_* variables for the benchmark's var dir and database
+    cwd: Path
+    shared: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    def cli(self, *args: str) -> dict[str, Any]:
+        """Run `govplatform ARGS --json` and return the JSON object it prints."""
+        finished = subprocess.run(
+            [str(self.govplatform), *args, "--json"],
+            env=self.env,
+            cwd=self.cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        if finished.returncode != 0:
+            raise RuntimeError(f"govplatform {' '.join(args)} failed: {finished.stderr.strip() or finished.stdout}")
+        result: dict[str, Any] = json.loads(finished.stdout)
+        return result
+
+    def platform_service(self) -> dict[str, str]:
+        """One organisation and service for the run (created once): {"organisation_id", "service_id"}."""
+        if "service" not in self.shared:
+            organisation = self.cli("org", "create", "--name", "Benchmark public body")
+            service = self.cli("service", "create", "--org", organisation["id"], "--name", "Benchmark service")
+            self.shared["service"] = {"organisation_id": organisation["id"], "service_id": service["id"]}
+        service_ids: dict[str, str] = self.shared["service"]
+        return service_ids
+
+    def platform_key(self) -> str:
+        """A platform API key (gpk_...) on the run's service, created once."""
+        if "platform_key" not in self.shared:
+            service = self.platform_service()
+            self.shared["platform_key"] = self.cli(
+                "key", "create", "--service", service["service_id"], "--name", "Benchmark key"
+            )["key"]
+        key: str = self.shared["platform_key"]
+        return key
+
+
+Setup = Callable[[Context], dict[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Scenario:
+    name: str
+    server: Literal["yardstick", "platform"]
+    method: str
+    path: str
+    headers: dict[str, str] = dataclasses.field(default_factory=dict)
+    body: bytes | None = None
+    setup: Setup | None = None
+    baseline: str | None = None  # the yardstick scenario this one's throughput is divided by
+    note: str = ""
+
+    @property
+    def label(self) -> str:
+        return f"{self.server} {self.method} {self.path}"
+
+
+def with_platform_key(context: Context) -> dict[str, Any]:
+    return {"headers": {"Authorization": f"Bearer {context.platform_key()}"}}
+
+
+YARDSTICK_SCENARIOS = [
+    Scenario(
+        name="hello",
+        server="yardstick",
+        method="GET",
+        path="/hello",
+        note="a constant JSON body: the web stack's ceiling",
+    ),
+    Scenario(
+        name="accept",
+        server="yardstick",
+        method="POST",
+        path="/accept",
+        headers={"Content-Type": "application/json"},
+        body=b'{"reference": "bench-0001", "amount": 1250, "description": "Benchmark request"}',
+        note="read JSON, one INSERT, commit, 201",
+    ),
+]
+
+SCENARIOS = [
+    # core: the calling key's service (one keyed hash and one indexed lookup of the key per request)
+    Scenario(
+        name="platform-service",
+        server="platform",
+        method="GET",
+        path="/api/platform/v1/service",
+        setup=with_platform_key,
+        baseline="hello",
+        note="with a platform API key",
+    ),
+]
