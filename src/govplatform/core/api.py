@@ -37,7 +37,7 @@ async def platform_key(
         raise HTTPException(
             401, "The Authorization header must be: Bearer <key>", headers={"WWW-Authenticate": "Bearer"}
         )
-    async with platform.uow() as uow:
+    async with platform.uow(read_only=True) as uow:
         key = await api_keys.authenticate(uow, platform.platform_keys, presented.strip())
     if key is None:
         raise HTTPException(
@@ -69,7 +69,7 @@ async def healthz(request: Request) -> JSONResponse:
     """Liveness and the database: 200 when a query answers, 503 when it does not."""
     platform = get_platform(request)
     try:
-        async with platform.uow() as uow:
+        async with platform.uow(read_only=True) as uow:
             await uow.session.execute(text("SELECT 1"))
     except Exception as error:  # any failure to reach the database is a 503, never a 500
         return JSONResponse(

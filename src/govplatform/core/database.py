@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
 from govplatform.core.settings import Settings
+from govplatform.core.unit_of_work import READ_ONLY
 
 
 def _sqlite_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
@@ -33,12 +34,16 @@ def _sqlite_connect(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEn
 def _sqlite_begin(connection: Connection) -> None:
     # IMMEDIATE takes the write lock at the start, so a transaction that reads and then writes
     # never fails with SQLITE_BUSY when another writer committed in between (WAL mode snapshots).
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # A unit of work that only reads says so, and begins a deferred transaction that never waits.
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     url = url or settings.resolved_database_url
-    kwargs: dict[str, Any] = {"echo": settings.database_echo, "pool_pre_ping": True}
+    # No pre-ping: it costs a round trip per checkout; a connection that died is invalidated on
+    # its first error (a 503 for that one request) and the pool reconnects.
+    kwargs: dict[str, Any] = {"echo": settings.database_echo, "pool_recycle": 1800}
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1]
         if path and path != ":memory:":

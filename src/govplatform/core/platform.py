@@ -38,8 +38,8 @@ class Platform:
     # Component services, by component name, registered by the composition root.
     components: dict[str, Any] = dataclasses.field(default_factory=dict)
 
-    def uow(self) -> UnitOfWork:
-        return UnitOfWork(self.sessions)
+    def uow(self, read_only: bool = False) -> UnitOfWork:
+        return UnitOfWork(self.sessions, read_only=read_only)
 
     @property
     def platform_keys(self) -> KeyFormat:

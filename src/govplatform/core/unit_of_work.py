@@ -14,15 +14,21 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+READ_ONLY = "govplatform_read_only"
+
 
 class UnitOfWork:
     session: AsyncSession
 
-    def __init__(self, session_factory: async_sessionmaker[AsyncSession]) -> None:
+    def __init__(self, session_factory: async_sessionmaker[AsyncSession], read_only: bool = False) -> None:
         self._session_factory = session_factory
+        self.read_only = read_only
 
     async def __aenter__(self) -> Self:
         self.session = self._session_factory()
+        if self.read_only:
+            # Lets SQLite begin a deferred (shared) transaction instead of taking the write lock.
+            await self.session.connection(execution_options={READ_ONLY: True})
         return self
 
     async def __aexit__(

@@ -43,7 +43,7 @@ def _refuse(error: Exception) -> HTTPException:
 @router.get("/checkpoint", summary="The latest signed checkpoint (c2sp.org/tlog-checkpoint)")
 async def checkpoint(request: Request) -> Response:
     service = service_of(request)
-    async with service_of(request).new_uow() as uow:
+    async with service_of(request).new_uow(read_only=True) as uow:
         latest = await service.latest_checkpoint(uow)
     if latest is None:
         raise HTTPException(404, "The log has not published a checkpoint yet")
@@ -62,7 +62,7 @@ async def tile(request: Request, path: str) -> Response:
         wanted = parse_tile_path(f"tile/{path}")
     except TilePathError as error:
         raise HTTPException(400, str(error)) from None
-    async with service_of(request).new_uow() as uow:
+    async with service_of(request).new_uow(read_only=True) as uow:
         try:
             data = await service_of(request).tile_bytes(uow, wanted)
         except (LogRequestError, LogCorrupted) as error:
@@ -84,7 +84,7 @@ async def inclusion(
     index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
     size: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> JSONResponse:
-    async with service_of(request).new_uow() as uow:
+    async with service_of(request).new_uow(read_only=True) as uow:
         try:
             proof = await service_of(request).inclusion(uow, index, size)
         except (LogRequestError, LogCorrupted) as error:
@@ -98,7 +98,7 @@ async def consistency(
     old: Annotated[int, Query(le=MAX_INDEX)],
     new: Annotated[int, Query(le=MAX_INDEX)],
 ) -> JSONResponse:
-    async with service_of(request).new_uow() as uow:
+    async with service_of(request).new_uow(read_only=True) as uow:
         try:
             proof = await service_of(request).consistency(uow, old, new)
         except (LogRequestError, LogCorrupted) as error:
@@ -110,7 +110,7 @@ async def consistency(
 async def entry(request: Request, index: int) -> Response:
     if not 0 <= index <= MAX_INDEX:
         raise HTTPException(400, "The index must be a whole number from 0")
-    async with service_of(request).new_uow() as uow:
+    async with service_of(request).new_uow(read_only=True) as uow:
         try:
             data = await service_of(request).entry(uow, index)
         except LogRequestError as error:
@@ -122,7 +122,7 @@ async def entry(request: Request, index: int) -> Response:
 async def receipt(request: Request, index: int) -> Response:
     if not 0 <= index <= MAX_INDEX:
         raise HTTPException(400, "The index must be a whole number from 0")
-    async with service_of(request).new_uow() as uow:
+    async with service_of(request).new_uow(read_only=True) as uow:
         try:
             text = await service_of(request).receipt(uow, index)
         except (LogRequestError, LogCorrupted) as error:

@@ -19,7 +19,7 @@ PUBLIC_ROUTES = [("GET", "/transparency")]
 @router.get("/transparency")
 async def log_page(request: Request) -> Response:
     service: TransparencyService = request.app.state.transparency
-    async with service.new_uow() as uow:
+    async with service.new_uow(read_only=True) as uow:
         latest = await service.latest_checkpoint(uow)
     checkpoint = parse_checkpoint_body(parse_note(latest.signed_note).text) if latest else None
     return request.app.state.templates.render(  # type: ignore[no-any-return]

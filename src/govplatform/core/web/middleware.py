@@ -222,7 +222,8 @@ class ProtectionMiddleware:
         if cookie is None or len(cookie) > 100:
             cookie = secrets.token_urlsafe(32)
             scope.setdefault("state", {})["csrf_cookie_new"] = True
-        scope.setdefault("state", {})["csrf_token"] = csrf_token_for(self.secret, cookie)
+        # The token itself (a keyed hash) is computed only when a page renders a form.
+        scope.setdefault("state", {})["csrf_cookie"] = cookie
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start" and scope["state"].get("csrf_cookie_new"):

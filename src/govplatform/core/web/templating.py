@@ -14,13 +14,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from govplatform.core.web import i18n
-from govplatform.core.web.middleware import CSRF_FIELD
+from govplatform.core.web.middleware import CSRF_FIELD, csrf_token_for
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 
 
 class Templates:
-    def __init__(self, platform_name: str, folders: list[Path] | None = None) -> None:
+    def __init__(self, platform_name: str, csrf_secret: str, folders: list[Path] | None = None) -> None:
+        self._csrf_secret = csrf_secret
         self._folders = [CORE_TEMPLATES, *(folders or [])]
         self.platform_name = platform_name
         self.env = jinja2.Environment(
@@ -56,7 +57,7 @@ class Templates:
             "platform_name": self.platform_name,
             "csp_nonce": state.get("csp_nonce", ""),
             "csrf_field": CSRF_FIELD,
-            "csrf_token": state.get("csrf_token", ""),
+            "csrf_token": csrf_token_for(self._csrf_secret, state["csrf_cookie"]) if "csrf_cookie" in state else "",
             "language": i18n.current_language(),
             "current_user": state.get("staff_user"),
             "cookie_choice_made": request.cookies.get("cookies_policy") is not None,

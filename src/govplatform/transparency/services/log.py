@@ -56,7 +56,7 @@ class TransparencyService:
         signers: list[SignerKey],
         subject_secret: str,
         batch_size: int,
-        new_uow: Callable[[], UnitOfWork],
+        new_uow: Callable[..., UnitOfWork],
     ) -> None:
         self.new_uow = new_uow
         self.origin = origin
