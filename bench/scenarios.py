@@ -136,4 +136,23 @@ SCENARIOS = [
         baseline="hello",
         note="with a platform API key",
     ),
+    # transparency: a service records one use of personal data; each request is its own
+    # transaction that adds a pending entry (the sequencer integrates them in batches)
+    Scenario(
+        name="transparency-record-use",
+        server="platform",
+        method="POST",
+        path="/api/transparency/v1/data-uses",
+        headers={"Content-Type": "application/json"},
+        body=(
+            b'{"data_items": ["address", "vehicle registration"], "subject": "resident-1234",'
+            b' "purpose": "Check the address is in a permit zone",'
+            b' "legal_basis": "UK GDPR Article 6(1)(e)"}'
+        ),
+        setup=lambda context: {
+            "headers": {"Content-Type": "application/json", **with_platform_key(context)["headers"]}
+        },
+        baseline="accept",
+        note="append from concurrent writers, each in its own transaction",
+    ),
 ]

@@ -69,7 +69,7 @@ async def tile(request: Request, path: str) -> Response:
             raise _refuse(error) from None
     headers = {"Cache-Control": IMMUTABLE if not wanted.is_partial else SHORT}
     if isinstance(wanted, EntryBundle) and "gzip" in request.headers.get("accept-encoding", ""):
-        data = gzip.compress(data, mtime=0)
+        data = gzip.compress(data, compresslevel=5, mtime=0)
         headers["Content-Encoding"] = "gzip"
     return Response(data, media_type="application/octet-stream", headers=headers)
 

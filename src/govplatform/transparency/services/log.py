@@ -59,6 +59,7 @@ class TransparencyService:
         new_uow: Callable[..., UnitOfWork],
     ) -> None:
         self.new_uow = new_uow
+        self._published_size = 0
         self.origin = origin
         self.signers = signers
         self.subject_secret = subject_secret
@@ -141,8 +142,12 @@ class TransparencyService:
         return data[: tile.width * 32]
 
     async def _checked_size(self, uow: UnitOfWork, size: int) -> None:
+        # Published sizes only grow, so a size seen published once stays published.
+        if size <= self._published_size:
+            return
         latest = await self.latest_checkpoint(uow)
         published = latest.size if latest else 0
+        self._published_size = max(self._published_size, published)
         if size > published:
             raise LogRequestError(f"the tree size {size} is beyond the latest checkpoint ({published})")
 

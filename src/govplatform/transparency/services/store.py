@@ -9,10 +9,11 @@ tiles, so it costs O(log n) reads, each of one row.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -45,6 +46,25 @@ async def with_tiles(
         if data is None or len(data) < tile.width * HASH_SIZE:
             raise _Missing(tile)
         return data[: tile.width * HASH_SIZE]
+
+    # A dry run records every tile the computation touches, so they load in one query.
+    wanted: set[TileKey] = set()
+
+    def record(tile: Tile) -> bytes:
+        key = (tile.level, tile.index)
+        if key not in cache:
+            wanted.add(key)
+        return bytes(tile.width * HASH_SIZE)
+
+    with contextlib.suppress(ValueError):
+        compute(TileHashReader(size, record))
+    if wanted:
+        rows = await session.execute(
+            select(TileRow.level, TileRow.index, TileRow.data).where(
+                or_(*(and_(TileRow.level == level, TileRow.index == index) for level, index in wanted))
+            )
+        )
+        cache.update({(level, index): data for level, index, data in rows})
 
     reader = TileHashReader(size, read)
     while True:
