@@ -18,6 +18,10 @@ from govplatform.transparency.tiles import build_tiles, decode_entry_bundle, enc
 BASE = "http://testserver/transparency"
 
 
+async def witness_one_at_a_time(client, base, state):  # the test database is one shared connection
+    return await witness(client, base, state, concurrency=1)
+
+
 async def fill(platform: Platform, count: int, prefix: str = "record") -> list[bytes]:
     log = platform.components["transparency"]
     entries = [f"{prefix} {n}".encode() for n in range(count)]
@@ -32,7 +36,7 @@ async def fill(platform: Platform, count: int, prefix: str = "record") -> list[b
 async def first_state(platform: Platform, client: httpx.AsyncClient) -> WitnessState:
     keys = (await client.get("/transparency/key")).text.splitlines()
     state = WitnessState(keys=keys)
-    result = await witness(client, BASE, state)
+    result = await witness_one_at_a_time(client, BASE, state)
     state.size, state.root = result.size, base64.b64encode(result.root).decode()
     return state
 
@@ -52,7 +56,7 @@ async def test_an_honest_log_passes_and_stays_consistent_as_it_grows(platform: P
     state = await first_state(platform, client)
     assert state.size == 300
     await fill(platform, 213, "more")
-    result = await witness(client, BASE, state)
+    result = await witness_one_at_a_time(client, BASE, state)
     assert (result.size, result.previous_size) == (513, 300)
 
 
@@ -60,21 +64,27 @@ async def test_an_edited_entry_is_caught(platform: Platform, client) -> None:
     await fill(platform, 300)
     await edit_bundle(platform, 1, lambda entries: [entries[0] + b"!", *entries[1:]])
     with pytest.raises(WitnessError, match="entry 256 does not hash"):
-        await witness(client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines()))
+        await witness_one_at_a_time(
+            client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines())
+        )
 
 
 async def test_a_deleted_entry_is_caught(platform: Platform, client) -> None:
     await fill(platform, 300)
     await edit_bundle(platform, 0, lambda entries: entries[:10] + entries[11:] + [entries[-1]])
     with pytest.raises(WitnessError, match="does not hash"):
-        await witness(client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines()))
+        await witness_one_at_a_time(
+            client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines())
+        )
 
 
 async def test_reordered_entries_are_caught(platform: Platform, client) -> None:
     await fill(platform, 300)
     await edit_bundle(platform, 0, lambda entries: [entries[1], entries[0], *entries[2:]])
     with pytest.raises(WitnessError, match="entry 0 does not hash"):
-        await witness(client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines()))
+        await witness_one_at_a_time(
+            client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines())
+        )
 
 
 async def test_an_edited_tile_is_caught(platform: Platform, client) -> None:
@@ -85,7 +95,9 @@ async def test_an_edited_tile_is_caught(platform: Platform, client) -> None:
         await uow.commit()
         assert row is not None
     with pytest.raises(WitnessError, match="does not match the tile below"):
-        await witness(client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines()))
+        await witness_one_at_a_time(
+            client, BASE, WitnessState(keys=(await client.get("/transparency/key")).text.splitlines())
+        )
 
 
 async def test_a_consistent_rewrite_by_the_operator_is_caught_as_a_split_view(platform: Platform, client) -> None:
@@ -111,7 +123,7 @@ async def test_a_consistent_rewrite_by_the_operator_is_caught_as_a_split_view(pl
         await uow.session.execute(update(TreeHead).values(size=50, root_hash=root))
         await uow.commit()
     with pytest.raises(WitnessError, match="split view or rewrite"):
-        await witness(client, BASE, state)
+        await witness_one_at_a_time(client, BASE, state)
 
 
 async def test_a_checkpoint_signed_by_another_key_is_refused(platform: Platform, client) -> None:
@@ -123,7 +135,7 @@ async def test_a_checkpoint_signed_by_another_key_is_refused(platform: Platform,
         uow.session.add(CheckpointRow(size=6, root_hash=bytes(32), signed_note=forged))
         await uow.commit()
     with pytest.raises(WitnessError, match="not signed by a pinned key"):
-        await witness(client, BASE, state)
+        await witness_one_at_a_time(client, BASE, state)
 
 
 async def test_a_log_that_shrinks_is_caught(platform: Platform, client) -> None:
@@ -131,7 +143,7 @@ async def test_a_log_that_shrinks_is_caught(platform: Platform, client) -> None:
     state = await first_state(platform, client)
     state.size = 25
     with pytest.raises(WitnessError, match="shrank"):
-        await witness(client, BASE, state)
+        await witness_one_at_a_time(client, BASE, state)
 
 
 def test_bundle_encoding_is_a_length_prefix_per_entry() -> None:

@@ -12,9 +12,11 @@ is linear in the size of the log.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import dataclasses
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,8 @@ from govplatform.transparency.tiles import (
     decode_entry_bundle,
     tiles_for_size,
 )
+
+FETCH_CONCURRENCY = 8
 
 
 class WitnessError(Exception):
@@ -70,6 +74,8 @@ class WitnessResult:
     root: bytes
     previous_size: int
     checkpoint: str
+    fetch_seconds: float = 0.0
+    check_seconds: float = 0.0
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> bytes:
@@ -82,7 +88,9 @@ async def _get(client: httpx.AsyncClient, url: str) -> bytes:
     return response.content
 
 
-async def witness(client: httpx.AsyncClient, base_url: str, state: WitnessState) -> WitnessResult:
+async def witness(
+    client: httpx.AsyncClient, base_url: str, state: WitnessState, concurrency: int = FETCH_CONCURRENCY
+) -> WitnessResult:
     """Check the log at `base_url` (its /transparency prefix) against `state`; raises WitnessError."""
     keys = [VerifierKey.parse(text) for text in state.keys]
     signed = (await _get(client, f"{base_url}/checkpoint")).decode()
@@ -100,16 +108,15 @@ async def witness(client: httpx.AsyncClient, base_url: str, state: WitnessState)
     if size < state.size:
         raise WitnessError(f"the log shrank from {state.size} to {size} entries")
 
-    tiles: dict[tuple[int, int], bytes] = {}
-    for tile in tiles_for_size(size):
-        data = await _get(client, f"{base_url}/{tile.path}")
-        if len(data) != tile.width * HASH_SIZE:
-            raise WitnessError(f"{tile.path} is {len(data)} bytes, not {tile.width * HASH_SIZE}")
-        tiles[(tile.level, tile.index)] = data
+    fetched = time.perf_counter()
+    tiles, bundles = await _fetch_all(client, base_url, size, concurrency)
+    checking = time.perf_counter()
     for tile in tiles_for_size(size):
         data = tiles[(tile.level, tile.index)]
+        if len(data) != tile.width * HASH_SIZE:
+            raise WitnessError(f"{tile.path} is {len(data)} bytes, not {tile.width * HASH_SIZE}")
         if tile.level == 0:
-            await _check_bundle(client, base_url, tile, data)
+            _check_bundle(tile, data, bundles[tile.index])
         else:
             _check_built_from_below(tile, data, tiles)
 
@@ -125,13 +132,32 @@ async def witness(client: httpx.AsyncClient, base_url: str, state: WitnessState)
             raise WitnessError(
                 f"split view or rewrite: the log no longer contains the tree of size {state.size} seen last time"
             )
-    return WitnessResult(size, root, state.size, signed)
+    done = time.perf_counter()
+    return WitnessResult(size, root, state.size, signed, checking - fetched, done - checking)
 
 
-async def _check_bundle(client: httpx.AsyncClient, base_url: str, tile: Tile, hashes: bytes) -> None:
+async def _fetch_all(
+    client: httpx.AsyncClient, base_url: str, size: int, concurrency: int
+) -> tuple[dict[tuple[int, int], bytes], dict[int, bytes]]:
+    """Every tile and entry bundle of the tree, fetched a few at a time."""
+    limit = asyncio.Semaphore(concurrency)
+
+    async def get(path: str) -> bytes:
+        async with limit:
+            return await _get(client, f"{base_url}/{path}")
+
+    tile_list = tiles_for_size(size)
+    bundle_list = [EntryBundle(t.index, t.width) for t in tile_list if t.level == 0]
+    contents = await asyncio.gather(*(get(t.path) for t in tile_list), *(get(b.path) for b in bundle_list))
+    tiles = {(t.level, t.index): data for t, data in zip(tile_list, contents, strict=False)}
+    bundles = {b.index: data for b, data in zip(bundle_list, contents[len(tile_list) :], strict=True)}
+    return tiles, bundles
+
+
+def _check_bundle(tile: Tile, hashes: bytes, data: bytes) -> None:
     bundle = EntryBundle(tile.index, tile.width)
     try:
-        entries = decode_entry_bundle(await _get(client, f"{base_url}/{bundle.path}"))
+        entries = decode_entry_bundle(data)
     except EntryBundleError as error:
         raise WitnessError(f"{bundle.path} cannot be read: {error}") from error
     if len(entries) != tile.width:
