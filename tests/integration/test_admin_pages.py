@@ -139,3 +139,22 @@ async def test_unknown_ids_in_admin_urls_get_a_404_not_a_500(platform: Platform,
     response = await client.get("/admin/services/not-a-uuid")
     assert response.status_code == 400
     assert "<html" in response.text
+
+
+async def test_an_admin_changes_a_members_role_and_removes_them(platform: Platform, client: httpx.AsyncClient) -> None:
+    service_id = await service_with_org(platform)
+    await signed_in_admin(platform, client)
+    page = f"/admin/services/{service_id}"
+    await post_form(client, page, f"{page}/team", {"email": "member@example.gov.uk", "role": "viewer"})
+    listing = await client.get(page)
+    member_action = re.search(r'action="(/admin/services/[^"]+/team/[0-9a-f-]{36})"', listing.text).group(1)
+    changed = await post_form(client, page, member_action, {"action": "set_role", "role": "editor"})
+    assert changed.status_code == 303
+    assert '<option value="editor" selected>' in (await client.get(page)).text
+    bad = await post_form(client, page, member_action, {"action": "set_role", "role": "owner"})
+    assert bad.status_code == 400
+    removed = await post_form(client, page, member_action, {"action": "remove"})
+    assert removed.status_code == 303
+    assert "member@example.gov.uk" not in (await client.get(page)).text
+    audit = (await client.get("/admin/audit")).text
+    assert "team_member.role_set" in audit and "team_member.removed" in audit

@@ -162,3 +162,25 @@ async def test_metrics_are_exposed_for_prometheus(client: httpx.AsyncClient) -> 
     response = await client.get("/metrics")
     assert response.status_code == 200
     assert "govplatform_http_requests_total" in response.text
+
+
+async def test_an_unexpected_error_gets_the_govuk_500_page_or_the_api_format_and_no_traceback(platform) -> None:
+    app = build_app(platform.settings, platform)
+
+    @app.get("/boom")
+    async def boom() -> None:
+        raise RuntimeError("secret detail that must not leak")
+
+    @app.get("/api/platform/v1/boom")
+    async def api_boom() -> None:
+        raise RuntimeError("secret detail that must not leak")
+
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        page = await client.get("/boom")
+        api = await client.get("/api/platform/v1/boom")
+    assert page.status_code == 500 and "Sorry, there is a problem with the service" in page.text
+    assert "Reference:" in page.text
+    assert api.status_code == 500 and api.json()["errors"][0]["error"] == "InternalServerError"
+    for response in (page, api):
+        assert "secret detail" not in response.text and "Traceback" not in response.text
