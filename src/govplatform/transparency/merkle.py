@@ -64,6 +64,14 @@ def root_from_leaf_hashes(hashes: Sequence[bytes]) -> bytes:
         return EMPTY_ROOT
     if len(hashes) == 1:
         return hashes[0]
+    if _is_power_of_two(len(hashes)):
+        # A complete subtree (the common case: a tile or part of one): combine pairs level by
+        # level, which is the same tree as the recursion and several times faster in Python.
+        level = list(hashes)
+        sha256 = hashlib.sha256
+        while len(level) > 1:
+            level = [sha256(NODE_PREFIX + level[i] + level[i + 1]).digest() for i in range(0, len(level), 2)]
+        return level[0]
     k = _split(len(hashes))
     return node_hash(root_from_leaf_hashes(hashes[:k]), root_from_leaf_hashes(hashes[k:]))
 

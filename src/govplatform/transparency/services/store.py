@@ -17,9 +17,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from govplatform.transparency.merkle import HASH_SIZE
+from govplatform.transparency.merkle import HASH_SIZE, HashReader
 from govplatform.transparency.models import BundleRow, TileRow
-from govplatform.transparency.tiles import TILE_WIDTH, Tile, TileHashReader
+from govplatform.transparency.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileHashReader, tile_for
 
 T = TypeVar("T")
 TileKey = tuple[int, int]  # (level, index)
@@ -36,7 +36,7 @@ class _Missing(Exception):
 
 
 async def with_tiles(
-    session: AsyncSession, size: int, compute: Callable[[TileHashReader], T], known: Mapping[TileKey, bytes] = {}
+    session: AsyncSession, size: int, compute: Callable[[HashReader], T], known: Mapping[TileKey, bytes] = {}
 ) -> T:
     """Run `compute` over the tiles of a tree of `size`, loading the tiles it asks for."""
     cache: dict[TileKey, bytes] = dict(known)
@@ -47,17 +47,21 @@ async def with_tiles(
             raise _Missing(tile)
         return data[: tile.width * HASH_SIZE]
 
-    # A dry run records every tile the computation touches, so they load in one query.
+    # A dry run records the tile behind every subtree the computation reads, without hashing,
+    # so that they all load in one query.
     wanted: set[TileKey] = set()
 
-    def record(tile: Tile) -> bytes:
-        key = (tile.level, tile.index)
-        if key not in cache:
-            wanted.add(key)
-        return bytes(tile.width * HASH_SIZE)
+    def record(start: int, end: int) -> bytes:
+        width = end - start
+        if width > 0 and not width & (width - 1) and end <= size:
+            level = (width.bit_length() - 1) // TILE_HEIGHT
+            tile = tile_for(level, start >> (TILE_HEIGHT * level), size)
+            if (tile.level, tile.index) not in cache:
+                wanted.add((tile.level, tile.index))
+        return bytes(HASH_SIZE)
 
     with contextlib.suppress(ValueError):
-        compute(TileHashReader(size, record))
+        compute(record)
     if wanted:
         rows = await session.execute(
             select(TileRow.level, TileRow.index, TileRow.data).where(
