@@ -13,6 +13,7 @@ from govplatform.core.interfaces import AuthenticatedKey
 from govplatform.core.platform import Platform
 from govplatform.core.schemas import CallingKeyOut, ErrorOut, OrganisationOut, ServiceOut, WhoAmIOut
 from govplatform.core.services import api_keys
+from govplatform.core.unit_of_work import UnitOfWork
 
 router = APIRouter()
 
@@ -27,6 +28,13 @@ async def platform_key(
     authorization: Annotated[str | None, Header()] = None,
 ) -> AuthenticatedKey:
     """Authenticates `Authorization: Bearer gpk_...`; 401 in the platform API's error format."""
+    return await check_platform_key(request, authorization)
+
+
+async def check_platform_key(
+    request: Request, authorization: str | None, uow: UnitOfWork | None = None
+) -> AuthenticatedKey:
+    """The same check, optionally inside the caller's unit of work (one transaction, not two)."""
     platform = get_platform(request)
     if not authorization:
         raise HTTPException(
@@ -37,8 +45,11 @@ async def platform_key(
         raise HTTPException(
             401, "The Authorization header must be: Bearer <key>", headers={"WWW-Authenticate": "Bearer"}
         )
-    async with platform.uow(read_only=True) as uow:
+    if uow is not None:
         key = await api_keys.authenticate(uow, platform.platform_keys, presented.strip())
+    else:
+        async with platform.uow(read_only=True) as own:
+            key = await api_keys.authenticate(own, platform.platform_keys, presented.strip())
     if key is None:
         raise HTTPException(
             401, "The API key is not valid, or it has been revoked", headers={"WWW-Authenticate": "Bearer"}

@@ -120,4 +120,6 @@ class PlatformKeyAuth(Protocol):
     The web app keeps one at `app.state.platform_key_auth` for components' routes.
     """
 
-    async def __call__(self, request: Any, authorization: str | None = None) -> AuthenticatedKey: ...
+    async def __call__(
+        self, request: Any, authorization: str | None, uow: UnitOfWork | None = None
+    ) -> AuthenticatedKey: ...

@@ -11,11 +11,12 @@ import base64
 import datetime as dt
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from govplatform.core.interfaces import AuthenticatedKey, PlatformKeyAuth, utcnow
+from govplatform.core.interfaces import AuthenticatedKey, PlatformKeyAuth, UnitOfWork, utcnow
 from govplatform.transparency.interfaces import DataUse
 from govplatform.transparency.merkle import leaf_hash
 from govplatform.transparency.services import entries
@@ -44,16 +45,45 @@ class DataUseAccepted(BaseModel):
     leaf_hash: str = Field(description="base64 SHA-256 leaf hash of the entry, to find it in the log")
 
 
-async def key_holder(request: Request) -> AuthenticatedKey:
-    auth: PlatformKeyAuth = request.app.state.platform_key_auth
-    return await auth(request, request.headers.get("authorization"))
-
-
-@router.post("/data-uses", status_code=202, response_model=DataUseAccepted, summary="Record a use of personal data")
-async def record_data_use(
-    request: Request, body: DataUseIn, key: Annotated[AuthenticatedKey, Depends(key_holder)]
-) -> JSONResponse:
+@router.post(
+    "/data-uses",
+    status_code=202,
+    response_model=DataUseAccepted,
+    summary="Record a use of personal data",
+    openapi_extra={
+        "requestBody": {"required": True, "content": {"application/json": {"schema": DataUseIn.model_json_schema()}}}
+    },
+)
+async def record_data_use(request: Request) -> JSONResponse:
     log: TransparencyService = request.app.state.transparency
+    auth: PlatformKeyAuth = request.app.state.platform_key_auth
+    async with log.new_uow() as uow:
+        # The key is checked first (a caller without one learns nothing about the body's rules),
+        # and the check and the append share one transaction: one BEGIN and one COMMIT.
+        key = await auth(request, request.headers.get("authorization"), uow)
+        body = await _body(request)
+        accepted = await _append(log, uow, key, body)
+        if isinstance(accepted, DataUseAccepted):
+            await uow.commit()
+    if isinstance(accepted, JSONResponse):
+        return accepted
+    return JSONResponse(accepted.model_dump(), status_code=202)
+
+
+async def _body(request: Request) -> DataUseIn:
+    try:
+        payload = await request.json()
+    except ValueError:
+        raise RequestValidationError([{"loc": ("body",), "msg": "The body must be JSON", "type": "json"}]) from None
+    try:
+        return DataUseIn.model_validate(payload)
+    except ValidationError as error:
+        raise RequestValidationError(error.errors()) from None
+
+
+async def _append(
+    log: TransparencyService, uow: UnitOfWork, key: AuthenticatedKey, body: DataUseIn
+) -> DataUseAccepted | JSONResponse:
     use = DataUse(
         organisation_id=key.service.organisation_id,
         organisation_name=key.service.organisation_name,
@@ -71,8 +101,5 @@ async def record_data_use(
         return JSONResponse(
             {"status_code": 400, "errors": [{"error": "BadRequestError", "message": str(error)}]}, status_code=400
         )
-    async with log.new_uow() as uow:
-        await log.append(uow, data, log.pseudonym(body.subject))
-        await uow.commit()
-    accepted = DataUseAccepted(leaf_hash=base64.b64encode(leaf_hash(data)).decode())
-    return JSONResponse(accepted.model_dump(), status_code=202)
+    await log.append(uow, data, log.pseudonym(body.subject))
+    return DataUseAccepted(leaf_hash=base64.b64encode(leaf_hash(data)).decode())

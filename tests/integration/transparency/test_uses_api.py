@@ -82,3 +82,14 @@ async def test_a_body_that_is_not_json_gets_a_400(platform: Platform, client: ht
         headers={"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
     )
     assert response.status_code == 400
+
+
+async def test_without_a_key_a_bad_body_still_gets_a_401_not_a_hint_about_the_body(client: httpx.AsyncClient) -> None:
+    response = await client.post("/api/transparency/v1/data-uses", json={"nonsense": True})
+    assert response.status_code == 401
+
+
+async def test_the_openapi_document_describes_the_request_body(client: httpx.AsyncClient) -> None:
+    spec = (await client.get("/api/openapi.json")).json()
+    body = spec["paths"]["/api/transparency/v1/data-uses"]["post"]["requestBody"]["content"]["application/json"]
+    assert "data_items" in body["schema"]["properties"]

@@ -126,7 +126,7 @@ def create_app(platform: Platform) -> FastAPI:
 
     app.add_exception_handler(SignInRequired, to_sign_in)
     # Components authenticate platform API keys through this, not by importing core's routes.
-    app.state.platform_key_auth = api.platform_key
+    app.state.platform_key_auth = api.check_platform_key
     app.include_router(api.router)
     app.include_router(pages.router)
     return app
