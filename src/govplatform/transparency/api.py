@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import base64
 import gzip
-from typing import Annotated, Any
+from collections.abc import Awaitable, Callable
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
+from govplatform.core.interfaces import UnitOfWork
 from govplatform.transparency.services.log import LogRequestError, NotFoundInLog, TransparencyService
 from govplatform.transparency.services.store import LogCorrupted
 from govplatform.transparency.tiles import EntryBundle, TilePathError, parse_tile_path
 
 router = APIRouter(prefix="/transparency", tags=["transparency"])
+T = TypeVar("T")
 IMMUTABLE = "public, max-age=31536000, immutable"
 SHORT = "public, max-age=5"
 MAX_INDEX = 2**63 - 1
@@ -40,11 +43,19 @@ def _refuse(error: Exception) -> HTTPException:
     return HTTPException(status, str(error))
 
 
+async def _read(request: Request, action: Callable[[TransparencyService, UnitOfWork], Awaitable[T]]) -> T:
+    """Run one read against the log in a read-only unit of work; log errors become 4xx (or 500)."""
+    service = service_of(request)
+    async with service.new_uow(read_only=True) as uow:
+        try:
+            return await action(service, uow)
+        except (LogRequestError, LogCorrupted) as error:
+            raise _refuse(error) from None
+
+
 @router.get("/checkpoint", summary="The latest signed checkpoint (c2sp.org/tlog-checkpoint)")
 async def checkpoint(request: Request) -> Response:
-    service = service_of(request)
-    async with service_of(request).new_uow(read_only=True) as uow:
-        latest = await service.latest_checkpoint(uow)
+    latest = await _read(request, lambda log, uow: log.latest_checkpoint(uow))
     if latest is None:
         raise HTTPException(404, "The log has not published a checkpoint yet")
     return Response(latest.signed_note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": SHORT})
@@ -62,11 +73,7 @@ async def tile(request: Request, path: str) -> Response:
         wanted = parse_tile_path(f"tile/{path}")
     except TilePathError as error:
         raise HTTPException(400, str(error)) from None
-    async with service_of(request).new_uow(read_only=True) as uow:
-        try:
-            data = await service_of(request).tile_bytes(uow, wanted)
-        except (LogRequestError, LogCorrupted) as error:
-            raise _refuse(error) from None
+    data = await _read(request, lambda log, uow: log.tile_bytes(uow, wanted))
     headers = {"Cache-Control": IMMUTABLE if not wanted.is_partial else SHORT}
     if isinstance(wanted, EntryBundle) and "gzip" in request.headers.get("accept-encoding", ""):
         data = gzip.compress(data, compresslevel=5, mtime=0)
@@ -84,11 +91,7 @@ async def inclusion(
     index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
     size: Annotated[int, Query(ge=1, le=MAX_INDEX)],
 ) -> JSONResponse:
-    async with service_of(request).new_uow(read_only=True) as uow:
-        try:
-            proof = await service_of(request).inclusion(uow, index, size)
-        except (LogRequestError, LogCorrupted) as error:
-            raise _refuse(error) from None
+    proof = await _read(request, lambda log, uow: log.inclusion(uow, index, size))
     return JSONResponse({"index": index, "size": size, "proof": _b64(proof)})
 
 
@@ -98,11 +101,7 @@ async def consistency(
     old: Annotated[int, Query(le=MAX_INDEX)],
     new: Annotated[int, Query(le=MAX_INDEX)],
 ) -> JSONResponse:
-    async with service_of(request).new_uow(read_only=True) as uow:
-        try:
-            proof = await service_of(request).consistency(uow, old, new)
-        except (LogRequestError, LogCorrupted) as error:
-            raise _refuse(error) from None
+    proof = await _read(request, lambda log, uow: log.consistency(uow, old, new))
     return JSONResponse({"old": old, "new": new, "proof": _b64(proof)})
 
 
@@ -110,11 +109,7 @@ async def consistency(
 async def entry(request: Request, index: int) -> Response:
     if not 0 <= index <= MAX_INDEX:
         raise HTTPException(400, "The index must be a whole number from 0")
-    async with service_of(request).new_uow(read_only=True) as uow:
-        try:
-            data = await service_of(request).entry(uow, index)
-        except LogRequestError as error:
-            raise _refuse(error) from None
+    data = await _read(request, lambda log, uow: log.entry(uow, index))
     return Response(data, media_type="application/json", headers={"Cache-Control": IMMUTABLE})
 
 
@@ -122,11 +117,7 @@ async def entry(request: Request, index: int) -> Response:
 async def receipt(request: Request, index: int) -> Response:
     if not 0 <= index <= MAX_INDEX:
         raise HTTPException(400, "The index must be a whole number from 0")
-    async with service_of(request).new_uow(read_only=True) as uow:
-        try:
-            text = await service_of(request).receipt(uow, index)
-        except (LogRequestError, LogCorrupted) as error:
-            raise _refuse(error) from None
+    text = await _read(request, lambda log, uow: log.receipt(uow, index))
     return Response(
         text,
         media_type="text/plain; charset=utf-8",

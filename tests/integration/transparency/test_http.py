@@ -12,18 +12,12 @@ from govplatform.transparency.checkpoint import open_checkpoint
 from govplatform.transparency.note import VerifierKey
 from govplatform.transparency.receipt import verify_receipt
 from govplatform.transparency.tiles import decode_entry_bundle
+from tests.integration.transparency.conftest import fill
 
 
 @pytest.fixture
 async def filled(platform: Platform, client: httpx.AsyncClient) -> list[bytes]:
-    log = platform.components["transparency"]
-    entries = [f"record {n}".encode() for n in range(300)]
-    async with platform.uow() as uow:
-        for entry in entries:
-            await log.append(uow, entry)
-        await uow.commit()
-    await log.integrate_all()
-    return entries
+    return await fill(platform, 300)
 
 
 async def keys(client: httpx.AsyncClient) -> list[VerifierKey]:

@@ -14,23 +14,13 @@ from govplatform.transparency.models import BundleRow, CheckpointRow, TileRow, T
 from govplatform.transparency.note import SignerKey
 from govplatform.transparency.services.witness import WitnessError, WitnessState, witness
 from govplatform.transparency.tiles import build_tiles, decode_entry_bundle, encode_entry_bundle
+from tests.integration.transparency.conftest import fill
 
 BASE = "http://testserver/transparency"
 
 
 async def witness_one_at_a_time(client, base, state):  # the test database is one shared connection
     return await witness(client, base, state, concurrency=1)
-
-
-async def fill(platform: Platform, count: int, prefix: str = "record") -> list[bytes]:
-    log = platform.components["transparency"]
-    entries = [f"{prefix} {n}".encode() for n in range(count)]
-    async with platform.uow() as uow:
-        for entry in entries:
-            await log.append(uow, entry)
-        await uow.commit()
-    await log.integrate_all()
-    return entries
 
 
 async def first_state(platform: Platform, client: httpx.AsyncClient) -> WitnessState:
