@@ -4,7 +4,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from govplatform.core.models import Organisation
 from govplatform.core.platform import build_platform
@@ -39,4 +39,21 @@ async def test_leaving_a_unit_of_work_without_committing_rolls_it_back(fresh_dat
         await uow.session.flush()
     async with platform.uow() as uow:
         assert await uow.session.scalar(select(func.count()).select_from(Organisation)) == 0
+    await platform.dispose()
+
+
+@pytest.mark.skipif(not is_postgres(), reason="only PostgreSQL reads outside a transaction")
+async def test_on_postgresql_a_read_only_unit_of_work_runs_each_read_on_its_own(
+    fresh_database: str, var_dir: Path
+) -> None:
+    platform = build_platform(make_settings(var_dir, fresh_database))
+    async with platform.uow(read_only=True) as reader:
+        first = await reader.session.scalar(text("SELECT now()"))
+        await asyncio.sleep(0.02)
+        second = await reader.session.scalar(text("SELECT now()"))
+    assert second > first, "no BEGIN: now() moves between statements"
+    async with platform.uow() as writer:
+        first = await writer.session.scalar(text("SELECT now()"))
+        await asyncio.sleep(0.02)
+        assert await writer.session.scalar(text("SELECT now()")) == first, "a writer has one transaction"
     await platform.dispose()

@@ -1,0 +1,1 @@
+"""Notifications: a GOV.UK Notify-compatible service (email, text message and letter)."""
