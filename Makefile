@@ -33,7 +33,7 @@ test: install ## Run the whole test suite (browser tests too where Chromium is f
 test-fast: install ## Run the unit tests only (no database, no browser)
 	$(BIN)/pytest tests/unit
 
-lint: install ## ruff, mypy (strict on govplatform.core) and the import contracts
+lint: install ## ruff, mypy (strict on every component) and the import contracts
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/lint-imports

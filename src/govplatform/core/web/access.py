@@ -8,6 +8,8 @@ hosted payment page, a receipt endpoint) with `PublicRoutes.add`.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 CORE_PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/"),  # the start page
@@ -40,7 +42,7 @@ class PublicRoutes:
     def __contains__(self, route: object) -> bool:
         return route in self._routes
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[tuple[str, str]]:
         return iter(sorted(self._routes))
 
 
