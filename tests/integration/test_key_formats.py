@@ -49,13 +49,17 @@ async def test_a_signing_key_keeps_its_secret_encrypted_and_gives_it_back_to_its
         stored = await uow.session.scalar(select(ApiKey).where(ApiKey.id == key.id))
         assert stored.secret_hash is None
         assert secret_text not in (stored.secret_encrypted or "")
-        found = await api_keys.live_secrets(uow, platform.cipher, "signing", service_id)
-    assert [(ref.key_id, ref.key_type, text) for ref, text in found] == [(key.id, "team", secret_text)]
+        found = await api_keys.key_secrets(uow, platform.cipher, "signing", service_id)
+    assert [(s.key.key_id, s.key.key_type, s.secret, s.revoked) for s in found] == [
+        (key.id, "team", secret_text, False)
+    ]
     async with platform.uow() as uow:
         await api_keys.revoke_key(uow, CLI, service_id, key.id)
         await uow.commit()
     async with platform.uow() as uow:
-        assert await api_keys.live_secrets(uow, platform.cipher, "signing", service_id) == []
+        assert await api_keys.key_secrets(uow, platform.cipher, "signing", service_id) == []
+        revoked = await api_keys.StoredKeys(platform.cipher).secrets_for(uow, "signing", service_id)
+        assert [(s.key.key_id, s.revoked) for s in revoked] == [(key.id, True)]
 
 
 async def test_a_key_type_the_format_does_not_know_is_refused(platform: Platform) -> None:

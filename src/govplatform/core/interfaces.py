@@ -17,12 +17,15 @@ from govplatform.core.unit_of_work import UnitOfWork
 __all__ = [
     "N_",
     "Actor",
+    "ApiKeyStore",
     "AuthenticatedKey",
     "Base",
     "IssuedKey",
     "KeyFormat",
+    "KeySecret",
     "PlatformKeyAuth",
     "Role",
+    "SecretBox",
     "ServiceRef",
     "UTCDateTime",
     "UnitOfWork",
@@ -123,3 +126,28 @@ class PlatformKeyAuth(Protocol):
     async def __call__(
         self, request: Any, authorization: str | None, uow: UnitOfWork | None = None
     ) -> AuthenticatedKey: ...
+
+
+class SecretBox(Protocol):
+    """Encrypts a secret that a protocol needs back (Notify's signing secrets); AES-GCM in core."""
+
+    def encrypt_text(self, text: str, associated_data: str = "") -> str: ...
+
+    def decrypt_text(self, token: str, associated_data: str = "") -> str: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class KeySecret:
+    """A stored key's decrypted secret, for formats that verify signatures made with it."""
+
+    key: AuthenticatedKey
+    secret: str
+    revoked: bool
+
+
+class ApiKeyStore(Protocol):
+    """Core's stored keys, as a component that signs with its secrets sees them."""
+
+    async def secrets_for(self, uow: UnitOfWork, component: str, service_id: uuid.UUID) -> list[KeySecret]:
+        """Every key of the service for the component, revoked ones included (so errors can say so)."""
+        ...

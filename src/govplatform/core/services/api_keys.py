@@ -14,7 +14,7 @@ import uuid
 from sqlalchemy import select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
-from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, ServiceRef
+from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, KeySecret, ServiceRef
 from govplatform.core.models import ApiKey, Organisation, Service, utcnow
 from govplatform.core.services import audit
 from govplatform.core.services.tenancy import NotFound, TenancyError, get_service
@@ -146,30 +146,26 @@ async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -
     )
 
 
-async def live_secrets(
-    uow: UnitOfWork, cipher: FieldCipher, component: str, service_id: uuid.UUID
-) -> list[tuple[AuthenticatedKey, str]]:
-    """The decrypted secrets of a service's unrevoked keys, for formats that sign with them.
+async def key_secrets(
+    uow: UnitOfWork, cipher: FieldCipher, component: str, service_id: uuid.UUID, include_revoked: bool = False
+) -> list[KeySecret]:
+    """The decrypted secrets of a service's keys, for formats that sign with them.
 
     Notify's clients sign an HS256 token with the key's secret and name only
-    the service, so the server must try each of the service's secrets in turn.
+    the service, so the server must try each of the service's secrets in turn;
+    revoked keys are included on request so that the error can say "revoked".
     """
-    rows = (
-        await uow.session.execute(
-            select(ApiKey, Service, Organisation)
-            .join(Service, ApiKey.service_id == Service.id)
-            .join(Organisation, Service.organisation_id == Organisation.id)
-            .where(
-                ApiKey.service_id == service_id,
-                ApiKey.component == component,
-                ApiKey.revoked_at.is_(None),
-                ApiKey.secret_encrypted.is_not(None),
-            )
-            .order_by(ApiKey.created_at)
-        )
-    ).all()
+    query = (
+        select(ApiKey, Service, Organisation)
+        .join(Service, ApiKey.service_id == Service.id)
+        .join(Organisation, Service.organisation_id == Organisation.id)
+        .where(ApiKey.service_id == service_id, ApiKey.component == component, ApiKey.secret_encrypted.is_not(None))
+        .order_by(ApiKey.created_at)
+    )
+    if not include_revoked:
+        query = query.where(ApiKey.revoked_at.is_(None))
     found = []
-    for key, service, organisation in rows:
+    for key, service, organisation in (await uow.session.execute(query)).all():
         ref = AuthenticatedKey(
             key_id=key.id,
             key_name=key.name,
@@ -177,5 +173,16 @@ async def live_secrets(
             component=key.component,
             service=ServiceRef(service.id, service.name, organisation.id, organisation.name),
         )
-        found.append((ref, cipher.decrypt_text(key.secret_encrypted or "", str(key.id))))
+        secret = cipher.decrypt_text(key.secret_encrypted or "", str(key.id))
+        found.append(KeySecret(ref, secret, key.revoked_at is not None))
     return found
+
+
+class StoredKeys:
+    """Core's `ApiKeyStore`: what the composition root hands to components that sign with secrets."""
+
+    def __init__(self, cipher: FieldCipher) -> None:
+        self._cipher = cipher
+
+    async def secrets_for(self, uow: UnitOfWork, component: str, service_id: uuid.UUID) -> list[KeySecret]:
+        return await key_secrets(uow, self._cipher, component, service_id, include_revoked=True)

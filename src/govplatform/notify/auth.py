@@ -1,0 +1,96 @@
+"""Authenticating Notify API requests: an HS256 token signed with one of the service's key secrets.
+
+The checks, their order, status codes and messages follow notifications-api
+(see ../shared/reference/notify.md section 2), because integrations and the
+official clients show these messages to developers: `iss` names the service,
+every secret of the service is tried in turn, `iat` must be within 30 seconds
+of the server's clock, and a revoked key says so.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+import uuid
+
+from joserfc import jws
+from joserfc.errors import BadSignatureError, DecodeError, JoseError
+from joserfc.jwk import OctKey
+
+from govplatform.core.interfaces import ApiKeyStore, AuthenticatedKey, UnitOfWork
+
+CLOCK_SKEW_SECONDS = 30
+_GENERIC = (
+    "Invalid token: make sure your API token matches the example at "
+    "https://docs.notifications.service.gov.uk/rest-api.html#authorisation-header"
+)
+
+
+@dataclasses.dataclass
+class NotifyAuthError(Exception):
+    """Refused, with Notify's status code and message (error name AuthError)."""
+
+    status_code: int
+    message: str
+
+    def __str__(self) -> str:
+        return self.message
+
+
+def _claims(token: str) -> tuple[dict[str, object], dict[str, object]]:
+    """The token's header and claims, read without checking the signature (to find the service)."""
+    try:
+        compact = jws.extract_compact(token.encode())
+        claims = json.loads(compact.payload)
+    except (DecodeError, JoseError, ValueError, UnicodeDecodeError):
+        raise NotifyAuthError(403, _GENERIC) from None
+    if not isinstance(claims, dict):
+        raise NotifyAuthError(403, _GENERIC)
+    return dict(compact.headers()), claims
+
+
+async def authenticate(
+    uow: UnitOfWork, keys: ApiKeyStore, authorization: str | None, now: float | None = None
+) -> AuthenticatedKey:
+    """The key whose secret signed the request's token; raises NotifyAuthError otherwise."""
+    if not authorization:
+        raise NotifyAuthError(401, "Unauthorized: authentication token must be provided")
+    scheme, _, token = authorization.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise NotifyAuthError(401, "Unauthorized: authentication bearer scheme must be used")
+    token = token.strip()
+    headers, claims = _claims(token)
+    issuer = claims.get("iss")
+    if issuer is None:
+        raise NotifyAuthError(403, "Invalid token: iss field not provided")
+    try:
+        service_id = uuid.UUID(str(issuer))
+    except ValueError:
+        raise NotifyAuthError(403, "Invalid token: service id is not the right data type") from None
+    candidates = await keys.secrets_for(uow, "notify", service_id)
+    if not candidates:
+        raise NotifyAuthError(403, "Invalid token: service not found")
+    if headers.get("alg") != "HS256":
+        raise NotifyAuthError(403, "Invalid token: algorithm used is not HS256")
+    for candidate in candidates:
+        try:
+            jws.deserialize_compact(token, OctKey.import_key(candidate.secret), algorithms=["HS256"])
+        except BadSignatureError:
+            continue
+        except JoseError:
+            raise NotifyAuthError(403, _GENERIC) from None
+        issued_at = claims.get("iat")
+        if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+            raise NotifyAuthError(403, _GENERIC)
+        if abs((now if now is not None else time.time()) - issued_at) > CLOCK_SKEW_SECONDS:
+            raise NotifyAuthError(403, "Error: Your system clock must be accurate to within 30 seconds")
+        if candidate.revoked:
+            raise NotifyAuthError(403, "Invalid token: API key revoked")
+        return candidate.key
+    raise NotifyAuthError(403, "Invalid token: API key not found")
+
+
+def error_body(status_code: int, error: str, message: str) -> dict[str, object]:
+    """Notify's v2 error envelope."""
+    return {"status_code": status_code, "errors": [{"error": error, "message": message}]}

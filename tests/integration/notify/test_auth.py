@@ -1,0 +1,125 @@
+"""Notify API keys and tokens, checked with the official Python client's own token maker."""
+
+import time
+import uuid
+
+import jwt
+import pytest
+from notifications_python_client.authentication import create_jwt_token
+
+from govplatform.core.platform import Platform
+from govplatform.core.services import api_keys
+from govplatform.core.services.api_keys import StoredKeys
+from govplatform.notify.auth import NotifyAuthError, authenticate
+from govplatform.notify.keys import NotifyKeyFormat
+from tests.helpers import CLI, service_with_org
+
+
+async def new_key(platform: Platform, key_type: str = "normal", name: str = "My Case System") -> tuple[str, object]:
+    service_id = await service_with_org(platform, f"Council {uuid.uuid4().hex[:6]}", "Bins")
+    async with platform.uow() as uow:
+        key, shown = await api_keys.create_key(uow, CLI, NotifyKeyFormat(platform.cipher), service_id, name, key_type)
+        await uow.commit()
+    return shown, key
+
+
+def client_parts(shown: str) -> tuple[str, str]:
+    """How notifications-python-client slices a key: service id, then secret."""
+    return shown[-73:-37], shown[-36:]
+
+
+async def check(platform: Platform, header: str | None, now: float | None = None):
+    async with platform.uow(read_only=True) as uow:
+        return await authenticate(uow, StoredKeys(platform.cipher), header, now)
+
+
+async def test_a_token_made_by_the_official_client_authenticates_its_key(platform: Platform) -> None:
+    shown, key = await new_key(platform, "team")
+    assert shown.startswith("my_case_system-")
+    service_id, secret = client_parts(shown)
+    assert uuid.UUID(service_id) == key.service_id
+    found = await check(platform, f"Bearer {create_jwt_token(secret, service_id)}")
+    assert found.key_id == key.id and found.key_type == "team" and found.service.id == key.service_id
+
+
+async def test_the_secret_is_stored_encrypted_not_as_text(platform: Platform) -> None:
+    shown, key = await new_key(platform)
+    _, secret = client_parts(shown)
+    assert key.secret_hash is None and key.secret_encrypted and secret not in key.secret_encrypted
+
+
+@pytest.mark.parametrize(
+    ("header", "status", "message"),
+    [
+        (None, 401, "Unauthorized: authentication token must be provided"),
+        ("", 401, "Unauthorized: authentication token must be provided"),
+        ("Basic abc", 401, "Unauthorized: authentication bearer scheme must be used"),
+        ("Bearer", 401, "Unauthorized: authentication bearer scheme must be used"),
+        ("Bearer not-a-jwt", 403, "Invalid token: make sure your API token matches the example at"),
+    ],
+)
+async def test_missing_and_malformed_headers_get_notifys_errors(platform: Platform, header, status, message) -> None:
+    with pytest.raises(NotifyAuthError) as refused:
+        await check(platform, header)
+    assert refused.value.status_code == status and str(refused.value).startswith(message)
+
+
+async def test_a_token_without_iss_or_with_a_bad_iss_is_refused(platform: Platform) -> None:
+    no_iss = jwt.encode({"iat": int(time.time())}, "x" * 36, algorithm="HS256")
+    bad_iss = jwt.encode({"iss": "not-a-uuid", "iat": int(time.time())}, "x" * 36, algorithm="HS256")
+    unknown = create_jwt_token("x" * 36, str(uuid.uuid4()))
+    for token, message in [
+        (no_iss, "Invalid token: iss field not provided"),
+        (bad_iss, "Invalid token: service id is not the right data type"),
+        (unknown, "Invalid token: service not found"),
+    ]:
+        with pytest.raises(NotifyAuthError) as refused:
+            await check(platform, f"Bearer {token}")
+        assert refused.value.status_code == 403 and str(refused.value) == message
+
+
+async def test_a_token_signed_with_another_secret_is_not_found(platform: Platform) -> None:
+    shown, _ = await new_key(platform)
+    service_id, _ = client_parts(shown)
+    with pytest.raises(NotifyAuthError, match="Invalid token: API key not found"):
+        await check(platform, f"Bearer {create_jwt_token(str(uuid.uuid4()), service_id)}")
+
+
+async def test_a_token_from_a_clock_more_than_30_seconds_out_is_refused(platform: Platform) -> None:
+    shown, _ = await new_key(platform)
+    service_id, secret = client_parts(shown)
+    token = create_jwt_token(secret, service_id)
+    assert await check(platform, f"Bearer {token}", now=time.time() + 29)
+    for skew in (31, -31):
+        with pytest.raises(NotifyAuthError, match="Your system clock must be accurate to within 30 seconds"):
+            await check(platform, f"Bearer {token}", now=time.time() + skew)
+
+
+async def test_a_token_signed_with_another_algorithm_is_refused(platform: Platform) -> None:
+    shown, _ = await new_key(platform)
+    service_id, secret = client_parts(shown)
+    token = jwt.encode({"iss": service_id, "iat": int(time.time())}, secret * 2, algorithm="HS512")
+    with pytest.raises(NotifyAuthError, match="Invalid token: algorithm used is not HS256"):
+        await check(platform, f"Bearer {token}")
+
+
+async def test_a_revoked_key_says_it_was_revoked(platform: Platform) -> None:
+    shown, key = await new_key(platform)
+    service_id, secret = client_parts(shown)
+    async with platform.uow() as uow:
+        await api_keys.revoke_key(uow, CLI, key.service_id, key.id)
+        await uow.commit()
+    with pytest.raises(NotifyAuthError, match="Invalid token: API key revoked"):
+        await check(platform, f"Bearer {create_jwt_token(secret, service_id)}")
+
+
+async def test_any_of_a_services_keys_can_sign(platform: Platform) -> None:
+    _first, key = await new_key(platform, "normal", "first")
+    async with platform.uow() as uow:
+        second, shown_second = await api_keys.create_key(
+            uow, CLI, NotifyKeyFormat(platform.cipher), key.service_id, "second", "test"
+        )
+        await uow.commit()
+    service_id, secret = client_parts(shown_second)
+    found = await check(platform, f"Bearer {create_jwt_token(secret, service_id)}")
+    assert found.key_id == second.id and found.key_type == "test"
