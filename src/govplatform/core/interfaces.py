@@ -23,6 +23,7 @@ __all__ = [
     "IssuedKey",
     "KeyFormat",
     "KeySecret",
+    "PageRenderer",
     "PlatformKeyAuth",
     "Role",
     "SecretBox",
@@ -151,3 +152,9 @@ class ApiKeyStore(Protocol):
     async def secrets_for(self, uow: UnitOfWork, component: str, service_id: uuid.UUID) -> list[KeySecret]:
         """Every key of the service for the component, revoked ones included (so errors can say so)."""
         ...
+
+
+class PageRenderer(Protocol):
+    """The web shell's templates (at `app.state.templates`), as components' page routes use them."""
+
+    def render(self, request: Any, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Any: ...

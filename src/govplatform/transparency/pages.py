@@ -7,6 +7,7 @@ from pathlib import Path
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from govplatform.core.interfaces import PageRenderer
 from govplatform.transparency.checkpoint import parse_checkpoint_body
 from govplatform.transparency.note import parse_note
 from govplatform.transparency.services.log import TransparencyService
@@ -22,7 +23,8 @@ async def log_page(request: Request) -> Response:
     async with service.new_uow(read_only=True) as uow:
         latest = await service.latest_checkpoint(uow)
     checkpoint = parse_checkpoint_body(parse_note(latest.signed_note).text) if latest else None
-    return request.app.state.templates.render(  # type: ignore[no-any-return]
+    templates: PageRenderer = request.app.state.templates
+    page: Response = templates.render(
         request,
         "transparency/log.html",
         {
@@ -34,3 +36,4 @@ async def log_page(request: Request) -> Response:
             "base_url": str(request.base_url).rstrip("/"),
         },
     )
+    return page

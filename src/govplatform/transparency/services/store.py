@@ -88,13 +88,11 @@ async def read_tile(session: AsyncSession, level: int, index: int) -> bytes | No
     return await session.scalar(select(TileRow.data).where(TileRow.level == level, TileRow.index == index))
 
 
-async def read_bundle(session: AsyncSession, index: int) -> BundleRow | None:
-    return await session.get(BundleRow, index)
-
-
-def _upsert(session: AsyncSession, table: type[TileRow] | type[BundleRow]):  # type: ignore[no-untyped-def]
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+def _upsert(session: AsyncSession, table: type[TileRow] | type[BundleRow]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT DO UPDATE, in the session's own dialect."""
+    if session.get_bind().dialect.name == "postgresql":
+        return postgresql.insert(table)
+    return sqlite.insert(table)
 
 
 async def write_tiles(session: AsyncSession, tiles: Mapping[TileKey, bytes]) -> None:
