@@ -46,7 +46,7 @@ migrations-check: install ## Upgrade a scratch database to head, then check mode
 translations: install ## Extract messages and update the Welsh catalogue
 	$(BIN)/pybabel extract -F babel.cfg -k _ -k gettext_ --no-location --omit-header --sort-output \
 		-o src/govplatform/core/translations/messages.pot .
-	$(BIN)/pybabel update --no-fuzzy-matching --omit-header -i src/govplatform/core/translations/messages.pot \
+	$(BIN)/pybabel update --no-fuzzy-matching -i src/govplatform/core/translations/messages.pot \
 		-d src/govplatform/core/translations -l cy
 
 bench: install ## Benchmark platform endpoints against the yardstick (prints ratios)

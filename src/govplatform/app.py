@@ -7,11 +7,27 @@ public routes, key formats, templates, tasks and background loops.
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 
 from govplatform.core.platform import Platform, build_platform
+from govplatform.core.services.api_keys import StoredKeys
+from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
+from govplatform.notify import api as notify_api
+from govplatform.notify.auth import NotifyAuthError
+from govplatform.notify.auth import error_body as notify_error_body
+from govplatform.notify.component import NotifyComponent
+from govplatform.notify.errors import NotifyError
+from govplatform.notify.keys import NotifyKeyFormat
+from govplatform.notify.providers.base import EmailProvider, TextProvider
+from govplatform.notify.providers.email_sandbox import SandboxEmailProvider
+from govplatform.notify.providers.email_smtp import SmtpEmailProvider
+from govplatform.notify.providers.sms_firetext import FiretextProvider
+from govplatform.notify.providers.sms_sandbox import SandboxTextProvider
+from govplatform.notify.services.sending import Sender
+from govplatform.notify.tasks import DeliveryTasks
 from govplatform.transparency import api as transparency_api
 from govplatform.transparency import pages as transparency_pages
 from govplatform.transparency import uses_api as transparency_uses_api
@@ -31,6 +47,50 @@ def transparency_service(platform: Platform) -> TransparencyService:
     )
 
 
+def email_provider(settings: Settings) -> EmailProvider:
+    if settings.notify_email_provider == "smtp":
+        return SmtpEmailProvider(
+            settings.notify_smtp_host,
+            settings.notify_smtp_port,
+            username=settings.notify_smtp_username or None,
+            password=settings.notify_smtp_password or None,
+            tls=settings.notify_smtp_tls,
+            timeout=settings.notify_smtp_timeout_seconds,
+        )
+    return SandboxEmailProvider(settings.var_dir / "notify" / "email")
+
+
+def text_provider(settings: Settings) -> TextProvider:
+    if settings.notify_sms_provider == "firetext":
+        if not settings.notify_firetext_api_key:
+            raise SettingsError(
+                "Setting GOVPLATFORM_NOTIFY_FIRETEXT_API_KEY is needed when the SMS provider is firetext"
+            )
+        return FiretextProvider(
+            settings.notify_firetext_api_key,
+            settings.notify_firetext_url,
+            international_api_key=settings.notify_firetext_international_api_key or None,
+        )
+    return SandboxTextProvider(settings.var_dir / "notify" / "sms.jsonl")
+
+
+def notify_component(platform: Platform) -> NotifyComponent:
+    settings = platform.settings
+    directory = ServiceDirectory()
+    return NotifyComponent(
+        uow=platform.uow,
+        keys=StoredKeys(platform.cipher),
+        box=platform.cipher,
+        team=directory,
+        sender=Sender(platform.cipher, directory, settings.resolved_notify_email_domain),
+        base_url=settings.base_url.rstrip("/"),
+        email_provider=email_provider(settings),
+        text_provider=text_provider(settings),
+        delivery_attempts=settings.notify_delivery_attempts,
+        delivery_retry_seconds=settings.notify_delivery_retry_seconds,
+    )
+
+
 def register_components(platform: Platform) -> None:
     """Build each component's services and register its tasks and background loops on the platform."""
     if "transparency" in platform.components:
@@ -39,6 +99,10 @@ def register_components(platform: Platform) -> None:
     platform.components["transparency"] = log
     delay = platform.settings.transparency_integration_delay_seconds
     platform.background_loops.append(lambda stop: log.run_sequencer(stop, delay))
+    platform.add_key_format(NotifyKeyFormat(platform.cipher))
+    notify = notify_component(platform)
+    platform.components["notify"] = notify
+    DeliveryTasks(notify).register(platform.tasks.register)
 
 
 def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
@@ -50,10 +114,25 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for method, path in transparency_api.PUBLIC_ROUTES + transparency_pages.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
     app.state.templates.add_folder(transparency_pages.TEMPLATES)
+    app.state.notify = platform.components["notify"]
+    app.state.error_formats.register("/v2/", notify_error_body)
+    app.add_exception_handler(NotifyError, _notify_error)
+    app.add_exception_handler(NotifyAuthError, _notify_auth_error)
+    app.include_router(notify_api.router)
     app.include_router(transparency_api.router)
     app.include_router(transparency_uses_api.router)
     app.include_router(transparency_pages.router)
     return app
+
+
+async def _notify_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, NotifyError)
+    return JSONResponse(error.body(), status_code=error.status_code)
+
+
+async def _notify_auth_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, NotifyAuthError)
+    return JSONResponse(notify_error_body(error.status_code, "AuthError", error.message), status_code=error.status_code)
 
 
 def app_factory() -> FastAPI:

@@ -6,6 +6,7 @@ import typer
 
 from govplatform import processes
 from govplatform.core import cli as core_cli
+from govplatform.notify_commands import notify_cli
 from govplatform.transparency.cli import transparency_cli
 
 app = typer.Typer(
@@ -25,6 +26,7 @@ app.add_typer(core_cli.key_cli, name="key")
 transparency_cli.command("prove")(processes.prove)
 transparency_cli.command("integrate")(processes.integrate)
 app.add_typer(transparency_cli, name="transparency")
+app.add_typer(notify_cli, name="notify")
 
 
 def main() -> None:

@@ -8,6 +8,7 @@ for example notify registering an email sender that core uses for set-up links.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import uuid
 from typing import Any, Protocol
 
@@ -21,16 +22,20 @@ __all__ = [
     "AuthenticatedKey",
     "Base",
     "IssuedKey",
+    "JobContext",
     "KeyFormat",
     "KeySecret",
     "PageRenderer",
     "PlatformKeyAuth",
     "Role",
     "SecretBox",
+    "ServiceDirectory",
     "ServiceRef",
     "UTCDateTime",
     "UnitOfWork",
     "UserFacingError",
+    "enqueue_job",
+    "record_audit",
     "utcnow",
 ]
 
@@ -158,3 +163,54 @@ class PageRenderer(Protocol):
     """The web shell's templates (at `app.state.templates`), as components' page routes use them."""
 
     def render(self, request: Any, name: str, context: dict[str, Any] | None = None, status_code: int = 200) -> Any: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class JobContext:
+    """What a task handler gets: its own unit of work (committed by the worker) and the job."""
+
+    uow: UnitOfWork
+    job_id: uuid.UUID
+    attempt: int
+    max_attempts: int = 1
+
+
+class ServiceDirectory(Protocol):
+    """Core's services and their teams, as other components see them."""
+
+    async def describe(self, uow: UnitOfWork, service_id: uuid.UUID) -> ServiceRef | None:
+        """The service and its organisation, or None if there is no such service."""
+        ...
+
+    async def member_emails(self, uow: UnitOfWork, service_id: uuid.UUID) -> list[str]:
+        """The team's email addresses, lower case (Notify's team keys send only to these and the guest list)."""
+        ...
+
+
+def record_audit(
+    uow: UnitOfWork,
+    actor: Actor,
+    action: str,
+    target_type: str,
+    target_id: object = None,
+    service_id: uuid.UUID | None = None,
+    **detail: Any,
+) -> None:
+    """Add an audit event to the caller's unit of work (core's audit log)."""
+    from govplatform.core.services import audit
+
+    audit.record(uow, actor, action, target_type, target_id, service_id, **detail)
+
+
+async def enqueue_job(
+    uow: UnitOfWork,
+    kind: str,
+    payload: dict[str, Any],
+    max_attempts: int = 8,
+    run_at: dt.datetime | None = None,
+) -> uuid.UUID:
+    """Put a job on core's queue in the caller's unit of work, so it exists only if the change commits."""
+    from govplatform.core.jobs import queue
+
+    job = await queue.enqueue(uow, kind, payload, max_attempts=max_attempts, run_at=run_at)
+    return job.id

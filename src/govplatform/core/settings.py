@@ -81,6 +81,24 @@ class Settings(BaseSettings):
     job_backoff_base_seconds: float = Field(default=2.0, gt=0)
     job_backoff_max_seconds: float = Field(default=3600.0, gt=0)
 
+    # Notify: the domain emails come from (default: the host of BASE_URL), and where messages go.
+    # "sandbox" providers write to files under var/notify; the real ones speak SMTP and Firetext's API.
+    notify_email_domain: str = ""
+    notify_email_provider: Literal["sandbox", "smtp"] = "sandbox"
+    notify_smtp_host: str = "127.0.0.1"
+    notify_smtp_port: int = Field(default=25, ge=1, le=65535)
+    notify_smtp_username: str = ""
+    notify_smtp_password: str = ""
+    notify_smtp_tls: Literal["none", "starttls", "tls"] = "none"
+    notify_smtp_timeout_seconds: float = Field(default=30.0, gt=0, le=300)
+    notify_sms_provider: Literal["sandbox", "firetext"] = "sandbox"
+    notify_firetext_url: str = "https://www.firetext.co.uk/api/sendsms/json"
+    notify_firetext_api_key: str = ""
+    notify_firetext_international_api_key: str = ""
+    # Attempts at a temporary failure before a message becomes temporary-failure.
+    notify_delivery_attempts: int = Field(default=5, ge=1, le=100)
+    notify_delivery_retry_seconds: float = Field(default=300.0, gt=0)
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     frontend_dir: Path = Path("node_modules/govuk-frontend/dist/govuk")
 
@@ -115,6 +133,12 @@ class Settings(BaseSettings):
             return self.transparency_origin
         host = self.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
         return f"{host}/transparency"
+
+    @property
+    def resolved_notify_email_domain(self) -> str:
+        if self.notify_email_domain:
+            return self.notify_email_domain
+        return self.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
 
     @property
     def is_sqlite(self) -> bool:

@@ -8,7 +8,6 @@ delivers only at commit, so a worker never wakes for a job it cannot see.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import random
 import uuid
@@ -17,21 +16,12 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from govplatform.core.interfaces import Actor
+from govplatform.core.interfaces import Actor, JobContext
 from govplatform.core.models import Job, utcnow
 from govplatform.core.services import audit
 from govplatform.core.unit_of_work import UnitOfWork
 
 NOTIFY_CHANNEL = "govplatform_jobs"
-
-
-@dataclasses.dataclass(frozen=True)
-class JobContext:
-    """What a task handler gets: its own unit of work (committed by the worker) and the job."""
-
-    uow: UnitOfWork
-    job_id: uuid.UUID
-    attempt: int
 
 
 TaskHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]

@@ -32,7 +32,8 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from govplatform.core.jobs.queue import NOTIFY_CHANNEL, JobContext, TaskRegistry, backoff
+from govplatform.core.interfaces import JobContext
+from govplatform.core.jobs.queue import NOTIFY_CHANNEL, TaskRegistry, backoff
 from govplatform.core.models import Job, utcnow
 from govplatform.core.settings import Settings
 from govplatform.core.unit_of_work import UnitOfWork
@@ -159,7 +160,7 @@ class Worker:
         started = time.monotonic()
         try:
             async with UnitOfWork(self._sessions) as uow:
-                await handler(JobContext(uow, job_id, attempt), dict(job["payload"]))
+                await handler(JobContext(uow, job_id, attempt, job["max_attempts"]), dict(job["payload"]))
                 marked = await uow.session.execute(
                     update(Job)
                     .where(Job.id == job_id, Job.locked_by == self.worker_id, Job.status == "running")

@@ -17,8 +17,8 @@ from argon2 import PasswordHasher
 from sqlalchemy import delete, select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
-from govplatform.core.interfaces import N_, Actor, Role
-from govplatform.core.models import ServiceMembership, SetupToken, StaffUser, utcnow
+from govplatform.core.interfaces import N_, Actor, Role, ServiceRef
+from govplatform.core.models import Organisation, Service, ServiceMembership, SetupToken, StaffUser, utcnow
 from govplatform.core.services import audit
 from govplatform.core.services.tenancy import NotFound, TenancyError, get_service
 from govplatform.core.unit_of_work import UnitOfWork
@@ -213,3 +213,25 @@ async def create_ready_user(
     uow.session.add(user)
     audit.record(uow, actor, "staff_user.created", "staff_user", user.id, platform_admin=platform_admin)
     return user, secret
+
+
+class ServiceDirectory:
+    """Core's `ServiceDirectory` interface, for components."""
+
+    async def describe(self, uow: UnitOfWork, service_id: uuid.UUID) -> ServiceRef | None:
+        row = (
+            await uow.session.execute(
+                select(Service.id, Service.name, Organisation.id, Organisation.name)
+                .join(Organisation, Service.organisation_id == Organisation.id)
+                .where(Service.id == service_id)
+            )
+        ).first()
+        return None if row is None else ServiceRef(row[0], row[1], row[2], row[3])
+
+    async def member_emails(self, uow: UnitOfWork, service_id: uuid.UUID) -> list[str]:
+        query = (
+            select(StaffUser.email)
+            .join(ServiceMembership, ServiceMembership.user_id == StaffUser.id)
+            .where(ServiceMembership.service_id == service_id)
+        )
+        return [email.lower() for email in (await uow.session.scalars(query)).all()]

@@ -1,0 +1,29 @@
+"""Everything the notify component needs at run time, built once per process by the composition root.
+
+Routes, tasks and the CLI reach notify's services through this one object,
+so nothing is built at import time and tests can build their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from govplatform.core.interfaces import ApiKeyStore, SecretBox, ServiceDirectory, UnitOfWork
+from govplatform.notify.providers.base import EmailProvider, TextProvider
+from govplatform.notify.services.sending import Sender
+
+
+@dataclasses.dataclass
+class NotifyComponent:
+    uow: Callable[..., UnitOfWork]
+    keys: ApiKeyStore
+    box: SecretBox
+    team: ServiceDirectory
+    sender: Sender
+    base_url: str
+    email_provider: EmailProvider
+    text_provider: TextProvider
+    delivery_attempts: int = 5
+    delivery_retry_seconds: float = 300.0
+    sms_rate: float = 0.0227  # pounds per fragment, Notify's published rate from April 2025

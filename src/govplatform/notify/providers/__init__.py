@@ -1,0 +1,1 @@
+"""Delivery providers: one interface per channel, a real implementation and a sandbox beside each."""

@@ -1,0 +1,1 @@
+"""Notify's business rules: templates, sending, reading notifications back, delivery, limits."""

@@ -1,0 +1,92 @@
+"""Reading notifications back: one by id, or a service's list, newest first, 250 a page.
+
+The list follows notifications-api's rules (notify.md section 1): it is filtered
+to the caller's key type, so test messages are seen only with test keys; the
+status filter understands the letter names (accepted, received) and "failed";
+`older_than` pages by the given notification's creation time, and an unknown
+id gives an empty page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select
+
+from govplatform.core.interfaces import UnitOfWork
+from govplatform.notify.models import Notification
+
+PAGE_SIZE = 250
+FAILED = ("technical-failure", "temporary-failure", "permanent-failure", "validation-failed", "virus-scan-failed")
+STATUS_ALIASES: dict[str, tuple[str, ...]] = {
+    "failed": FAILED,
+    "accepted": ("created", "sending"),
+    "received": ("delivered", "returned-letter"),
+}
+STATUSES = (
+    "cancelled",
+    "created",
+    "sending",
+    "sent",
+    "delivered",
+    "pending",
+    "failed",
+    "technical-failure",
+    "temporary-failure",
+    "permanent-failure",
+    "pending-virus-check",
+    "validation-failed",
+    "virus-scan-failed",
+    "returned-letter",
+    "accepted",
+    "received",
+)
+
+
+def shown_status(notification_type: str, status: str) -> str:
+    """The status callers see: letters say accepted and received, as Notify's letters do."""
+    if notification_type == "letter":
+        if status in ("created", "sending"):
+            return "accepted"
+        if status in ("delivered", "returned-letter"):
+            return "received"
+    return status
+
+
+async def get_notification(uow: UnitOfWork, service_id: uuid.UUID, notification_id: uuid.UUID) -> Notification | None:
+    row = await uow.session.get(Notification, notification_id)
+    if row is None or row.service_id != service_id:
+        return None
+    return row
+
+
+async def list_notifications(
+    uow: UnitOfWork,
+    service_id: uuid.UUID,
+    key_type: str,
+    *,
+    statuses: Sequence[str] = (),
+    template_types: Sequence[str] = (),
+    reference: str | None = None,
+    older_than: uuid.UUID | None = None,
+    include_jobs: bool = False,
+    limit: int = PAGE_SIZE,
+) -> list[Notification]:
+    query = select(Notification).where(Notification.service_id == service_id, Notification.key_type == key_type)
+    if statuses:
+        wanted = {alias for status in statuses for alias in STATUS_ALIASES.get(status, (status,))}
+        query = query.where(Notification.status.in_(sorted(wanted)))
+    if template_types:
+        query = query.where(Notification.type.in_(list(template_types)))
+    if reference is not None:
+        query = query.where(Notification.reference == reference)
+    if not include_jobs:
+        query = query.where(Notification.job_id.is_(None))
+    if older_than is not None:
+        pivot = await uow.session.get(Notification, older_than)
+        if pivot is None or pivot.service_id != service_id:
+            return []
+        query = query.where(Notification.created_at < pivot.created_at)
+    query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
+    return list((await uow.session.scalars(query)).all())

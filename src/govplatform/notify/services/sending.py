@@ -1,0 +1,200 @@
+"""Accepting a notification: Notify's checks in Notify's order, then one row and one job.
+
+The checks follow notifications-api's post_notification (see
+../shared/reference/notify.md sections 2-4): the template must exist, belong
+to the service and suit the channel; every placeholder needs a value; the
+content must fit; a team key or a trial-mode service may send only to the team
+and the guest list, and never letters. Test keys skip the team rules and their
+messages are never handed to a provider.
+
+An accepted notification is a row and a delivery job added to the caller's
+unit of work, so both commit together or not at all: nothing accepted is
+lost, and nothing is sent that was not accepted. Smoke-test recipients are
+checked like any other and then dropped, as Notify drops them.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import uuid
+from collections.abc import Mapping
+
+from sqlalchemy import select
+
+from govplatform.core.interfaces import AuthenticatedKey, SecretBox, ServiceDirectory, UnitOfWork, enqueue_job, utcnow
+from govplatform.notify.errors import NotifyError, bad_request, validation_error
+from govplatform.notify.models import GuestListEntry, Notification
+from govplatform.notify.services import content
+from govplatform.notify.services.settings import ServicePolicy
+from govplatform.notify.services.templates import TemplateSnapshot, get_template
+from govplatform.notify.templates.letter import ADDRESS_LINE_KEYS, PostalAddress
+
+TRIAL_MODE_URL = "https://www.notifications.service.gov.uk/trial-mode"
+SMOKE_TEST_NUMBERS = frozenset({"447700900000", "447700900111", "447700900222"})
+SMOKE_TEST_EMAILS = frozenset(f"simulate-delivered{suffix}@notifications.service.gov.uk" for suffix in ("", "-2", "-3"))
+CHANNEL_NAMES = {"email": "emails", "sms": "text messages", "letter": "letters"}
+DELIVERY_TASKS = {"email": "notify.deliver_email", "sms": "notify.deliver_sms"}
+SIMULATE_TASK = "notify.simulate_delivery"
+
+
+@dataclasses.dataclass(frozen=True)
+class SendRequest:
+    type: str  # email, sms, letter
+    template_id: uuid.UUID
+    recipient: str  # as given (email, phone); "" for letters
+    normalised_recipient: str  # lower-cased email, international number; "" for letters
+    personalisation: Mapping[str, object]
+    reference: str | None = None
+    one_click_unsubscribe_url: str | None = None
+    international: bool = False
+    rate_multiplier: float = 1.0
+
+
+@dataclasses.dataclass(frozen=True)
+class Accepted:
+    id: uuid.UUID
+    template: TemplateSnapshot
+    filled: content.FilledTemplate
+    stored: bool  # False for smoke-test recipients
+    postage: str | None = None
+
+
+async def find_template(uow: UnitOfWork, service_id: uuid.UUID, template_id: uuid.UUID, kind: str) -> TemplateSnapshot:
+    template = await get_template(uow, service_id, template_id)
+    if template is None or template.archived:
+        raise bad_request("Template not found")
+    if template.type != kind:
+        raise bad_request(f"{template.type} template is not suitable for {kind} notification")
+    return template
+
+
+async def _allowed_recipients(uow: UnitOfWork, team: ServiceDirectory, service_id: uuid.UUID) -> set[str]:
+    guests = await uow.session.scalars(select(GuestListEntry.recipient).where(GuestListEntry.service_id == service_id))
+    return set(await team.member_emails(uow, service_id)) | {guest.lower() for guest in guests.all()}
+
+
+async def check_recipient_allowed(
+    uow: UnitOfWork, team: ServiceDirectory, key: AuthenticatedKey, policy: ServicePolicy, request: SendRequest
+) -> None:
+    """A team key, or any non-test key of a trial-mode service, sends only to the team and guest list."""
+    if key.key_type == "test":
+        return
+    if request.type == "letter":
+        if key.key_type == "team":
+            raise bad_request("Cannot send letters with a team api key", status_code=403)
+        if policy.restricted:
+            raise bad_request(f"Cannot send letters when service is in trial mode - see {TRIAL_MODE_URL}", 403)
+        return
+    if key.key_type != "team" and not policy.restricted:
+        return
+    if request.normalised_recipient in await _allowed_recipients(uow, team, key.service.id):
+        return
+    if key.key_type == "team":
+        raise bad_request("Can’t send to this recipient using a team-only API key")
+    raise bad_request(f"Can’t send to this recipient when service is in trial mode – see {TRIAL_MODE_URL}")
+
+
+def check_letter_address(personalisation: Mapping[str, object], policy: ServicePolicy) -> PostalAddress:
+    address = PostalAddress.from_personalisation(personalisation, allow_international=policy.international_letters)
+    problem = address.error()
+    if problem is not None:
+        raise validation_error(problem)
+    return address
+
+
+def is_smoke_test(request: SendRequest) -> bool:
+    return request.normalised_recipient in SMOKE_TEST_NUMBERS or request.normalised_recipient in SMOKE_TEST_EMAILS
+
+
+class Sender:
+    """Accepts notifications for a service; built once per process by the composition root."""
+
+    def __init__(self, box: SecretBox, team: ServiceDirectory, email_domain: str) -> None:
+        self._box = box
+        self._team = team
+        self.email_domain = email_domain
+
+    def from_email(self, policy: ServicePolicy) -> str:
+        return f"{policy.email_sender_local_part}@{self.email_domain}"
+
+    async def accept(
+        self, uow: UnitOfWork, key: AuthenticatedKey, policy: ServicePolicy, request: SendRequest
+    ) -> Accepted:
+        template = await find_template(uow, key.service.id, request.template_id, request.type)
+        filled = content.fill(
+            template,
+            request.personalisation,
+            sms_prefix=policy.sms_prefix,
+            unsubscribe_url=request.one_click_unsubscribe_url,
+        )
+        postage = None
+        recipient, normalised = request.recipient, request.normalised_recipient
+        if request.type == "letter":
+            address = check_letter_address(request.personalisation, policy)
+            postage = address.postage.value if address.international else template.postage
+            recipient = normalised = address.lines[0]
+        if request.type == "sms" and request.international and not policy.international_sms:
+            raise bad_request("Cannot send to international mobile numbers")
+        await check_recipient_allowed(uow, self._team, key, policy, request)
+        notification_id = uuid.uuid4()
+        if is_smoke_test(request):
+            return Accepted(notification_id, template, filled, stored=False, postage=postage)
+        now = utcnow()
+        uow.session.add(
+            Notification(
+                id=notification_id,
+                service_id=key.service.id,
+                template_id=template.id,
+                template_version=template.version,
+                api_key_id=key.key_id,
+                key_type=key.key_type,
+                type=request.type,
+                recipient=recipient[:320],
+                normalised_recipient=normalised[:320],
+                reference=request.reference,
+                personalisation=self.seal(notification_id, request.personalisation),
+                status="created",
+                created_at=now,
+                billable_units=filled.sms.fragment_count if filled.sms else 0,
+                international=request.international,
+                rate_multiplier=request.rate_multiplier,
+                postage=postage,
+                one_click_unsubscribe_url=request.one_click_unsubscribe_url,
+            )
+        )
+        await self._enqueue(uow, notification_id, request.type, key.key_type)
+        return Accepted(notification_id, template, filled, stored=True, postage=postage)
+
+    async def _enqueue(self, uow: UnitOfWork, notification_id: uuid.UUID, kind: str, key_type: str) -> None:
+        payload = {"notification_id": str(notification_id)}
+        if key_type == "test":
+            await enqueue_job(uow, SIMULATE_TASK, payload)
+        elif kind in DELIVERY_TASKS:
+            await enqueue_job(uow, DELIVERY_TASKS[kind], payload)
+        # Live letters wait for the next print run, which collects every letter still "created".
+
+    def seal(self, notification_id: uuid.UUID, personalisation: Mapping[str, object]) -> str:
+        return self._box.encrypt_text(json.dumps(dict(personalisation)), str(notification_id))
+
+    def unseal(self, notification_id: uuid.UUID, sealed: str | None) -> dict[str, object]:
+        if not sealed:
+            return {}
+        values = json.loads(self._box.decrypt_text(sealed, str(notification_id)))
+        return values if isinstance(values, dict) else {}
+
+
+def address_lines(personalisation: Mapping[str, object]) -> dict[str, str | None]:
+    """line_1..line_6 and postcode, as Notify's notification object shows a letter's address."""
+    lines = {f"line_{n}": _text(personalisation.get(f"address_line_{n}")) for n in range(1, 7)}
+    postcode = personalisation.get("postcode")
+    if postcode is None:
+        postcode = personalisation.get(ADDRESS_LINE_KEYS[-1])
+    return {**lines, "postcode": _text(postcode)}
+
+
+def _text(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+__all__ = ["Accepted", "NotifyError", "SendRequest", "Sender", "address_lines", "find_template"]

@@ -1,0 +1,168 @@
+"""Delivery jobs: hand each accepted notification to its channel's provider, and record what happened.
+
+A job sends, then records the outcome in the same unit of work that marks the
+job done. If the worker dies between the two, the job runs again and the
+message is sent a second time; an email then carries the same Message-ID as
+its first copy (derived from the notification id), so the receiving side can
+tell. A notification already past "created" or "sending" is never sent again.
+
+Temporary failures are retried by a fresh job after the configured interval
+(Notify retries every five minutes), counted in the payload, until the
+attempts run out and the message becomes temporary-failure.
+
+Test keys' messages never reach a provider: the simulation job gives them
+Notify's fake receipts (delivered, or a failure for the documented recipients).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+import structlog
+
+from govplatform.core.interfaces import JobContext, UnitOfWork, enqueue_job, utcnow
+from govplatform.notify.component import NotifyComponent
+from govplatform.notify.models import Notification
+from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult, TextMessage
+from govplatform.notify.services import content, settings, templates
+from govplatform.notify.services.sending import DELIVERY_TASKS, SIMULATE_TASK
+from govplatform.notify.templates.email_layout import email_document
+
+log = structlog.get_logger("govplatform.notify.delivery")
+
+PERMANENT_FAILURE_RECIPIENTS = frozenset({"447700900002", "perm-fail@simulator.notify"})
+TEMPORARY_FAILURE_RECIPIENTS = frozenset({"447700900003", "temp-fail@simulator.notify"})
+FINAL = {
+    Outcome.DELIVERED: "delivered",
+    Outcome.SENDING: "sending",
+    Outcome.PERMANENT: "permanent-failure",
+    Outcome.TEMPORARY: "temporary-failure",
+    Outcome.TECHNICAL: "technical-failure",
+}
+
+
+def message_id(notification_id: uuid.UUID, domain: str) -> str:
+    """The same Message-ID every time this notification is sent (RFC 5322 section 3.6.4)."""
+    return f"<{notification_id}@{domain}>"
+
+
+async def _pending(uow: UnitOfWork, payload: dict[str, Any]) -> Notification | None:
+    row = await uow.session.get(Notification, uuid.UUID(payload["notification_id"]))
+    if row is None or row.status not in ("created", "sending"):
+        return None  # purged, cancelled or already finished: nothing to do
+    return row
+
+
+def record(row: Notification, result: SendResult, now: dt.datetime) -> None:
+    row.status = FINAL[result.outcome]
+    row.sent_by = result.provider
+    row.provider_reference = result.reference
+    row.updated_at = now
+    if result.outcome is not Outcome.TECHNICAL:
+        row.sent_at = row.sent_at or now
+    if result.outcome is not Outcome.SENDING:
+        row.completed_at = now
+
+
+class DeliveryTasks:
+    def __init__(self, component: NotifyComponent) -> None:
+        self.component = component
+
+    def register(self, register: Any) -> None:
+        register(SIMULATE_TASK, self.simulate)
+        register(DELIVERY_TASKS["email"], self.deliver_email)
+        register(DELIVERY_TASKS["sms"], self.deliver_sms)
+
+    async def simulate(self, context: JobContext, payload: dict[str, Any]) -> None:
+        row = await _pending(context.uow, payload)
+        if row is None:
+            return
+        now = utcnow()
+        row.sent_at, row.sent_by, row.updated_at = now, "simulation", now
+        if row.normalised_recipient in PERMANENT_FAILURE_RECIPIENTS:
+            row.status = "permanent-failure"
+        elif row.normalised_recipient in TEMPORARY_FAILURE_RECIPIENTS:
+            row.status = "temporary-failure"
+        else:
+            row.status = "delivered"
+        row.completed_at = now
+        if row.type == "letter":
+            row.billable_units = row.billable_units or 1
+
+    async def deliver_email(self, context: JobContext, payload: dict[str, Any]) -> None:
+        uow = context.uow
+        row = await _pending(uow, payload)
+        if row is None:
+            return
+        component = self.component
+        service = await component.team.describe(uow, row.service_id)
+        template = (
+            await templates.get_template(uow, row.service_id, row.template_id, row.template_version)
+            if row.template_id
+            else None
+        )
+        if service is None or template is None:
+            record(row, SendResult(Outcome.TECHNICAL, "none", None, "the service or template is gone"), utcnow())
+            return
+        policy = await settings.policy_for(uow, row.service_id, service.name)
+        personalisation = component.sender.unseal(row.id, row.personalisation)
+        filled = content.fill(template, personalisation, unsubscribe_url=row.one_click_unsubscribe_url, with_parts=True)
+        message = EmailMessage(
+            notification_id=row.id,
+            to=row.recipient,
+            from_address=f"{service.name} <{component.sender.from_email(policy)}>",
+            subject=filled.subject or "",
+            html_body=email_document(
+                body_html=filled.html or "", subject=filled.subject or "", brand_name=service.name
+            ),
+            text_body=filled.text or "",
+            message_id=message_id(row.id, component.sender.email_domain),
+            reply_to=row.reply_to,
+            unsubscribe_url=row.one_click_unsubscribe_url,
+        )
+        result = await component.email_provider.send(message)
+        await self._settle(uow, row, result, payload)
+
+    async def deliver_sms(self, context: JobContext, payload: dict[str, Any]) -> None:
+        uow = context.uow
+        row = await _pending(uow, payload)
+        if row is None:
+            return
+        component = self.component
+        service = await component.team.describe(uow, row.service_id)
+        template = (
+            await templates.get_template(uow, row.service_id, row.template_id, row.template_version)
+            if row.template_id
+            else None
+        )
+        if service is None or template is None:
+            record(row, SendResult(Outcome.TECHNICAL, "none", None, "the service or template is gone"), utcnow())
+            return
+        policy = await settings.policy_for(uow, row.service_id, service.name)
+        filled = content.fill(
+            template, component.sender.unseal(row.id, row.personalisation), sms_prefix=policy.sms_prefix
+        )
+        assert filled.sms is not None
+        message = TextMessage(row.id, row.normalised_recipient, row.reply_to or policy.sms_sender, filled.sms.content)
+        result = await component.text_provider.send(message)
+        row.billable_units = filled.sms.fragment_count
+        await self._settle(uow, row, result, payload)
+
+    async def _settle(self, uow: UnitOfWork, row: Notification, result: SendResult, payload: dict[str, Any]) -> None:
+        attempt = int(payload.get("attempt", 1))
+        if result.outcome is Outcome.TEMPORARY and attempt < self.component.delivery_attempts:
+            log.info("notify.retry", notification_id=str(row.id), attempt=attempt, detail=result.detail)
+            row.updated_at = utcnow()
+            retry_at = utcnow() + dt.timedelta(seconds=self.component.delivery_retry_seconds)
+            await enqueue_job(uow, DELIVERY_TASKS[row.type], {**payload, "attempt": attempt + 1}, run_at=retry_at)
+            return
+        record(row, result, utcnow())
+        log.info(
+            "notify.sent",
+            notification_id=str(row.id),
+            status=row.status,
+            provider=result.provider,
+            detail=result.detail,
+        )
