@@ -16,6 +16,7 @@ from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
 from govplatform.notify import api as notify_api
+from govplatform.notify import inbound_api as notify_inbound_api
 from govplatform.notify.auth import NotifyAuthError
 from govplatform.notify.auth import error_body as notify_error_body
 from govplatform.notify.component import NotifyComponent
@@ -86,6 +87,7 @@ def notify_component(platform: Platform) -> NotifyComponent:
         base_url=settings.base_url.rstrip("/"),
         email_provider=email_provider(settings),
         text_provider=text_provider(settings),
+        provider_callback_secret=settings.notify_provider_callback_secret,
         delivery_attempts=settings.notify_delivery_attempts,
         delivery_retry_seconds=settings.notify_delivery_retry_seconds,
     )
@@ -119,6 +121,10 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.add_exception_handler(NotifyError, _notify_error)
     app.add_exception_handler(NotifyAuthError, _notify_auth_error)
     app.include_router(notify_api.router)
+    app.include_router(notify_inbound_api.router)
+    app.state.csrf_exempt.append(notify_inbound_api.GATEWAY_PREFIX)
+    for method, path in notify_inbound_api.PUBLIC_ROUTES:
+        app.state.public_routes.add(method, path)
     app.include_router(transparency_api.router)
     app.include_router(transparency_uses_api.router)
     app.include_router(transparency_pages.router)

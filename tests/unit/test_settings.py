@@ -43,6 +43,7 @@ def test_the_embedded_default_generates_secrets_once_and_keeps_them(tmp_path: Pa
         "session_secret",
         "transparency_subject_secret",
         "transparency_signing_seed",
+        "notify_provider_callback_secret",
     }
 
 

@@ -31,10 +31,15 @@ __all__ = [
     "SecretBox",
     "ServiceDirectory",
     "ServiceRef",
+    "SignInRequired",
+    "StaffAuth",
+    "StaffMember",
     "UTCDateTime",
     "UnitOfWork",
     "UserFacingError",
     "enqueue_job",
+    "gettext_",
+    "localise",
     "record_audit",
     "utcnow",
 ]
@@ -214,3 +219,45 @@ async def enqueue_job(
 
     job = await queue.enqueue(uow, kind, payload, max_attempts=max_attempts, run_at=run_at)
     return job.id
+
+
+class SignInRequired(Exception):
+    """Raised for an anonymous request to a staff page; the web shell answers with a redirect to /sign-in."""
+
+
+class StaffMember(Protocol):
+    """The signed-in civil servant, as components' admin pages see them."""
+
+    @property
+    def actor(self) -> Actor: ...
+
+    @property
+    def is_platform_admin(self) -> bool: ...
+
+    def has_role(self, service_id: uuid.UUID, at_least: str) -> bool: ...
+
+    def require(self, service_id: uuid.UUID, at_least: str) -> None:
+        """A 403 unless the member has at least this role on the service (platform admins always do)."""
+        ...
+
+    def require_platform_admin(self) -> None: ...
+
+
+class StaffAuth(Protocol):
+    """The signed-in staff member of a request (at `app.state.staff_auth`); raises SignInRequired."""
+
+    async def __call__(self, request: Any) -> StaffMember: ...
+
+
+def gettext_(message: str) -> str:
+    """The message in the request's language (English or Welsh)."""
+    from govplatform.core.web import i18n
+
+    return i18n.gettext_(message)
+
+
+def localise(error: Exception) -> str:
+    """A UserFacingError's message in the request's language, with its values filled in."""
+    from govplatform.core.web import i18n
+
+    return i18n.localise(error)

@@ -29,6 +29,7 @@ SECRET_NAMES = (
     "session_secret",
     "transparency_subject_secret",
     "transparency_signing_seed",
+    "notify_provider_callback_secret",
 )
 
 
@@ -96,6 +97,8 @@ class Settings(BaseSettings):
     notify_firetext_api_key: str = ""
     notify_firetext_international_api_key: str = ""
     # Attempts at a temporary failure before a message becomes temporary-failure.
+    # The password SMS gateways use (HTTP Basic) when they post receipts and inbound texts back.
+    notify_provider_callback_secret: str = ""
     notify_delivery_attempts: int = Field(default=5, ge=1, le=100)
     notify_delivery_retry_seconds: float = Field(default=300.0, gt=0)
 
@@ -176,6 +179,7 @@ def _read_or_add_secrets(path: Path) -> dict[str, str]:
         "session_secret": lambda: secrets.token_urlsafe(32),
         "transparency_subject_secret": lambda: secrets.token_urlsafe(32),
         "transparency_signing_seed": lambda: base64.b64encode(secrets.token_bytes(32)).decode(),
+        "notify_provider_callback_secret": lambda: secrets.token_urlsafe(32),
     }
     absent = [name for name in makers if name not in stored]
     if not absent:

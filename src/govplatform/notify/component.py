@@ -24,6 +24,7 @@ class NotifyComponent:
     base_url: str
     email_provider: EmailProvider
     text_provider: TextProvider
+    provider_callback_secret: str = ""  # HTTP Basic password for gateways' receipts and inbound texts
     delivery_attempts: int = 5
     delivery_retry_seconds: float = 300.0
     sms_rate: float = 0.0227  # pounds per fragment, Notify's published rate from April 2025

@@ -12,7 +12,7 @@ import uuid
 
 from fastapi import HTTPException, Request
 
-from govplatform.core.interfaces import Actor, Role
+from govplatform.core.interfaces import Actor, Role, SignInRequired
 from govplatform.core.models import StaffUser
 from govplatform.core.platform import Platform
 from govplatform.core.services import sign_in, staff
@@ -21,10 +21,6 @@ from govplatform.core.web.templating import Templates
 SESSION_COOKIE = "govplatform_session"
 PENDING_COOKIE = "govplatform_pending"
 _RANK = {Role.VIEWER: 1, Role.EDITOR: 2, Role.ADMIN: 3}
-
-
-class SignInRequired(Exception):
-    """Raised by `signed_in` for anonymous requests; answered with a redirect to /sign-in."""
 
 
 @dataclasses.dataclass(frozen=True)

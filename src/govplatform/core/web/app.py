@@ -118,7 +118,8 @@ def create_app(platform: Platform) -> FastAPI:
     app.mount("/static/core", CachedStatic(directory=CORE_STATIC), name="core-static")
 
     from govplatform.core import api, pages
-    from govplatform.core.pages.auth import SignInRequired
+    from govplatform.core.interfaces import SignInRequired
+    from govplatform.core.pages.auth import signed_in
 
     async def to_sign_in(request: Request, _error: Exception) -> Response:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -127,6 +128,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.add_exception_handler(SignInRequired, to_sign_in)
     # Components authenticate platform API keys through this, not by importing core's routes.
     app.state.platform_key_auth = api.check_platform_key
+    app.state.staff_auth = signed_in
     app.include_router(api.router)
     app.include_router(pages.router)
     return app

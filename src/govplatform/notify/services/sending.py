@@ -74,8 +74,22 @@ async def _allowed_recipients(uow: UnitOfWork, team: ServiceDirectory, service_i
     return set(await team.member_emails(uow, service_id)) | {guest.lower() for guest in guests.all()}
 
 
+@dataclasses.dataclass(frozen=True)
+class Sending:
+    """Who is sending: an API key, or a staff member sending a one-off message from the admin pages."""
+
+    service_id: uuid.UUID
+    key_type: str  # normal, team, test
+    api_key_id: uuid.UUID | None = None
+    created_by_name: str | None = None
+
+    @classmethod
+    def by_key(cls, key: AuthenticatedKey) -> Sending:
+        return cls(key.service.id, key.key_type, key.key_id)
+
+
 async def check_recipient_allowed(
-    uow: UnitOfWork, team: ServiceDirectory, key: AuthenticatedKey, policy: ServicePolicy, request: SendRequest
+    uow: UnitOfWork, team: ServiceDirectory, key: Sending, policy: ServicePolicy, request: SendRequest
 ) -> None:
     """A team key, or any non-test key of a trial-mode service, sends only to the team and guest list."""
     if key.key_type == "test":
@@ -88,7 +102,7 @@ async def check_recipient_allowed(
         return
     if key.key_type != "team" and not policy.restricted:
         return
-    if request.normalised_recipient in await _allowed_recipients(uow, team, key.service.id):
+    if request.normalised_recipient in await _allowed_recipients(uow, team, key.service_id):
         return
     if key.key_type == "team":
         raise bad_request("Can’t send to this recipient using a team-only API key")
@@ -119,9 +133,11 @@ class Sender:
         return f"{policy.email_sender_local_part}@{self.email_domain}"
 
     async def accept(
-        self, uow: UnitOfWork, key: AuthenticatedKey, policy: ServicePolicy, request: SendRequest
+        self, uow: UnitOfWork, key: AuthenticatedKey | Sending, policy: ServicePolicy, request: SendRequest
     ) -> Accepted:
-        template = await find_template(uow, key.service.id, request.template_id, request.type)
+        """Check and store one notification; a staff member's one-off sends pass a `Sending` with their name."""
+        key = Sending.by_key(key) if isinstance(key, AuthenticatedKey) else key
+        template = await find_template(uow, key.service_id, request.template_id, request.type)
         filled = content.fill(
             template,
             request.personalisation,
@@ -144,10 +160,11 @@ class Sender:
         uow.session.add(
             Notification(
                 id=notification_id,
-                service_id=key.service.id,
+                service_id=key.service_id,
                 template_id=template.id,
                 template_version=template.version,
-                api_key_id=key.key_id,
+                api_key_id=key.api_key_id,
+                created_by_name=key.created_by_name,
                 key_type=key.key_type,
                 type=request.type,
                 recipient=recipient[:320],
@@ -197,4 +214,4 @@ def _text(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-__all__ = ["Accepted", "NotifyError", "SendRequest", "Sender", "address_lines", "find_template"]
+__all__ = ["Accepted", "NotifyError", "SendRequest", "Sender", "Sending", "address_lines", "find_template"]
