@@ -17,6 +17,7 @@ from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
 from govplatform.notify import api as notify_api
 from govplatform.notify import inbound_api as notify_inbound_api
+from govplatform.notify import letters_api as notify_letters_api
 from govplatform.notify.auth import NotifyAuthError
 from govplatform.notify.auth import error_body as notify_error_body
 from govplatform.notify.component import NotifyComponent
@@ -27,6 +28,11 @@ from govplatform.notify.providers.email_sandbox import SandboxEmailProvider
 from govplatform.notify.providers.email_smtp import SmtpEmailProvider
 from govplatform.notify.providers.sms_firetext import FiretextProvider
 from govplatform.notify.providers.sms_sandbox import SandboxTextProvider
+from govplatform.notify.schedule import Schedule
+from govplatform.notify.services.callbacks import CallbackPolicy
+from govplatform.notify.services.limits import SendingLimits
+from govplatform.notify.services.limits.database import DatabaseDailyCounts, DatabaseTokenBuckets
+from govplatform.notify.services.limits.redis_store import RedisLimitStore, redis_client
 from govplatform.notify.services.sending import Sender
 from govplatform.notify.tasks import DeliveryTasks
 from govplatform.transparency import api as transparency_api
@@ -75,6 +81,14 @@ def text_provider(settings: Settings) -> TextProvider:
     return SandboxTextProvider(settings.var_dir / "notify" / "sms.jsonl")
 
 
+def sending_limits(platform: Platform) -> SendingLimits:
+    """Notify's rate and daily limits, in Redis when GOVPLATFORM_REDIS_URL is set, else in the database."""
+    if platform.settings.redis_url:
+        store = RedisLimitStore(redis_client(platform.settings.redis_url))
+        return SendingLimits(store, store)
+    return SendingLimits(DatabaseTokenBuckets(platform.uow), DatabaseDailyCounts())
+
+
 def notify_component(platform: Platform) -> NotifyComponent:
     settings = platform.settings
     directory = ServiceDirectory()
@@ -87,7 +101,13 @@ def notify_component(platform: Platform) -> NotifyComponent:
         base_url=settings.base_url.rstrip("/"),
         email_provider=email_provider(settings),
         text_provider=text_provider(settings),
+        limits=sending_limits(platform),
         provider_callback_secret=settings.notify_provider_callback_secret,
+        callback_policy=CallbackPolicy(
+            retries=settings.notify_callback_retries,
+            retry_seconds=settings.notify_callback_retry_seconds,
+            allow_http=settings.environment != "production",
+        ),
         delivery_attempts=settings.notify_delivery_attempts,
         delivery_retry_seconds=settings.notify_delivery_retry_seconds,
     )
@@ -105,6 +125,12 @@ def register_components(platform: Platform) -> None:
     notify = notify_component(platform)
     platform.components["notify"] = notify
     DeliveryTasks(notify).register(platform.tasks.register)
+    schedule = Schedule(
+        notify,
+        platform.settings.notify_letters_dir or platform.settings.var_dir / "notify" / "letters",
+        platform.settings.notify_housekeeping_interval_seconds,
+    )
+    platform.background_loops.append(schedule.run)
 
 
 def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
@@ -122,6 +148,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.add_exception_handler(NotifyAuthError, _notify_auth_error)
     app.include_router(notify_api.router)
     app.include_router(notify_inbound_api.router)
+    app.include_router(notify_letters_api.router)
     app.state.csrf_exempt.append(notify_inbound_api.GATEWAY_PREFIX)
     for method, path in notify_inbound_api.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)

@@ -147,3 +147,36 @@ def limits(
         "daily_limits": policy.daily_limits,
     }
     emit(as_json, values, f"Service {service_id}: " + ", ".join(f"{k} {v}" for k, v in values.items()))
+
+
+@notify_cli.command("callback")
+def callback(
+    service: str = typer.Option(..., help="The service's ID"),
+    callback_type: str = typer.Option(..., "--type", help="delivery_status or inbound_sms"),
+    url: str = typer.Option(..., help="Where to post (https)"),
+    token: str = typer.Option(..., help="The bearer token the platform sends"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Set where a service's delivery receipts or received texts are posted."""
+    from govplatform.app import register_components
+    from govplatform.notify.services import callbacks
+
+    service_id = parse_id(service, "--service")
+
+    async def work(platform: Any) -> Any:
+        register_components(platform)
+        await _service_name(platform, service_id)
+        allow_http = platform.components["notify"].callback_policy.allow_http
+        async with platform.uow() as uow:
+            row = await callbacks.set_callback(
+                uow, platform.cipher, CLI_ACTOR, service_id, callback_type, url, token, allow_http
+            )
+            await uow.commit()
+            return row.id
+
+    try:
+        callback_id = run_with_platform(work)
+    except UserFacingError as error:
+        fail(str(error))
+        raise
+    emit(as_json, {"id": callback_id, "service_id": service_id, "type": callback_type}, f"Callback {callback_type} set")

@@ -101,6 +101,18 @@ class Settings(BaseSettings):
     notify_provider_callback_secret: str = ""
     notify_delivery_attempts: int = Field(default=5, ge=1, le=100)
     notify_delivery_retry_seconds: float = Field(default=300.0, gt=0)
+    # Callbacks to services: retried this many times, this far apart (Notify: 5, every 5 minutes).
+    notify_callback_retries: int = Field(default=5, ge=0, le=100)
+    notify_callback_retry_seconds: float = Field(default=300.0, gt=0)
+    # How often each worker times out stuck messages, purges expired ones and checks the print schedule.
+    notify_housekeeping_interval_seconds: float = Field(default=600.0, gt=0)
+    # Letters for the print contractor: <dir>/outbox/<run>/ (PDFs and manifest.csv) and <dir>/inbox/ (their
+    # response files). Default: var/notify/letters. See docs/notify-letters.md.
+    notify_letters_dir: Path | None = None
+
+    # Redis for Notify's rate and daily limits, shared by every web process (redis://host:6379/0).
+    # Empty: the limits are kept in the database. Options in the URL's query string reach the client.
+    redis_url: str = ""
 
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     frontend_dir: Path = Path("node_modules/govuk-frontend/dist/govuk")
@@ -110,6 +122,13 @@ class Settings(BaseSettings):
     def _known_database(cls, value: str) -> str:
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite+aiosqlite:/// or postgresql+asyncpg://")
+        return value
+
+    @field_validator("redis_url")
+    @classmethod
+    def _known_redis(cls, value: str) -> str:
+        if value and not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
         return value
 
     @field_validator("encryption_keys")

@@ -17,15 +17,17 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
+from govplatform.core.interfaces import UnitOfWork
 from govplatform.notify import recipients, schemas
-from govplatform.notify.auth import authenticate
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.errors import NotifyError, bad_request, no_result
 from govplatform.notify.models import Notification
+from govplatform.notify.requests import authenticated_key, component_of, parse_uuid
 from govplatform.notify.services import content, reading, settings, templates
-from govplatform.notify.services.sending import SendRequest, address_lines
+from govplatform.notify.services.sending import Accepted, SendRequest, address_lines
+from govplatform.notify.services.settings import ServicePolicy
 from govplatform.notify.services.templates import TemplateSnapshot
+from govplatform.notify.templates.sanitise import sanitise_personalisation
 
 router = APIRouter(tags=["notify"], include_in_schema=True)
 
@@ -39,16 +41,6 @@ def _route(method: str, path: str) -> Callable[[Callable[..., Any]], Callable[..
         return handler
 
     return register
-
-
-def _component(request: Request) -> NotifyComponent:
-    component: NotifyComponent = request.app.state.notify
-    return component
-
-
-async def _key(request: Request, uow: UnitOfWork) -> AuthenticatedKey:
-    component = _component(request)
-    return await authenticate(uow, component.keys, request.headers.get("authorization"))
 
 
 async def _json_body(request: Request) -> object:
@@ -69,18 +61,15 @@ def _query(request: Request, repeated: tuple[str, ...] = ()) -> dict[str, Any]:
     return values
 
 
-def _uuid(value: str, field: str) -> uuid.UUID:
-    schemas.validate({field: value}, {"type": "object", "properties": {field: schemas.UUID}})
-    return uuid.UUID(value)
-
-
 # Sending --------------------------------------------------------------------
 
 
-def _send_request(kind: str, body: dict[str, Any]) -> SendRequest:
+def _send_request(kind: str, body: dict[str, Any]) -> tuple[SendRequest, dict[str, Any]]:
+    """The request in the sending rules' terms, and the `sanitised_content` an email response carries."""
     personalisation = body.get("personalisation") or {}
     if kind == "email":
         address = recipients.validate_email_address(body["email_address"])
+        personalisation, sanitised = sanitise_personalisation(personalisation, body.get("sanitise_content_for") or [])
         return SendRequest(
             type="email",
             template_id=uuid.UUID(body["template_id"]),
@@ -89,7 +78,7 @@ def _send_request(kind: str, body: dict[str, Any]) -> SendRequest:
             personalisation=personalisation,
             reference=body.get("reference"),
             one_click_unsubscribe_url=body.get("one_click_unsubscribe_url"),
-        )
+        ), sanitised
     if kind == "sms":
         number = recipients.validate_phone_number(body["phone_number"], international=True)
         return SendRequest(
@@ -101,7 +90,7 @@ def _send_request(kind: str, body: dict[str, Any]) -> SendRequest:
             reference=body.get("reference"),
             international=number.international and not number.crown_dependency,
             rate_multiplier=float(number.rate_multiplier),
-        )
+        ), {}
     return SendRequest(
         type="letter",
         template_id=uuid.UUID(body["template_id"]),
@@ -109,13 +98,19 @@ def _send_request(kind: str, body: dict[str, Any]) -> SendRequest:
         normalised_recipient="",
         personalisation=personalisation,
         reference=body.get("reference"),
-    )
+    ), {}
 
 
 def _sent_json(
-    component: NotifyComponent, kind: str, body: dict[str, Any], accepted: Any, policy: Any
+    component: NotifyComponent,
+    kind: str,
+    body: dict[str, Any],
+    accepted: Accepted,
+    policy: ServicePolicy,
+    sanitised: dict[str, Any],
 ) -> dict[str, Any]:
-    filled = accepted.filled
+    filled, template = accepted.filled, accepted.template
+    assert filled is not None and template is not None  # templated notifications have both
     if kind == "email":
         sent_content: dict[str, Any] = {
             "subject": filled.subject,
@@ -131,32 +126,49 @@ def _sent_json(
         "id": str(accepted.id),
         "reference": body.get("reference"),
         "uri": f"{component.base_url}/v2/notifications/{accepted.id}",
-        "template": schemas.template_ref(accepted.template, component.base_url),
+        "template": schemas.template_ref(template, component.base_url),
         "scheduled_for": None,
         "content": sent_content,
     }
     if kind == "email":
-        response["sanitised_content"] = {}
+        response["sanitised_content"] = sanitised
     return response
 
 
 async def _send(request: Request, kind: str) -> JSONResponse:
-    component = _component(request)
-    async with component.uow() as uow:
-        key = await _key(request, uow)
+    # Notify's order (post_notification): authenticate, validate, rate limit, daily limit, template,
+    # recipient, then the international daily limit. The first part only reads, so no write lock is held
+    # while the rate limit takes its token in a short transaction of its own.
+    component = component_of(request)
+    async with component.uow(read_only=True) as uow:
+        key = await authenticated_key(request, uow)
         body = await _json_body(request)
+        precompiled = kind == "letter" and isinstance(body, dict) and "content" in body
         schema = {"email": schemas.POST_EMAIL, "sms": schemas.POST_SMS, "letter": schemas.POST_LETTER}[kind]
-        if kind == "letter" and isinstance(body, dict) and "content" in body:
-            schema = schemas.POST_PRECOMPILED_LETTER
-            schemas.validate(body, schema)
-            raise bad_request("Precompiled letters are not accepted yet")
-        schemas.validate(body, schema)
+        schemas.validate(body, schemas.POST_PRECOMPILED_LETTER if precompiled else schema)
         assert isinstance(body, dict)  # the schema says it is an object
+        send_request, sanitised = _send_request(kind, body) if not precompiled else (None, {})
         policy = await settings.policy_for(uow, key.service.id, key.service.name)
-        accepted = await component.sender.accept(uow, key, policy, _send_request(kind, body))
-        if accepted.stored:
+    service_id, limits = key.service.id, component.limits
+    await limits.check_rate(service_id, key.key_type, policy)
+    async with component.uow() as uow:
+        await limits.check_daily(uow, service_id, key.key_type, policy, kind)
+        if send_request is None:
+            letter = await component.sender.accept_precompiled(
+                uow, key, policy, body["reference"], body["content"], body.get("postage")
+            )
+            await limits.record(uow, service_id, key.key_type, kind, international=False)
             await uow.commit()
-    return JSONResponse(_sent_json(component, kind, body, accepted, policy), status_code=201)
+            return JSONResponse(
+                {"id": str(letter.id), "reference": body["reference"], "postage": letter.postage}, status_code=201
+            )
+        accepted = await component.sender.accept(uow, key, policy, send_request)
+        if send_request.international:
+            await limits.check_daily(uow, service_id, key.key_type, policy, "international_sms")
+        if accepted.stored:
+            await limits.record(uow, service_id, key.key_type, kind, international=send_request.international)
+            await uow.commit()
+    return JSONResponse(_sent_json(component, kind, body, accepted, policy, sanitised), status_code=201)
 
 
 @_route("POST", "/v2/notifications/email")
@@ -211,10 +223,10 @@ async def _notification_json(component: NotifyComponent, row: Notification, foun
 
 @_route("GET", "/v2/notifications/{notification_id}")
 async def get_notification(request: Request, notification_id: str) -> JSONResponse:
-    component = _component(request)
+    component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await _key(request, uow)
-        wanted = _uuid(notification_id, "notification_id")
+        key = await authenticated_key(request, uow)
+        wanted = parse_uuid(notification_id, "notification_id")
         row = await reading.get_notification(uow, key.service.id, wanted)
         if row is None:
             raise no_result()
@@ -223,9 +235,9 @@ async def get_notification(request: Request, notification_id: str) -> JSONRespon
 
 @_route("GET", "/v2/notifications")
 async def list_notifications(request: Request) -> JSONResponse:
-    component = _component(request)
+    component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await _key(request, uow)
+        key = await authenticated_key(request, uow)
         query = _query(request, repeated=("status", "template_type"))
         schemas.validate(query, schemas.GET_NOTIFICATIONS)
         rows = await reading.list_notifications(
@@ -274,10 +286,10 @@ async def get_template_version(request: Request, template_id: str, version: str)
 
 
 async def _template(request: Request, template_id: str, version: str | None) -> JSONResponse:
-    component = _component(request)
+    component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await _key(request, uow)
-        wanted = _uuid(template_id, "id")
+        key = await authenticated_key(request, uow)
+        wanted = parse_uuid(template_id, "id")
         if version is not None and not (version.isdigit() and len(version) < 10):
             raise no_result()  # Notify's route takes only an integer version: anything else is not found
         template = await templates.get_template(uow, key.service.id, wanted, int(version) if version else None)
@@ -288,9 +300,9 @@ async def _template(request: Request, template_id: str, version: str | None) -> 
 
 @_route("GET", "/v2/templates")
 async def list_templates(request: Request) -> JSONResponse:
-    component = _component(request)
+    component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await _key(request, uow)
+        key = await authenticated_key(request, uow)
         query = _query(request)
         schemas.validate(query, schemas.GET_TEMPLATES)
         found = await templates.list_templates(uow, key.service.id, query.get("type"))
@@ -299,10 +311,10 @@ async def list_templates(request: Request) -> JSONResponse:
 
 @_route("POST", "/v2/template/{template_id}/preview")
 async def preview_template(request: Request, template_id: str) -> JSONResponse:
-    component = _component(request)
+    component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await _key(request, uow)
-        wanted = _uuid(template_id, "id")
+        key = await authenticated_key(request, uow)
+        wanted = parse_uuid(template_id, "id")
         body = await _json_body(request)
         schemas.validate(body, schemas.POST_TEMPLATE_PREVIEW)
         assert isinstance(body, dict)

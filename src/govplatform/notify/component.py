@@ -9,8 +9,12 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
+import httpx
+
 from govplatform.core.interfaces import ApiKeyStore, SecretBox, ServiceDirectory, UnitOfWork
 from govplatform.notify.providers.base import EmailProvider, TextProvider
+from govplatform.notify.services.callbacks import CallbackPolicy
+from govplatform.notify.services.limits import SendingLimits
 from govplatform.notify.services.sending import Sender
 
 
@@ -24,7 +28,16 @@ class NotifyComponent:
     base_url: str
     email_provider: EmailProvider
     text_provider: TextProvider
+    limits: SendingLimits  # Notify's rate and daily limits on the send endpoints
     provider_callback_secret: str = ""  # HTTP Basic password for gateways' receipts and inbound texts
     delivery_attempts: int = 5
     delivery_retry_seconds: float = 300.0
     sms_rate: float = 0.0227  # pounds per fragment, Notify's published rate from April 2025
+    callback_policy: CallbackPolicy = dataclasses.field(default_factory=CallbackPolicy)
+    _http: httpx.AsyncClient | None = None
+
+    def http(self) -> httpx.AsyncClient:
+        """One HTTP client per process for callbacks to services (made on first use, in the worker's loop)."""
+        if self._http is None:
+            self._http = httpx.AsyncClient(follow_redirects=False)
+        return self._http

@@ -22,8 +22,8 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
 from govplatform.notify import schemas
-from govplatform.notify.auth import authenticate
 from govplatform.notify.component import NotifyComponent
+from govplatform.notify.requests import authenticated_key, component_of
 from govplatform.notify.services import inbound, receipts
 
 router = APIRouter(tags=["notify"])
@@ -36,13 +36,8 @@ PUBLIC_ROUTES = [
 ]
 
 
-def _component(request: Request) -> NotifyComponent:
-    component: NotifyComponent = request.app.state.notify
-    return component
-
-
 def _check_gateway(request: Request, provider: str) -> NotifyComponent:
-    component = _component(request)
+    component = component_of(request)
     scheme, _, encoded = request.headers.get("authorization", "").partition(" ")
     password = ""
     if scheme.lower() == "basic":
@@ -80,7 +75,7 @@ async def sms_receipt(request: Request, provider: str) -> JSONResponse:
     except ValueError as error:
         raise HTTPException(400, str(error)) from None
     async with component.uow() as uow:
-        applied = await receipts.apply_receipt(uow, provider, receipt)
+        applied = await receipts.apply_receipt(uow, component.box, provider, receipt)
         await uow.commit()
     if applied.notification_id is None:
         log.warning("notify.receipt_unknown", provider=provider)
@@ -105,9 +100,9 @@ async def sms_inbound(request: Request, provider: str) -> JSONResponse:
 @router.get("/v2/received-text-messages")
 @router.get("/v2/received-text-messages/", include_in_schema=False)
 async def received_texts(request: Request) -> JSONResponse:
-    component = _component(request)
+    component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await authenticate(uow, component.keys, request.headers.get("authorization"))
+        key = await authenticated_key(request, uow)
         query = {name: request.query_params.getlist(name)[-1] for name in request.query_params}
         schemas.validate(query, schemas.GET_RECEIVED_TEXTS)
         older_than = uuid.UUID(query["older_than"]) if "older_than" in query else None

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govplatform.core.interfaces import Base, utcnow
@@ -175,3 +175,88 @@ class InboundText(Base):
     provider_reference: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     __table_args__ = (Index("ix_notify_inbound_texts_service_created", "service_id", "created_at"),)
+
+
+class TokenBucketShard(Base):
+    """One share of a service's request bucket for one key type (services/limits/database.py says why shares).
+
+    `refilled_at` is seconds since the epoch by the web processes' clocks, kept as a number so that
+    the refill arithmetic runs the same inside one UPDATE on SQLite and PostgreSQL.
+    """
+
+    __tablename__ = "notify_token_buckets"
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    key_type: Mapped[str] = mapped_column(String(8), primary_key=True)  # normal, team, test
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    tokens: Mapped[float] = mapped_column(Float)
+    refilled_at: Mapped[float] = mapped_column(Float)
+
+
+class DailySendCount(Base):
+    """One share of a service's count of messages accepted on one UTC day, for one channel.
+
+    A share is reused from day to day (a new day starts it again at 1), so the table never grows
+    beyond a few rows a service and needs no purge.
+    """
+
+    __tablename__ = "notify_daily_send_counts"
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(24), primary_key=True)  # email, sms, letter, international_sms
+    shard: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    day: Mapped[dt.date] = mapped_column(Date)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ServiceCallback(Base):
+    """Where a service wants delivery receipts or received texts posted, and the bearer token to send."""
+
+    __tablename__ = "notify_callbacks"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"))
+    callback_type: Mapped[str] = mapped_column(String(16))  # delivery_status, inbound_sms
+    url: Mapped[str] = mapped_column(String(2000))
+    bearer_token: Mapped[str] = mapped_column(Text)  # AES-GCM encrypted
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_by: Mapped[str] = mapped_column(String(320))
+    __table_args__ = (Index("uq_notify_callbacks_service_type", "service_id", "callback_type", unique=True),)
+
+
+class CallbackDelivery(Base):
+    """One callback the platform owes a service: how the attempts went, for the admin pages."""
+
+    __tablename__ = "notify_callback_deliveries"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"))
+    callback_type: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[uuid.UUID] = mapped_column(Uuid)  # the notification or received text
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, retrying, sent, failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_status_code: Mapped[int | None] = mapped_column(Integer)
+    last_error: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_notify_callback_deliveries_service_created", "service_id", "created_at"),)
+
+
+class DailyStat(Base):
+    """Counts of notifications per service, UTC day, channel, key type and status, kept after retention purges."""
+
+    __tablename__ = "notify_daily_stats"
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    day: Mapped[dt.date] = mapped_column(primary_key=True)
+    type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    key_type: Mapped[str] = mapped_column(String(8), primary_key=True)
+    status: Mapped[str] = mapped_column(String(24), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, default=0)
+    billable_units: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ScheduledRun(Base):
+    """A periodic task's run for one period (the 17:30 print run of a day): the key stops a second run."""
+
+    __tablename__ = "notify_scheduled_runs"
+    task: Mapped[str] = mapped_column(String(64), primary_key=True)
+    period: Mapped[str] = mapped_column(String(32), primary_key=True)
+    started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+    detail: Mapped[str | None] = mapped_column(Text)

@@ -26,7 +26,7 @@ from govplatform.core.interfaces import JobContext, UnitOfWork, enqueue_job, utc
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.models import Notification
 from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult, TextMessage
-from govplatform.notify.services import content, settings, templates
+from govplatform.notify.services import callbacks, content, settings, templates
 from govplatform.notify.services.sending import DELIVERY_TASKS, SIMULATE_TASK
 from govplatform.notify.templates.email_layout import email_document
 
@@ -74,6 +74,11 @@ class DeliveryTasks:
         register(SIMULATE_TASK, self.simulate)
         register(DELIVERY_TASKS["email"], self.deliver_email)
         register(DELIVERY_TASKS["sms"], self.deliver_sms)
+        register(callbacks.CALLBACK_TASK, self.send_callback)
+
+    async def send_callback(self, context: JobContext, payload: dict[str, Any]) -> None:
+        component = self.component
+        await callbacks.send_callback(context.uow, component.box, component.http(), component.callback_policy, payload)
 
     async def simulate(self, context: JobContext, payload: dict[str, Any]) -> None:
         row = await _pending(context.uow, payload)
@@ -90,6 +95,7 @@ class DeliveryTasks:
         row.completed_at = now
         if row.type == "letter":
             row.billable_units = row.billable_units or 1
+        await callbacks.status_changed(context.uow, self.component.box, row)
 
     async def deliver_email(self, context: JobContext, payload: dict[str, Any]) -> None:
         uow = context.uow
@@ -159,6 +165,7 @@ class DeliveryTasks:
             await enqueue_job(uow, DELIVERY_TASKS[row.type], {**payload, "attempt": attempt + 1}, run_at=retry_at)
             return
         record(row, result, utcnow())
+        await callbacks.status_changed(uow, self.component.box, row)
         log.info(
             "notify.sent",
             notification_id=str(row.id),

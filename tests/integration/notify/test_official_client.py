@@ -9,6 +9,8 @@ that points its existing integration at the platform.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
+import io
 import json
 import re
 import subprocess
@@ -22,9 +24,13 @@ from typing import Any
 import pytest
 from notifications_python_client.errors import HTTPError
 from notifications_python_client.notifications import NotificationsAPIClient
+from pypdf import PdfReader
 
+from govplatform.notify.templates.letter_pdf import render_letter_pdf
+from govplatform.notify.templates.placeholders import Personalisation
 from tests.browser.server import _wait_until_healthy, free_port, run_cli, server_env
 from tests.conftest import drop_database, new_database
+from tests.integration.notify.receiver import Receiver, callback_receiver
 
 pytestmark = pytest.mark.process
 
@@ -71,6 +77,8 @@ def serving(var_dir: Path, database_url: str) -> Iterator[Platform]:
 class World:
     """One service with test and live keys and a template of each type."""
 
+    receiver: Receiver
+
     def __init__(self, platform: Platform) -> None:
         self.platform = platform
         org = platform.cli_json("org", "create", "--name", "Borsetshire Council")
@@ -105,8 +113,12 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
     var_dir = tmp_path_factory.mktemp("notify-client")
     database_url = await new_database(var_dir)
     try:
-        with serving(var_dir, database_url) as platform:
-            yield World(platform)
+        with serving(var_dir, database_url) as platform, callback_receiver() as receiver:
+            world = World(platform)
+            world.receiver = receiver
+            platform.cli_json("notify", "callback", "--service", world.service_id, "--type", "delivery_status",
+                              "--url", receiver.url, "--token", "the-services-own-token")  # fmt: skip
+            yield world
     finally:
         await drop_database(database_url)
 
@@ -157,6 +169,10 @@ def test_an_email_sent_with_a_test_key_is_accepted_and_then_delivered(world: Wor
     assert delivered["cost_in_pounds"] == 0.0 and delivered["is_cost_data_ready"] is True
     for field in ("created_at", "sent_at", "completed_at"):
         assert re.match(TIMESTAMP, delivered[field]), (field, delivered[field])
+    receipts = eventually(lambda: [r for r in world.receiver.received if r.body["id"] == sent["id"]])
+    assert receipts, "the service's callback received the delivery receipt"
+    assert receipts[0].headers["authorization"] == "Bearer the-services-own-token"
+    assert receipts[0].body["status"] == "delivered" and receipts[0].body["to"] == "someone@example.com"
 
 
 @pytest.mark.parametrize(
@@ -284,3 +300,58 @@ def test_a_revoked_or_unknown_key_is_refused_with_notifys_message(world: World) 
         world.platform.client(stranger).get_all_templates()
     assert error.value.status_code == 403
     assert error.value.message == [{"error": "AuthError", "message": "Invalid token: API key not found"}]
+
+
+def a_letter_pdf() -> bytes:
+    """A real A4 letter with the address in the envelope window, as a service's own system would make one."""
+    return render_letter_pdf(
+        address_lines=["A. Person", "1 High Street", "SW1A 1AA"],
+        subject="Your permit",
+        body="Dear Ada\n\nYour permit is ready.",
+        personalisation=Personalisation({}),
+        contact_block=None,
+        logo_text=None,
+        date=dt.date(2026, 11, 26),
+    )
+
+
+def test_a_precompiled_letter_is_accepted_and_its_pdf_comes_back_unchanged(world: World) -> None:
+    client = world.platform.client(world.live_key)
+    pdf = a_letter_pdf()
+    sent = client.send_precompiled_letter_notification("permit-7", io.BytesIO(pdf), postage="first")
+    assert set(sent) == {"id", "reference", "postage"}
+    assert sent["reference"] == "permit-7" and sent["postage"] == "first"
+    found = client.get_notification_by_id(sent["id"])
+    assert found["status"] == "accepted" and found["type"] == "letter" and found["reference"] == "permit-7"
+    assert client.get_pdf_for_letter(sent["id"]).read() == pdf
+
+
+def test_a_templated_letters_pdf_comes_back_through_the_client(world: World) -> None:
+    client = world.platform.client(world.live_key)
+    address = {"address_line_1": "A. Person", "address_line_2": "1 High Street", "address_line_3": "SW1A 1AA"}
+    sent = client.send_letter_notification(world.letter_template, personalisation={**address, "name": "Ada"})
+    pdf = client.get_pdf_for_letter(sent["id"]).read()
+    assert pdf.startswith(b"%PDF-") and "Dear Ada" in PdfReader(io.BytesIO(pdf)).pages[0].extract_text()
+
+
+def test_a_pdf_that_is_not_a_pdf_is_refused_and_not_stored(world: World) -> None:
+    client = world.platform.client(world.live_key)
+    with pytest.raises(HTTPError) as error:
+        client.send_precompiled_letter_notification("not-a-pdf", io.BytesIO(b"hello"))
+    assert error.value.status_code == 400
+    assert error.value.message == [{"error": "BadRequestError", "message": "Letter content is not a valid PDF"}]
+    assert client.get_all_notifications(reference="not-a-pdf")["notifications"] == []
+
+
+def test_sanitise_content_for_defuses_a_link_in_a_personalisation_value(world: World) -> None:
+    client = world.platform.client(world.test_key)
+    evil = "Ada, now [click this evil link](https://evil.link)"
+    sent = client.send_email_notification(
+        "someone@example.com",
+        world.email_template,
+        personalisation={**EMAIL_PERSONALISATION, "name": evil},
+        sanitise_content_for=["name"],
+    )
+    assert sent["sanitised_content"]["name"]["unsanitised"] == evil
+    assert "https://evil.link" not in sent["sanitised_content"]["name"]["sanitised"]
+    assert "https://evil.link" not in sent["content"]["body"]

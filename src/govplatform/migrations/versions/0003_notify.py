@@ -1,5 +1,6 @@
-"""Notify: per-service settings, templates and versions, notifications, guest lists, reply-to
-addresses, text message senders and received texts.
+"""Notify: per-service settings, templates and their versions, notifications, guest lists, reply-to
+addresses, text message senders, received texts, rate-limit buckets and daily counts, callbacks and
+their deliveries, daily statistics kept after retention purges, and scheduled runs.
 
 Revision ID: 0003
 Revises: 0002
@@ -17,6 +18,15 @@ depends_on: Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "notify_scheduled_runs",
+        sa.Column("task", sa.String(length=64), nullable=False),
+        sa.Column("period", sa.String(length=32), nullable=False),
+        sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("detail", sa.Text(), nullable=True),
+        sa.PrimaryKeyConstraint("task", "period", name=op.f("pk_notify_scheduled_runs")),
+    )
     op.create_table(
         "notifications",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -61,6 +71,69 @@ def upgrade() -> None:
         batch_op.create_index("ix_notifications_service_reference", ["service_id", "reference"], unique=False)
         batch_op.create_index("ix_notifications_status_created", ["status", "created_at"], unique=False)
 
+    op.create_table(
+        "notify_callback_deliveries",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("service_id", sa.Uuid(), nullable=False),
+        sa.Column("callback_type", sa.String(length=16), nullable=False),
+        sa.Column("subject_id", sa.Uuid(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("last_status_code", sa.Integer(), nullable=True),
+        sa.Column("last_error", sa.String(length=500), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_notify_callback_deliveries_service_id_services")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_callback_deliveries")),
+    )
+    with op.batch_alter_table("notify_callback_deliveries", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_notify_callback_deliveries_service_created", ["service_id", "created_at"], unique=False
+        )
+
+    op.create_table(
+        "notify_callbacks",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("service_id", sa.Uuid(), nullable=False),
+        sa.Column("callback_type", sa.String(length=16), nullable=False),
+        sa.Column("url", sa.String(length=2000), nullable=False),
+        sa.Column("bearer_token", sa.Text(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("updated_by", sa.String(length=320), nullable=False),
+        sa.ForeignKeyConstraint(["service_id"], ["services.id"], name=op.f("fk_notify_callbacks_service_id_services")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_callbacks")),
+    )
+    with op.batch_alter_table("notify_callbacks", schema=None) as batch_op:
+        batch_op.create_index("uq_notify_callbacks_service_type", ["service_id", "callback_type"], unique=True)
+
+    op.create_table(
+        "notify_daily_send_counts",
+        sa.Column("service_id", sa.Uuid(), nullable=False),
+        sa.Column("channel", sa.String(length=24), nullable=False),
+        sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_notify_daily_send_counts_service_id_services")
+        ),
+        sa.PrimaryKeyConstraint("service_id", "channel", "shard", name=op.f("pk_notify_daily_send_counts")),
+    )
+    op.create_table(
+        "notify_daily_stats",
+        sa.Column("service_id", sa.Uuid(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("type", sa.String(length=8), nullable=False),
+        sa.Column("key_type", sa.String(length=8), nullable=False),
+        sa.Column("status", sa.String(length=24), nullable=False),
+        sa.Column("count", sa.Integer(), nullable=False),
+        sa.Column("billable_units", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_notify_daily_stats_service_id_services")
+        ),
+        sa.PrimaryKeyConstraint("service_id", "day", "type", "key_type", "status", name=op.f("pk_notify_daily_stats")),
+    )
     op.create_table(
         "notify_guest_list",
         sa.Column("id", sa.Uuid(), nullable=False),
@@ -166,6 +239,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_notify_templates_service_id"), ["service_id"], unique=False)
 
     op.create_table(
+        "notify_token_buckets",
+        sa.Column("service_id", sa.Uuid(), nullable=False),
+        sa.Column("key_type", sa.String(length=8), nullable=False),
+        sa.Column("shard", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("tokens", sa.Float(), nullable=False),
+        sa.Column("refilled_at", sa.Float(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["service_id"], ["services.id"], name=op.f("fk_notify_token_buckets_service_id_services")
+        ),
+        sa.PrimaryKeyConstraint("service_id", "key_type", "shard", name=op.f("pk_notify_token_buckets")),
+    )
+    op.create_table(
         "notify_template_versions",
         sa.Column("template_id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
@@ -191,6 +276,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notify_template_versions")
+    op.drop_table("notify_token_buckets")
     with op.batch_alter_table("notify_templates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notify_templates_service_id"))
 
@@ -212,6 +298,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notify_guest_list_service_id"))
 
     op.drop_table("notify_guest_list")
+    op.drop_table("notify_daily_stats")
+    op.drop_table("notify_daily_send_counts")
+    with op.batch_alter_table("notify_callbacks", schema=None) as batch_op:
+        batch_op.drop_index("uq_notify_callbacks_service_type")
+
+    op.drop_table("notify_callbacks")
+    with op.batch_alter_table("notify_callback_deliveries", schema=None) as batch_op:
+        batch_op.drop_index("ix_notify_callback_deliveries_service_created")
+
+    op.drop_table("notify_callback_deliveries")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_status_created")
         batch_op.drop_index("ix_notifications_service_reference")
@@ -220,3 +316,4 @@ def downgrade() -> None:
         batch_op.drop_index("ix_notifications_provider_reference")
 
     op.drop_table("notifications")
+    op.drop_table("notify_scheduled_runs")

@@ -16,6 +16,7 @@ from govplatform.core.interfaces import SecretBox, UnitOfWork
 from govplatform.notify.models import InboundText as InboundRow
 from govplatform.notify.models import SmsSender
 from govplatform.notify.providers.base import InboundText
+from govplatform.notify.services import callbacks
 
 PAGE_SIZE = 250
 
@@ -50,6 +51,7 @@ async def store_inbound(
         created_at=text.received_at,
     )
     uow.session.add(row)
+    await callbacks.text_received(uow, box, row, text.content)
     return row
 
 

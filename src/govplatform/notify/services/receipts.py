@@ -16,9 +16,10 @@ import uuid
 
 from sqlalchemy import select
 
-from govplatform.core.interfaces import UnitOfWork, utcnow
+from govplatform.core.interfaces import SecretBox, UnitOfWork, utcnow
 from govplatform.notify.models import Notification
 from govplatform.notify.providers.base import Outcome, Receipt
+from govplatform.notify.services import callbacks
 
 STATUS_FOR = {
     Outcome.DELIVERED: "delivered",
@@ -36,7 +37,7 @@ class ReceiptApplied:
     status: str | None  # None when nothing changed
 
 
-async def apply_receipt(uow: UnitOfWork, provider: str, receipt: Receipt) -> ReceiptApplied:
+async def apply_receipt(uow: UnitOfWork, box: SecretBox, provider: str, receipt: Receipt) -> ReceiptApplied:
     row = (
         await uow.session.scalars(
             select(Notification).where(
@@ -55,4 +56,5 @@ async def apply_receipt(uow: UnitOfWork, provider: str, receipt: Receipt) -> Rec
     row.updated_at = utcnow()
     if status != "pending":
         row.completed_at = receipt.received_at
+    await callbacks.status_changed(uow, box, row)
     return ReceiptApplied(row.id, status)

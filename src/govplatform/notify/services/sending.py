@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import uuid
 from collections.abc import Mapping
 
@@ -28,6 +29,7 @@ from govplatform.notify.models import GuestListEntry, Notification
 from govplatform.notify.services import content
 from govplatform.notify.services.settings import ServicePolicy
 from govplatform.notify.services.templates import TemplateSnapshot, get_template
+from govplatform.notify.templates import precompiled
 from govplatform.notify.templates.letter import ADDRESS_LINE_KEYS, PostalAddress
 
 TRIAL_MODE_URL = "https://www.notifications.service.gov.uk/trial-mode"
@@ -54,8 +56,8 @@ class SendRequest:
 @dataclasses.dataclass(frozen=True)
 class Accepted:
     id: uuid.UUID
-    template: TemplateSnapshot
-    filled: content.FilledTemplate
+    template: TemplateSnapshot | None  # None for a precompiled letter
+    filled: content.FilledTemplate | None
     stored: bool  # False for smoke-test recipients
     postage: str | None = None
 
@@ -91,8 +93,11 @@ class Sending:
 async def check_recipient_allowed(
     uow: UnitOfWork, team: ServiceDirectory, key: Sending, policy: ServicePolicy, request: SendRequest
 ) -> None:
-    """A team key, or any non-test key of a trial-mode service, sends only to the team and guest list."""
-    if key.key_type == "test":
+    """A team key, or any non-test key of a trial-mode service, sends only to the team and guest list.
+
+    Smoke-test recipients work with any key (notify.md section 3): they are never sent to.
+    """
+    if key.key_type == "test" or (request.type != "letter" and is_smoke_test(request)):
         return
     if request.type == "letter":
         if key.key_type == "team":
@@ -182,6 +187,62 @@ class Sender:
         )
         await self._enqueue(uow, notification_id, request.type, key.key_type)
         return Accepted(notification_id, template, filled, stored=True, postage=postage)
+
+    async def accept_precompiled(
+        self,
+        uow: UnitOfWork,
+        key: AuthenticatedKey,
+        policy: ServicePolicy,
+        reference: str,
+        content_b64: str,
+        postage: str | None,
+    ) -> Accepted:
+        """A letter the service made itself, as a PDF: checked as Notify checks it, stored encrypted.
+
+        A PDF Notify cannot read is refused at once (400). One it can read but would not
+        print (too long, not A4, no address in the window) is accepted and then fails with
+        validation-failed, as Notify reports it after its checks.
+        """
+        sending = Sending.by_key(key)
+        letter_request = SendRequest("letter", uuid.UUID(int=0), "", "", {}, reference)
+        await check_recipient_allowed(uow, self._team, sending, policy, letter_request)
+        status, pages, address = "created", 0, ""
+        try:
+            letter = precompiled.validate_precompiled(content_b64)
+        except precompiled.PrecompiledLetterError as error:
+            if error.code is None:
+                raise bad_request(error.message) from None
+            status, pages = "validation-failed", error.page_count or 0
+        else:
+            pages = letter.pages
+            if not letter.has_address or letter.address.error() is not None:
+                status = "validation-failed"
+            address = letter.address_lines[0] if letter.address_lines else ""
+        notification_id = uuid.uuid4()
+        now = utcnow()
+        uow.session.add(
+            Notification(
+                id=notification_id,
+                service_id=sending.service_id,
+                template_id=None,
+                template_version=0,
+                api_key_id=sending.api_key_id,
+                key_type=sending.key_type,
+                type="letter",
+                recipient=(address or "Provided as PDF")[:320],
+                normalised_recipient=(address or "Provided as PDF")[:320].lower(),
+                reference=reference,
+                status=status,
+                created_at=now,
+                completed_at=now if status != "created" else None,
+                billable_units=math.ceil(pages / 2),
+                postage=postage or "second",
+                document=self._box.encrypt_text(content_b64, str(notification_id)),
+            )
+        )
+        if status == "created" and sending.key_type == "test":
+            await enqueue_job(uow, SIMULATE_TASK, {"notification_id": str(notification_id)})
+        return Accepted(notification_id, None, None, stored=True, postage=postage or "second")
 
     async def _enqueue(self, uow: UnitOfWork, notification_id: uuid.UUID, kind: str, key_type: str) -> None:
         payload = {"notification_id": str(notification_id)}

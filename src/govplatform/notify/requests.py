@@ -1,0 +1,28 @@
+"""What every Notify API route does first: find the component, authenticate the key, read ids."""
+
+from __future__ import annotations
+
+import uuid
+
+from fastapi import Request
+
+from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
+from govplatform.notify import schemas
+from govplatform.notify.auth import authenticate
+from govplatform.notify.component import NotifyComponent
+
+
+def component_of(request: Request) -> NotifyComponent:
+    component: NotifyComponent = request.app.state.notify
+    return component
+
+
+async def authenticated_key(request: Request, uow: UnitOfWork) -> AuthenticatedKey:
+    """The key that signed the request's token, or NotifyAuthError with Notify's status and message."""
+    return await authenticate(uow, component_of(request).keys, request.headers.get("authorization"))
+
+
+def parse_uuid(value: str, field: str) -> uuid.UUID:
+    """The id, or 400 ValidationError "<field> is not a valid UUID"."""
+    schemas.validate({field: value}, {"type": "object", "properties": {field: schemas.UUID}})
+    return uuid.UUID(value)
