@@ -23,6 +23,8 @@ from govplatform.notify.auth import error_body as notify_error_body
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.errors import NotifyError
 from govplatform.notify.keys import NotifyKeyFormat
+from govplatform.notify.pages import PAGES_TEMPLATES as NOTIFY_PAGES_TEMPLATES
+from govplatform.notify.pages import router as notify_pages_router
 from govplatform.notify.providers.base import EmailProvider, TextProvider
 from govplatform.notify.providers.email_sandbox import SandboxEmailProvider
 from govplatform.notify.providers.email_smtp import SmtpEmailProvider
@@ -142,6 +144,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for method, path in transparency_api.PUBLIC_ROUTES + transparency_pages.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
     app.state.templates.add_folder(transparency_pages.TEMPLATES)
+    app.state.templates.add_folder(NOTIFY_PAGES_TEMPLATES)
     app.state.notify = platform.components["notify"]
     app.state.error_formats.register("/v2/", notify_error_body)
     app.add_exception_handler(NotifyError, _notify_error)
@@ -155,6 +158,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(transparency_api.router)
     app.include_router(transparency_uses_api.router)
     app.include_router(transparency_pages.router)
+    app.include_router(notify_pages_router)
     return app
 
 

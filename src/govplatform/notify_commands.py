@@ -8,12 +8,14 @@ and the composition root as well as notify's services (the same reason
 from __future__ import annotations
 
 import uuid
+from pathlib import Path
 from typing import Any
 
 import typer
 
-from govplatform.core.cli import CLI_ACTOR, emit, fail, parse_id, run_with_platform
+from govplatform.core.cli import CLI_ACTOR, emit, err, fail, parse_id, run_with_platform
 from govplatform.core.interfaces import UserFacingError
+from govplatform.notify.errors import NotifyError
 
 notify_cli = typer.Typer(help="Notifications: email, text messages and letters.", no_args_is_help=True)
 key_cli = typer.Typer(help="Notify API keys.", no_args_is_help=True)
@@ -180,3 +182,82 @@ def callback(
         fail(str(error))
         raise
     emit(as_json, {"id": callback_id, "service_id": service_id, "type": callback_type}, f"Callback {callback_type} set")
+
+
+@notify_cli.command("send-csv")
+def send_csv(
+    file: Path = typer.Argument(..., exists=True, dir_okay=False, help="CSV, TSV or XLSX, with a header row"),
+    service: str = typer.Option(..., help="The service's ID"),
+    template: str = typer.Option(..., help="The template's ID"),
+    wait: bool = typer.Option(True, help="Show progress until every row has a notification"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Send one template to every row of a file; every row is checked before anything is sent."""
+    from govplatform.app import register_components
+    from govplatform.notify.services import bulk, spreadsheets
+    from govplatform.notify.services import settings as notify_settings
+
+    service_id = parse_id(service, "--service")
+    template_id = parse_id(template, "--template")
+    data = file.read_bytes()
+
+    async def work(platform: Any) -> Any:
+        register_components(platform)
+        notify = platform.components["notify"]
+        name = await _service_name(platform, service_id)
+        async with platform.uow(read_only=True) as uow:
+            found = await bulk.template_for(uow, service_id, template_id)
+            policy = await notify_settings.policy_for(uow, service_id, name)
+            allowed = await bulk.allowed_recipients(uow, notify.team, service_id, policy)
+        checked = spreadsheets.check_file(file.name, data, found, sms_prefix=policy.sms_prefix, allowed=allowed)
+        if not checked.ok:
+            return checked, None
+        async with platform.uow() as uow:
+            created = await bulk.create_bulk_send(
+                uow, platform.cipher, notify.limits, CLI_ACTOR, policy, found, file.name, checked
+            )
+            await uow.commit()
+        return checked, created.id
+
+    try:
+        checked, bulk_id = run_with_platform(work)
+    except (UserFacingError, NotifyError) as error:
+        fail(str(error))
+        raise
+    if bulk_id is None:
+        for problem in checked.problems:
+            err.print(f"Row {problem.row}: {problem.message}", highlight=False, soft_wrap=True)
+        hidden = checked.problem_count - len(checked.problems)
+        more = f" ({hidden} not shown)" if hidden else ""
+        fail(f"{checked.problem_count} rows have errors{more}; nothing was sent")
+    if wait:
+        _follow(service_id, bulk_id, len(checked.rows), quiet=as_json)
+    emit(as_json, {"id": bulk_id, "rows": len(checked.rows)}, f"Bulk send {bulk_id}: {len(checked.rows)} rows")
+
+
+def _follow(service_id: uuid.UUID, bulk_id: uuid.UUID, rows: int, quiet: bool) -> None:
+    """A progress bar fed by the workers' progress, until every row has become a notification."""
+    import time
+
+    from rich.progress import Progress as Bar
+
+    from govplatform.notify.services import bulk
+
+    async def read(platform: Any) -> Any:
+        async with platform.uow(read_only=True) as uow:
+            return await bulk.progress(uow, service_id, bulk_id)
+
+    with Bar(disable=quiet, console=err) as bar:
+        task = bar.add_task("Creating notifications", total=rows)
+        last_change, last_seen = time.monotonic(), -1
+        while True:
+            state = run_with_platform(read)
+            bar.update(task, completed=state.processed_rows)
+            if state.status == "finished":
+                return
+            if state.processed_rows != last_seen:
+                last_change, last_seen = time.monotonic(), state.processed_rows
+            elif time.monotonic() - last_change > 60:
+                err.print("No progress for a minute: is a worker running (`govplatform worker`)?")
+                last_change = time.monotonic()
+            time.sleep(0.5)

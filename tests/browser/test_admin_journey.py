@@ -55,7 +55,7 @@ async def test_the_demo_staff_user_signs_in_with_totp_creates_a_service_and_an_a
     service_id = page.url.rsplit("/", 1)[1]
 
     # Create a platform API key on it: shown once, then never again.
-    await page.get_by_label("Name of the new platform API key").fill(NEW_KEY)
+    await page.get_by_label("Name of the new API key").fill(NEW_KEY)
     await page.get_by_role("button", name="Create API key").click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(f"New API key for {NEW_SERVICE}")
     key = (await page.locator("#api-key").inner_text()).strip()

@@ -38,6 +38,7 @@ __all__ = [
     "UnitOfWork",
     "UserFacingError",
     "enqueue_job",
+    "enqueue_jobs",
     "gettext_",
     "localise",
     "record_audit",
@@ -98,6 +99,11 @@ class KeyFormat(Protocol):
     A format either stores a keyed hash of the presented key (`lookup_hash`
     finds it) or, where the protocol needs the secret, stores it encrypted and
     authenticates in its own way.
+
+    A format may also have `label` (what the admin pages call its API) and
+    `key_type_labels` (what they call each key type), both marked with `N_`
+    and translated where shown; the pages read them with getattr and fall
+    back to the component's and the type's own names.
     """
 
     component: str
@@ -261,3 +267,10 @@ def localise(error: Exception) -> str:
     from govplatform.core.web import i18n
 
     return i18n.localise(error)
+
+
+async def enqueue_jobs(uow: UnitOfWork, kind: str, payloads: list[dict[str, Any]], max_attempts: int = 8) -> int:
+    """Many jobs of one kind in the caller's unit of work (a bulk send's deliveries), with one wake-up."""
+    from govplatform.core.jobs import queue
+
+    return await queue.enqueue_many(uow, kind, payloads, max_attempts=max_attempts)

@@ -78,6 +78,7 @@ def _send_request(kind: str, body: dict[str, Any]) -> tuple[SendRequest, dict[st
             personalisation=personalisation,
             reference=body.get("reference"),
             one_click_unsubscribe_url=body.get("one_click_unsubscribe_url"),
+            reply_to_id=uuid.UUID(body["email_reply_to_id"]) if body.get("email_reply_to_id") else None,
         ), sanitised
     if kind == "sms":
         number = recipients.validate_phone_number(body["phone_number"], international=True)
@@ -90,6 +91,7 @@ def _send_request(kind: str, body: dict[str, Any]) -> tuple[SendRequest, dict[st
             reference=body.get("reference"),
             international=number.international and not number.crown_dependency,
             rate_multiplier=float(number.rate_multiplier),
+            reply_to_id=uuid.UUID(body["sms_sender_id"]) if body.get("sms_sender_id") else None,
         ), {}
     return SendRequest(
         type="letter",
@@ -119,7 +121,7 @@ def _sent_json(
             "one_click_unsubscribe_url": body.get("one_click_unsubscribe_url"),
         }
     elif kind == "sms":
-        sent_content = {"body": filled.body, "from_number": policy.sms_sender}
+        sent_content = {"body": filled.body, "from_number": accepted.reply_to or policy.sms_sender}
     else:
         sent_content = {"body": filled.body, "subject": filled.subject}
     response = {

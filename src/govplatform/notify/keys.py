@@ -15,11 +15,11 @@ from __future__ import annotations
 import re
 import uuid
 
-from govplatform.core.interfaces import IssuedKey, SecretBox
+from govplatform.core.interfaces import N_, IssuedKey, SecretBox
 
 KEY_TYPES = ("normal", "team", "test")
-# The admin pages show these names for the stored types.
-KEY_TYPE_LABELS = {"normal": "Live", "team": "Team and guest list", "test": "Test"}
+# The admin pages show these names for the stored types (translated where they are shown).
+KEY_TYPE_LABELS = {"normal": N_("Live"), "team": N_("Team and guest list"), "test": N_("Test")}
 
 
 def key_name_for(name: str) -> str:
@@ -31,6 +31,8 @@ def key_name_for(name: str) -> str:
 class NotifyKeyFormat:
     component: str = "notify"
     key_types: tuple[str, ...] = KEY_TYPES
+    label: str = N_("Notify API")
+    key_type_labels: dict[str, str] = KEY_TYPE_LABELS
 
     def __init__(self, box: SecretBox) -> None:
         self._box = box

@@ -260,3 +260,31 @@ class ScheduledRun(Base):
     started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
     detail: Mapped[str | None] = mapped_column(Text)
+
+
+class BulkSend(Base):
+    """A file of recipients sent with one template: checked whole first, then sent in chunks by the workers."""
+
+    __tablename__ = "notify_bulk_sends"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), index=True)
+    template_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    template_version: Mapped[int] = mapped_column(Integer)
+    type: Mapped[str] = mapped_column(String(8))
+    postage: Mapped[str | None] = mapped_column(String(16))
+    original_file_name: Mapped[str] = mapped_column(String(255))
+    row_count: Mapped[int] = mapped_column(Integer)
+    processed_rows: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[str] = mapped_column(String(16), default="in progress")  # in progress, finished
+    created_by: Mapped[str] = mapped_column(String(320))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[dt.datetime | None]
+
+
+class BulkChunk(Base):
+    """Up to 1,000 checked rows of a bulk send, encrypted; deleted in the transaction that sends them."""
+
+    __tablename__ = "notify_bulk_chunks"
+    bulk_send_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("notify_bulk_sends.id"), primary_key=True)
+    index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    rows: Mapped[str] = mapped_column(Text)  # AES-GCM encrypted JSON

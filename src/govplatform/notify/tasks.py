@@ -26,7 +26,7 @@ from govplatform.core.interfaces import JobContext, UnitOfWork, enqueue_job, utc
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.models import Notification
 from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult, TextMessage
-from govplatform.notify.services import callbacks, content, settings, templates
+from govplatform.notify.services import bulk, callbacks, content, settings, templates
 from govplatform.notify.services.sending import DELIVERY_TASKS, SIMULATE_TASK
 from govplatform.notify.templates.email_layout import email_document
 
@@ -75,6 +75,11 @@ class DeliveryTasks:
         register(DELIVERY_TASKS["email"], self.deliver_email)
         register(DELIVERY_TASKS["sms"], self.deliver_sms)
         register(callbacks.CALLBACK_TASK, self.send_callback)
+        register(bulk.CHUNK_TASK, self.send_bulk_chunk)
+
+    async def send_bulk_chunk(self, context: JobContext, payload: dict[str, Any]) -> None:
+        created = await bulk.send_chunk(context.uow, self.component.box, payload)
+        log.info("notify.bulk_chunk", bulk_send_id=payload["bulk_send_id"], index=payload["index"], created=created)
 
     async def send_callback(self, context: JobContext, payload: dict[str, Any]) -> None:
         component = self.component

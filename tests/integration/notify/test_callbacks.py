@@ -175,4 +175,6 @@ async def test_a_callback_needs_an_https_url_and_a_real_token(
     service_id = await live_service(platform)
     async with platform.uow() as uow:
         with pytest.raises(UserFacingError, match=message):
-            await callbacks.set_callback(uow, platform.cipher, CLI, service_id, "delivery_status", url, token, allow_http)
+            await callbacks.set_callback(
+                uow, platform.cipher, CLI, service_id, "delivery_status", url, token, allow_http
+            )

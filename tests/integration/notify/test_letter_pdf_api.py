@@ -44,7 +44,9 @@ async def test_a_letters_pdf_is_a_real_pdf_with_the_address_and_the_filled_in_bo
     assert again.content == answer.content, "the same letter renders to the same bytes"
 
 
-async def test_the_pdf_of_an_email_is_refused_with_notifys_message(client: httpx.AsyncClient, platform: Platform) -> None:
+async def test_the_pdf_of_an_email_is_refused_with_notifys_message(
+    client: httpx.AsyncClient, platform: Platform
+) -> None:
     service_id = await live_service(platform)
     key = await notify_key(platform, service_id)
     email = await template(platform, service_id, "email", "Hello", "Hi")

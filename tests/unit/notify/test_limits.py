@@ -156,9 +156,9 @@ class Counts:
     async def today(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str]) -> dict[str, int]:
         return {channel: self.sent[channel] for channel in channels if channel in self.sent}
 
-    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str]) -> None:
+    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str], amount: int = 1) -> None:
         for channel in channels:
-            self.sent[channel] = self.sent.get(channel, 0) + 1
+            self.sent[channel] = self.sent.get(channel, 0) + amount
 
 
 class Buckets:

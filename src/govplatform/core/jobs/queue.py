@@ -60,6 +60,17 @@ async def enqueue(
     return job
 
 
+async def enqueue_many(uow: UnitOfWork, kind: str, payloads: list[dict[str, Any]], max_attempts: int = 8) -> int:
+    """Many jobs of one kind in the caller's unit of work, with one wake-up for the workers."""
+    now = utcnow()
+    uow.session.add_all(
+        Job(id=uuid.uuid4(), kind=kind, payload=payload, max_attempts=max_attempts, run_at=now) for payload in payloads
+    )
+    if payloads and uow.session.get_bind().dialect.name == "postgresql":
+        await uow.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
+    return len(payloads)
+
+
 def backoff(attempt: int, base: float, cap: float) -> dt.timedelta:
     """Exponential backoff with full jitter (AWS Architecture Blog, 'Exponential Backoff and Jitter')."""
     ceiling = min(cap, base * (2 ** max(attempt - 1, 0)))

@@ -7,8 +7,10 @@ import uuid
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import Role, ServiceRef
+from govplatform.core.interfaces import KeyFormat, Role, ServiceRef
+from govplatform.core.models import ApiKey
 from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
+from govplatform.core.platform import Platform
 from govplatform.core.services import api_keys, tenancy
 from govplatform.core.services import staff as staff_service
 from govplatform.core.web.i18n import gettext_ as _
@@ -24,6 +26,32 @@ async def _service(request: Request, service_id: uuid.UUID, current: Staff, at_l
             return await tenancy.get_service(uow, service_id)
         except tenancy.NotFound:
             raise HTTPException(404, "There is no service with that ID") from None
+
+
+def _api_label(key_format: KeyFormat | None, component: str) -> str:
+    # A format may name its API and its key types for people (KeyFormat's docstring); core knows none of them.
+    return _(getattr(key_format, "label", component))
+
+
+def _type_label(key_format: KeyFormat | None, key_type: str) -> str:
+    labels: dict[str, str] = getattr(key_format, "key_type_labels", {})
+    return _(labels.get(key_type, key_type))
+
+
+def key_kinds(platform: Platform) -> list[dict[str, str]]:
+    """Every kind of key the service can have: one radio each, valued "component:key_type"."""
+    kinds = []
+    for component, key_format in platform.key_formats.items():
+        api = _api_label(key_format, component)
+        for key_type in key_format.key_types:
+            text = api if len(key_format.key_types) == 1 else f"{api}: {_type_label(key_format, key_type)}"
+            kinds.append({"value": f"{component}:{key_type}", "text": text})
+    return kinds
+
+
+def described_key(platform: Platform, key: ApiKey) -> dict[str, str]:
+    key_format = platform.key_formats.get(key.component)
+    return {"api": _api_label(key_format, key.component), "type": _type_label(key_format, key.key_type)}
 
 
 @router.get("")
@@ -68,7 +96,8 @@ async def create_service(request: Request, staff: Staff = Depends(signed_in)) ->
 @router.get("/{service_id}")
 async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = Depends(signed_in)) -> Response:
     service = await _service(request, service_id, staff, Role.VIEWER)
-    async with platform_of(request).uow() as uow:
+    platform = platform_of(request)
+    async with platform.uow() as uow:
         members = await staff_service.team(uow, service_id)
         keys = await api_keys.list_keys(uow, service_id)
     return templates_of(request).render(
@@ -77,7 +106,8 @@ async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = D
         {
             "service": service,
             "members": members,
-            "keys": keys,
+            "keys": [(key, described_key(platform, key)) for key in keys],
+            "key_kinds": key_kinds(platform),
             "staff": staff,
             "can_manage": staff.has_role(service_id, Role.ADMIN),
             "roles": Role.ALL,
@@ -144,9 +174,19 @@ async def create_key(request: Request, service_id: uuid.UUID, staff: Staff = Dep
     form = await request.form()
     name = str(form.get("name") or "")[:300]
     platform = platform_of(request)
+    # Without a choice (an older form, a script) the key is a platform key, as it always was.
+    component, _colon, key_type = str(form.get("kind") or "").partition(":")
+    key_format = platform.key_formats.get(component or "platform")
+    if key_format is None or (component and key_type not in key_format.key_types):
+        return templates_of(request).render(
+            request,
+            "admin/key_created.html",
+            {"service": service, "errors": [{"text": _("Choose the kind of API key"), "href": "#kind"}]},
+            status_code=400,
+        )
     async with platform.uow() as uow:
         try:
-            key, shown = await api_keys.create_key(uow, staff.actor, platform.platform_keys, service_id, name)
+            key, shown = await api_keys.create_key(uow, staff.actor, key_format, service_id, name, key_type or None)
         except tenancy.TenancyError as error:
             return templates_of(request).render(
                 request,

@@ -29,6 +29,8 @@ class PlatformKeyFormat:
 
     component: str = "platform"
     key_types: tuple[str, ...] = ("standard",)
+    label: str = N_("Platform API")
+    key_type_labels: dict[str, str] = {"standard": N_("Standard")}  # noqa: RUF012 - read only
 
     def __init__(self, hash_secret: str) -> None:
         self._hash_secret = hash_secret

@@ -1,6 +1,6 @@
 """Notify: per-service settings, templates and their versions, notifications, guest lists, reply-to
 addresses, text message senders, received texts, rate-limit buckets and daily counts, callbacks and
-their deliveries, daily statistics kept after retention purges, and scheduled runs.
+their deliveries, daily statistics kept after retention purges, scheduled runs, and bulk sends.
 
 Revision ID: 0003
 Revises: 0002
@@ -70,6 +70,27 @@ def upgrade() -> None:
         )
         batch_op.create_index("ix_notifications_service_reference", ["service_id", "reference"], unique=False)
         batch_op.create_index("ix_notifications_status_created", ["status", "created_at"], unique=False)
+
+    op.create_table(
+        "notify_bulk_sends",
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.Column("service_id", sa.Uuid(), nullable=False),
+        sa.Column("template_id", sa.Uuid(), nullable=False),
+        sa.Column("template_version", sa.Integer(), nullable=False),
+        sa.Column("type", sa.String(length=8), nullable=False),
+        sa.Column("postage", sa.String(length=16), nullable=True),
+        sa.Column("original_file_name", sa.String(length=255), nullable=False),
+        sa.Column("row_count", sa.Integer(), nullable=False),
+        sa.Column("processed_rows", sa.Integer(), nullable=False),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("created_by", sa.String(length=320), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=True),
+        sa.ForeignKeyConstraint(["service_id"], ["services.id"], name=op.f("fk_notify_bulk_sends_service_id_services")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_notify_bulk_sends")),
+    )
+    with op.batch_alter_table("notify_bulk_sends", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_notify_bulk_sends_service_id"), ["service_id"], unique=False)
 
     op.create_table(
         "notify_callback_deliveries",
@@ -251,6 +272,18 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("service_id", "key_type", "shard", name=op.f("pk_notify_token_buckets")),
     )
     op.create_table(
+        "notify_bulk_chunks",
+        sa.Column("bulk_send_id", sa.Uuid(), nullable=False),
+        sa.Column("index", sa.Integer(), autoincrement=False, nullable=False),
+        sa.Column("rows", sa.Text(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["bulk_send_id"],
+            ["notify_bulk_sends.id"],
+            name=op.f("fk_notify_bulk_chunks_bulk_send_id_notify_bulk_sends"),
+        ),
+        sa.PrimaryKeyConstraint("bulk_send_id", "index", name=op.f("pk_notify_bulk_chunks")),
+    )
+    op.create_table(
         "notify_template_versions",
         sa.Column("template_id", sa.Uuid(), nullable=False),
         sa.Column("version", sa.Integer(), autoincrement=False, nullable=False),
@@ -276,6 +309,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("notify_template_versions")
+    op.drop_table("notify_bulk_chunks")
     op.drop_table("notify_token_buckets")
     with op.batch_alter_table("notify_templates", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_notify_templates_service_id"))
@@ -308,6 +342,10 @@ def downgrade() -> None:
         batch_op.drop_index("ix_notify_callback_deliveries_service_created")
 
     op.drop_table("notify_callback_deliveries")
+    with op.batch_alter_table("notify_bulk_sends", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_notify_bulk_sends_service_id"))
+
+    op.drop_table("notify_bulk_sends")
     with op.batch_alter_table("notifications", schema=None) as batch_op:
         batch_op.drop_index("ix_notifications_status_created")
         batch_op.drop_index("ix_notifications_service_reference")

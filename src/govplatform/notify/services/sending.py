@@ -26,7 +26,7 @@ from sqlalchemy import select
 from govplatform.core.interfaces import AuthenticatedKey, SecretBox, ServiceDirectory, UnitOfWork, enqueue_job, utcnow
 from govplatform.notify.errors import NotifyError, bad_request, validation_error
 from govplatform.notify.models import GuestListEntry, Notification
-from govplatform.notify.services import content
+from govplatform.notify.services import content, senders
 from govplatform.notify.services.settings import ServicePolicy
 from govplatform.notify.services.templates import TemplateSnapshot, get_template
 from govplatform.notify.templates import precompiled
@@ -51,6 +51,7 @@ class SendRequest:
     one_click_unsubscribe_url: str | None = None
     international: bool = False
     rate_multiplier: float = 1.0
+    reply_to_id: uuid.UUID | None = None  # email_reply_to_id or sms_sender_id
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Accepted:
     filled: content.FilledTemplate | None
     stored: bool  # False for smoke-test recipients
     postage: str | None = None
+    reply_to: str | None = None  # the email's reply-to address, or the text's sender
 
 
 async def find_template(uow: UnitOfWork, service_id: uuid.UUID, template_id: uuid.UUID, kind: str) -> TemplateSnapshot:
@@ -71,7 +73,7 @@ async def find_template(uow: UnitOfWork, service_id: uuid.UUID, template_id: uui
     return template
 
 
-async def _allowed_recipients(uow: UnitOfWork, team: ServiceDirectory, service_id: uuid.UUID) -> set[str]:
+async def team_and_guests(uow: UnitOfWork, team: ServiceDirectory, service_id: uuid.UUID) -> set[str]:
     guests = await uow.session.scalars(select(GuestListEntry.recipient).where(GuestListEntry.service_id == service_id))
     return set(await team.member_emails(uow, service_id)) | {guest.lower() for guest in guests.all()}
 
@@ -107,7 +109,7 @@ async def check_recipient_allowed(
         return
     if key.key_type != "team" and not policy.restricted:
         return
-    if request.normalised_recipient in await _allowed_recipients(uow, team, key.service_id):
+    if request.normalised_recipient in await team_and_guests(uow, team, key.service_id):
         return
     if key.key_type == "team":
         raise bad_request("Can’t send to this recipient using a team-only API key")
@@ -158,9 +160,14 @@ class Sender:
         if request.type == "sms" and request.international and not policy.international_sms:
             raise bad_request("Cannot send to international mobile numbers")
         await check_recipient_allowed(uow, self._team, key, policy, request)
+        reply_to = None
+        if request.type == "email":
+            reply_to = await senders.reply_to_for(uow, key.service_id, request.reply_to_id)
+        elif request.type == "sms":
+            reply_to = await senders.sms_sender_for(uow, key.service_id, request.reply_to_id, policy.sms_sender)
         notification_id = uuid.uuid4()
         if is_smoke_test(request):
-            return Accepted(notification_id, template, filled, stored=False, postage=postage)
+            return Accepted(notification_id, template, filled, stored=False, postage=postage, reply_to=reply_to)
         now = utcnow()
         uow.session.add(
             Notification(
@@ -183,10 +190,11 @@ class Sender:
                 rate_multiplier=request.rate_multiplier,
                 postage=postage,
                 one_click_unsubscribe_url=request.one_click_unsubscribe_url,
+                reply_to=reply_to,
             )
         )
         await self._enqueue(uow, notification_id, request.type, key.key_type)
-        return Accepted(notification_id, template, filled, stored=True, postage=postage)
+        return Accepted(notification_id, template, filled, stored=True, postage=postage, reply_to=reply_to)
 
     async def accept_precompiled(
         self,

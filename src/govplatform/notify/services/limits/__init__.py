@@ -126,8 +126,8 @@ class DailyCounts(Protocol):
         """Messages accepted so far on this UTC day, by channel."""
         ...
 
-    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str]) -> None:
-        """Count one more message, in the unit of work that stores it (the database commits them together)."""
+    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str], amount: int = 1) -> None:
+        """Count more messages, in the unit of work that stores them (the database commits them together)."""
         ...
 
 
@@ -144,18 +144,30 @@ class SendingLimits:
             raise rate_limit_error(key_type, policy.rate_limit)
 
     async def check_daily(
-        self, uow: UnitOfWork, service_id: uuid.UUID, key_type: str, policy: ServicePolicy, channel: str
+        self,
+        uow: UnitOfWork,
+        service_id: uuid.UUID,
+        key_type: str,
+        policy: ServicePolicy,
+        channel: str,
+        amount: int = 1,
     ) -> None:
-        """Refuse, with Notify's TooManyRequestsError, a message that would go over a daily limit."""
+        """Refuse, with Notify's TooManyRequestsError, messages that would go over a daily limit."""
         limits = daily_limits(policy, key_type, channel)
         wanted = sorted({counted for limit in limits for counted in limit.counted})
         sent = await self.counts.today(uow, service_id, wanted)
         for limit in limits:
-            if sum(sent.get(counted, 0) for counted in limit.counted) + 1 > limit.limit:
+            if sum(sent.get(counted, 0) for counted in limit.counted) + amount > limit.limit:
                 raise daily_limit_error(limit.channel, limit.limit)
 
     async def record(
-        self, uow: UnitOfWork, service_id: uuid.UUID, key_type: str, kind: str, international: bool = False
+        self,
+        uow: UnitOfWork,
+        service_id: uuid.UUID,
+        key_type: str,
+        kind: str,
+        international: bool = False,
+        amount: int = 1,
     ) -> None:
         """Count a stored message against today's limits, just before its unit of work commits.
 
@@ -163,7 +175,7 @@ class SendingLimits:
         counts at once, so a commit that then fails leaves the day's count one high (the safe side).
         """
         if key_type != "test":
-            await self.counts.add(uow, service_id, counted_channels(kind, international))
+            await self.counts.add(uow, service_id, counted_channels(kind, international), amount)
 
 
 __all__ = [

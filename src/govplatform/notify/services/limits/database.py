@@ -181,14 +181,17 @@ class DatabaseDailyCounts:
         )
         return {channel: int(total or 0) for channel, total in found.all()}
 
-    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str]) -> None:
+    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str], amount: int = 1) -> None:
         row = DailySendCount
         statement = _insert(uow.session, DailySendCount)
-        # A share last used on an earlier day starts again at 1.
+        # A share last used on an earlier day starts again from this amount.
         statement = statement.on_conflict_do_update(
             index_elements=["service_id", "channel", "shard"],
             set_={
-                "count": case((row.day == statement.excluded.day, row.count + 1), else_=1),
+                "count": case(
+                    (row.day == statement.excluded.day, row.count + statement.excluded.count),
+                    else_=statement.excluded.count,
+                ),
                 "day": statement.excluded.day,
             },
         )
@@ -199,7 +202,7 @@ class DatabaseDailyCounts:
                 "channel": channel,
                 "shard": _pick.randrange(self._shards),
                 "day": day,
-                "count": 1,
+                "count": amount,
             }
             for channel in channels
         ]

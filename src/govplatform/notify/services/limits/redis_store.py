@@ -139,7 +139,7 @@ class RedisLimitStore:
             return {}
         return {channel: int(value) for channel, value in zip(channels, values, strict=True) if value is not None}
 
-    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str]) -> None:
+    async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str], amount: int = 1) -> None:
         if not self._available():
             return
         now = self._clock()
@@ -147,7 +147,7 @@ class RedisLimitStore:
             async with self.client.pipeline(transaction=True) as pipe:
                 for channel in channels:
                     key = self.count_key(service_id, channel, now)
-                    pipe.incr(key)
+                    pipe.incrby(key, amount)
                     pipe.expire(key, DAILY_COUNT_SECONDS)
                 await pipe.execute()
         except (RedisError, OSError) as error:
