@@ -428,6 +428,11 @@ def start_servers(
     return {server.name: server for server in servers}
 
 
+def request_for(scenario: Scenario) -> loadgen.Request:
+    headers = {**scenario.headers, **(scenario.fresh_headers() if scenario.fresh_headers else {})}
+    return loadgen.Request(scenario.method, scenario.path, headers, scenario.body)
+
+
 def measure_rounds(
     args: argparse.Namespace, generator: str, scenarios: list[Scenario], servers: dict[str, Server]
 ) -> list[Result]:
@@ -436,13 +441,12 @@ def measure_rounds(
     for round_number in range(1, args.rounds + 1):
         for result in results:
             s = result.scenario
-            request = loadgen.Request(s.method, s.path, dict(s.headers), s.body)
             server = servers[s.server]
             try:
                 server.check()
                 if args.warmup > 0:
-                    measure(args, generator, server.port, request, args.warmup)
-                taken = measure(args, generator, server.port, request, args.duration)
+                    measure(args, generator, server.port, request_for(s), args.warmup)
+                taken = measure(args, generator, server.port, request_for(s), args.duration)
             except loadgen.LoadGeneratorError:
                 server.check()  # a dead server explains a failed load run better than the generator can
                 raise
@@ -469,7 +473,7 @@ def profile_platform(
         if s.server != "platform":
             continue
         output = directory / f"{s.name}-{database}-w{args.workers}.txt"
-        request = loadgen.Request(s.method, s.path, dict(s.headers), s.body)
+        request = request_for(s)
         seconds = max(3.0, args.duration)
         # On SQLite the driver's threads matter (aiosqlite runs every call on one), so sample per thread.
         sampler = profiling.start(server.process.pid, seconds - 1, output, threads=database == "sqlite")
