@@ -195,11 +195,31 @@ def template_json(template: TemplateSnapshot) -> dict[str, Any]:
 
 
 def template_ref(template: TemplateSnapshot, base_url: str) -> dict[str, Any]:
-    return {
-        "id": str(template.id),
-        "version": template.version,
-        "uri": f"{base_url}/services/{template.service_id}/templates/{template.id}",
-    }
+    return _template_ref(template.service_id, template.id, template.version, base_url)
+
+
+def _template_ref(service_id: uuid.UUID, template_id: uuid.UUID, version: int, base_url: str) -> dict[str, Any]:
+    uri = f"{base_url}/services/{service_id}/templates/{template_id}"
+    return {"id": str(template_id), "version": version, "uri": uri}
+
+
+# Notify files every precompiled letter under its service's hidden "Pre-compiled PDF" template, version 1
+# (notifications-api `get_precompiled_letter_template`), so a notification's `template` is always an object:
+# the spec gives no null, and typed clients read template.id unconditionally (the Java client's
+# getJSONObject("template")). Precompiled letters here have no template row, so each service gets a stable id.
+_PRECOMPILED_TEMPLATES = uuid.UUID("5d0e8b8a-3c4e-4f55-9d3b-6c1f1b0a7e21")
+
+
+def _precompiled_template_id(service_id: uuid.UUID) -> uuid.UUID:
+    return uuid.uuid5(_PRECOMPILED_TEMPLATES, str(service_id))
+
+
+def _notification_template_ref(row: Notification, template: TemplateSnapshot | None, base_url: str) -> dict[str, Any]:
+    if template is not None:
+        return template_ref(template, base_url)
+    if row.template_id is None:
+        return _template_ref(row.service_id, _precompiled_template_id(row.service_id), 1, base_url)
+    return _template_ref(row.service_id, row.template_id, row.template_version, base_url)
 
 
 def preview_json(template: TemplateSnapshot, filled: FilledTemplate) -> dict[str, Any]:
@@ -227,12 +247,11 @@ def cost_fields(row: Notification, sms_rate: float) -> dict[str, Any]:
         }
         cost = round(row.billable_units * row.rate_multiplier * sms_rate, 4) if ready else None
         return {"is_cost_data_ready": ready, "cost_in_pounds": cost, "cost_details": details if ready else {}}
-    ready = row.billable_units > 0
-    return {
-        "is_cost_data_ready": ready,
-        "cost_in_pounds": None,
-        "cost_details": {"billable_sheets_of_paper": row.billable_units, "postage": row.postage} if ready else {},
-    }
+    # Notify prices a letter from its sheets and postage (its letter_rates table) and says it is ready, with
+    # cost_in_pounds a number, once the sheets are known. The platform holds no letter prices, so a letter's
+    # cost is never ready here, and it reads as Notify's letters do until then: not ready, no cost, no details
+    # (cost_in_pounds may be null only then; the spec makes it a number). Sheets are still on the usage page.
+    return {"is_cost_data_ready": False, "cost_in_pounds": None, "cost_details": {}}
 
 
 def notification_json(
@@ -253,7 +272,7 @@ def notification_json(
         "postcode": address.get("postcode"),
         "type": row.type,
         "status": shown_status(row.type, row.status),
-        "template": template_ref(template, base_url) if template else None,
+        "template": _notification_template_ref(row, template, base_url),
         "body": filled.body if filled else "",
         "subject": filled.subject if filled and row.type != "sms" else None,
         "created_at": timestamp(row.created_at),

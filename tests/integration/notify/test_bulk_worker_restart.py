@@ -16,9 +16,8 @@ from sqlalchemy import func, select
 from govplatform.app import register_components
 from govplatform.core.platform import build_platform
 from govplatform.notify.models import BulkSend, Notification
-from govplatform.notify.services import bulk, spreadsheets
+from govplatform.notify.services import bulk, spreadsheets, templates
 from govplatform.notify.services import settings as notify_settings
-from govplatform.notify.services import templates
 from tests.conftest import ROOT, make_settings
 from tests.helpers import CLI, service_with_org
 

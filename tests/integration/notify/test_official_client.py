@@ -8,104 +8,20 @@ that points its existing integration at the platform.
 
 from __future__ import annotations
 
-import contextlib
-import datetime as dt
 import io
-import json
 import re
-import subprocess
-import sys
-import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
-from pathlib import Path
-from typing import Any
+from collections.abc import AsyncIterator
 
 import pytest
 from notifications_python_client.errors import HTTPError
-from notifications_python_client.notifications import NotificationsAPIClient
 from pypdf import PdfReader
 
-from govplatform.notify.templates.letter_pdf import render_letter_pdf
-from govplatform.notify.templates.placeholders import Personalisation
-from tests.browser.server import _wait_until_healthy, free_port, run_cli, server_env
 from tests.conftest import drop_database, new_database
-from tests.integration.notify.receiver import Receiver, callback_receiver
+from tests.integration.notify.live_server import World, a_letter_pdf, eventually, serving
+from tests.integration.notify.receiver import callback_receiver
 
 pytestmark = pytest.mark.process
-
-
-class Platform:
-    def __init__(self, url: str, env: dict[str, str]) -> None:
-        self.url = url
-        self.env = env
-
-    def cli_json(self, *args: str) -> dict[str, Any]:
-        return json.loads(run_cli(self.env, *args, "--json"))
-
-    def client(self, key: str) -> NotificationsAPIClient:
-        return NotificationsAPIClient(key, base_url=self.url)
-
-
-@contextlib.contextmanager
-def serving(var_dir: Path, database_url: str) -> Iterator[Platform]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = server_env(var_dir, url)
-    env["GOVPLATFORM_DATABASE_URL"] = database_url
-    env["GOVPLATFORM_JOB_POLL_SECONDS"] = "0.2"
-    log_path = var_dir / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "govplatform", "serve", "--host", "127.0.0.1", "--port", str(port), "--with-worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_healthy(url, process, log_path)
-        yield Platform(url, env)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-class World:
-    """One service with test and live keys and a template of each type."""
-
-    receiver: Receiver
-
-    def __init__(self, platform: Platform) -> None:
-        self.platform = platform
-        org = platform.cli_json("org", "create", "--name", "Borsetshire Council")
-        self.service_id = platform.cli_json(
-            "service", "create", "--org", str(org["id"]), "--name", "Bin collections"
-        )["id"]
-        self.test_key = self.key("test")
-        self.live_key = self.key("live")
-        platform.cli_json("notify", "limits", "--service", self.service_id, "--live")
-        self.email_template = self.template(
-            "email", "Reminder", "Hello ((name)), your bin is collected on ((day)) at ((time)).", "Bins on ((day))"
-        )
-        self.sms_template = self.template("sms", "Text reminder", "Hi ((name)), bins go out on ((day)).")
-        self.letter_template = self.template(
-            "letter", "Letter", "Dear ((name))\n\nYour collection day is changing.", "Collection changes"
-        )
-
-    def key(self, key_type: str) -> str:
-        created = self.platform.cli_json(
-            "notify", "key", "create", "--service", self.service_id, "--type", key_type, "--name", f"{key_type} key"
-        )
-        return str(created["key"])
-
-    def template(self, template_type: str, name: str, body: str, subject: str | None = None) -> str:
-        args = ["notify", "template", "create", "--service", self.service_id, "--type", template_type]
-        args += ["--name", name, "--body", body] + (["--subject", subject] if subject else [])
-        return str(self.platform.cli_json(*args)["id"])
 
 
 @pytest.fixture(scope="module")
@@ -121,15 +37,6 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[World
             yield world
     finally:
         await drop_database(database_url)
-
-
-def eventually(check: Callable[[], Any], seconds: float = 15.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        result = check()
-        if result or time.monotonic() > deadline:
-            return result
-        time.sleep(0.2)
 
 
 EMAIL_PERSONALISATION = {"name": "Ada", "day": "Tuesday", "time": "7am"}
@@ -300,19 +207,6 @@ def test_a_revoked_or_unknown_key_is_refused_with_notifys_message(world: World) 
         world.platform.client(stranger).get_all_templates()
     assert error.value.status_code == 403
     assert error.value.message == [{"error": "AuthError", "message": "Invalid token: API key not found"}]
-
-
-def a_letter_pdf() -> bytes:
-    """A real A4 letter with the address in the envelope window, as a service's own system would make one."""
-    return render_letter_pdf(
-        address_lines=["A. Person", "1 High Street", "SW1A 1AA"],
-        subject="Your permit",
-        body="Dear Ada\n\nYour permit is ready.",
-        personalisation=Personalisation({}),
-        contact_block=None,
-        logo_text=None,
-        date=dt.date(2026, 11, 26),
-    )
 
 
 def test_a_precompiled_letter_is_accepted_and_its_pdf_comes_back_unchanged(world: World) -> None:
