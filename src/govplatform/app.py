@@ -15,6 +15,7 @@ from govplatform.core.services.api_keys import StoredKeys
 from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
+from govplatform.core.web.middleware import LargerBody
 from govplatform.notify import api as notify_api
 from govplatform.notify import inbound_api as notify_inbound_api
 from govplatform.notify import letters_api as notify_letters_api
@@ -24,6 +25,7 @@ from govplatform.notify.component import NotifyComponent
 from govplatform.notify.errors import NotifyError
 from govplatform.notify.keys import NotifyKeyFormat
 from govplatform.notify.pages import PAGES_TEMPLATES as NOTIFY_PAGES_TEMPLATES
+from govplatform.notify.pages import bulk as notify_bulk_pages
 from govplatform.notify.pages import router as notify_pages_router
 from govplatform.notify.providers.base import EmailProvider, TextProvider
 from govplatform.notify.providers.email_sandbox import SandboxEmailProvider
@@ -36,6 +38,7 @@ from govplatform.notify.services.limits import SendingLimits
 from govplatform.notify.services.limits.database import DatabaseDailyCounts, DatabaseTokenBuckets
 from govplatform.notify.services.limits.redis_store import RedisLimitStore, redis_client
 from govplatform.notify.services.sending import Sender
+from govplatform.notify.services.uploads import UploadStore
 from govplatform.notify.tasks import DeliveryTasks
 from govplatform.transparency import api as transparency_api
 from govplatform.transparency import pages as transparency_pages
@@ -146,6 +149,10 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.state.templates.add_folder(transparency_pages.TEMPLATES)
     app.state.templates.add_folder(NOTIFY_PAGES_TEMPLATES)
     app.state.notify = platform.components["notify"]
+    app.state.notify_uploads = UploadStore(settings.var_dir / "notify" / "uploads", app.state.notify.box)
+    app.state.larger_bodies.append(
+        LargerBody(notify_bulk_pages.UPLOAD_PATH, notify_bulk_pages.UPLOAD_BODY_BYTES, notify_bulk_pages.TOO_LARGE)
+    )
     app.state.error_formats.register("/v2/", notify_error_body)
     app.add_exception_handler(NotifyError, _notify_error)
     app.add_exception_handler(NotifyAuthError, _notify_auth_error)

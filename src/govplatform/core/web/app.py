@@ -29,7 +29,12 @@ from govplatform.core.web.errors import (
     middleware_error_responder,
     platform_error_body,
 )
-from govplatform.core.web.middleware import ProtectionMiddleware, RequestContextMiddleware, SecurityHeadersMiddleware
+from govplatform.core.web.middleware import (
+    LargerBody,
+    ProtectionMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from govplatform.core.web.templating import Templates
 
 log = structlog.get_logger("govplatform.web")
@@ -75,6 +80,7 @@ def create_app(platform: Platform) -> FastAPI:
     formats = ErrorFormats()
     formats.register("/api/", platform_error_body)
     csrf_exempt: list[str] = []
+    larger_bodies: list[LargerBody] = []  # upload forms that components register, each with its own limit
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -98,6 +104,7 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.templates = templates
     app.state.error_formats = formats
     app.state.csrf_exempt = csrf_exempt
+    app.state.larger_bodies = larger_bodies
     app.state.public_routes = PublicRoutes()
     install_error_handlers(app, templates, formats)
 
@@ -109,6 +116,7 @@ def create_app(platform: Platform) -> FastAPI:
         error_responder=middleware_error_responder(templates, formats),
         csrf_exempt_prefixes=csrf_exempt,
         secure_cookies=settings.secure_cookies,
+        larger_bodies=larger_bodies,
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)

@@ -6,6 +6,7 @@ and background tasks are untouched and the body can be read once and replayed.
 
 from __future__ import annotations
 
+import dataclasses
 import hmac
 import re
 import secrets
@@ -38,6 +39,19 @@ ONE_YEAR = 365 * 24 * 3600
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 
 ErrorResponder = Callable[[Scope, int, str], Awaitable[tuple[int, list[tuple[bytes, bytes]], bytes]]]
+
+
+@dataclasses.dataclass(frozen=True)
+class LargerBody:
+    """A POST path (matched whole) that may carry more than the shell's body limit: a file upload form.
+
+    `message` is marked for translation where it is defined (`N_`) and shown,
+    translated, on the 413 page of a body over `max_bytes`.
+    """
+
+    path: re.Pattern[str]
+    max_bytes: int
+    message: str
 
 
 def read_cookie(scope: Scope, name: str) -> str | None:
@@ -154,6 +168,18 @@ class ProtectionMiddleware:
     component registers as exempt (say, an SMS gateway's receipt endpoint,
     which authenticates itself another way). JSON APIs with bearer keys send
     no cookies, so they are not exposed to CSRF.
+
+    Multipart forms (file uploads) are checked the same way: the token is an
+    ordinary field of the multipart body, read with Starlette's form parser
+    (python-multipart), so an upload form needs no token in its URL or a
+    header, where it would end up in logs and browser history. The upload
+    forms put the token first; the whole body is parsed all the same, since
+    it is already buffered for the size check.
+
+    The body limit (`GOVPLATFORM_MAX_BODY_BYTES`, 1,000,000 bytes by default)
+    is raised only for the POST paths a component registers in
+    `larger_bodies` (Notify's file of recipients, up to 10 MB): every other
+    route keeps the small limit, so a large body cannot be sent anywhere else.
     """
 
     def __init__(
@@ -164,6 +190,7 @@ class ProtectionMiddleware:
         error_responder: ErrorResponder,
         csrf_exempt_prefixes: list[str],
         secure_cookies: bool = False,
+        larger_bodies: list[LargerBody] | None = None,
     ) -> None:
         self.app = app
         self.secret = secret
@@ -171,6 +198,16 @@ class ProtectionMiddleware:
         self.error_responder = error_responder
         self.csrf_exempt_prefixes = csrf_exempt_prefixes
         self.secure_cookies = secure_cookies
+        # The caller's list, not a copy: components register their upload paths after the app is built.
+        self.larger_bodies = larger_bodies if larger_bodies is not None else []
+
+    def _body_limit(self, scope: Scope) -> tuple[int, str]:
+        """The most this request's body may hold, and what the 413 page says when it holds more."""
+        if scope["method"] == "POST":
+            for larger in self.larger_bodies:
+                if larger.path.fullmatch(scope["path"]):
+                    return max(larger.max_bytes, self.max_body_bytes), i18n.gettext_(larger.message)
+        return self.max_body_bytes, f"The request body is larger than {self.max_body_bytes} bytes"
 
     async def _refuse(self, scope: Scope, send: Send, status: int, message: str) -> None:
         status, headers, body = await self.error_responder(scope, status, message)
@@ -182,26 +219,30 @@ class ProtectionMiddleware:
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
+        limit, too_large = self._body_limit(scope)
         declared = headers.get("content-length")
         if declared is not None:
             if not declared.isdigit():
                 await self._refuse(scope, send, 400, "The Content-Length header is not a number")
                 return
-            if int(declared) > self.max_body_bytes:
-                await self._refuse(scope, send, 413, f"The request body is larger than {self.max_body_bytes} bytes")
+            if int(declared) > limit:
+                await self._refuse(scope, send, 413, too_large)
                 return
         body = b""
         more = True
         if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            # A bytearray, so that a 10 MB upload in many small messages is not copied once per message.
+            received = bytearray()
             while more:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     return
-                body += message.get("body", b"")
+                received += message.get("body", b"")
                 more = message.get("more_body", False)
-                if len(body) > self.max_body_bytes:
-                    await self._refuse(scope, send, 413, f"The request body is larger than {self.max_body_bytes} bytes")
+                if len(received) > limit:
+                    await self._refuse(scope, send, 413, too_large)
                     return
+            body = bytes(received)
             content_type = headers.get("content-type", "").split(";")[0].strip().lower()
             exempt = any(scope["path"].startswith(prefix) for prefix in self.csrf_exempt_prefixes)
             if scope["method"] == "POST" and content_type in _FORM_TYPES and not exempt:

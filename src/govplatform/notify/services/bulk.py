@@ -115,9 +115,7 @@ async def create_bulk_send(
     await limits.record(uow, template.service_id, "normal", template.type, amount=len(checked.rows) - international)
     if international:
         await limits.record(uow, template.service_id, "normal", "sms", international=True, amount=international)
-    record_audit(
-        uow, actor, "notify.bulk_send_created", "bulk_send", bulk.id, template.service_id, rows=bulk.row_count
-    )
+    record_audit(uow, actor, "notify.bulk_send_created", "bulk_send", bulk.id, template.service_id, rows=bulk.row_count)
     return bulk
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from govplatform.core.interfaces import SecretBox, UnitOfWork
 from govplatform.notify.models import InboundText as InboundRow
@@ -21,9 +21,7 @@ from govplatform.notify.services import callbacks
 PAGE_SIZE = 250
 
 
-async def store_inbound(
-    uow: UnitOfWork, box: SecretBox, provider: str, text: InboundText
-) -> InboundRow | None:
+async def store_inbound(uow: UnitOfWork, box: SecretBox, provider: str, text: InboundText) -> InboundRow | None:
     """Store a received text for the service that owns the number; None if no service does (or a repeat)."""
     owner = await uow.session.scalar(
         select(SmsSender.service_id).where(
@@ -63,7 +61,12 @@ async def list_inbound(
         pivot = await uow.session.get(InboundRow, older_than)
         if pivot is None or pivot.service_id != service_id:
             return []
-        query = query.where(InboundRow.created_at < pivot.created_at)
+        query = query.where(
+            or_(
+                InboundRow.created_at < pivot.created_at,
+                and_(InboundRow.created_at == pivot.created_at, InboundRow.id < pivot.id),
+            )
+        )
     query = query.order_by(InboundRow.created_at.desc(), InboundRow.id.desc()).limit(limit)
     return list((await uow.session.scalars(query)).all())
 

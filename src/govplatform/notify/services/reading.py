@@ -12,7 +12,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from govplatform.core.interfaces import UnitOfWork
 from govplatform.notify.models import Notification
@@ -87,6 +87,12 @@ async def list_notifications(
         pivot = await uow.session.get(Notification, older_than)
         if pivot is None or pivot.service_id != service_id:
             return []
-        query = query.where(Notification.created_at < pivot.created_at)
+        # Rows created in the same instant (a bulk send's chunk) are told apart by id, in the page's order.
+        query = query.where(
+            or_(
+                Notification.created_at < pivot.created_at,
+                and_(Notification.created_at == pivot.created_at, Notification.id < pivot.id),
+            )
+        )
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     return list((await uow.session.scalars(query)).all())
