@@ -33,6 +33,7 @@ async def _service_name(platform: Any, service_id: uuid.UUID) -> str:
         service = await ServiceDirectory().describe(uow, service_id)
     if service is None:
         fail(f"There is no service with ID {service_id}")
+        raise AssertionError  # unreachable: fail() exits
     return str(service.name)
 
 

@@ -119,10 +119,13 @@ def demo() -> None:
 
     created = run_with_platform(work)
     entries = run_with_platform(_demo_data_uses)
+    templates_made = run_with_platform(_demo_templates)
     seeded = created is not None
     credentials = created or demo_data.load_credentials(settings.var_dir)
     console.print("Demo data " + ("created." if seeded else "was already there; nothing changed."), highlight=False)
     console.print(f"The transparency log holds {entries} records: {settings.base_url}/transparency", highlight=False)
+    if templates_made:
+        console.print(f"Added {templates_made} example message templates to the demo service.", highlight=False)
     if credentials is None:
         console.print(
             "The demo user's credentials file is missing from var/; create a user with `govplatform user create`."
@@ -156,6 +159,45 @@ def prove(index: int = typer.Option(..., help="The entry's index in the log")) -
     except LogRequestError as error:
         fail(str(error))
     sys.stdout.write(receipt)
+
+
+DEMO_TEMPLATES = (
+    (
+        "email",
+        "Bin collection reminder",
+        "Your bin collection on ((day))",
+        "Dear ((name))\n\nYour ((bin)) bin will be collected on ((day)).\n\n((late??Put it out by 7am.))",
+    ),
+    ("sms", "Bin collection text", None, "Your ((bin)) bin is collected on ((day)). Reply STOP to stop these texts."),
+    (
+        "letter",
+        "Missed collection letter",
+        "Your missed bin collection",
+        "Dear ((name))\n\nWe are sorry we missed your ((bin)) bin on ((day)). "
+        "We will collect it within 2 working days.",
+    ),
+)
+
+
+async def _demo_templates(platform: Any) -> int:
+    """Example templates for the demo service, once, so the Notify pages and API have something to show."""
+    import uuid
+
+    from govplatform.core.cli import CLI_ACTOR
+    from govplatform.core.services import demo as demo_data
+    from govplatform.notify.services import templates
+
+    credentials = demo_data.load_credentials(platform.settings.var_dir)
+    if credentials is None:
+        return 0
+    service_id = uuid.UUID(str(credentials.service_id))
+    async with platform.uow() as uow:
+        if await templates.list_templates(uow, service_id, include_archived=True):
+            return 0
+        for kind, name, subject, body in DEMO_TEMPLATES:
+            await templates.create_template(uow, CLI_ACTOR, service_id, kind, name, body, subject)
+        await uow.commit()
+    return len(DEMO_TEMPLATES)
 
 
 async def _demo_data_uses(platform: Any) -> int:

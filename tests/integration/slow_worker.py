@@ -21,9 +21,17 @@ async def slow_effect(ctx: JobContext, payload: dict) -> None:
     audit.record(ctx.uow, Actor("system", None, "crash test"), "test.effect", "job", payload["n"])
 
 
+async def write_then_wait(ctx: JobContext, payload: dict) -> None:
+    """Write first, then wait: on SQLite the job holds the write lock while it waits, as a delivery does."""
+    audit.record(ctx.uow, Actor("system", None, "crash test"), "test.effect", "job", payload["n"])
+    await ctx.uow.session.flush()
+    await asyncio.sleep(payload.get("seconds", 0.1))
+
+
 async def main() -> None:
     platform = build_platform(load_settings())
     platform.tasks.register("test.slow", slow_effect)
+    platform.tasks.register("test.write_then_wait", write_then_wait)
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         asyncio.get_running_loop().add_signal_handler(sig, stop.set)

@@ -77,9 +77,11 @@ def test_demo_seeds_once_and_prints_how_to_sign_in_each_time(fresh_database: str
     for shown in (credentials["email"], credentials["password"], credentials["totp_secret"]):
         assert shown in first.stdout
     assert "█" in first.stdout, "a terminal QR code"
+    assert "Added 3 example message templates" in first.stdout
     second = govplatform(tmp_path, fresh_database, "demo")
     assert second.returncode == 0 and "already there" in second.stdout
     assert credentials["password"] in second.stdout
+    assert "example message templates" not in second.stdout, "the templates are added once"
 
 
 @pytest.mark.parametrize(

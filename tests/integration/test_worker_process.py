@@ -113,6 +113,37 @@ async def test_sigterm_lets_running_jobs_finish_before_the_worker_stops(fresh_da
     await platform.dispose()
 
 
+async def test_a_worker_stopped_while_heartbeats_wait_on_the_database_still_exits(
+    fresh_database: str, var_dir: Path
+) -> None:
+    # Each job holds SQLite's write lock for a second, longer than a third of the 2-second lease,
+    # so every job's heartbeat is waiting on the database when the job before it finishes.
+    settings = make_settings(var_dir, fresh_database)
+    platform = build_platform(settings)
+    async with platform.uow() as uow:
+        for n in range(6):
+            await enqueue(uow, "test.write_then_wait", {"n": n, "seconds": 1.0})
+        await uow.commit()
+    worker = start_worker(fresh_database, var_dir)
+    try:
+        await wait_for(lambda s: sum(v[0] == "done" for v in s.values()) >= 1, platform, 30)
+        worker.send_signal(signal.SIGTERM)
+        stopped = await asyncio.to_thread(exit_code_within, worker, 30)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait(10)
+    assert stopped == 0, "the worker exits once its running jobs are done"
+    await platform.dispose()
+
+
+def exit_code_within(process: subprocess.Popen, seconds: float) -> int | None:
+    try:
+        return process.wait(seconds)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 @pytest.mark.skipif(not is_postgres(), reason="LISTEN/NOTIFY is PostgreSQL's; SQLite polls")
 async def test_on_postgresql_a_new_job_wakes_an_idle_worker_at_once(fresh_database: str, var_dir: Path) -> None:
     settings = make_settings(var_dir, fresh_database)

@@ -22,12 +22,14 @@ from typing import Any
 
 import structlog
 
-from govplatform.core.interfaces import JobContext, UnitOfWork, enqueue_job, utcnow
+from govplatform.core.interfaces import JobContext, ServiceRef, UnitOfWork, enqueue_job, utcnow
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.models import Notification
 from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult, TextMessage
 from govplatform.notify.services import bulk, callbacks, content, settings, templates
 from govplatform.notify.services.sending import DELIVERY_TASKS, SIMULATE_TASK
+from govplatform.notify.services.settings import ServicePolicy
+from govplatform.notify.services.templates import TemplateSnapshot
 from govplatform.notify.templates.email_layout import email_document
 
 log = structlog.get_logger("govplatform.notify.delivery")
@@ -102,22 +104,38 @@ class DeliveryTasks:
             row.billable_units = row.billable_units or 1
         await callbacks.status_changed(context.uow, self.component.box, row)
 
+    async def _prepared(
+        self, payload: dict[str, Any]
+    ) -> tuple[Notification, TemplateSnapshot, ServiceRef, ServicePolicy] | SendResult | None:
+        """The notification and what sending it needs, read without holding the database's write lock.
+
+        The send itself (an SMTP conversation, a gateway's HTTP call) happens outside any write
+        transaction, so a slow provider never holds up other writers (SQLite has only one).
+        """
+        async with self.component.uow(read_only=True) as uow:
+            row = await _pending(uow, payload)
+            if row is None:
+                return None
+            service = await self.component.team.describe(uow, row.service_id)
+            template = (
+                await templates.get_template(uow, row.service_id, row.template_id, row.template_version)
+                if row.template_id
+                else None
+            )
+            if service is None or template is None:
+                return SendResult(Outcome.TECHNICAL, "none", None, "the service or template is gone")
+            policy = await settings.policy_for(uow, row.service_id, service.name)
+            return row, template, service, policy
+
     async def deliver_email(self, context: JobContext, payload: dict[str, Any]) -> None:
-        uow = context.uow
-        row = await _pending(uow, payload)
-        if row is None:
+        prepared = await self._prepared(payload)
+        if prepared is None:
             return
+        if isinstance(prepared, SendResult):
+            await self._settle(context.uow, prepared, payload)
+            return
+        row, template, service, policy = prepared
         component = self.component
-        service = await component.team.describe(uow, row.service_id)
-        template = (
-            await templates.get_template(uow, row.service_id, row.template_id, row.template_version)
-            if row.template_id
-            else None
-        )
-        if service is None or template is None:
-            record(row, SendResult(Outcome.TECHNICAL, "none", None, "the service or template is gone"), utcnow())
-            return
-        policy = await settings.policy_for(uow, row.service_id, service.name)
         personalisation = component.sender.unseal(row.id, row.personalisation)
         filled = content.fill(template, personalisation, unsubscribe_url=row.one_click_unsubscribe_url, with_parts=True)
         message = EmailMessage(
@@ -133,35 +151,34 @@ class DeliveryTasks:
             reply_to=row.reply_to,
             unsubscribe_url=row.one_click_unsubscribe_url,
         )
-        result = await component.email_provider.send(message)
-        await self._settle(uow, row, result, payload)
+        await self._settle(context.uow, await component.email_provider.send(message), payload)
 
     async def deliver_sms(self, context: JobContext, payload: dict[str, Any]) -> None:
-        uow = context.uow
-        row = await _pending(uow, payload)
-        if row is None:
+        prepared = await self._prepared(payload)
+        if prepared is None:
             return
+        if isinstance(prepared, SendResult):
+            await self._settle(context.uow, prepared, payload)
+            return
+        row, template, _service, policy = prepared
         component = self.component
-        service = await component.team.describe(uow, row.service_id)
-        template = (
-            await templates.get_template(uow, row.service_id, row.template_id, row.template_version)
-            if row.template_id
-            else None
-        )
-        if service is None or template is None:
-            record(row, SendResult(Outcome.TECHNICAL, "none", None, "the service or template is gone"), utcnow())
-            return
-        policy = await settings.policy_for(uow, row.service_id, service.name)
         filled = content.fill(
             template, component.sender.unseal(row.id, row.personalisation), sms_prefix=policy.sms_prefix
         )
         assert filled.sms is not None
         message = TextMessage(row.id, row.normalised_recipient, row.reply_to or policy.sms_sender, filled.sms.content)
         result = await component.text_provider.send(message)
-        row.billable_units = filled.sms.fragment_count
-        await self._settle(uow, row, result, payload)
+        await self._settle(context.uow, result, payload, billable_units=filled.sms.fragment_count)
 
-    async def _settle(self, uow: UnitOfWork, row: Notification, result: SendResult, payload: dict[str, Any]) -> None:
+    async def _settle(
+        self, uow: UnitOfWork, result: SendResult, payload: dict[str, Any], billable_units: int | None = None
+    ) -> None:
+        """Record a send's outcome in the job's own transaction, unless the notification finished meanwhile."""
+        row = await _pending(uow, payload)
+        if row is None:
+            return
+        if billable_units is not None:
+            row.billable_units = billable_units
         attempt = int(payload.get("attempt", 1))
         if result.outcome is Outcome.TEMPORARY and attempt < self.component.delivery_attempts:
             log.info("notify.retry", notification_id=str(row.id), attempt=attempt, detail=result.detail)

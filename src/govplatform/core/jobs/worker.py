@@ -126,8 +126,11 @@ class Worker:
         now = utcnow()
         due = or_(
             (Job.status == "queued") & (Job.run_at <= now),
-            # A running job whose lease lapsed belonged to a worker that died.
-            (Job.status == "running") & (Job.locked_until < now),
+            # A running job whose lease lapsed belonged to a worker that died. Never this worker's own:
+            # it is still running here, its heartbeat only delayed (SQLite's write lock can hold it up).
+            (Job.status == "running")
+            & (Job.locked_until < now)
+            & or_(Job.locked_by.is_(None), Job.locked_by != self.worker_id),
         )
         candidates = select(Job.id).where(due).order_by(Job.run_at).limit(limit)
         if self._postgres:
@@ -156,7 +159,8 @@ class Worker:
         if handler is None:
             await self._fail(job, f"no handler is registered for {kind}", dead=True)
             return
-        heartbeat = asyncio.create_task(self._heartbeat(job_id))
+        finished = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(job_id, finished))
         started = time.monotonic()
         try:
             async with UnitOfWork(self._sessions) as uow:
@@ -180,7 +184,12 @@ class Worker:
             bound.warning("job.failed", error=type(error).__name__)
             await self._fail(job, f"{type(error).__name__}: {error}"[:2000], dead=attempt >= job["max_attempts"])
         finally:
-            heartbeat.cancel()
+            # Stopped, never cancelled: a heartbeat cancelled while its UPDATE waits on the database
+            # leaves SQLAlchemy closing that connection in a task of its own, and if that task is
+            # cancelled too (asyncio.run does so at exit) aiosqlite never answers and the process
+            # never exits. Waiting costs at most the one renewal already under way.
+            finished.set()
+            await heartbeat
 
     async def _fail(self, job: dict[str, Any], reason: str, dead: bool) -> None:
         values: dict[str, Any] = {"last_error": reason, "locked_by": None, "locked_until": None}
@@ -200,10 +209,13 @@ class Worker:
         if dead:
             log.error("job.dead_lettered", job_id=str(job["id"]), kind=job["kind"], attempts=job["attempts"])
 
-    async def _heartbeat(self, job_id: uuid.UUID) -> None:
+    async def _heartbeat(self, job_id: uuid.UUID, finished: asyncio.Event) -> None:
         interval = self._settings.job_lease_seconds / 3
         while True:
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(finished.wait(), timeout=interval)
+            if finished.is_set():
+                return
             with contextlib.suppress(*_UNAVAILABLE):
                 async with UnitOfWork(self._sessions) as uow:
                     await uow.session.execute(
