@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
+from typing import Any
 
 from fastapi import Request
 
@@ -22,7 +24,12 @@ async def authenticated_key(request: Request, uow: UnitOfWork) -> AuthenticatedK
     return await authenticate(uow, component_of(request).keys, request.headers.get("authorization"))
 
 
+@functools.cache
+def _id_schema(field: str) -> dict[str, Any]:
+    return {"type": "object", "properties": {field: schemas.UUID}}
+
+
 def parse_uuid(value: str, field: str) -> uuid.UUID:
     """The id, or 400 ValidationError "<field> is not a valid UUID"."""
-    schemas.validate({field: value}, {"type": "object", "properties": {field: schemas.UUID}})
+    schemas.validate({field: value}, _id_schema(field))
     return uuid.UUID(value)

@@ -157,9 +157,20 @@ def _message(error: SchemaError) -> str:
     return f"{path} {text}" if path is not None else text
 
 
+_validators: dict[int, Draft7Validator] = {}
+
+
+def _validator(schema: dict[str, Any]) -> Draft7Validator:
+    """One validator per schema object: building one costs more than most validations."""
+    found = _validators.get(id(schema))
+    if found is None or found.schema is not schema:
+        found = _validators[id(schema)] = Draft7Validator(schema, format_checker=_formats)
+    return found
+
+
 def validate(document: object, schema: dict[str, Any]) -> None:
     """400 ValidationError with one message per failure, as Notify's `validate` reports them."""
-    errors = list(Draft7Validator(schema, format_checker=_formats).iter_errors(document))
+    errors = list(_validator(schema).iter_errors(document))
     if errors:
         messages: list[str] = []
         for error in errors:
