@@ -201,3 +201,77 @@ def run_python(port: int, request: Request, seconds: float, connections: int) ->
     except ImportError:
         return asyncio.run(_run_python(port, request, seconds, connections))
     return uvloop.run(_run_python(port, request, seconds, connections))
+
+
+async def _paced_connection(
+    port: int, payload: bytes, schedule: asyncio.Queue[float], results: dict[str, list]
+) -> None:
+    """Send each request at its scheduled time; latency counts from the schedule, not from the send.
+
+    Counting from the scheduled time is what keeps a paced run honest: a server that falls behind
+    makes every later request late, and that wait is part of what a caller sees (no coordinated
+    omission).
+    """
+    reader = writer = None
+    try:
+        while True:
+            due = await schedule.get()
+            if due < 0:
+                return
+            delay = due - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            try:
+                if writer is None:
+                    reader, writer = await asyncio.wait_for(asyncio.open_connection(HOST, port), 5)
+                writer.write(payload)
+                assert reader is not None
+                status, keep_alive = await asyncio.wait_for(_read_response(reader), 10)
+                results["latency"].append(time.perf_counter() - due)
+                results["ok" if 200 <= status < 300 else "not_2xx"].append(1)
+                if not keep_alive:
+                    writer.close()
+                    writer = None
+            except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, TimeoutError, ValueError):
+                results["errors"].append(1)
+                if writer is not None:
+                    writer.close()
+                    writer = None
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+async def _run_paced(port: int, request: Request, rate: float, seconds: float, connections: int) -> Measurement:
+    payload = _request_bytes(port, request)
+    results: dict[str, list] = {"latency": [], "ok": [], "not_2xx": [], "errors": []}
+    schedule: asyncio.Queue[float] = asyncio.Queue()
+    started = time.perf_counter() + 0.2
+    for n in range(int(rate * seconds)):
+        schedule.put_nowait(started + n / rate)
+    for _ in range(connections):
+        schedule.put_nowait(-1.0)
+    tasks = [asyncio.create_task(_paced_connection(port, payload, schedule, results)) for _ in range(connections)]
+    await asyncio.wait(tasks, timeout=seconds + 30)
+    elapsed = time.perf_counter() - started
+    latencies = sorted(results["latency"]) or [0.0]
+    cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
+    return Measurement(
+        ok=len(results["ok"]),
+        not_2xx=len(results["not_2xx"]),
+        errors=len(results["errors"]),
+        seconds=elapsed,
+        p50_ms=cuts[49] * 1000,
+        p90_ms=cuts[89] * 1000,
+        p99_ms=cuts[98] * 1000,
+        max_ms=latencies[-1] * 1000,
+    )
+
+
+def run_paced(port: int, request: Request, rate: float, seconds: float, connections: int = 64) -> Measurement:
+    """An open-loop load: `rate` requests a second, each sent on schedule over up to `connections`."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.run(_run_paced(port, request, rate, seconds, connections))
+    return uvloop.run(_run_paced(port, request, rate, seconds, connections))

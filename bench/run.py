@@ -461,6 +461,26 @@ def measure_rounds(
     return results
 
 
+def measure_half_peak(args: argparse.Namespace, results: list[Result], servers: dict[str, Server]) -> list[str]:
+    """p50/p99 under an open-loop load at half each asking scenario's measured peak."""
+    lines = []
+    for result in results:
+        s = result.scenario
+        if not s.latency_at_half_peak or not result.rounds:
+            continue
+        rate = max(1.0, statistics.median(r.ok_per_second for r in result.rounds) / 2)
+        taken = loadgen.run_paced(servers[s.server].port, request_for(s), rate, args.duration)
+        line = (
+            f"{s.label} [{s.name}] paced at half the peak, {rate:.0f} req/s for {args.duration:g} s: "
+            f"{taken.ok} ok, p50 {taken.p50_ms:.1f} ms, p99 {taken.p99_ms:.1f} ms, max {taken.max_ms:.1f} ms"
+            + (f", non-2xx {taken.not_2xx}" if taken.not_2xx else "")
+            + (f", errors {taken.errors}" if taken.errors else "")
+        )
+        print("  " + line, flush=True)
+        lines.append(line)
+    return lines
+
+
 def profile_platform(
     args: argparse.Namespace, generator: str, results: list[Result], servers: dict[str, Server], database: str
 ) -> None:
@@ -559,6 +579,7 @@ def run(args: argparse.Namespace) -> int:
                 running = start_servers(args, govplatform, yardstick, url, env, scratch, servers)
                 startup_log_lines = len(running["platform"].log_lines())
                 results = measure_rounds(args, generator, scenarios, running)
+                paced = measure_half_peak(args, results, running)
                 platform_log_lines = len(running["platform"].log_lines()) - startup_log_lines
                 if args.profile:
                     profile_platform(args, generator, results, running, args.database)
@@ -578,6 +599,8 @@ def run(args: argparse.Namespace) -> int:
             "ratio = platform 2xx req/s / yardstick 2xx req/s",
             f"platform log lines written during the load: {platform_log_lines}",
         ]
+        header += [f"latency at half the peak (open loop, latency from each request's scheduled time): {line}"
+                   for line in paced]  # fmt: skip
         print_report(results, header, args.markdown)
         if args.json:
             write_json(args.json, header, results)
