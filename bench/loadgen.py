@@ -180,7 +180,10 @@ async def _run_python(port: int, request: Request, seconds: float, connections: 
     _done, pending = await asyncio.wait(tasks, timeout=seconds + 10)
     for task in pending:
         task.cancel()
-    elapsed = time.perf_counter() - started
+    return _measurement(results, time.perf_counter() - started)
+
+
+def _measurement(results: dict[str, list], elapsed: float) -> Measurement:
     latencies = sorted(results["latency"]) or [0.0]
     cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
     return Measurement(
@@ -253,19 +256,7 @@ async def _run_paced(port: int, request: Request, rate: float, seconds: float, c
         schedule.put_nowait(-1.0)
     tasks = [asyncio.create_task(_paced_connection(port, payload, schedule, results)) for _ in range(connections)]
     await asyncio.wait(tasks, timeout=seconds + 30)
-    elapsed = time.perf_counter() - started
-    latencies = sorted(results["latency"]) or [0.0]
-    cuts = statistics.quantiles(latencies, n=100, method="inclusive") if len(latencies) > 1 else latencies * 99
-    return Measurement(
-        ok=len(results["ok"]),
-        not_2xx=len(results["not_2xx"]),
-        errors=len(results["errors"]),
-        seconds=elapsed,
-        p50_ms=cuts[49] * 1000,
-        p90_ms=cuts[89] * 1000,
-        p99_ms=cuts[98] * 1000,
-        max_ms=latencies[-1] * 1000,
-    )
+    return _measurement(results, time.perf_counter() - started)
 
 
 def run_paced(port: int, request: Request, rate: float, seconds: float, connections: int = 64) -> Measurement:

@@ -22,7 +22,7 @@ from govplatform.notify import recipients, schemas
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.errors import NotifyError, bad_request, no_result
 from govplatform.notify.models import Notification
-from govplatform.notify.requests import authenticated_key, component_of, parse_uuid
+from govplatform.notify.requests import authenticated_key, component_of, notification_of, parse_uuid
 from govplatform.notify.services import content, reading, settings, templates
 from govplatform.notify.services.sending import Accepted, SendRequest, address_lines
 from govplatform.notify.services.settings import ServicePolicy
@@ -227,12 +227,8 @@ async def _notification_json(component: NotifyComponent, row: Notification, foun
 async def get_notification(request: Request, notification_id: str) -> JSONResponse:
     component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await authenticated_key(request, uow)
-        wanted = parse_uuid(notification_id, "notification_id")
-        row = await reading.get_notification(uow, key.service.id, wanted)
-        if row is None:
-            raise no_result()
-        return JSONResponse(await _notification_json(component, row, _Templates(uow, key.service.id)))
+        row = await notification_of(request, uow, notification_id)
+        return JSONResponse(await _notification_json(component, row, _Templates(uow, row.service_id)))
 
 
 @_route("GET", "/v2/notifications")

@@ -15,9 +15,9 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from govplatform.notify.errors import bad_request, no_result
-from govplatform.notify.requests import authenticated_key, component_of, parse_uuid
-from govplatform.notify.services import letters, reading
+from govplatform.notify.errors import bad_request
+from govplatform.notify.requests import component_of, notification_of
+from govplatform.notify.services import letters
 from govplatform.notify.services.templates import get_template
 
 router = APIRouter(tags=["notify"])
@@ -28,11 +28,7 @@ router = APIRouter(tags=["notify"])
 async def letter_pdf(request: Request, notification_id: str) -> Response:
     component = component_of(request)
     async with component.uow(read_only=True) as uow:
-        key = await authenticated_key(request, uow)
-        wanted = parse_uuid(notification_id, "notification_id")
-        row = await reading.get_notification(uow, key.service.id, wanted)
-        if row is None:
-            raise no_result()
+        row = await notification_of(request, uow, notification_id)
         if row.type != "letter":
             raise bad_request("Notification is not a letter")
         if row.status == "virus-scan-failed":

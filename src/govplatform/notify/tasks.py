@@ -127,12 +127,19 @@ class DeliveryTasks:
             policy = await settings.policy_for(uow, row.service_id, service.name)
             return row, template, service, policy
 
-    async def deliver_email(self, context: JobContext, payload: dict[str, Any]) -> None:
+    async def _ready(
+        self, context: JobContext, payload: dict[str, Any]
+    ) -> tuple[Notification, TemplateSnapshot, ServiceRef, ServicePolicy] | None:
+        """What to send, or None when there is nothing to send (already finished, or failed here)."""
         prepared = await self._prepared(payload)
-        if prepared is None:
-            return
         if isinstance(prepared, SendResult):
             await self._settle(context.uow, prepared, payload)
+            return None
+        return prepared
+
+    async def deliver_email(self, context: JobContext, payload: dict[str, Any]) -> None:
+        prepared = await self._ready(context, payload)
+        if prepared is None:
             return
         row, template, service, policy = prepared
         component = self.component
@@ -154,11 +161,8 @@ class DeliveryTasks:
         await self._settle(context.uow, await component.email_provider.send(message), payload)
 
     async def deliver_sms(self, context: JobContext, payload: dict[str, Any]) -> None:
-        prepared = await self._prepared(payload)
+        prepared = await self._ready(context, payload)
         if prepared is None:
-            return
-        if isinstance(prepared, SendResult):
-            await self._settle(context.uow, prepared, payload)
             return
         row, template, _service, policy = prepared
         component = self.component
