@@ -82,6 +82,10 @@ class DatabaseTokenBuckets:
         self._clock = clock
         self._max_shards = max_shards
         self._tokens_per_shard = tokens_per_shard
+        # The layout this process last used for each bucket: when it changes (a new limit), the first
+        # request creates the added shares before any share gives a token, so that they count their
+        # refill from the bucket's last activity under the old limit, not from whenever one is first hit.
+        self._layouts: dict[tuple[uuid.UUID, str], int] = {}
 
     def layout(self, rate_limit: int) -> list[int]:
         """Each share's capacity, for a bucket of this rate limit."""
@@ -93,6 +97,9 @@ class DatabaseTokenBuckets:
         bucket = _Shares(service_id, key_type, split, refill_per_second(rate_limit) / sum(split), self._clock())
         async with self._uow() as uow:
             await _one_statement_at_a_time(uow)
+            if self._layouts.get((service_id, key_type)) != len(split):
+                await bucket.with_a_token(uow.session)  # creates any shares this layout adds
+                self._layouts[(service_id, key_type)] = len(split)
             taken = await bucket.take(uow.session, _pick.randrange(len(split)))
             if not taken:
                 for shard in await bucket.with_a_token(uow.session):
