@@ -40,6 +40,7 @@ from govplatform.notify.services.limits.redis_store import RedisLimitStore, redi
 from govplatform.notify.services.sending import Sender
 from govplatform.notify.services.uploads import UploadStore
 from govplatform.notify.tasks import DeliveryTasks
+from govplatform.pay.keys import PayKeyFormat
 from govplatform.transparency import api as transparency_api
 from govplatform.transparency import pages as transparency_pages
 from govplatform.transparency import uses_api as transparency_uses_api
@@ -127,6 +128,7 @@ def register_components(platform: Platform) -> None:
     delay = platform.settings.transparency_integration_delay_seconds
     platform.background_loops.append(lambda stop: log.run_sequencer(stop, delay))
     platform.add_key_format(NotifyKeyFormat(platform.cipher))
+    platform.add_key_format(PayKeyFormat(platform.settings.api_key_hash_secret))
     notify = notify_component(platform)
     platform.components["notify"] = notify
     DeliveryTasks(notify).register(platform.tasks.register)

@@ -7,6 +7,7 @@ import typer
 from govplatform import processes
 from govplatform.core import cli as core_cli
 from govplatform.notify_commands import notify_cli
+from govplatform.pay_commands import pay_cli
 from govplatform.transparency.cli import transparency_cli
 
 app = typer.Typer(
@@ -27,6 +28,7 @@ transparency_cli.command("prove")(processes.prove)
 transparency_cli.command("integrate")(processes.integrate)
 app.add_typer(transparency_cli, name="transparency")
 app.add_typer(notify_cli, name="notify")
+app.add_typer(pay_cli, name="pay")
 
 
 def main() -> None:

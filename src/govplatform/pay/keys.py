@@ -29,7 +29,7 @@ import hmac
 import secrets
 import uuid
 
-from govplatform.core.interfaces import IssuedKey
+from govplatform.core.interfaces import N_, IssuedKey
 
 PREFIXES: dict[str, str] = {"test": "api_test_", "live": "api_live_"}
 RANDOM_BITS = 130
@@ -60,6 +60,9 @@ class PayKeyFormat:
 
     component: str = "pay"
     key_types: tuple[str, ...] = ("test", "live")
+    label: str = N_("Pay API")
+    # Test keys reach only the sandbox processor; the admin pages show these names (translated there).
+    key_type_labels: dict[str, str] = {"test": N_("Test"), "live": N_("Live")}  # noqa: RUF012 - read only
 
     def __init__(self, secret: str) -> None:
         if not secret:

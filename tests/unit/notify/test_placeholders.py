@@ -160,7 +160,12 @@ def test_later_keys_win_when_two_normalise_to_the_same_form() -> None:
 names = st.text(alphabet=st.characters(blacklist_characters="()?", blacklist_categories=("Cs",)), min_size=1)
 
 
-@given(st.lists(names, min_size=1, max_size=5), st.text(alphabet="ab ()\n", max_size=20))
+# The text between placeholders may hold stray brackets, but not "((": that would start a placeholder
+# of its own, one with no value (hypothesis found "((a))"), which is rightly reported as missing.
+fillers = st.text(alphabet="ab ()\n", max_size=20).filter(lambda text: "((" not in text)
+
+
+@given(st.lists(names, min_size=1, max_size=5), fillers)
 def test_filling_every_placeholder_leaves_none_of_them_in_the_result(keys: list[str], filler: str) -> None:
     template = filler.join(f"(({key}))" for key in keys)
     values = {key: "value" for key in keys}

@@ -1,0 +1,52 @@
+"""`govplatform pay ...`: Pay API keys for a service.
+
+Outside the pay component for the same reason as notify_commands.py: creating a
+key needs core's key store and the composition root.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+
+from govplatform.core.cli import CLI_ACTOR, emit, fail, parse_id, run_with_platform
+
+pay_cli = typer.Typer(help="Payments: GOV.UK Pay-compatible API keys.", no_args_is_help=True)
+key_cli = typer.Typer(help="Pay API keys.", no_args_is_help=True)
+pay_cli.add_typer(key_cli, name="key")
+
+
+@key_cli.command("create")
+def key_create(
+    service: str = typer.Option(..., help="The service's ID"),
+    mode: str = typer.Option(..., help="test (the sandbox processor only) or live"),
+    name: str = typer.Option("CLI key", help="A name for the key"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Create a Pay API key (api_test_... or api_live_...); it is printed once and never again."""
+    from govplatform.app import register_components
+    from govplatform.core.services import api_keys
+    from govplatform.core.services.tenancy import TenancyError
+
+    service_id = parse_id(service, "--service")
+    if mode not in ("test", "live"):
+        fail("--mode must be test or live", 2)
+
+    async def work(platform: Any) -> Any:
+        register_components(platform)
+        async with platform.uow() as uow:
+            key, shown = await api_keys.create_key(uow, CLI_ACTOR, platform.key_formats["pay"], service_id, name, mode)
+            await uow.commit()
+            return key, shown
+
+    try:
+        key, shown = run_with_platform(work)
+    except TenancyError as error:
+        fail(str(error))
+        raise
+    emit(
+        as_json,
+        {"id": key.id, "name": key.name, "service_id": key.service_id, "mode": mode, "key": shown},
+        f"Pay {mode} key {key.name} ({key.id}):\n{shown}\nCopy it now: it is not shown again.",
+    )
