@@ -13,7 +13,7 @@ from typing import Any
 
 import typer
 
-from govplatform.core.cli import CLI_ACTOR, emit, err, fail, parse_id, run_with_platform
+from govplatform.core.cli import CLI_ACTOR, create_api_key, emit, err, fail, parse_id, run_with_platform
 from govplatform.core.interfaces import UserFacingError
 from govplatform.notify.errors import NotifyError
 
@@ -46,28 +46,11 @@ def key_create(
 ) -> None:
     """Create a Notify API key; the key is printed once and never again."""
     from govplatform.app import register_components
-    from govplatform.core.services import api_keys
-    from govplatform.core.services.tenancy import TenancyError
 
     service_id = parse_id(service, "--service")
     if key_type not in KEY_TYPES:
         fail("--type must be test, team or live", 2)
-
-    async def work(platform: Any) -> Any:
-        register_components(platform)
-        await _service_name(platform, service_id)
-        async with platform.uow() as uow:
-            key, shown = await api_keys.create_key(
-                uow, CLI_ACTOR, platform.key_formats["notify"], service_id, name, KEY_TYPES[key_type]
-            )
-            await uow.commit()
-            return key, shown
-
-    try:
-        key, shown = run_with_platform(work)
-    except TenancyError as error:
-        fail(str(error))
-        raise
+    key, shown = create_api_key("notify", service_id, name, KEY_TYPES[key_type], prepare=register_components)
     emit(
         as_json,
         {"id": key.id, "name": key.name, "service_id": key.service_id, "type": key_type, "key": shown},

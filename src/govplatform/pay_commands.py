@@ -6,11 +6,9 @@ key needs core's key store and the composition root.
 
 from __future__ import annotations
 
-from typing import Any
-
 import typer
 
-from govplatform.core.cli import CLI_ACTOR, emit, fail, parse_id, run_with_platform
+from govplatform.core.cli import create_api_key, emit, fail, parse_id
 
 pay_cli = typer.Typer(help="Payments: GOV.UK Pay-compatible API keys.", no_args_is_help=True)
 key_cli = typer.Typer(help="Pay API keys.", no_args_is_help=True)
@@ -26,25 +24,11 @@ def key_create(
 ) -> None:
     """Create a Pay API key (api_test_... or api_live_...); it is printed once and never again."""
     from govplatform.app import register_components
-    from govplatform.core.services import api_keys
-    from govplatform.core.services.tenancy import TenancyError
 
     service_id = parse_id(service, "--service")
     if mode not in ("test", "live"):
         fail("--mode must be test or live", 2)
-
-    async def work(platform: Any) -> Any:
-        register_components(platform)
-        async with platform.uow() as uow:
-            key, shown = await api_keys.create_key(uow, CLI_ACTOR, platform.key_formats["pay"], service_id, name, mode)
-            await uow.commit()
-            return key, shown
-
-    try:
-        key, shown = run_with_platform(work)
-    except TenancyError as error:
-        fail(str(error))
-        raise
+    key, shown = create_api_key("pay", service_id, name, mode, prepare=register_components)
     emit(
         as_json,
         {"id": key.id, "name": key.name, "service_id": key.service_id, "mode": mode, "key": shown},

@@ -195,6 +195,31 @@ def user_create(
     )
 
 
+def create_api_key(
+    component: str,
+    service_id: uuid.UUID,
+    name: str,
+    key_type: str | None = None,
+    prepare: Callable[[Any], None] | None = None,
+) -> tuple[Any, str]:
+    """Make a key in a component's format (after `prepare` registers the component's formats on the
+    platform); returns the stored key and the text to show once. Rule violations exit with one line."""
+    from govplatform.core.services import api_keys
+
+    async def work(platform: Any) -> Any:
+        if prepare is not None:
+            prepare(platform)
+        async with platform.uow() as uow:
+            made = await api_keys.create_key(
+                uow, CLI_ACTOR, platform.key_formats[component], service_id, name, key_type
+            )
+            await uow.commit()
+            return made
+
+    key, shown = _domain(lambda: run_with_platform(work))
+    return key, shown
+
+
 @key_cli.command("create")
 def key_create(
     service: str = typer.Option(..., help="The service's ID"),
@@ -202,17 +227,7 @@ def key_create(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Create a platform API key; the key is printed once and never again."""
-    from govplatform.core.services import api_keys
-
-    service_id = parse_id(service, "--service")
-
-    async def work(platform: Any) -> Any:
-        async with platform.uow() as uow:
-            key, shown = await api_keys.create_key(uow, CLI_ACTOR, platform.platform_keys, service_id, name)
-            await uow.commit()
-            return key, shown
-
-    key, shown = _domain(lambda: run_with_platform(work))
+    key, shown = create_api_key("platform", parse_id(service, "--service"), name)
     emit(
         as_json,
         {"id": key.id, "name": key.name, "service_id": key.service_id, "key": shown},

@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from govplatform.core.interfaces import UnitOfWork
-from govplatform.notify import recipients, schemas
+from govplatform.notify import schemas
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.errors import NotifyError, bad_request, no_result
 from govplatform.notify.models import Notification
@@ -68,7 +68,7 @@ def _send_request(kind: str, body: dict[str, Any]) -> tuple[SendRequest, dict[st
     """The request in the sending rules' terms, and the `sanitised_content` an email response carries."""
     personalisation = body.get("personalisation") or {}
     if kind == "email":
-        address = recipients.validate_email_address(body["email_address"])
+        address = schemas.checked_email_address(body["email_address"])
         personalisation, sanitised = sanitise_personalisation(personalisation, body.get("sanitise_content_for") or [])
         return SendRequest(
             type="email",
@@ -81,7 +81,7 @@ def _send_request(kind: str, body: dict[str, Any]) -> tuple[SendRequest, dict[st
             reply_to_id=uuid.UUID(body["email_reply_to_id"]) if body.get("email_reply_to_id") else None,
         ), sanitised
     if kind == "sms":
-        number = recipients.validate_phone_number(body["phone_number"], international=True)
+        number = schemas.checked_phone_number(body["phone_number"])
         return SendRequest(
             type="sms",
             template_id=uuid.UUID(body["template_id"]),

@@ -10,6 +10,7 @@ and a recipient checker's message for bad addresses and numbers.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -27,6 +28,17 @@ from govplatform.notify.services.templates import TEMPLATE_TYPES, TemplateSnapsh
 _formats = FormatChecker()
 
 
+# The schema's format check and the send that follows both need the checked recipient: one parse each.
+@functools.lru_cache(maxsize=4096)
+def checked_email_address(value: str) -> str:
+    return recipients.validate_email_address(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def checked_phone_number(value: str) -> recipients.PhoneNumber:
+    return recipients.validate_phone_number(value, international=True)
+
+
 @_formats.checks("validate_uuid", raises=ValueError)
 def _is_uuid(instance: object) -> bool:
     if isinstance(instance, str):
@@ -37,14 +49,14 @@ def _is_uuid(instance: object) -> bool:
 @_formats.checks("email_address", raises=recipients.InvalidRecipientError)
 def _is_email(instance: object) -> bool:
     if isinstance(instance, str):
-        recipients.validate_email_address(instance)
+        checked_email_address(instance)
     return True
 
 
 @_formats.checks("phone_number", raises=recipients.InvalidRecipientError)
 def _is_phone_number(instance: object) -> bool:
     if isinstance(instance, str):
-        recipients.validate_phone_number(instance, international=True)
+        checked_phone_number(instance)
     return True
 
 

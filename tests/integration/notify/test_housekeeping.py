@@ -17,8 +17,9 @@ from tests.integration.notify.support import live_service
 
 
 async def add(platform: Platform, service_id: uuid.UUID, age: dt.timedelta, **fields: object) -> uuid.UUID:
+    notification_id = uuid.uuid4()
     values: dict[str, object] = {
-        "id": uuid.uuid4(), "service_id": service_id, "template_id": uuid.uuid4(), "template_version": 1,
+        "id": notification_id, "service_id": service_id, "template_id": uuid.uuid4(), "template_version": 1,
         "key_type": "normal", "type": "email", "recipient": "a@example.com", "normalised_recipient": "a@example.com",
         "status": "delivered", "created_at": utcnow() - age, "personalisation": "sealed", "billable_units": 0,
     }  # fmt: skip
@@ -26,7 +27,7 @@ async def add(platform: Platform, service_id: uuid.UUID, age: dt.timedelta, **fi
     async with platform.uow() as uow:
         uow.session.add(Notification(**values))
         await uow.commit()
-    return values["id"]  # type: ignore[return-value]
+    return notification_id
 
 
 async def status(platform: Platform, notification_id: uuid.UUID) -> str | None:

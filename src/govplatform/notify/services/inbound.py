@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 
 from govplatform.core.interfaces import SecretBox, UnitOfWork
 from govplatform.notify.models import InboundText as InboundRow
 from govplatform.notify.models import SmsSender
 from govplatform.notify.providers.base import InboundText
 from govplatform.notify.services import callbacks
+from govplatform.notify.services.reading import before_pivot
 
 PAGE_SIZE = 250
 
@@ -61,12 +62,7 @@ async def list_inbound(
         pivot = await uow.session.get(InboundRow, older_than)
         if pivot is None or pivot.service_id != service_id:
             return []
-        query = query.where(
-            or_(
-                InboundRow.created_at < pivot.created_at,
-                and_(InboundRow.created_at == pivot.created_at, InboundRow.id < pivot.id),
-            )
-        )
+        query = query.where(before_pivot(InboundRow.created_at, InboundRow.id, pivot.created_at, pivot.id))
     query = query.order_by(InboundRow.created_at.desc(), InboundRow.id.desc()).limit(limit)
     return list((await uow.session.scalars(query)).all())
 

@@ -9,8 +9,10 @@ id gives an empty page.
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import and_, or_, select
 
@@ -54,6 +56,12 @@ def shown_status(notification_type: str, status: str) -> str:
     return status
 
 
+def before_pivot(created_at: Any, row_id: Any, pivot_created_at: dt.datetime, pivot_id: uuid.UUID) -> Any:
+    """Rows before the pivot in newest-first order: earlier, or created in the same instant with a lower id
+    (a bulk send's chunk shares one creation time)."""
+    return or_(created_at < pivot_created_at, and_(created_at == pivot_created_at, row_id < pivot_id))
+
+
 async def get_notification(uow: UnitOfWork, service_id: uuid.UUID, notification_id: uuid.UUID) -> Notification | None:
     row = await uow.session.get(Notification, notification_id)
     if row is None or row.service_id != service_id:
@@ -87,12 +95,6 @@ async def list_notifications(
         pivot = await uow.session.get(Notification, older_than)
         if pivot is None or pivot.service_id != service_id:
             return []
-        # Rows created in the same instant (a bulk send's chunk) are told apart by id, in the page's order.
-        query = query.where(
-            or_(
-                Notification.created_at < pivot.created_at,
-                and_(Notification.created_at == pivot.created_at, Notification.id < pivot.id),
-            )
-        )
+        query = query.where(before_pivot(Notification.created_at, Notification.id, pivot.created_at, pivot.id))
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
     return list((await uow.session.scalars(query)).all())
