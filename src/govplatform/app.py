@@ -40,7 +40,20 @@ from govplatform.notify.services.limits.redis_store import RedisLimitStore, redi
 from govplatform.notify.services.sending import Sender
 from govplatform.notify.services.uploads import UploadStore
 from govplatform.notify.tasks import DeliveryTasks
+from govplatform.pay import api as pay_api
+from govplatform.pay.api import PayAuthRefused
+from govplatform.pay.component import PayComponent
+from govplatform.pay.errors import PayError
+from govplatform.pay.errors import error_body as pay_error_body
 from govplatform.pay.keys import PayKeyFormat
+from govplatform.pay.pages import CSRF_EXEMPT as PAY_CSRF_EXEMPT
+from govplatform.pay.pages import PUBLIC_ROUTES as PAY_PUBLIC_ROUTES
+from govplatform.pay.pages import TEMPLATES as PAY_TEMPLATES
+from govplatform.pay.pages import router as pay_pages_router
+from govplatform.pay.processors.base import CardProcessor
+from govplatform.pay.processors.sandbox import SandboxProcessor
+from govplatform.pay.schedule import PaySchedule
+from govplatform.pay.tasks import PayTasks
 from govplatform.transparency import api as transparency_api
 from govplatform.transparency import pages as transparency_pages
 from govplatform.transparency import uses_api as transparency_uses_api
@@ -119,6 +132,21 @@ def notify_component(platform: Platform) -> NotifyComponent:
     )
 
 
+def pay_component(platform: Platform) -> PayComponent:
+    settings = platform.settings
+    processors: dict[str, CardProcessor] = {"sandbox": SandboxProcessor()}
+    return PayComponent(
+        uow=platform.uow,
+        box=platform.cipher,
+        keys=StoredKeys(platform.cipher),
+        key_format=platform.key_formats["pay"],
+        processors=processors,
+        base_url=settings.base_url.rstrip("/"),
+        live_processor=settings.pay_live_processor,
+        webhook_allow_http=settings.environment != "production",
+    )
+
+
 def register_components(platform: Platform) -> None:
     """Build each component's services and register its tasks and background loops on the platform."""
     if "transparency" in platform.components:
@@ -138,6 +166,10 @@ def register_components(platform: Platform) -> None:
         platform.settings.notify_housekeeping_interval_seconds,
     )
     platform.background_loops.append(schedule.run)
+    pay = pay_component(platform)
+    platform.components["pay"] = pay
+    PayTasks(pay).register(platform.tasks.register)
+    platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
 
 
 def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
@@ -164,6 +196,16 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.state.csrf_exempt.append(notify_inbound_api.GATEWAY_PREFIX)
     for method, path in notify_inbound_api.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
+    app.state.pay = platform.components["pay"]
+    app.state.error_formats.register("/v1/", pay_error_body)
+    app.add_exception_handler(PayError, _pay_error)
+    app.add_exception_handler(PayAuthRefused, _pay_auth_refused)
+    app.include_router(pay_api.router)
+    app.state.templates.add_folder(PAY_TEMPLATES)
+    for method, path in PAY_PUBLIC_ROUTES:
+        app.state.public_routes.add(method, path)
+    app.state.csrf_exempt.extend(PAY_CSRF_EXEMPT)
+    app.include_router(pay_pages_router)
     app.include_router(transparency_api.router)
     app.include_router(transparency_uses_api.router)
     app.include_router(transparency_pages.router)
@@ -179,6 +221,15 @@ async def _notify_error(_request: Request, error: Exception) -> Response:
 async def _notify_auth_error(_request: Request, error: Exception) -> Response:
     assert isinstance(error, NotifyAuthError)
     return JSONResponse(notify_error_body(error.status_code, "AuthError", error.message), status_code=error.status_code)
+
+
+async def _pay_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, PayError)
+    return JSONResponse(error.body(), status_code=error.status_code)
+
+
+async def _pay_auth_refused(_request: Request, _error: Exception) -> Response:
+    return Response(status_code=401)
 
 
 def app_factory() -> FastAPI:

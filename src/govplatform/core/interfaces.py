@@ -169,6 +169,10 @@ class ApiKeyStore(Protocol):
         """Every key of the service for the component, revoked ones included (so errors can say so)."""
         ...
 
+    async def find(self, uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
+        """The live key matching the presented text (by the format's keyed hash), or None."""
+        ...
+
 
 class PageRenderer(Protocol):
     """The web shell's templates (at `app.state.templates`), as components' page routes use them."""

@@ -110,6 +110,11 @@ class Settings(BaseSettings):
     # response files). Default: var/notify/letters. See docs/notify-letters.md.
     notify_letters_dir: Path | None = None
 
+    # Pay: how often each worker expires unfinished payments, forgets old Idempotency-Keys and asks
+    # processors for disputes. Live keys reach this processor (test keys only ever reach the sandbox).
+    pay_housekeeping_interval_seconds: float = Field(default=60.0, gt=0)
+    pay_live_processor: Literal["sandbox", "stripe"] = "sandbox"
+
     # Redis for Notify's rate and daily limits, shared by every web process (redis://host:6379/0).
     # Empty: the limits are kept in the database. Options in the URL's query string reach the client.
     redis_url: str = ""

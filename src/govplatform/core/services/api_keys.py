@@ -188,3 +188,6 @@ class StoredKeys:
 
     async def secrets_for(self, uow: UnitOfWork, component: str, service_id: uuid.UUID) -> list[KeySecret]:
         return await key_secrets(uow, self._cipher, component, service_id, include_revoked=True)
+
+    async def find(self, uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
+        return await authenticate(uow, key_format, presented)

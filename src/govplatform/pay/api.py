@@ -1,0 +1,258 @@
+"""Pay's public API v1 for payments and refunds, as GOV.UK Pay's clients call it.
+
+Routes parse and format; the rules live in services. Payment responses carry
+`Cache-Control: no-store` and `Pragma: no-cache` (a next_url is a one-time
+credential). A key that fails its checksum or is unknown gets a bare 401
+with no body, as pay-publicapi's filter answers.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
+from govplatform.pay import schemas
+from govplatform.pay.component import PayComponent
+from govplatform.pay.errors import PayError, not_found
+from govplatform.pay.models import Payment
+from govplatform.pay.requests import parse_create_refund, parse_payment_search, parse_refund_search
+from govplatform.pay.services import creating, operations, payments, refunds, search
+from govplatform.pay.services.creating import account_of
+
+router = APIRouter(tags=["pay"])
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+_WAF = "Request blocked by security rules. Please consult API documentation for more information."
+
+
+class PayAuthRefused(Exception):
+    """No key, or not a valid one: a bare 401."""
+
+
+def component_of(request: Request) -> PayComponent:
+    pay: PayComponent = request.app.state.pay
+    return pay
+
+
+async def authenticated(request: Request, uow: UnitOfWork) -> AuthenticatedKey:
+    header = request.headers.get("authorization") or ""
+    scheme, _, presented = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not presented.strip():
+        raise PayAuthRefused()
+    pay = component_of(request)
+    key = await pay.keys.find(uow, pay.key_format, presented.strip())
+    if key is None or key.component != "pay":
+        raise PayAuthRefused()
+    return key
+
+
+async def _key(request: Request) -> AuthenticatedKey:
+    async with component_of(request).uow(read_only=True) as uow:
+        return await authenticated(request, uow)
+
+
+async def json_body(request: Request, parse_error: str = "P0197") -> object:
+    """The JSON body; Pay's WAF turns away a POST that is empty or not sent as JSON (400 P0920)."""
+    content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    raw = await request.body()
+    if content_type != "application/json" or not raw.strip():
+        raise PayError(400, "P0920", _WAF)
+    try:
+        return json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise PayError(400, parse_error, "Unable to parse JSON") from None
+
+
+def _payment_json(
+    pay: PayComponent, payment: Payment, summary: Any, token: str | None, status_code: int = 200
+) -> JSONResponse:
+    body = schemas.payment_resource(pay.box, payment, summary)
+    body["_links"] = schemas.payment_links(pay.base_url, payment, token=token)
+    headers = dict(NO_STORE)
+    if status_code == 201:
+        headers["Location"] = f"{pay.base_url}/v1/payments/{payment.id}"
+    return JSONResponse(body, status_code=status_code, headers=headers)
+
+
+@router.post("/v1/payments")
+async def create_payment(request: Request) -> Response:
+    pay = component_of(request)
+    key = await _key(request)
+    body = await json_body(request)
+    created = await creating.create(pay, key, body, request.headers.get("idempotency-key"))
+    async with pay.uow(read_only=True) as uow:
+        summary = refunds.summary(created.payment, await refunds.of_payment(uow, created.payment.id))
+    return _payment_json(pay, created.payment, summary, created.token, 200 if created.replayed else 201)
+
+
+@router.get("/v1/payments/{payment_id}")
+async def get_payment(request: Request, payment_id: str) -> Response:
+    pay = component_of(request)
+    async with pay.uow() as uow:
+        key = await authenticated(request, uow)
+        payment = await payments.find(uow, account_of(key), payment_id)
+        if payment is None:
+            raise not_found("P0200")
+        # Every GET mints a fresh single-use next_url token: that is how a user resumes a payment.
+        token = await creating.token_if_open(uow, payment)
+        summary = refunds.summary(payment, await refunds.of_payment(uow, payment.id))
+        await uow.commit()
+    return _payment_json(pay, payment, summary, token)
+
+
+@router.get("/v1/payments/{payment_id}/events")
+async def payment_events(request: Request, payment_id: str) -> Response:
+    pay = component_of(request)
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        payment = await payments.find(uow, account_of(key), payment_id)
+        if payment is None:
+            raise not_found("P0300")
+        found = await payments.events(uow, payment.id)
+    return JSONResponse(
+        {
+            "payment_id": payment.id,
+            "events": [schemas.event_resource(pay.base_url, event) for event in found],
+            "_links": {"self": {"href": f"{pay.base_url}/v1/payments/{payment.id}/events", "method": "GET"}},
+        }
+    )
+
+
+@router.post("/v1/payments/{payment_id}/cancel")
+async def cancel_payment(request: Request, payment_id: str) -> Response:
+    pay = component_of(request)
+    key = await _key(request)
+    await operations.cancel_by_service(pay, account_of(key), payment_id)
+    return Response(status_code=204)
+
+
+@router.post("/v1/payments/{payment_id}/capture")
+async def capture_payment(request: Request, payment_id: str) -> Response:
+    pay = component_of(request)
+    key = await _key(request)
+    await operations.capture_delayed(pay, account_of(key), payment_id)
+    return Response(status_code=204)
+
+
+@router.post("/v1/payments/{payment_id}/refunds")
+async def create_refund(request: Request, payment_id: str) -> Response:
+    pay = component_of(request)
+    key = await _key(request)
+    body = await json_body(request, parse_error="P0697")
+    wanted = parse_create_refund(body)
+    async with pay.uow() as uow:
+        refund = await refunds.create_refund(uow, account_of(key), payment_id, wanted, created_by=key.key_name)
+        await uow.commit()
+    status = await refunds.process(pay.uow, pay.box, pay.processors, refund.id)
+    if status is not None:
+        refund.status = status
+    return JSONResponse(schemas.refund_resource(refund, base_url=pay.base_url), status_code=202)
+
+
+@router.get("/v1/payments/{payment_id}/refunds")
+async def payment_refunds(request: Request, payment_id: str) -> Response:
+    pay = component_of(request)
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        payment = await payments.find(uow, account_of(key), payment_id)
+        if payment is None:
+            raise not_found("P0800")
+        found = await refunds.of_payment(uow, payment.id)
+    own = f"{pay.base_url}/v1/payments/{payment.id}"
+    return JSONResponse(
+        {
+            "payment_id": payment.id,
+            "_links": {
+                "self": {"href": f"{own}/refunds", "method": "GET"},
+                "payment": {"href": own, "method": "GET"},
+            },
+            "_embedded": {"refunds": [schemas.refund_resource(refund, base_url=pay.base_url) for refund in found]},
+        }
+    )
+
+
+@router.get("/v1/payments/{payment_id}/refunds/{refund_id}")
+async def payment_refund(request: Request, payment_id: str, refund_id: str) -> Response:
+    pay = component_of(request)
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        refund = await refunds.find(uow, account_of(key), payment_id, refund_id)
+    if refund is None:
+        raise not_found("P0700")
+    return JSONResponse(schemas.refund_resource(refund, base_url=pay.base_url))
+
+
+def paging_links(base: str, query: dict[str, str], page: search.Page) -> dict[str, Any]:
+    """Pay's search navigation: self, first, last, and prev/next where they exist."""
+
+    def href(number: int) -> dict[str, str]:
+        return {"href": f"{base}?{urlencode({**query, 'page': str(number)})}"}
+
+    current = page.paging.page
+    links: dict[str, Any] = {"self": href(current), "first_page": href(1), "last_page": href(page.last_page)}
+    if current > 1:
+        links["prev_page"] = href(current - 1)
+    if current < page.last_page:
+        links["next_page"] = href(current + 1)
+    return links
+
+
+def _search_query(request: Request) -> dict[str, str]:
+    return {name: request.query_params[name] for name in request.query_params}
+
+
+@router.get("/v1/payments")
+async def search_payments(request: Request) -> Response:
+    pay = component_of(request)
+    query = _search_query(request)
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        wanted = parse_payment_search(query)
+        found = await search.payments(uow, account_of(key), wanted)
+        if found.total and wanted.paging.page > found.last_page:
+            raise PayError(404, "P0402", "Page not found")
+        submitted = await refunds.submitted_totals(uow, [payment.id for payment in found.items])
+    results = []
+    for payment in found.items:
+        summary = refunds.summary_with_submitted(payment, submitted.get(payment.id, 0))
+        item = schemas.payment_resource(pay.box, payment, summary)
+        item["_links"] = schemas.payment_links(pay.base_url, payment, search=True)
+        results.append(item)
+    return JSONResponse(
+        {
+            "total": found.total,
+            "count": len(results),
+            "page": wanted.paging.page,
+            "results": results,
+            "_links": paging_links(f"{pay.base_url}/v1/payments", query, found),
+        }
+    )
+
+
+@router.get("/v1/refunds")
+async def search_refunds(request: Request) -> Response:
+    pay = component_of(request)
+    query = _search_query(request)
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        wanted = parse_refund_search(query)
+        found = await search.refunds(uow, account_of(key), wanted)
+        if found.total and wanted.paging.page > found.last_page:
+            raise PayError(404, "P1100", "Page not found")
+    results = []
+    for refund in found.items:
+        item = schemas.refund_resource(refund, base_url=pay.base_url)
+        results.append(item)
+    return JSONResponse(
+        {
+            "total": found.total,
+            "count": len(results),
+            "page": wanted.paging.page,
+            "results": results,
+            "_links": paging_links(f"{pay.base_url}/v1/refunds", query, found),
+        }
+    )

@@ -1,0 +1,66 @@
+"""Pay's error answers: `{"field"?, "header"?, "code", "description"}` with Pay's status codes.
+
+The codes and descriptions follow pay-publicapi's `RequestError.Code`
+(../shared/reference/pay.md section 4), because integrations branch on the
+code and show the description to their developers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class PayError(Exception):
+    """An answer in Pay's error format; the API turns it into JSON with its status code."""
+
+    def __init__(
+        self, status_code: int, code: str, description: str, *, field: str | None = None, header: str | None = None
+    ) -> None:
+        self.status_code = status_code
+        self.code = code
+        self.description = description
+        self.field = field
+        self.header = header
+        super().__init__(f"{code} {description}")
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {}
+        if self.field is not None:
+            body["field"] = self.field
+        if self.header is not None:
+            body["header"] = self.header
+        body["code"] = self.code
+        body["description"] = self.description
+        return body
+
+
+def missing(field: str, code: str = "P0101") -> PayError:
+    return PayError(400, code, f"Missing mandatory attribute: {field}", field=field)
+
+
+def invalid(field: str, reason: str, code: str = "P0102", status_code: int = 422) -> PayError:
+    return PayError(status_code, code, f"Invalid attribute value: {field}. {reason}", field=field)
+
+
+def not_found(code: str) -> PayError:
+    return PayError(404, code, "Not found")
+
+
+def unexpected(field: str, code: str = "P0104") -> PayError:
+    return PayError(400, code, f"Unexpected attribute: {field}", field=field)
+
+
+_STATUS_CODES = {429: ("P0900", "Too many requests"), 500: ("P0999", None), 503: ("P0999", None)}
+
+
+def error_body(status_code: int, _name: str, message: str) -> dict[str, Any]:
+    """Pay's shape for errors the web shell answers (unknown paths, 405s, a body too large, 5xx).
+
+    Pay has a code only for some of these (P0900 for rate limits, P0999 when
+    it is down); the others carry the description alone rather than a made-up code.
+    """
+    code, fixed = _STATUS_CODES.get(status_code, (None, None))
+    body: dict[str, Any] = {"description": fixed or message}
+    if code is not None:
+        body = {"code": code, **body}
+    return body

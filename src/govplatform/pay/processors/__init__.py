@@ -1,0 +1,1 @@
+"""Card processors behind one interface: the sandbox and Stripe."""

@@ -1,0 +1,167 @@
+"""POST /v1/payments as a whole: check, honour the Idempotency-Key, create, mint the next_url.
+
+Payments against an agreement have no user present: once created they are
+charged to the agreement's saved card straight away (started, then
+submitted, then a final state, as pay.md section 2 describes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from sqlalchemy.exc import IntegrityError
+
+from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
+from govplatform.pay.component import PayComponent
+from govplatform.pay.errors import PayError
+from govplatform.pay.models import Agreement, Payment
+from govplatform.pay.processors.base import AuthorisationResult, Outcome, ProcessorError
+from govplatform.pay.requests import CreatePayment, parse_create_payment, parse_idempotency_key
+from govplatform.pay.services import idempotency, operations, payments
+from govplatform.pay.services.payments import Account
+from govplatform.pay.services.settings import return_url_prefixes, settings_for
+from govplatform.pay.states import AuthorisationMode, PaymentState, link_names
+
+ENDPOINT = "create_payment"
+
+
+@dataclasses.dataclass(frozen=True)
+class Created:
+    payment: Payment
+    token: str | None  # the first next_url token (web payments)
+    replayed: bool
+
+
+def account_of(key: AuthenticatedKey) -> Account:
+    return Account(key.service.id, key.key_type == "live")
+
+
+async def create(pay: PayComponent, key: AuthenticatedKey, body: object, idempotency_header: str | None) -> Created:
+    account = account_of(key)
+    idempotency_key = parse_idempotency_key(idempotency_header)
+    request_hash = idempotency.body_hash(body)
+    for _attempt in range(2):
+        try:
+            return await _create_once(pay, key, account, body, idempotency_key, request_hash)
+        except IntegrityError:
+            if idempotency_key is None:
+                raise
+            continue  # another request with this key committed first: the next attempt replays it
+    raise PayError(500, "P0198", "Downstream system error")
+
+
+async def _create_once(
+    pay: PayComponent,
+    key: AuthenticatedKey,
+    account: Account,
+    body: object,
+    idempotency_key: str | None,
+    request_hash: str,
+) -> Created:
+    async with pay.uow() as uow:
+        settings = await settings_for(uow, account.service_id)
+        request = parse_create_payment(
+            body,
+            live=account.live,
+            allow_zero_amount=bool(settings.allow_zero_amount),
+            return_url_prefixes=return_url_prefixes(settings),
+        )
+        if idempotency_key is not None:
+            try:
+                await idempotency.check(uow, account, ENDPOINT, idempotency_key, request_hash)
+            except idempotency.Replay as replay:
+                original = await payments.find(uow, account, replay.resource_id)
+                if original is None:
+                    raise PayError(500, "P0198", "Downstream system error") from None
+                return Created(original, await token_if_open(uow, original), replayed=True)
+        await _check_agreement(uow, account, request)
+        payment = await payments.create_payment(
+            uow,
+            pay.box,
+            account,
+            request,
+            processor=pay.processor_for(account.live),
+            key_id=key.key_id,
+        )
+        if idempotency_key is not None:
+            idempotency.remember(uow, account, ENDPOINT, idempotency_key, request_hash, payment.id)
+        token = await token_if_open(uow, payment)
+        await uow.commit()
+    if request.authorisation_mode == "agreement":
+        payment = await charge_agreement(pay, payment.id)
+    return Created(payment, token, replayed=False)
+
+
+async def token_if_open(uow: UnitOfWork, payment: Payment) -> str | None:
+    names = link_names(payments.state_of(payment), AuthorisationMode(payment.authorisation_mode))
+    return await payments.mint_token(uow, payment) if "next_url" in names else None
+
+
+async def _check_agreement(uow: UnitOfWork, account: Account, request: CreatePayment) -> None:
+    wanted = request.set_up_agreement or request.agreement_id
+    if wanted is None:
+        return
+    agreement = await uow.session.get(Agreement, wanted)
+    belongs = agreement is not None and agreement.service_id == account.service_id and agreement.live == account.live
+    if request.set_up_agreement is not None:
+        if not belongs:
+            raise PayError(
+                400,
+                "P0103",
+                "Invalid attribute value: set_up_agreement. Agreement ID does not exist",
+                field="set_up_agreement",
+            )
+        return
+    if not belongs:
+        raise PayError(
+            400, "P0103", "Invalid attribute value: agreement_id. Agreement ID does not exist", field="agreement_id"
+        )
+    assert agreement is not None
+    if agreement.status != "active":
+        raise PayError(
+            400, "P0103", "Invalid attribute value: agreement_id. Agreement must be active", field="agreement_id"
+        )
+
+
+async def charge_agreement(pay: PayComponent, payment_id: str) -> Payment:
+    """Take an agreement payment from the saved card: started, submitted, then success or failed."""
+    async with pay.uow() as uow:
+        payment = await payments.get(uow, payment_id, for_update=True)
+        assert payment is not None
+        agreement = await uow.session.get(Agreement, payment.agreement_id)
+        assert agreement is not None
+        await payments.change_state(uow, pay.box, payment, PaymentState.STARTED)
+        payment.stage = "authorising"
+        for field in ("card_brand", "card_type", "first_digits", "last_digits", "expiry_date", "cardholder_name"):
+            setattr(payment, field, getattr(agreement, field))
+        instrument, processor = agreement.processor_instrument or "", pay.processors[payment.processor]
+        amount, description = payment.amount, payment.description
+        await uow.commit()
+    try:
+        result = await processor.charge_instrument(instrument, payment_id, amount, description)
+    except ProcessorError:
+        result = AuthorisationResult(Outcome.ERROR, message="processor unavailable")
+    async with pay.uow() as uow:
+        payment = await payments.get(uow, payment_id, for_update=True)
+        assert payment is not None
+        payment.processor_id = result.processor_id
+        if result.outcome is Outcome.AUTHORISED:
+            await payments.change_state(uow, pay.box, payment, PaymentState.SUBMITTED)
+            await operations.approve_capture(uow, pay, payment)
+        elif result.outcome is Outcome.REJECTED:
+            payment.can_retry = False
+            await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_REJECTED)
+            agreement = await uow.session.get(Agreement, payment.agreement_id)
+            if agreement is not None and agreement.status == "active":
+                agreement.status = "inactive"  # pay.md: a recurring payment failing with can_retry false
+        else:
+            payment.can_retry = True
+            await payments.change_state(uow, pay.box, payment, PaymentState.ERROR)
+        await uow.commit()
+    if result.outcome is Outcome.AUTHORISED:
+        await operations.capture_now(pay, payment_id)
+        async with pay.uow(read_only=True) as uow:
+            refreshed = await payments.get(uow, payment_id)
+            assert refreshed is not None
+            payment = refreshed
+    return payment
