@@ -40,6 +40,7 @@ from govplatform.notify.services.limits.redis_store import RedisLimitStore, redi
 from govplatform.notify.services.sending import Sender
 from govplatform.notify.services.uploads import UploadStore
 from govplatform.notify.tasks import DeliveryTasks
+from govplatform.pay import agreements_api as pay_agreements_api
 from govplatform.pay import api as pay_api
 from govplatform.pay.api import PayAuthRefused
 from govplatform.pay.component import PayComponent
@@ -201,6 +202,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.add_exception_handler(PayError, _pay_error)
     app.add_exception_handler(PayAuthRefused, _pay_auth_refused)
     app.include_router(pay_api.router)
+    app.include_router(pay_agreements_api.router)
     app.state.templates.add_folder(PAY_TEMPLATES)
     for method, path in PAY_PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)

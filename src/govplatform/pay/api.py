@@ -50,7 +50,7 @@ async def authenticated(request: Request, uow: UnitOfWork) -> AuthenticatedKey:
     return key
 
 
-async def _key(request: Request) -> AuthenticatedKey:
+async def key_of(request: Request) -> AuthenticatedKey:
     async with component_of(request).uow(read_only=True) as uow:
         return await authenticated(request, uow)
 
@@ -81,7 +81,7 @@ def _payment_json(
 @router.post("/v1/payments")
 async def create_payment(request: Request) -> Response:
     pay = component_of(request)
-    key = await _key(request)
+    key = await key_of(request)
     body = await json_body(request)
     created = await creating.create(pay, key, body, request.headers.get("idempotency-key"))
     async with pay.uow(read_only=True) as uow:
@@ -125,7 +125,7 @@ async def payment_events(request: Request, payment_id: str) -> Response:
 @router.post("/v1/payments/{payment_id}/cancel")
 async def cancel_payment(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
-    key = await _key(request)
+    key = await key_of(request)
     await operations.cancel_by_service(pay, account_of(key), payment_id)
     return Response(status_code=204)
 
@@ -133,7 +133,7 @@ async def cancel_payment(request: Request, payment_id: str) -> Response:
 @router.post("/v1/payments/{payment_id}/capture")
 async def capture_payment(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
-    key = await _key(request)
+    key = await key_of(request)
     await operations.capture_delayed(pay, account_of(key), payment_id)
     return Response(status_code=204)
 
@@ -141,7 +141,7 @@ async def capture_payment(request: Request, payment_id: str) -> Response:
 @router.post("/v1/payments/{payment_id}/refunds")
 async def create_refund(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
-    key = await _key(request)
+    key = await key_of(request)
     body = await json_body(request, parse_error="P0697")
     wanted = parse_create_refund(body)
     async with pay.uow() as uow:

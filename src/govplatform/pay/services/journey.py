@@ -160,7 +160,7 @@ async def _save_card(uow: UnitOfWork, pay: PayComponent, payment: Payment, resul
         address = payments.decrypt_address(pay.box, payment.id, payment.billing_address_encrypted)
         if address:
             agreement.billing_address_encrypted = payments.encrypt_address(
-                pay.box, "agreement:" + agreement.id, BillingAddress(**address)
+                pay.box, "agreement:" + agreement.id, address
             )
 
 

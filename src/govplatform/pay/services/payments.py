@@ -70,7 +70,7 @@ async def create_payment(
         delayed_capture=request.delayed_capture,
         moto=request.moto,
         authorisation_mode=request.authorisation_mode,
-        agreement_id=request.agreement_id,
+        agreement_id=request.agreement_id or request.set_up_agreement,  # Pay shows it on set-up payments too
         set_up_agreement=request.set_up_agreement,
         agreement_payment_type=request.agreement_payment_type,
         payment_metadata=request.metadata,
@@ -88,8 +88,9 @@ async def create_payment(
     return payment
 
 
-def encrypt_address(box: SecretBox, payment_id: str, address: BillingAddress) -> str:
-    return box.encrypt_text(json.dumps(address.to_api()), f"pay-address:{payment_id}")
+def encrypt_address(box: SecretBox, payment_id: str, address: BillingAddress | dict[str, str]) -> str:
+    fields = address.to_api() if isinstance(address, BillingAddress) else address
+    return box.encrypt_text(json.dumps(fields), f"pay-address:{payment_id}")
 
 
 def decrypt_address(box: SecretBox, payment_id: str, token: str | None) -> dict[str, str] | None:

@@ -1,0 +1,94 @@
+"""Pay's public API v1 for recurring-payment agreements and for disputes.
+
+Agreements and disputes answer with their own P-codes (P2xxx for agreements,
+P04xx for disputes searches) and disputes' search results carry `links`
+rather than `_links`, as pay-publicapi sends them (pay.md section 1).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+
+from govplatform.pay import schemas
+from govplatform.pay.api import authenticated, component_of, json_body, key_of, paging_links
+from govplatform.pay.errors import PayError, not_found
+from govplatform.pay.requests import parse_agreement_search, parse_create_agreement, parse_dispute_search
+from govplatform.pay.services import agreements, disputes
+from govplatform.pay.services.creating import account_of
+
+router = APIRouter(tags=["pay"])
+
+
+@router.post("/v1/agreements")
+async def create_agreement(request: Request) -> Response:
+    pay = component_of(request)
+    key = await key_of(request)
+    wanted = parse_create_agreement(await json_body(request, parse_error="P2197"))
+    async with pay.uow() as uow:
+        agreement = await agreements.create(uow, account_of(key), wanted)
+        await uow.commit()
+    return JSONResponse(schemas.agreement_resource(pay.box, agreement), status_code=201)
+
+
+@router.get("/v1/agreements/{agreement_id}")
+async def get_agreement(request: Request, agreement_id: str) -> Response:
+    pay = component_of(request)
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        agreement = await agreements.find(uow, account_of(key), agreement_id)
+    if agreement is None:
+        raise not_found("P2200")
+    return JSONResponse(schemas.agreement_resource(pay.box, agreement))
+
+
+@router.post("/v1/agreements/{agreement_id}/cancel")
+async def cancel_agreement(request: Request, agreement_id: str) -> Response:
+    pay = component_of(request)
+    key = await key_of(request)
+    async with pay.uow() as uow:
+        await agreements.cancel(uow, account_of(key), agreement_id)
+        await uow.commit()
+    return Response(status_code=204)
+
+
+@router.get("/v1/agreements")
+async def search_agreements(request: Request) -> Response:
+    pay = component_of(request)
+    query = {name: request.query_params[name] for name in request.query_params}
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        wanted = parse_agreement_search(query)
+        found = await agreements.search(uow, account_of(key), wanted)
+    if found.total and wanted.paging.page > found.last_page:
+        raise PayError(404, "P2402", "Page not found")
+    return JSONResponse(
+        {
+            "total": found.total,
+            "count": len(found.items),
+            "page": wanted.paging.page,
+            "results": [schemas.agreement_resource(pay.box, agreement) for agreement in found.items],
+            "_links": paging_links(f"{pay.base_url}/v1/agreements", query, found),
+        }
+    )
+
+
+@router.get("/v1/disputes")
+async def search_disputes(request: Request) -> Response:
+    pay = component_of(request)
+    query = {name: request.query_params[name] for name in request.query_params}
+    async with pay.uow(read_only=True) as uow:
+        key = await authenticated(request, uow)
+        wanted = parse_dispute_search(query)
+        found = await disputes.search(uow, account_of(key), wanted)
+    if found.total and wanted.paging.page > found.last_page:
+        raise PayError(404, "P0402", "Page not found")
+    return JSONResponse(
+        {
+            "total": found.total,
+            "count": len(found.items),
+            "page": wanted.paging.page,
+            "results": [schemas.dispute_resource(pay.base_url, dispute) for dispute in found.items],
+            "links": paging_links(f"{pay.base_url}/v1/disputes", query, found),
+        }
+    )
