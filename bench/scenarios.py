@@ -136,6 +136,13 @@ def notify_email(context: Context) -> dict[str, Any]:
     }
 
 
+def pay_test_key(context: Context) -> dict[str, Any]:
+    """A test key of a service (test keys reach the sandbox processor), as a service's back end sends it."""
+    service_id = context.platform_service()["service_id"]
+    key = context.cli("pay", "key", "create", "--service", service_id, "--mode", "test")["key"]
+    return {"headers": {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}}
+
+
 def with_platform_key(context: Context) -> dict[str, Any]:
     return {"headers": {"Authorization": f"Bearer {context.platform_key()}"}}
 
@@ -199,5 +206,20 @@ SCENARIOS = [
         baseline="accept",
         latency_at_half_peak=True,
         note="live key, rate limit raised; one token per run (the load generator cannot sign)",
+    ),
+    # pay: create a payment (a payment row, its first ledger event and a next_url token in one commit)
+    Scenario(
+        name="pay-create-payment",
+        server="platform",
+        method="POST",
+        path="/v1/payments",
+        body=(
+            b'{"amount": 2500, "reference": "PERMIT-1234", "description": "Resident parking permit",'
+            b' "return_url": "https://parking.example.gov.uk/return/1234"}'
+        ),
+        setup=pay_test_key,
+        baseline="accept",
+        latency_at_half_peak=True,
+        note="test key, sandbox processor",
     ),
 ]

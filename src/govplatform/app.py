@@ -16,6 +16,7 @@ from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
 from govplatform.core.web.middleware import LargerBody
+from govplatform.examples import parking_shop
 from govplatform.notify import api as notify_api
 from govplatform.notify import inbound_api as notify_inbound_api
 from govplatform.notify import letters_api as notify_letters_api
@@ -198,6 +199,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for method, path in notify_inbound_api.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
     app.state.pay = platform.components["pay"]
+    app.state.service_directory = ServiceDirectory()  # the pay admin pages' names of services
     app.state.error_formats.register("/v1/", pay_error_body)
     app.add_exception_handler(PayError, _pay_error)
     app.add_exception_handler(PayAuthRefused, _pay_auth_refused)
@@ -208,6 +210,10 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         app.state.public_routes.add(method, path)
     app.state.csrf_exempt.extend(PAY_CSRF_EXEMPT)
     app.include_router(pay_pages_router)
+    app.state.templates.add_folder(parking_shop.TEMPLATES)
+    for method, path in parking_shop.PUBLIC_ROUTES:
+        app.state.public_routes.add(method, path)
+    app.include_router(parking_shop.router)
     app.include_router(transparency_api.router)
     app.include_router(transparency_uses_api.router)
     app.include_router(transparency_pages.router)

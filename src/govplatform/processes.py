@@ -120,12 +120,17 @@ def demo() -> None:
     created = run_with_platform(work)
     entries = run_with_platform(_demo_data_uses)
     templates_made = run_with_platform(_demo_templates)
+    shop_ready = run_with_platform(_demo_parking_shop)
     seeded = created is not None
     credentials = created or demo_data.load_credentials(settings.var_dir)
     console.print("Demo data " + ("created." if seeded else "was already there; nothing changed."), highlight=False)
     console.print(f"The transparency log holds {entries} records: {settings.base_url}/transparency", highlight=False)
     if templates_made:
         console.print(f"Added {templates_made} example message templates to the demo service.", highlight=False)
+    if shop_ready:
+        console.print(
+            f"Example service taking test payments: {settings.base_url}/examples/parking-permits", highlight=False
+        )
     if credentials is None:
         console.print(
             "The demo user's credentials file is missing from var/; create a user with `govplatform user create`."
@@ -198,6 +203,32 @@ async def _demo_templates(platform: Any) -> int:
             await templates.create_template(uow, CLI_ACTOR, service_id, kind, name, body, subject)
         await uow.commit()
     return len(DEMO_TEMPLATES)
+
+
+async def _demo_parking_shop(platform: Any) -> bool:
+    """Give the example parking-permit shop a Pay test key of the demo service, once; whether it has one."""
+    import uuid
+
+    from govplatform.app import register_components
+    from govplatform.core.cli import CLI_ACTOR
+    from govplatform.core.services import api_keys
+    from govplatform.core.services import demo as demo_data
+    from govplatform.examples import parking_shop
+
+    var_dir = platform.settings.var_dir
+    if parking_shop.load_key(var_dir) is not None:
+        return True
+    credentials = demo_data.load_credentials(var_dir)
+    if credentials is None:
+        return False
+    register_components(platform)
+    async with platform.uow() as uow:
+        _, shown = await api_keys.create_key(
+            uow, CLI_ACTOR, platform.key_formats["pay"], uuid.UUID(str(credentials.service_id)), "Parking shop", "test"
+        )
+        await uow.commit()
+    parking_shop.save_key(var_dir, shown)  # after the commit: a saved key always exists in the database
+    return True
 
 
 async def _demo_data_uses(platform: Any) -> int:

@@ -37,6 +37,7 @@ __all__ = [
     "UTCDateTime",
     "UnitOfWork",
     "UserFacingError",
+    "current_language",
     "enqueue_job",
     "enqueue_jobs",
     "gettext_",
@@ -264,6 +265,13 @@ def gettext_(message: str) -> str:
     from govplatform.core.web import i18n
 
     return i18n.gettext_(message)
+
+
+def current_language() -> str:
+    """The request's language: "en" or "cy"."""
+    from govplatform.core.web import i18n
+
+    return i18n.current_language()
 
 
 def localise(error: Exception) -> str:

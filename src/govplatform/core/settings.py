@@ -114,6 +114,10 @@ class Settings(BaseSettings):
     # processors for disputes. Live keys reach this processor (test keys only ever reach the sandbox).
     pay_housekeeping_interval_seconds: float = Field(default=60.0, gt=0)
     pay_live_processor: Literal["sandbox", "stripe"] = "sandbox"
+    # Stripe (docs/pay-stripe.md): the account's secret key, never shown (repr=False); the API's address,
+    # empty for Stripe's own (a fake Stripe's address in tests).
+    pay_stripe_api_key: str = Field(default="", repr=False)
+    pay_stripe_api_base: str = ""
 
     # Redis for Notify's rate and daily limits, shared by every web process (redis://host:6379/0).
     # Empty: the limits are kept in the database. Options in the URL's query string reach the client.
@@ -134,6 +138,13 @@ class Settings(BaseSettings):
     def _known_redis(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("pay_stripe_api_base")
+    @classmethod
+    def _known_stripe_base(cls, value: str) -> str:
+        if value and not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a fake Stripe on this machine)")
         return value
 
     @field_validator("encryption_keys")
@@ -226,6 +237,10 @@ def load_settings(**overrides: object) -> Settings:
         first = error.errors()[0]
         name = "GOVPLATFORM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise SettingsError(f"Setting {name} is not valid: {first['msg']}") from None
+    if settings.pay_live_processor == "stripe" and not settings.pay_stripe_api_key:
+        raise SettingsError(
+            "Setting GOVPLATFORM_PAY_STRIPE_API_KEY is required when GOVPLATFORM_PAY_LIVE_PROCESSOR=stripe"
+        )
     missing = [name for name in SECRET_NAMES if not getattr(settings, name)]
     if settings.transparency_signing_keys and "transparency_signing_seed" in missing:
         missing.remove("transparency_signing_seed")  # explicit keys replace the generated one

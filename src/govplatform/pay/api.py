@@ -84,8 +84,11 @@ async def create_payment(request: Request) -> Response:
     key = await key_of(request)
     body = await json_body(request)
     created = await creating.create(pay, key, body, request.headers.get("idempotency-key"))
-    async with pay.uow(read_only=True) as uow:
-        summary = refunds.summary(created.payment, await refunds.of_payment(uow, created.payment.id))
+    if created.replayed or created.payment.authorisation_mode == "agreement":
+        async with pay.uow(read_only=True) as uow:
+            summary = refunds.summary(created.payment, await refunds.of_payment(uow, created.payment.id))
+    else:
+        summary = refunds.summary(created.payment, [])  # a new payment has no refunds yet
     return _payment_json(pay, created.payment, summary, created.token, 200 if created.replayed else 201)
 
 
