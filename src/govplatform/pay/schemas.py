@@ -130,6 +130,8 @@ def payment_resource(box: SecretBox, payment: Payment, summary: RefundSummary) -
         body["card_brand"] = brand_label(payment.card_brand)
     if payment.agreement_id is not None:
         body["agreement_id"] = payment.agreement_id
+    if payment.agreement_payment_type is not None:
+        body["agreement_payment_type"] = payment.agreement_payment_type
     if payment.corporate_surcharge:
         body["corporate_card_surcharge"] = payment.corporate_surcharge
         body["total_amount"] = payment.amount + payment.corporate_surcharge
