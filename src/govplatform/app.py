@@ -54,7 +54,9 @@ from govplatform.pay.pages import TEMPLATES as PAY_TEMPLATES
 from govplatform.pay.pages import router as pay_pages_router
 from govplatform.pay.processors.base import CardProcessor
 from govplatform.pay.processors.sandbox import SandboxProcessor
+from govplatform.pay.processors.stripe import StripeProcessor
 from govplatform.pay.schedule import PaySchedule
+from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter, RedisWindows, Windows
 from govplatform.pay.tasks import PayTasks
 from govplatform.transparency import api as transparency_api
 from govplatform.transparency import pages as transparency_pages
@@ -137,6 +139,15 @@ def notify_component(platform: Platform) -> NotifyComponent:
 def pay_component(platform: Platform) -> PayComponent:
     settings = platform.settings
     processors: dict[str, CardProcessor] = {"sandbox": SandboxProcessor()}
+    if settings.pay_stripe_api_key:  # live keys reach Stripe when GOVPLATFORM_PAY_LIVE_PROCESSOR=stripe
+        processors["stripe"] = StripeProcessor(settings.pay_stripe_api_key, settings.pay_stripe_api_base or None)
+    windows: Windows = RedisWindows(redis_client(settings.redis_url)) if settings.redis_url else LocalWindows()
+    limits = Limits(
+        create_payment=settings.pay_rate_limit_create_per_second,
+        capture=settings.pay_rate_limit_capture_per_second,
+        other_post=settings.pay_rate_limit_post_per_second,
+        get=settings.pay_rate_limit_get_per_second,
+    )
     return PayComponent(
         uow=platform.uow,
         box=platform.cipher,
@@ -146,6 +157,7 @@ def pay_component(platform: Platform) -> PayComponent:
         base_url=settings.base_url.rstrip("/"),
         live_processor=settings.pay_live_processor,
         webhook_allow_http=settings.environment != "production",
+        rate_limiter=RateLimiter(windows, limits),
     )
 
 

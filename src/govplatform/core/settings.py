@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     # processors for disputes. Live keys reach this processor (test keys only ever reach the sandbox).
     pay_housekeeping_interval_seconds: float = Field(default=60.0, gt=0)
     pay_live_processor: Literal["sandbox", "stripe"] = "sandbox"
+    # Requests a second per account (a service's test or live keys), as GOV.UK Pay documents them:
+    # creating payments, capturing, other POSTs (each 15), GETs (75). Shared through Redis when set.
+    pay_rate_limit_create_per_second: int = Field(default=15, ge=1)
+    pay_rate_limit_capture_per_second: int = Field(default=15, ge=1)
+    pay_rate_limit_post_per_second: int = Field(default=15, ge=1)
+    pay_rate_limit_get_per_second: int = Field(default=75, ge=1)
     # Stripe (docs/pay-stripe.md): the account's secret key, never shown (repr=False); the API's address,
     # empty for Stripe's own (a fake Stripe's address in tests).
     pay_stripe_api_key: str = Field(default="", repr=False)

@@ -47,6 +47,8 @@ async def authenticated(request: Request, uow: UnitOfWork) -> AuthenticatedKey:
     key = await pay.keys.find(uow, pay.key_format, presented.strip())
     if key is None or key.component != "pay":
         raise PayAuthRefused()
+    account = f"{key.service.id}:{key.key_type}"
+    await pay.rate_limiter.check(account, request.method, request.url.path)
     return key
 
 

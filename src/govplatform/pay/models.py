@@ -81,6 +81,7 @@ class Payment(Base):
     billing_address_encrypted: Mapped[str | None] = mapped_column(Text)
     corporate_surcharge: Mapped[int | None] = mapped_column(Integer)
     three_d_secure_required: Mapped[bool | None] = mapped_column(Boolean)
+    three_d_secure_url: Mapped[str | None] = mapped_column(String(2000))  # the issuer's page, where it has one
     fee: Mapped[int | None] = mapped_column(Integer)
     can_retry: Mapped[bool | None] = mapped_column(Boolean)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

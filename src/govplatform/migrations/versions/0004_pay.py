@@ -115,6 +115,7 @@ def upgrade() -> None:
         sa.Column("billing_address_encrypted", sa.Text(), nullable=True),
         sa.Column("corporate_surcharge", sa.Integer(), nullable=True),
         sa.Column("three_d_secure_required", sa.Boolean(), nullable=True),
+        sa.Column("three_d_secure_url", sa.String(length=2000), nullable=True),
         sa.Column("fee", sa.Integer(), nullable=True),
         sa.Column("can_retry", sa.Boolean(), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),

@@ -34,6 +34,9 @@ class Authorisation:
     card: CardDetails
     billing_postcode: str | None = None
     save_card: bool = False
+    # Where the card issuer's 3-D Secure page sends the user back to (our payment page), for processors
+    # whose challenge is a page of their own (Stripe's next_action.redirect_to_url).
+    return_url: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -45,6 +48,7 @@ class AuthorisationResult:
     instrument: str | None = None  # a saved card the processor can charge again (agreements)
     recurring_declines: bool = False  # sandbox only: later payments on the saved card decline
     dispute_expected: bool = False  # sandbox only: the card raises a dispute once captured
+    challenge_url: str | None = None  # THREE_D_SECURE: the issuer's page to send the user to, if it has one
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +90,12 @@ class CardProcessor(Protocol):
     async def authorise(self, request: Authorisation) -> AuthorisationResult: ...
 
     async def complete_three_d_secure(self, processor_id: str, authenticated: bool) -> AuthorisationResult:
-        """The answer after the user's 3-D Secure step (authenticated or not)."""
+        """The answer after the user's 3-D Secure step.
+
+        `authenticated` is what the user chose on our own challenge page (the sandbox's). Where the
+        challenge is the issuer's page (Stripe), the processor's own status decides, and False only
+        means the user gave up on our page; an answer of THREE_D_SECURE means the step is not over.
+        """
         ...
 
     async def capture(self, processor_id: str, amount: int) -> CaptureResult: ...

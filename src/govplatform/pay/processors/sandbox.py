@@ -43,7 +43,9 @@ class SandboxProcessor:
         outcome = card.outcome
         card_type = "debit" if card.number in _DEBIT_CARDS or card.corporate is Corporate.PREPAID_DEBIT else "credit"
         if outcome is SandboxOutcome.THREE_D_SECURE:
-            return AuthorisationResult(Outcome.THREE_D_SECURE, _id("3ds"), card_type=card_type)
+            # Our own challenge page plays the issuer (no challenge_url); the id remembers a card to save.
+            challenge = _id("3dssave" if request.save_card else "3ds")
+            return AuthorisationResult(Outcome.THREE_D_SECURE, challenge, card_type=card_type)
         if not outcome.authorised:
             kind = Outcome.REJECTED if outcome.state_after_authorisation.code == "P0010" else Outcome.ERROR
             return AuthorisationResult(kind, _id("auth"), message=outcome.gateway_message or outcome.value)
@@ -64,7 +66,8 @@ class SandboxProcessor:
     async def complete_three_d_secure(self, processor_id: str, authenticated: bool) -> AuthorisationResult:
         if not authenticated:
             return AuthorisationResult(Outcome.REJECTED, processor_id, message="3-D Secure authentication failed")
-        return AuthorisationResult(Outcome.AUTHORISED, processor_id, card_type="credit")
+        instrument = _id("card") if processor_id.startswith("sandbox_3dssave_") else None
+        return AuthorisationResult(Outcome.AUTHORISED, processor_id, card_type="credit", instrument=instrument)
 
     async def capture(self, processor_id: str, amount: int) -> CaptureResult:
         return CaptureResult(captured=True)

@@ -18,6 +18,7 @@ from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.pay.component import PayComponent
 from govplatform.pay.ids import new_external_id
 from govplatform.pay.models import Dispute, Payment
+from govplatform.pay.processors.base import ProcessorError
 from govplatform.pay.requests import DisputeSearch
 from govplatform.pay.services.payments import Account
 from govplatform.pay.services.search import Page, page_of
@@ -44,7 +45,11 @@ async def poll(pay: PayComponent, now: dt.datetime | None = None) -> int:
         if not rows:
             continue
         by_processor_id = {row.processor_id: row for row in rows}
-        for reported in await processor.disputes(list(by_processor_id)):
+        try:
+            reports = await processor.disputes(list(by_processor_id))
+        except ProcessorError:
+            continue  # the next run asks again
+        for reported in reports:
             payment = by_processor_id.get(reported.payment_processor_id)
             if payment is None:
                 continue

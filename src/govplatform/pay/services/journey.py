@@ -81,6 +81,7 @@ async def submit_card(pay: PayComponent, payment_id: str, entry: CardEntry) -> P
             card=card,
             billing_postcode=entry.billing_address.postcode if entry.billing_address else None,
             save_card=payment.set_up_agreement is not None,
+            return_url=f"{pay.base_url}/card_details/{payment.id}/3ds",
         )
         processor = pay.processors[payment.processor]
         await uow.commit()
@@ -121,6 +122,8 @@ async def _record_authorisation(
             # Expired or cancelled while the processor was thinking: let go of any authorisation.
             release = result.outcome is Outcome.AUTHORISED and result.processor_id is not None
         elif result.outcome is Outcome.THREE_D_SECURE:
+            if payment.stage != THREE_D_SECURE or result.challenge_url:
+                payment.three_d_secure_url = result.challenge_url
             payment.stage = THREE_D_SECURE
             payment.three_d_secure_required = True
         elif result.outcome is Outcome.AUTHORISED:
