@@ -158,6 +158,7 @@ def pay_component(platform: Platform) -> PayComponent:
         live_processor=settings.pay_live_processor,
         webhook_allow_http=settings.environment != "production",
         rate_limiter=RateLimiter(windows, limits),
+        directory=ServiceDirectory(),
     )
 
 

@@ -39,7 +39,7 @@ def test_every_message_in_the_code_is_in_the_welsh_catalogue(tmp_path: Path) -> 
     assert "Skip to main content" in in_code and len(in_code) > 100, "extraction found the messages"
     with (TRANSLATIONS / "cy/LC_MESSAGES/messages.po").open("rb") as handle:
         catalogue = read_po(handle, locale="cy")
-    missing = sorted(in_code - {m.id for m in catalogue if m.id and m.string and not m.fuzzy})
+    missing = sorted(in_code - {m.id for m in catalogue if m.id and m.string and not m.fuzzy}, key=str)
     assert not missing, f"run `make translations` and translate: {missing}"
 
 

@@ -7,15 +7,18 @@ for example notify registering an email sender that core uses for set-up links.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Iterator
 from typing import Any, Protocol
 
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.unit_of_work import UnitOfWork
 
 __all__ = [
+    "LANGUAGES",
     "N_",
     "Actor",
     "ApiKeyStore",
@@ -41,6 +44,7 @@ __all__ = [
     "enqueue_job",
     "enqueue_jobs",
     "gettext_",
+    "in_language",
     "localise",
     "record_audit",
     "utcnow",
@@ -265,6 +269,25 @@ def gettext_(message: str) -> str:
     from govplatform.core.web import i18n
 
     return i18n.gettext_(message)
+
+
+LANGUAGES = ("en", "cy")
+
+
+@contextlib.contextmanager
+def in_language(language: str) -> Iterator[None]:
+    """Translate in this language (English if it is not one of ours) inside the block, then as before.
+
+    For pages whose language is not the visitor's choice: a payment page speaks the language the
+    service chose for the payment.
+    """
+    from govplatform.core.web import i18n
+
+    token = i18n.set_language(language if language in LANGUAGES else "en")
+    try:
+        yield
+    finally:
+        i18n.reset_language(token)
 
 
 def current_language() -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import httpx
 
-from govplatform.core.interfaces import ApiKeyStore, KeyFormat, SecretBox, UnitOfWork
+from govplatform.core.interfaces import ApiKeyStore, KeyFormat, SecretBox, ServiceDirectory, UnitOfWork
 from govplatform.pay.processors.base import CardProcessor
 from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter
 
@@ -27,6 +27,7 @@ class PayComponent:
     base_url: str
     live_processor: str = "sandbox"  # what live keys reach (test keys reach only the sandbox)
     webhook_allow_http: bool = True  # live webhooks need https in production
+    directory: ServiceDirectory | None = None  # services' names, for the payment pages' header
     rate_limiter: RateLimiter = dataclasses.field(default_factory=lambda: RateLimiter(LocalWindows(), Limits()))
     _http: httpx.AsyncClient | None = None
 

@@ -288,9 +288,10 @@ def parse_create_payment(
             raise PayError(422, "P0195", "Using authorisation_mode of moto_api is not allowed for this account")
     elif moto and not moto_enabled:
         raise PayError(422, "P0196", _MOTO_NOT_ENABLED)
-    if _card_number(reference):
-        # Pay: connector asks this only of payment-link and telephone-agent payments, and only when pay-cardid
-        # knows the number's BIN. We ask it of every payment; a known brand prefix stands in for the lookup.
+    if card_number_in_reference(reference):
+        # Pay: connector asks this only of payment-link and telephone-agent payments, only of the whole
+        # reference, and only when pay-cardid knows the number's BIN. We ask it of every payment and of every
+        # run of digits inside the reference; a known brand prefix stands in for the BIN lookup.
         raise PayError(400, "P0105", "Card number entered in a payment link reference")
     if live and return_url is not None:
         if not return_url.startswith("https://"):
@@ -386,10 +387,18 @@ def _metadata(value: object) -> dict[str, str | int | float | bool]:
     return cast(dict[str, str | int | float | bool], dict(pairs))
 
 
-def _card_number(reference: str) -> bool:
-    """Whether the whole reference, less its spaces and dashes, is a card number (connector's rule)."""
-    digits = reference.replace(" ", "").replace("-", "")
+def _card_number(text: str) -> bool:
+    """Whether the text, less its spaces and dashes, is a card number (connector's rule)."""
+    digits = text.replace(" ", "").replace("-", "")
     return MIN_DIGITS <= len(digits) <= MAX_DIGITS and luhn_valid(digits) and detect_brand(digits) is not None
+
+
+_DIGIT_RUN = re.compile(r"\d[\d -]{10,}\d")
+
+
+def card_number_in_reference(reference: str) -> bool:
+    """Whether the reference is, or has inside it, a card number (so none is ever stored in a reference)."""
+    return _card_number(reference) or any(_card_number(run) for run in _DIGIT_RUN.findall(reference))
 
 
 # The return_url check of connector's ReturnUrlValidator (Apache commons-validator's UrlValidator with

@@ -47,6 +47,13 @@ class PayTasks:
         if status == RefundStatus.SUBMITTED.value:
             raise NotYet("refund not confirmed")
 
+    async def _give_up(self, message_id: str, reason: str) -> None:
+        async with self.pay.uow() as uow:
+            message = await uow.session.get(WebhookMessage, message_id, with_for_update=True)
+            if message is not None and message.status not in ("successful", "failed"):
+                message.status, message.last_result = "failed", reason
+                await uow.commit()
+
     async def send_webhook(self, context: JobContext, payload: dict[str, Any]) -> None:
         pay = self.pay
         async with pay.uow(read_only=True) as uow:
@@ -56,7 +63,10 @@ class PayTasks:
             hook = await uow.session.get(Webhook, message.webhook_id)
             if hook is None:
                 return
-            url, body = hook.callback_url, message.body.encode()
+            active, url, body = hook.active, hook.callback_url, message.body.encode()
+            if not active:
+                await self._give_up(payload["message_id"], "Not sent: the webhook was turned off")
+                return
             secret = webhooks.signing_secret(pay.box, hook)
         headers = {"Content-Type": "application/json", "Pay-Signature": webhooks.signature(secret, body)}
         status_code: int | None = None

@@ -34,7 +34,7 @@ CSRF_COOKIE = "govplatform_csrf"
 CSRF_FIELD = "csrf_token"
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths that carry a secret (a one-time set-up link) are logged without it.
-_SECRET_IN_PATH = re.compile(r"^(/setup/)[^/]+")
+_SECRET_IN_PATH = re.compile(r"^(/setup/|/secure/)[^/]+")  # set-up links and next_url tokens
 ONE_YEAR = 365 * 24 * 3600
 _FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data", "text/plain")
 

@@ -131,7 +131,7 @@ async def charge_agreement(pay: PayComponent, payment_id: str) -> Payment:
         agreement = await uow.session.get(Agreement, payment.agreement_id)
         assert agreement is not None
         await payments.change_state(uow, pay.box, payment, PaymentState.STARTED)
-        payment.stage = "authorising"
+        payment.stage = payments.AUTHORISING
         for field in ("card_brand", "card_type", "first_digits", "last_digits", "expiry_date", "cardholder_name"):
             setattr(payment, field, getattr(agreement, field))
         instrument, processor = agreement.processor_instrument or "", pay.processors[payment.processor]

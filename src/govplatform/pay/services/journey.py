@@ -12,6 +12,7 @@ authorising is refused, so a card is never charged twice for one payment.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Coroutine
 
 import structlog
 from sqlalchemy import select
@@ -26,8 +27,10 @@ from govplatform.pay.services import operations, payments
 from govplatform.pay.states import PaymentState
 
 log = structlog.get_logger("govplatform.pay")
-AUTHORISING = "authorising"
-THREE_D_SECURE = "three_d_secure"
+AUTHORISING = payments.AUTHORISING
+THREE_D_SECURE = payments.THREE_D_SECURE
+COMPLETING_THREE_D_SECURE = payments.COMPLETING_THREE_D_SECURE
+_AUTHORISED_STATES = (PaymentState.SUBMITTED, PaymentState.CAPTURABLE, PaymentState.SUCCESS)
 
 
 class JourneyRefused(Exception):
@@ -85,24 +88,34 @@ async def submit_card(pay: PayComponent, payment_id: str, entry: CardEntry) -> P
         )
         processor = pay.processors[payment.processor]
         await uow.commit()
-    try:
-        result = await processor.authorise(request)
-    except ProcessorError:
-        result = AuthorisationResult(Outcome.ERROR, message="processor unavailable")
+    result = await _ask(processor.authorise(request), payment_id, None)
     return await _record_authorisation(pay, payment_id, result, expected_stage=AUTHORISING)
 
 
 async def complete_three_d_secure(pay: PayComponent, payment_id: str, authenticated: bool) -> Payment:
-    async with pay.uow(read_only=True) as uow:
-        payment = await payments.get(uow, payment_id)
+    """The answer to the 3-D Secure step; claimed first, so two at once (a double click) ask the processor once."""
+    async with pay.uow() as uow:
+        payment = await payments.get(uow, payment_id, for_update=True)
         if payment is None or payment.stage != THREE_D_SECURE or payment.processor_id is None:
             raise JourneyRefused(payment_id)
+        payment.stage = COMPLETING_THREE_D_SECURE
         processor, processor_id = pay.processors[payment.processor], payment.processor_id
+        await uow.commit()
+    result = await _ask(processor.complete_three_d_secure(processor_id, authenticated), payment_id, processor_id)
+    return await _record_authorisation(pay, payment_id, result, expected_stage=COMPLETING_THREE_D_SECURE)
+
+
+async def _ask(
+    call: Coroutine[object, object, AuthorisationResult], payment_id: str, processor_id: str | None
+) -> AuthorisationResult:
+    """The processor's answer; any failure to get one is the processor's error (P0050), never a stuck payment."""
     try:
-        result = await processor.complete_three_d_secure(processor_id, authenticated)
+        return await call
     except ProcessorError:
-        result = AuthorisationResult(Outcome.ERROR, processor_id, message="processor unavailable")
-    return await _record_authorisation(pay, payment_id, result, expected_stage=THREE_D_SECURE)
+        return AuthorisationResult(Outcome.ERROR, processor_id, message="processor unavailable")
+    except Exception as error:  # a bug or a surprise in an adapter must not leave the payment authorising
+        log.error("pay.processor_failed", payment_id=payment_id, error=type(error).__name__)
+        return AuthorisationResult(Outcome.ERROR, processor_id, message="processor failed")
 
 
 async def _record_authorisation(
@@ -113,21 +126,27 @@ async def _record_authorisation(
         payment = await payments.get(uow, payment_id, for_update=True)
         assert payment is not None
         still_waiting = payments.state_of(payment) is PaymentState.STARTED and payment.stage == expected_stage
-        if result.processor_id:
-            payment.processor_id = result.processor_id
-        if result.card_type is not None:
-            payment.card_type = result.card_type
         payment.updated_at = utcnow()
         if not still_waiting:
-            # Expired or cancelled while the processor was thinking: let go of any authorisation.
-            release = result.outcome is Outcome.AUTHORISED and result.processor_id is not None
+            # Expired or cancelled while the processor was thinking: let go of the authorisation it gave,
+            # unless it is the very one the payment already goes on with.
+            state = payments.state_of(payment)
+            going_on = state in _AUTHORISED_STATES and result.processor_id == payment.processor_id
+            release = result.outcome is Outcome.AUTHORISED and result.processor_id is not None and not going_on
+        else:
+            if result.processor_id:
+                payment.processor_id = result.processor_id
+            if result.card_type is not None:
+                payment.card_type = result.card_type
+        if not still_waiting:
+            pass
         elif result.outcome is Outcome.THREE_D_SECURE:
-            if payment.stage != THREE_D_SECURE or result.challenge_url:
+            if result.challenge_url or expected_stage == AUTHORISING:  # a step not yet over keeps its page
                 payment.three_d_secure_url = result.challenge_url
             payment.stage = THREE_D_SECURE
             payment.three_d_secure_required = True
         elif result.outcome is Outcome.AUTHORISED:
-            if expected_stage == THREE_D_SECURE:
+            if expected_stage == COMPLETING_THREE_D_SECURE:
                 payment.three_d_secure_required = True
             if payment.set_up_agreement and result.instrument:
                 await _save_card(uow, pay, payment, result)
@@ -139,7 +158,7 @@ async def _record_authorisation(
             await payments.change_state(uow, pay.box, payment, PaymentState.ERROR)
         await uow.commit()
     if release and result.processor_id:
-        await pay.processors[payment.processor].cancel(result.processor_id)
+        await operations.release_authorisation(pay, payment.processor, result.processor_id)
     return payment
 
 
@@ -201,9 +220,9 @@ async def cancel_by_user(pay: PayComponent, payment_id: str) -> Payment:
         state = payments.state_of(payment)
         if not payments.try_change_state(state, PaymentState.FAILED_CANCELLED):
             raise JourneyRefused(payment_id)
-        release = state is PaymentState.SUBMITTED and payment.processor_id is not None
+        release = operations.holds_authorisation(payment)
         await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_CANCELLED)
         await uow.commit()
     if release and payment.processor_id:
-        await pay.processors[payment.processor].cancel(payment.processor_id)
+        await operations.release_authorisation(pay, payment.processor, payment.processor_id)
     return payment

@@ -50,12 +50,12 @@ async def cancel_by_service(pay: PayComponent, account: Account, payment_id: str
         state = payments.state_of(payment)
         if not can_cancel(state, AuthorisationMode(payment.authorisation_mode)):
             raise PayError(409, "P0502", "Cancellation of payment failed")
-        release = state in _AUTHORISED and payment.processor_id is not None
+        release = holds_authorisation(payment)
         await payments.change_state(uow, pay.box, payment, PaymentState.CANCELLED)
         processor, processor_id = payment.processor, payment.processor_id
         await uow.commit()
     if release and processor_id:
-        await _release(pay, processor, processor_id)
+        await release_authorisation(pay, processor, processor_id)
 
 
 async def capture_delayed(pay: PayComponent, account: Account, payment_id: str) -> None:
@@ -100,7 +100,14 @@ async def capture_now(pay: PayComponent, payment_id: str) -> bool:
     return True
 
 
-async def _release(pay: PayComponent, processor: str, processor_id: str) -> None:
+def holds_authorisation(payment: Payment) -> bool:
+    """Whether the processor holds an authorisation (or one waiting for 3-D Secure) that a cancel must release."""
+    state = payments.state_of(payment)
+    waiting_for_issuer = state is PaymentState.STARTED and payment.stage in payments.WITH_THE_ISSUER
+    return payment.processor_id is not None and (state in _AUTHORISED or waiting_for_issuer)
+
+
+async def release_authorisation(pay: PayComponent, processor: str, processor_id: str) -> None:
     try:
         await pay.processors[processor].cancel(processor_id)
     except ProcessorError:
@@ -129,12 +136,11 @@ async def expire_due(pay: PayComponent, now: dt.datetime | None = None, batch: i
             payment = await payments.get(uow, payment_id, for_update=True)
             if payment is None or not expiry_due(payments.state_of(payment), payment.created_at, now):
                 continue
-            state = payments.state_of(payment)
+            release = holds_authorisation(payment)  # asked before the move, which clears the stage
             await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_EXPIRED, now)
-            release = state in _AUTHORISED and payment.processor_id is not None
             processor, processor_id = payment.processor, payment.processor_id
             await uow.commit()
         expired += 1
         if release and processor_id:
-            await _release(pay, processor, processor_id)
+            await release_authorisation(pay, processor, processor_id)
     return expired

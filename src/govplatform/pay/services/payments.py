@@ -27,6 +27,11 @@ from govplatform.pay.services import webhooks
 from govplatform.pay.states import PaymentState, TransitionRefused, move
 
 TOKEN_BYTES = 32
+# Where an unfinished (started) payment is inside its state (`Payment.stage`, at most 24 characters).
+AUTHORISING = "authorising"
+THREE_D_SECURE = "three_d_secure"
+COMPLETING_THREE_D_SECURE = "completing_3ds"
+WITH_THE_ISSUER = (THREE_D_SECURE, COMPLETING_THREE_D_SECURE)  # the processor holds a pending authorisation
 
 
 @dataclasses.dataclass(frozen=True)
