@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 
+import structlog
 from sqlalchemy.exc import IntegrityError
 
 from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
@@ -22,6 +23,7 @@ from govplatform.pay.services.payments import Account
 from govplatform.pay.services.settings import return_url_prefixes, settings_for
 from govplatform.pay.states import AuthorisationMode, PaymentState, link_names
 
+log = structlog.get_logger("govplatform.pay")
 ENDPOINT = "create_payment"
 
 
@@ -123,6 +125,22 @@ async def _check_agreement(uow: UnitOfWork, account: Account, request: CreatePay
         )
 
 
+async def _record_charge(uow: UnitOfWork, pay: PayComponent, payment: Payment, result: AuthorisationResult) -> None:
+    payment.processor_id = result.processor_id
+    if result.outcome is Outcome.AUTHORISED:
+        await payments.change_state(uow, pay.box, payment, PaymentState.SUBMITTED)
+        await operations.approve_capture(uow, pay, payment)
+    elif result.outcome is Outcome.REJECTED:
+        payment.can_retry = False
+        await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_REJECTED)
+        agreement = await uow.session.get(Agreement, payment.agreement_id)
+        if agreement is not None and agreement.status == "active":
+            agreement.status = "inactive"  # pay.md: a recurring payment failing with can_retry false
+    else:
+        payment.can_retry = True
+        await payments.change_state(uow, pay.box, payment, PaymentState.ERROR)
+
+
 async def charge_agreement(pay: PayComponent, payment_id: str) -> Payment:
     """Take an agreement payment from the saved card: started, submitted, then success or failed."""
     async with pay.uow() as uow:
@@ -141,23 +159,23 @@ async def charge_agreement(pay: PayComponent, payment_id: str) -> Payment:
         result = await processor.charge_instrument(instrument, payment_id, amount, description)
     except ProcessorError:
         result = AuthorisationResult(Outcome.ERROR, message="processor unavailable")
+    except Exception as error:  # an adapter's surprise must not leave the payment authorising
+        log.error("pay.processor_failed", payment_id=payment_id, error=type(error).__name__)
+        result = AuthorisationResult(Outcome.ERROR, message="processor failed")
+    release = False
     async with pay.uow() as uow:
         payment = await payments.get(uow, payment_id, for_update=True)
         assert payment is not None
-        payment.processor_id = result.processor_id
-        if result.outcome is Outcome.AUTHORISED:
-            await payments.change_state(uow, pay.box, payment, PaymentState.SUBMITTED)
-            await operations.approve_capture(uow, pay, payment)
-        elif result.outcome is Outcome.REJECTED:
-            payment.can_retry = False
-            await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_REJECTED)
-            agreement = await uow.session.get(Agreement, payment.agreement_id)
-            if agreement is not None and agreement.status == "active":
-                agreement.status = "inactive"  # pay.md: a recurring payment failing with can_retry false
+        if payments.state_of(payment) is not PaymentState.STARTED or payment.stage != payments.AUTHORISING:
+            # Expired while the processor was charging the card: the answer changes nothing, and an
+            # authorisation it gave is released rather than left on the card.
+            release = result.outcome is Outcome.AUTHORISED and result.processor_id is not None
         else:
-            payment.can_retry = True
-            await payments.change_state(uow, pay.box, payment, PaymentState.ERROR)
-        await uow.commit()
+            await _record_charge(uow, pay, payment, result)
+            await uow.commit()
+    if release and result.processor_id:
+        await operations.release_authorisation(pay, payment.processor, result.processor_id)
+        return payment
     if result.outcome is Outcome.AUTHORISED:
         await operations.capture_now(pay, payment_id)
         async with pay.uow(read_only=True) as uow:
