@@ -11,8 +11,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from govplatform.pay import schemas
-from govplatform.pay.api import authenticated, component_of, json_body, key_of, paging_links
-from govplatform.pay.errors import PayError, not_found
+from govplatform.pay.api import authenticated, component_of, json_body, key_of, page_exists, search_results
+from govplatform.pay.errors import not_found
 from govplatform.pay.requests import parse_agreement_search, parse_create_agreement, parse_dispute_search
 from govplatform.pay.services import agreements, disputes
 from govplatform.pay.services.creating import account_of
@@ -60,17 +60,9 @@ async def search_agreements(request: Request) -> Response:
         key = await authenticated(request, uow)
         wanted = parse_agreement_search(query)
         found = await agreements.search(uow, account_of(key), wanted)
-    if found.total and wanted.paging.page > found.last_page:
-        raise PayError(404, "P2402", "Page not found")
-    return JSONResponse(
-        {
-            "total": found.total,
-            "count": len(found.items),
-            "page": wanted.paging.page,
-            "results": [schemas.agreement_resource(pay.box, agreement) for agreement in found.items],
-            "_links": paging_links(f"{pay.base_url}/v1/agreements", query, found),
-        }
-    )
+    page_exists(found, "P2402")
+    results = [schemas.agreement_resource(pay.box, agreement) for agreement in found.items]
+    return search_results(f"{pay.base_url}/v1/agreements", query, found, results)
 
 
 @router.get("/v1/disputes")
@@ -81,14 +73,6 @@ async def search_disputes(request: Request) -> Response:
         key = await authenticated(request, uow)
         wanted = parse_dispute_search(query)
         found = await disputes.search(uow, account_of(key), wanted)
-    if found.total and wanted.paging.page > found.last_page:
-        raise PayError(404, "P0402", "Page not found")
-    return JSONResponse(
-        {
-            "total": found.total,
-            "count": len(found.items),
-            "page": wanted.paging.page,
-            "results": [schemas.dispute_resource(pay.base_url, dispute) for dispute in found.items],
-            "links": paging_links(f"{pay.base_url}/v1/disputes", query, found),
-        }
-    )
+    page_exists(found, "P0402")
+    results = [schemas.dispute_resource(pay.base_url, dispute) for dispute in found.items]
+    return search_results(f"{pay.base_url}/v1/disputes", query, found, results, links_name="links")

@@ -206,6 +206,27 @@ def paging_links(base: str, query: dict[str, str], page: search.Page) -> dict[st
     return links
 
 
+def search_results(
+    base: str, query: dict[str, str], found: search.Page, results: list[dict[str, Any]], links_name: str = "_links"
+) -> JSONResponse:
+    """Pay's search body; disputes call their navigation `links`, every other search `_links`."""
+    return JSONResponse(
+        {
+            "total": found.total,
+            "count": len(results),
+            "page": found.paging.page,
+            "results": results,
+            links_name: paging_links(base, query, found),
+        }
+    )
+
+
+def page_exists(found: search.Page, code: str) -> None:
+    """A page beyond the last of a non-empty result is Pay's 404 "Page not found" with the search's code."""
+    if found.total and found.paging.page > found.last_page:
+        raise PayError(404, code, "Page not found")
+
+
 def _search_query(request: Request) -> dict[str, str]:
     return {name: request.query_params[name] for name in request.query_params}
 
@@ -218,8 +239,7 @@ async def search_payments(request: Request) -> Response:
         key = await authenticated(request, uow)
         wanted = parse_payment_search(query)
         found = await search.payments(uow, account_of(key), wanted)
-        if found.total and wanted.paging.page > found.last_page:
-            raise PayError(404, "P0402", "Page not found")
+        page_exists(found, "P0402")
         submitted = await refunds.submitted_totals(uow, [payment.id for payment in found.items])
     results = []
     for payment in found.items:
@@ -227,15 +247,7 @@ async def search_payments(request: Request) -> Response:
         item = schemas.payment_resource(pay.box, payment, summary)
         item["_links"] = schemas.payment_links(pay.base_url, payment, search=True)
         results.append(item)
-    return JSONResponse(
-        {
-            "total": found.total,
-            "count": len(results),
-            "page": wanted.paging.page,
-            "results": results,
-            "_links": paging_links(f"{pay.base_url}/v1/payments", query, found),
-        }
-    )
+    return search_results(f"{pay.base_url}/v1/payments", query, found, results)
 
 
 @router.get("/v1/refunds")
@@ -246,18 +258,6 @@ async def search_refunds(request: Request) -> Response:
         key = await authenticated(request, uow)
         wanted = parse_refund_search(query)
         found = await search.refunds(uow, account_of(key), wanted)
-        if found.total and wanted.paging.page > found.last_page:
-            raise PayError(404, "P1100", "Page not found")
-    results = []
-    for refund in found.items:
-        item = schemas.refund_resource(refund, base_url=pay.base_url)
-        results.append(item)
-    return JSONResponse(
-        {
-            "total": found.total,
-            "count": len(results),
-            "page": wanted.paging.page,
-            "results": results,
-            "_links": paging_links(f"{pay.base_url}/v1/refunds", query, found),
-        }
-    )
+        page_exists(found, "P1100")
+    results = [schemas.refund_resource(refund, base_url=pay.base_url) for refund in found.items]
+    return search_results(f"{pay.base_url}/v1/refunds", query, found, results)

@@ -65,14 +65,19 @@ def payment_query(account: Account, search: PaymentSearch) -> Select[Any]:
         query = query.where(Payment.last_digits == search.last_digits_card_number)
     if search.agreement_id is not None:
         query = query.where(Payment.agreement_id == search.agreement_id)
+    return within_dates(query, search, Payment.created_at, Payment.captured_at)
+
+
+def within_dates(query: Select[Any], search: PaymentSearch | RefundSearch, created: Any, settled: Any) -> Select[Any]:
+    """Pay's date filters: from/to on creation (half open), settled dates as whole UTC days."""
     if search.from_date is not None:
-        query = query.where(Payment.created_at >= search.from_date)
+        query = query.where(created >= search.from_date)
     if search.to_date is not None:
-        query = query.where(Payment.created_at < search.to_date)
+        query = query.where(created < search.to_date)
     if search.from_settled_date is not None:
-        query = query.where(Payment.captured_at >= day_start(search.from_settled_date))
+        query = query.where(settled >= day_start(search.from_settled_date))
     if search.to_settled_date is not None:
-        query = query.where(Payment.captured_at < day_start(search.to_settled_date) + dt.timedelta(days=1))
+        query = query.where(settled < day_start(search.to_settled_date) + dt.timedelta(days=1))
     return query
 
 
@@ -89,12 +94,5 @@ async def payments(uow: UnitOfWork, account: Account, search: PaymentSearch) -> 
 
 async def refunds(uow: UnitOfWork, account: Account, search: RefundSearch) -> Page:
     query = select(Refund).where(Refund.service_id == account.service_id, Refund.live == account.live)
-    if search.from_date is not None:
-        query = query.where(Refund.created_at >= search.from_date)
-    if search.to_date is not None:
-        query = query.where(Refund.created_at < search.to_date)
-    if search.from_settled_date is not None:
-        query = query.where(Refund.succeeded_at >= day_start(search.from_settled_date))
-    if search.to_settled_date is not None:
-        query = query.where(Refund.succeeded_at < day_start(search.to_settled_date) + dt.timedelta(days=1))
+    query = within_dates(query, search, Refund.created_at, Refund.succeeded_at)
     return await page_of(uow, query, (Refund.created_at.desc(), Refund.id), search.paging)
