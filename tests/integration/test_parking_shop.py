@@ -49,7 +49,8 @@ async def test_the_return_page_shows_what_get_payment_says(
     next_url = ordered.headers["location"]
     assert next_url.startswith(platform.settings.base_url + "/secure/")
     payment = await pay_by_card(pay_of(platform), next_url, card)
-    back = await shop.get(f"{parking_shop.PATH}/return/{payment.return_url.rsplit('/', 1)[-1]}")  # type: ignore[union-attr]
+    assert payment.return_url is not None
+    back = await shop.get(f"{parking_shop.PATH}/return/{payment.return_url.rsplit('/', 1)[-1]}")
     assert back.status_code == 200
     assert heading in back.text and payment.id in back.text
     assert re.search(rf">\s*{status}\s*<", back.text), "the page shows the status GET /v1/payments gives"

@@ -134,32 +134,37 @@ async def _record_authorisation(
             going_on = state in _AUTHORISED_STATES and result.processor_id == payment.processor_id
             release = result.outcome is Outcome.AUTHORISED and result.processor_id is not None and not going_on
         else:
-            if result.processor_id:
-                payment.processor_id = result.processor_id
-            if result.card_type is not None:
-                payment.card_type = result.card_type
-        if not still_waiting:
-            pass
-        elif result.outcome is Outcome.THREE_D_SECURE:
-            if result.challenge_url or expected_stage == AUTHORISING:  # a step not yet over keeps its page
-                payment.three_d_secure_url = result.challenge_url
-            payment.stage = THREE_D_SECURE
-            payment.three_d_secure_required = True
-        elif result.outcome is Outcome.AUTHORISED:
-            if expected_stage == COMPLETING_THREE_D_SECURE:
-                payment.three_d_secure_required = True
-            if payment.set_up_agreement and result.instrument:
-                await _save_card(uow, pay, payment, result)
-            await payments.change_state(uow, pay.box, payment, PaymentState.SUBMITTED)
-        elif result.outcome is Outcome.REJECTED:
-            await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_REJECTED)
-        else:
-            log.info("pay.authorisation_error", payment_id=payment_id, processor=payment.processor)
-            await payments.change_state(uow, pay.box, payment, PaymentState.ERROR)
+            await _apply(uow, pay, payment, result, expected_stage)
         await uow.commit()
     if release and result.processor_id:
         await operations.release_authorisation(pay, payment.processor, result.processor_id)
     return payment
+
+
+async def _apply(
+    uow: UnitOfWork, pay: PayComponent, payment: Payment, result: AuthorisationResult, expected_stage: str
+) -> None:
+    """Record the processor's answer on a payment that was still waiting for it."""
+    if result.processor_id:
+        payment.processor_id = result.processor_id
+    if result.card_type is not None:
+        payment.card_type = result.card_type
+    if result.outcome is Outcome.THREE_D_SECURE:
+        if result.challenge_url or expected_stage == AUTHORISING:  # a step not yet over keeps its page
+            payment.three_d_secure_url = result.challenge_url
+        payment.stage = THREE_D_SECURE
+        payment.three_d_secure_required = True
+    elif result.outcome is Outcome.AUTHORISED:
+        if expected_stage == COMPLETING_THREE_D_SECURE:
+            payment.three_d_secure_required = True
+        if payment.set_up_agreement and result.instrument:
+            await _save_card(uow, pay, payment, result)
+        await payments.change_state(uow, pay.box, payment, PaymentState.SUBMITTED)
+    elif result.outcome is Outcome.REJECTED:
+        await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_REJECTED)
+    else:
+        log.info("pay.authorisation_error", payment_id=payment.id, processor=payment.processor)
+        await payments.change_state(uow, pay.box, payment, PaymentState.ERROR)
 
 
 async def _save_card(uow: UnitOfWork, pay: PayComponent, payment: Payment, result: AuthorisationResult) -> None:

@@ -68,10 +68,6 @@ def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-def _iso(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
 async def subscribers(uow: UnitOfWork, service_id: object, live: bool, event_type: str) -> list[Webhook]:
     query = select(Webhook).where(Webhook.service_id == service_id, Webhook.live == live, Webhook.active.is_(True))
     return [hook for hook in (await uow.session.execute(query)).scalars() if event_type in hook.event_types]
@@ -100,7 +96,7 @@ async def queue(
         message_id = new_external_id()
         body = {
             "webhook_message_id": message_id,
-            "created_date": _iso(now),
+            "created_date": schemas.iso_ms(now),
             "resource_id": payment.id,
             "api_version": 1,
             "resource_type": resource_type,
