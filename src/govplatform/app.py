@@ -16,6 +16,7 @@ from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
 from govplatform.core.web.middleware import LargerBody
+from govplatform.core.web.routing import install_route_index
 from govplatform.examples import parking_shop
 from govplatform.notify import api as notify_api
 from govplatform.notify import inbound_api as notify_inbound_api
@@ -231,6 +232,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(transparency_uses_api.router)
     app.include_router(transparency_pages.router)
     app.include_router(notify_pages_router)
+    install_route_index(app)  # last: it indexes the routes added above
     return app
 
 

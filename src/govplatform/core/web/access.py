@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from govplatform.core.web.routing import RouteIndex
+
 CORE_PUBLIC_ROUTES: frozenset[tuple[str, str]] = frozenset(
     {
         ("GET", "/"),  # the start page
@@ -55,6 +57,8 @@ def route_table(routes: list[object]) -> list[tuple[str, str]]:
     """
     table: list[tuple[str, str]] = []
     for route in routes:
+        if isinstance(route, RouteIndex):
+            continue  # an index of the routes that follow, not a route of its own
         contexts = getattr(route, "effective_route_contexts", None)
         if contexts is not None:
             for context in contexts():
