@@ -380,8 +380,9 @@ def start_servers(
     env: dict[str, str],
     scratch: Path,
     servers: list[Server],
+    need_floor: bool = False,
 ) -> dict[str, Server]:
-    """The yardstick and the platform, same uvicorn worker count, same database; appended to servers."""
+    """The yardstick and the platform (and the floor app, when asked), same uvicorn worker count, same database."""
     yardstick_port, platform_port = free_port(), free_port()
     servers.append(
         start_server(
@@ -422,6 +423,37 @@ def start_servers(
             scratch,
         )
     )
+    if need_floor:
+        floor_port = free_port()
+        servers.append(
+            start_server(
+                "floor",
+                [
+                    sys.executable,
+                    "-m",
+                    "uvicorn",
+                    "floor_app:app_factory",
+                    "--factory",
+                    "--app-dir",
+                    str(REPO / "bench"),
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(floor_port),
+                    "--workers",
+                    str(args.workers),
+                    "--log-level",
+                    args.log_level,
+                    "--no-access-log",
+                    "--proxy-headers",
+                    "--no-server-header",
+                ],
+                {**env, "GOVPLATFORM_EMBEDDED_WORKER": "false"},
+                floor_port,
+                "/healthz",
+                scratch,
+            )
+        )
     time.sleep(1)  # with several workers, one answering does not prove that all started
     for server in servers:
         server.check()
@@ -580,7 +612,8 @@ def run(args: argparse.Namespace) -> int:
                     yardstick_scenarios + platform_scenarios, Context(govplatform=govplatform, env=env, cwd=REPO)
                 )
                 print(f"starting the yardstick ({yardstick}) and the platform, {args.workers} web worker(s) each")
-                running = start_servers(args, govplatform, yardstick, url, env, scratch, servers)
+                need_floor = any(s.server == "floor" for s in platform_scenarios)
+                running = start_servers(args, govplatform, yardstick, url, env, scratch, servers, need_floor)
                 startup_log_lines = len(running["platform"].log_lines())
                 results = measure_rounds(args, generator, scenarios, running)
                 paced = measure_half_peak(args, results, running)

@@ -88,7 +88,7 @@ Setup = Callable[[Context], dict[str, Any]]
 @dataclasses.dataclass(frozen=True)
 class Scenario:
     name: str
-    server: Literal["yardstick", "platform"]
+    server: Literal["yardstick", "platform", "floor"]
     method: str
     path: str
     headers: dict[str, str] = dataclasses.field(default_factory=dict)
@@ -147,6 +147,8 @@ def with_platform_key(context: Context) -> dict[str, Any]:
     return {"headers": {"Authorization": f"Bearer {context.platform_key()}"}}
 
 
+ACCEPT_BODY = b'{"reference": "bench-0001", "amount": 1250, "description": "Benchmark request"}'
+
 YARDSTICK_SCENARIOS = [
     Scenario(
         name="hello",
@@ -161,12 +163,34 @@ YARDSTICK_SCENARIOS = [
         method="POST",
         path="/accept",
         headers={"Content-Type": "application/json"},
-        body=b'{"reference": "bench-0001", "amount": 1250, "description": "Benchmark request"}',
+        body=ACCEPT_BODY,
         note="read JSON, one INSERT, commit, 201",
     ),
 ]
 
 SCENARIOS = [
+    # the floor (bench/floor_app.py): the yardstick's own work inside the platform's web stack, through
+    # the driver as the yardstick does it, and through the platform's unit of work as endpoints do it
+    Scenario(
+        name="floor-driver",
+        server="floor",
+        method="POST",
+        path="/bench/floor/driver",
+        headers={"Content-Type": "application/json"},
+        body=ACCEPT_BODY,
+        baseline="accept",
+        note="the platform's web stack around the yardstick's INSERT, by the driver",
+    ),
+    Scenario(
+        name="floor-unit-of-work",
+        server="floor",
+        method="POST",
+        path="/bench/floor/unit-of-work",
+        headers={"Content-Type": "application/json"},
+        body=ACCEPT_BODY,
+        baseline="accept",
+        note="the platform's web stack around the yardstick's INSERT, by the unit of work",
+    ),
     # core: the calling key's service (one keyed hash and one indexed lookup of the key per request)
     Scenario(
         name="platform-service",

@@ -9,13 +9,32 @@ Python, chapter 6).
 
 from __future__ import annotations
 
+import weakref
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
-from sqlalchemy import Engine
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 READ_ONLY = "govplatform_read_only"
+_read_only_engines: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
+
+
+def _read_only_options(dialect_name: str) -> dict[str, object]:
+    options: dict[str, object] = {READ_ONLY: True}  # SQLite: no BEGIN, so never the write lock
+    if dialect_name == "postgresql":
+        # PostgreSQL: reads run without BEGIN and ROLLBACK, two round trips fewer. What the
+        # platform reads in one unit (a key, tiles that only ever grow) needs no snapshot.
+        options["isolation_level"] = "AUTOCOMMIT"
+    return options
+
+
+def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine with the read-only options set, made once per engine (it shares the engine's pool)."""
+    found = _read_only_engines.get(engine.sync_engine)
+    if found is None:
+        found = engine.execution_options(**_read_only_options(engine.dialect.name))
+        _read_only_engines[engine.sync_engine] = found
+    return found
 
 
 class UnitOfWork:
@@ -26,15 +45,18 @@ class UnitOfWork:
         self.read_only = read_only
 
     async def __aenter__(self) -> Self:
+        bind = self._session_factory.kw.get("bind")
+        if self.read_only and isinstance(bind, AsyncEngine):
+            # Bound to an engine that carries the read-only options, the session still connects
+            # only when it first reads: a unit that finds what it needs in memory (a proof from
+            # cached tiles) never touches the database.
+            self.session = self._session_factory(bind=read_only_engine(bind))
+            return self
         self.session = self._session_factory()
         if self.read_only:
-            options: dict[str, object] = {READ_ONLY: True}  # SQLite: a deferred BEGIN, not the write lock
-            bind = self.session.get_bind()
-            if isinstance(bind, Engine) and bind.dialect.name == "postgresql":
-                # PostgreSQL: reads run without BEGIN and ROLLBACK, two round trips fewer. What the
-                # platform reads in one unit (a key, tiles that only ever grow) needs no snapshot.
-                options["isolation_level"] = "AUTOCOMMIT"
-            await self.session.connection(execution_options=options)
+            # Bound to one connection (the tests' outer transaction): the flag goes on that
+            # connection's transaction; its isolation level is the outer transaction's to keep.
+            await self.session.connection(execution_options={READ_ONLY: True})
         return self
 
     async def __aexit__(

@@ -24,7 +24,9 @@ from govplatform.transparency.tiles import (
     EntryBundle,
     EntryBundleError,
     Tile,
+    TileCache,
     TileHashReader,
+    TileNodes,
     TilePathError,
     build_tiles,
     decode_entry_bundle,
@@ -247,3 +249,48 @@ def test_a_tile_reader_refuses_ranges_the_tree_does_not_have_and_tiles_of_the_wr
     with pytest.raises(ValueError, match="must be 8192 bytes"):
         short(0, 1)
     assert TileHashReader(0, lambda tile: b"").root() == hashlib.sha256(b"").digest()
+
+
+def test_a_tiles_node_table_holds_the_root_of_every_aligned_run_of_its_hashes() -> None:
+    for tile in (Tile(0, 3), Tile(0, 273, 112), Tile(1, 0)):
+        hashes = decode_tile(tile, tile_from_memory(tile))
+        nodes = TileNodes(b"".join(hashes))
+        for height in range(9):
+            run = 1 << height
+            for offset in range(0, tile.width - run + 1, run):
+                assert nodes.subtree(offset, height) == root_from_leaf_hashes(hashes[offset : offset + run])
+            if tile.width % run:
+                with pytest.raises(ProofError):
+                    nodes.subtree(tile.width - tile.width % run, height)  # an incomplete run is not there
+
+
+@given(st.integers(1, BIG).flatmap(lambda n: st.tuples(st.just(n), st.integers(0, n - 1), st.integers(1, n))))
+def test_proofs_through_a_shared_tile_cache_equal_proofs_from_the_leaves(case: tuple[int, int, int]) -> None:
+    size, index, size1 = case
+    cache = TileCache()
+    for _ in range(2):  # the second reader finds every tile it needs in the cache and reads none
+        tiles = CountingTiles(tiles_of(size))
+        reader = TileHashReader(size, tiles, cache)
+        assert inclusion_proof(index, size, reader) == inclusion_proof(index, size, TREE)
+        assert consistency_proof(size1, size, reader) == consistency_proof(size1, size, TREE)
+    assert tiles.reads == 0
+
+
+def test_a_tile_cache_keeps_a_partial_tile_apart_from_the_wider_tile_it_grows_into() -> None:
+    cache = TileCache()
+    narrow = TileHashReader(300, tiles_of(300).__getitem__, cache)
+    assert narrow.root() == root_from_leaf_hashes(LEAVES[:300])
+    wider = TileHashReader(301, tiles_of(301).__getitem__, cache)
+    assert wider.root() == root_from_leaf_hashes(LEAVES[:301])
+    assert Tile(0, 1, 44) in cache and Tile(0, 1, 45) in cache
+
+
+def test_a_tile_cache_forgets_the_least_recently_used_tile_beyond_its_capacity() -> None:
+    cache = TileCache(capacity=2)
+    first, second, third = (Tile(0, n) for n in range(3))
+    cache.put(first, TileNodes(bytes(32)))
+    cache.put(second, TileNodes(bytes(32)))
+    assert cache.get(first) is not None  # now the most recently used
+    cache.put(third, TileNodes(bytes(32)))
+    assert first in cache and third in cache and second not in cache
+    assert len(cache) == 2

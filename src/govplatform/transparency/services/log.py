@@ -24,7 +24,7 @@ from govplatform.transparency.receipt import make_receipt
 from govplatform.transparency.services import entries
 from govplatform.transparency.services.sequencer import Integration, integrate
 from govplatform.transparency.services.store import read_tile, with_tiles
-from govplatform.transparency.tiles import MAX_ENTRY_SIZE, EntryBundle, Tile
+from govplatform.transparency.tiles import MAX_ENTRY_SIZE, EntryBundle, Tile, TileCache
 
 log = structlog.get_logger("govplatform.transparency")
 
@@ -60,6 +60,7 @@ class TransparencyService:
     ) -> None:
         self.new_uow = new_uow
         self._published_size = 0
+        self.tiles = TileCache()  # node tables of tiles already read: they never change (tiles.py)
         self.origin = origin
         self.signers = signers
         self.subject_secret = subject_secret
@@ -155,7 +156,9 @@ class TransparencyService:
         if not 0 <= index < size:
             raise LogRequestError(f"index {index} is not in a tree of size {size}")
         await self._checked_size(uow, size)
-        return await with_tiles(uow.session, size, lambda reader: inclusion_proof(index, size, reader))
+        return await with_tiles(
+            uow.session, size, lambda reader: inclusion_proof(index, size, reader), shared=self.tiles
+        )
 
     async def consistency(self, uow: UnitOfWork, old: int, new: int) -> list[bytes]:
         if old <= 0:
@@ -164,7 +167,9 @@ class TransparencyService:
             raise LogRequestError(f"the old size {old} is larger than the new size {new}")
         await self._checked_size(uow, new)
         try:
-            return await with_tiles(uow.session, new, lambda reader: consistency_proof(old, new, reader))
+            return await with_tiles(
+                uow.session, new, lambda reader: consistency_proof(old, new, reader), shared=self.tiles
+            )
         except ProofError as error:
             raise LogRequestError(str(error)) from error
 
@@ -179,7 +184,9 @@ class TransparencyService:
         latest = await self.latest_checkpoint(uow)
         if latest is None or not 0 <= index < latest.size:
             raise NotFoundInLog(f"entry {index} is not covered by a published checkpoint yet")
-        proof = await with_tiles(uow.session, latest.size, lambda reader: inclusion_proof(index, latest.size, reader))
+        proof = await with_tiles(
+            uow.session, latest.size, lambda reader: inclusion_proof(index, latest.size, reader), shared=self.tiles
+        )
         return make_receipt(index, proof, latest.signed_note)
 
 

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from govplatform.transparency.merkle import HASH_SIZE, HashReader
 from govplatform.transparency.models import BundleRow, TileRow
-from govplatform.transparency.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileHashReader, tile_for
+from govplatform.transparency.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileCache, TileHashReader, tile_for
 
 T = TypeVar("T")
 TileKey = tuple[int, int]  # (level, index)
@@ -36,9 +36,17 @@ class _Missing(Exception):
 
 
 async def with_tiles(
-    session: AsyncSession, size: int, compute: Callable[[HashReader], T], known: Mapping[TileKey, bytes] = {}
+    session: AsyncSession,
+    size: int,
+    compute: Callable[[HashReader], T],
+    known: Mapping[TileKey, bytes] = {},
+    shared: TileCache | None = None,
 ) -> T:
-    """Run `compute` over the tiles of a tree of `size`, loading the tiles it asks for."""
+    """Run `compute` over the tiles of a tree of `size`, loading the tiles it asks for.
+
+    Tiles already in `shared` (the process's cache of tiles read before) are
+    neither read nor hashed again.
+    """
     cache: dict[TileKey, bytes] = dict(known)
 
     def read(tile: Tile) -> bytes:
@@ -56,7 +64,7 @@ async def with_tiles(
         if width > 0 and not width & (width - 1) and end <= size:
             level = (width.bit_length() - 1) // TILE_HEIGHT
             tile = tile_for(level, start >> (TILE_HEIGHT * level), size)
-            if (tile.level, tile.index) not in cache:
+            if (tile.level, tile.index) not in cache and (shared is None or tile not in shared):
                 wanted.add((tile.level, tile.index))
         return bytes(HASH_SIZE)
 
@@ -70,7 +78,7 @@ async def with_tiles(
         )
         cache.update({(level, index): data for level, index, data in rows})
 
-    reader = TileHashReader(size, read)
+    reader = TileHashReader(size, read, shared)
     while True:
         try:
             return compute(reader)

@@ -1,0 +1,84 @@
+"""The yardstick's own work, served by the platform's web stack: the floor under every platform endpoint.
+
+Why this exists: every throughput target in the issues is a ratio to the
+yardstick's `POST /accept` (read JSON, one INSERT, commit, 201), which runs on
+a bare Starlette app with the database driver called directly. A platform
+endpoint does that work and more, inside the platform's web stack (security
+headers, CSRF and body-size middleware, request ids, metrics, FastAPI routing)
+and its unit of work (SQLAlchemy's async session). This app adds two routes
+to the real platform app that do exactly the yardstick's work and nothing
+else, so that `bench/run.py --only floor-driver floor-unit-of-work` shows how
+much of /accept's throughput the stack leaves before any endpoint's own work:
+
+- `POST /bench/floor/driver`: the INSERT through the driver, as the yardstick
+  does it (an asyncpg pool; on SQLite one aiosqlite connection per process).
+- `POST /bench/floor/unit-of-work`: the INSERT through the platform's unit of
+  work (BEGIN, INSERT, COMMIT on a pooled SQLAlchemy connection), as every
+  platform endpoint that writes does it.
+
+Served by uvicorn exactly as `govplatform serve` serves the platform; never
+part of the platform itself (it lives in bench/ and is started only by
+bench/run.py).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import Response
+from sqlalchemy import text
+
+from govplatform.app import app_factory as platform_app_factory
+from govplatform.core.web.routing import install_route_index
+
+INSERT = "insert into yardstick (id, body) values ({}, {})"
+
+
+def app_factory() -> FastAPI:
+    app = platform_app_factory()
+    platform = app.state.platform
+    url: str = platform.settings.resolved_database_url
+    state: dict[str, Any] = {}
+
+    async def driver_insert(row_id: str, body: str) -> None:
+        if url.startswith("postgresql"):
+            import asyncpg
+
+            if "pool" not in state:
+                plain = url.replace("postgresql+asyncpg://", "postgresql://", 1)
+                state["pool"] = await asyncpg.create_pool(plain, min_size=2, max_size=16)
+            async with state["pool"].acquire() as connection:
+                await connection.execute(INSERT.format("$1", "$2"), row_id, body)
+        else:
+            import aiosqlite
+
+            if "db" not in state:
+                db = await aiosqlite.connect(url.split(":///", 1)[1])
+                await db.execute("pragma journal_mode=wal")
+                await db.execute("pragma synchronous=normal")
+                state["db"] = db
+            await state["db"].execute(INSERT.format("?", "?"), (row_id, body))
+            await state["db"].commit()
+
+    async def driver(request: Request) -> Response:
+        body = await request.json()
+        row_id = str(uuid.uuid4())
+        await driver_insert(row_id, json.dumps(body))
+        return Response(json.dumps({"id": row_id}).encode(), status_code=201, media_type="application/json")
+
+    async def unit_of_work(request: Request) -> Response:
+        body = await request.json()
+        row_id = str(uuid.uuid4())
+        async with platform.uow() as uow:
+            await uow.session.execute(text(INSERT.format(":id", ":body")), {"id": row_id, "body": json.dumps(body)})
+            await uow.commit()
+        return Response(json.dumps({"id": row_id}).encode(), status_code=201, media_type="application/json")
+
+    app.add_api_route("/bench/floor/driver", driver, methods=["POST"], include_in_schema=False)
+    app.add_api_route("/bench/floor/unit-of-work", unit_of_work, methods=["POST"], include_in_schema=False)
+    app.state.csrf_exempt.append("/bench/")  # bearer-less machine calls, like the yardstick's
+    install_route_index(app)
+    return app
