@@ -381,6 +381,7 @@ def start_servers(
     scratch: Path,
     servers: list[Server],
     need_floor: bool = False,
+    need_platform: bool = True,
 ) -> dict[str, Server]:
     """The yardstick and the platform (and the floor app, when asked), same uvicorn worker count, same database."""
     yardstick_port, platform_port = free_port(), free_port()
@@ -403,26 +404,27 @@ def start_servers(
             scratch,
         )
     )
-    servers.append(
-        start_server(
-            "platform",
-            [
-                str(govplatform),
-                "serve",
-                "--host",
-                HOST,
-                "--port",
-                str(platform_port),
-                "--workers",
-                str(args.workers),
-                "--without-worker",
-            ],
-            env,
-            platform_port,
-            "/healthz",
-            scratch,
+    if need_platform:
+        servers.append(
+            start_server(
+                "platform",
+                [
+                    str(govplatform),
+                    "serve",
+                    "--host",
+                    HOST,
+                    "--port",
+                    str(platform_port),
+                    "--workers",
+                    str(args.workers),
+                    "--without-worker",
+                ],
+                env,
+                platform_port,
+                "/healthz",
+                scratch,
+            )
         )
-    )
     if need_floor:
         floor_port = free_port()
         servers.append(
@@ -519,7 +521,9 @@ def profile_platform(
     """One more, unrecorded load run per platform scenario with py-spy attached (bench/profiling.py)."""
     directory = Path(args.profile)
     directory.mkdir(parents=True, exist_ok=True)
-    server = servers["platform"]
+    server = servers.get("platform")
+    if server is None:
+        return  # only the floor app ran
     for result in results:
         s = result.scenario
         if s.server != "platform":
@@ -568,6 +572,12 @@ def write_json(path: str, header: list[str], results: list[Result]) -> None:
 
 def run(args: argparse.Namespace) -> int:
     yardstick_scenarios, platform_scenarios = choose_scenarios(args.only, not args.no_accept)
+    servers_needed = {s.server for s in platform_scenarios}
+    if {"floor", "platform"} <= servers_needed and args.database == "postgres":
+        raise SystemExit(
+            "run the floor-* scenarios on their own on PostgreSQL (--only floor-driver --only floor-unit-of-work): "
+            "the platform's and the floor app's connection pools together pass PostgreSQL's 100 connections"
+        )
     generator = pick_generator(args.generator)
     yardstick = Path(args.yardstick).resolve()
     if not yardstick.exists():
@@ -612,12 +622,15 @@ def run(args: argparse.Namespace) -> int:
                     yardstick_scenarios + platform_scenarios, Context(govplatform=govplatform, env=env, cwd=REPO)
                 )
                 print(f"starting the yardstick ({yardstick}) and the platform, {args.workers} web worker(s) each")
-                need_floor = any(s.server == "floor" for s in platform_scenarios)
-                running = start_servers(args, govplatform, yardstick, url, env, scratch, servers, need_floor)
-                startup_log_lines = len(running["platform"].log_lines())
+                app_server = "platform" if "platform" in servers_needed else "floor"
+                running = start_servers(
+                    args, govplatform, yardstick, url, env, scratch, servers,
+                    need_floor="floor" in servers_needed, need_platform="platform" in servers_needed,
+                )  # fmt: skip
+                startup_log_lines = len(running[app_server].log_lines())
                 results = measure_rounds(args, generator, scenarios, running)
                 paced = measure_half_peak(args, results, running)
-                platform_log_lines = len(running["platform"].log_lines()) - startup_log_lines
+                platform_log_lines = len(running[app_server].log_lines()) - startup_log_lines
                 if args.profile:
                     profile_platform(args, generator, results, running, args.database)
             finally:
