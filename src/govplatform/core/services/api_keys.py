@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, KeySecret, ServiceRef
@@ -121,6 +121,7 @@ _AUTHENTICATE = (
     )
     .join(Service, ApiKey.service_id == Service.id)
     .join(Organisation, Service.organisation_id == Organisation.id)
+    .where(ApiKey.secret_hash == bindparam("digest"), ApiKey.component == bindparam("component"))
 )
 
 
@@ -132,11 +133,7 @@ async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -
     digest = key_format.lookup_hash(presented)
     if digest is None:
         return None
-    row = (
-        await uow.session.execute(
-            _AUTHENTICATE.where(ApiKey.secret_hash == digest, ApiKey.component == key_format.component)
-        )
-    ).first()
+    row = (await uow.session.execute(_AUTHENTICATE, {"digest": digest, "component": key_format.component})).first()
     if row is None or row.revoked_at is not None:
         return None
     return AuthenticatedKey(

@@ -13,9 +13,9 @@ import contextlib
 from collections.abc import Callable
 
 import structlog
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 
-from govplatform.core.interfaces import UnitOfWork
+from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.transparency.interfaces import DataUse
 from govplatform.transparency.merkle import ProofError, consistency_proof, inclusion_proof
 from govplatform.transparency.models import BundleRow, CheckpointRow, LogEntry, PendingEntry, TreeHead
@@ -25,6 +25,12 @@ from govplatform.transparency.services import entries
 from govplatform.transparency.services.sequencer import Integration, integrate
 from govplatform.transparency.services.store import read_tile, with_tiles
 from govplatform.transparency.tiles import MAX_ENTRY_SIZE, EntryBundle, Tile, TileCache
+
+_APPEND = (
+    insert(PendingEntry)
+    .values(data=bindparam("data"), subject=bindparam("subject"), created_at=bindparam("created_at"))
+    .returning(PendingEntry.id)
+)
 
 log = structlog.get_logger("govplatform.transparency")
 
@@ -81,10 +87,9 @@ class TransparencyService:
         """Add raw entry bytes to the log in the caller's transaction; returns the pending id."""
         if len(data) > MAX_ENTRY_SIZE:
             raise entries.EntryError(f"a log entry is at most {MAX_ENTRY_SIZE} bytes")
-        pending = PendingEntry(data=data, subject=subject)
-        uow.session.add(pending)
-        await uow.session.flush()
-        return pending.id
+        # One INSERT ... RETURNING, without the ORM's flush: this runs once per recorded use.
+        inserted = await uow.session.execute(_APPEND, {"data": data, "subject": subject, "created_at": utcnow()})
+        return int(inserted.scalar_one())
 
     async def integrate(self, uow: UnitOfWork) -> Integration | None:
         return await integrate(uow, self.origin, self.signers, self.batch_size)
