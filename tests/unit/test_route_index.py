@@ -107,6 +107,32 @@ def test_the_index_is_first_and_indexes_every_other_route(app: FastAPI) -> None:
     assert sum(isinstance(route, RouteIndex) for route in app.router.routes) == 1
 
 
+@pytest.mark.anyio
+async def test_a_route_added_to_an_included_router_after_the_index_was_built_is_found_as_the_scan_finds_it() -> None:
+    first, second = APIRouter(), APIRouter()
+
+    @first.get("/a/x")
+    async def a_x() -> dict[str, str]:
+        return {"route": "a/x"}
+
+    @second.get("/b/q")
+    async def b_q() -> dict[str, str]:
+        return {"route": "b/q"}
+
+    app = FastAPI()
+    app.include_router(first)
+    app.include_router(second)
+    install_route_index(app)
+
+    @first.get("/b/{p}")  # added later, to the router that comes first: it now wins /b/q
+    async def b_any(p: str) -> dict[str, str]:
+        return {"route": "b/{p}"}
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        assert (await client.get("/b/q")).json() == {"route": "b/{p}"}
+
+
 def test_requests_are_tried_only_against_routes_that_could_match(app: FastAPI) -> None:
     index = app.router.routes[0]
     assert isinstance(index, RouteIndex)

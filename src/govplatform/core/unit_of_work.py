@@ -9,14 +9,13 @@ Python, chapter 6).
 
 from __future__ import annotations
 
-import weakref
 from types import TracebackType
-from typing import Any, Self
+from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 READ_ONLY = "govplatform_read_only"
-_read_only_engines: weakref.WeakKeyDictionary[Any, AsyncEngine] = weakref.WeakKeyDictionary()
+_READ_ONLY_COPY = "_govplatform_read_only_engine"  # kept on the engine itself, so both go together
 
 
 def _read_only_options(dialect_name: str) -> dict[str, object]:
@@ -30,10 +29,10 @@ def _read_only_options(dialect_name: str) -> dict[str, object]:
 
 def read_only_engine(engine: AsyncEngine) -> AsyncEngine:
     """The engine with the read-only options set, made once per engine (it shares the engine's pool)."""
-    found = _read_only_engines.get(engine.sync_engine)
+    found: AsyncEngine | None = getattr(engine.sync_engine, _READ_ONLY_COPY, None)
     if found is None:
         found = engine.execution_options(**_read_only_options(engine.dialect.name))
-        _read_only_engines[engine.sync_engine] = found
+        setattr(engine.sync_engine, _READ_ONLY_COPY, found)
     return found
 
 

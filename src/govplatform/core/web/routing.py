@@ -21,6 +21,7 @@ unchanged, by answering "no match".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import FastAPI
@@ -50,7 +51,16 @@ def _segments_of(route: BaseRoute) -> set[str]:
 
 
 class RouteIndex(BaseRoute):
-    def __init__(self, routes: list[BaseRoute]) -> None:
+    def __init__(self, routes: list[BaseRoute], version: Callable[[], int] | None = None) -> None:
+        # `version` (FastAPI's count of route changes, nested routers included) tells when a route
+        # was added after the index was built; the index then rebuilds itself before answering.
+        self._version = version
+        self._built_at = version() if version is not None else 0
+        self._build(routes)
+
+    def _build(self, listed: list[BaseRoute]) -> None:
+        self._listed = listed  # the app's own list (this index included), read again on a rebuild
+        routes = [route for route in listed if not isinstance(route, RouteIndex)]
         self._candidates: dict[str, list[BaseRoute]] = {}
         self._always: list[BaseRoute] = []
         order: dict[int, int] = {}
@@ -62,8 +72,8 @@ class RouteIndex(BaseRoute):
                 self._always.append(route)
             for segment in segments - {_ANY}:
                 by_segment.setdefault(segment, []).append(route)
-        for segment, listed in by_segment.items():
-            merged = {id(route): route for route in [*listed, *self._always]}
+        for segment, found in by_segment.items():
+            merged = {id(route): route for route in [*found, *self._always]}
             self._candidates[segment] = sorted(merged.values(), key=lambda route: order[id(route)])
         self.size = len(routes)
 
@@ -73,6 +83,9 @@ class RouteIndex(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope.get("root_path") or scope.get("fastapi.telemetry") is not None:
             return Match.NONE, {}
+        if self._version is not None and self._version() != self._built_at:
+            self._built_at = self._version()
+            self._build(self._listed)
         for route in self.candidates(scope["path"]):
             match, child_scope = route.matches(scope)
             if match is Match.FULL:
@@ -90,4 +103,6 @@ class RouteIndex(BaseRoute):
 def install_route_index(app: FastAPI) -> None:
     """Put an index of the app's routes (as they are now) in front of them; call once all are added."""
     routes = [route for route in app.router.routes if not isinstance(route, RouteIndex)]
-    app.router.routes[:] = [RouteIndex(routes), *routes]
+    version = getattr(app.router, "_get_routes_version", None)  # FastAPI 0.16x; without it, no rebuilds
+    app.router.routes[:] = routes
+    app.router.routes.insert(0, RouteIndex(app.router.routes, version))

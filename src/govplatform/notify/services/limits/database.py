@@ -34,7 +34,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, case, func, literal, select, update
+from sqlalchemy import ColumnElement, Engine, Float, bindparam, case, func, literal, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -60,6 +60,57 @@ def _insert(session: AsyncSession, model: type[Any]) -> postgresql.Insert | sqli
     if session.get_bind().dialect.name == "postgresql":
         return postgresql.insert(model)
     return sqlite.insert(model)
+
+
+# Statements that run on every send are built once, with bound parameters: building one per request
+# (and computing its cache key) cost more than running it.
+def _take_statement() -> Any:
+    row = TokenBucketShard
+    now = bindparam("b_now", type_=Float)
+    elapsed = _greatest(now - row.refilled_at, literal(0.0))
+    tokens = _least(bindparam("b_size", type_=Float), row.tokens + elapsed * bindparam("b_rate", type_=Float))
+    return (
+        update(row)
+        .where(
+            row.service_id == bindparam("b_service_id"),
+            row.key_type == bindparam("b_key_type"),
+            row.shard == bindparam("b_shard"),
+            tokens >= 1,
+        )
+        .values(tokens=tokens - 1, refilled_at=_greatest(row.refilled_at, now))
+        .execution_options(synchronize_session=False)
+    )
+
+
+_TAKE = _take_statement()
+
+
+def _add_statement(dialect: str) -> Any:
+    row = DailySendCount
+    statement = postgresql.insert(row) if dialect == "postgresql" else sqlite.insert(row)
+    # A share last used on an earlier day starts again from this amount.
+    return statement.on_conflict_do_update(
+        index_elements=["service_id", "channel", "shard"],
+        set_={
+            "count": case(
+                (row.day == statement.excluded.day, row.count + statement.excluded.count),
+                else_=statement.excluded.count,
+            ),
+            "day": statement.excluded.day,
+        },
+    )
+
+
+_ADD = {dialect: _add_statement(dialect) for dialect in ("postgresql", "sqlite")}
+_TODAY = (
+    select(DailySendCount.channel, func.sum(DailySendCount.count))
+    .where(
+        DailySendCount.service_id == bindparam("b_service_id"),
+        DailySendCount.channel.in_(bindparam("b_channels", expanding=True)),
+        DailySendCount.day == bindparam("b_day"),
+    )
+    .group_by(DailySendCount.channel)
+)
 
 
 async def _one_statement_at_a_time(uow: UnitOfWork) -> None:
@@ -119,22 +170,18 @@ class _Shares:
         self.rate_per_token = rate_per_token
         self.now = now
 
-    def _row(self, shard: int) -> ColumnElement[bool]:
-        row = TokenBucketShard
-        return (row.service_id == self.service_id) & (row.key_type == self.key_type) & (row.shard == shard)
-
     async def take(self, session: AsyncSession, shard: int) -> bool:
         """Take a whole token from one share, atomically: Bucket.take as one UPDATE."""
-        row = TokenBucketShard
-        size = literal(float(self.split[shard]))
-        now = literal(self.now)
-        elapsed = _greatest(now - row.refilled_at, literal(0.0))
-        tokens = _least(size, row.tokens + elapsed * (self.rate_per_token * self.split[shard]))
         result = await session.execute(
-            update(row)
-            .where(self._row(shard), tokens >= 1)
-            .values(tokens=tokens - 1, refilled_at=_greatest(row.refilled_at, now))
-            .execution_options(synchronize_session=False)
+            _TAKE,
+            {
+                "b_service_id": self.service_id,
+                "b_key_type": self.key_type,
+                "b_shard": shard,
+                "b_now": self.now,
+                "b_size": float(self.split[shard]),
+                "b_rate": self.rate_per_token * self.split[shard],
+            },
         )
         return bool(result.rowcount == 1)  # type: ignore[attr-defined]
 
@@ -180,28 +227,12 @@ class DatabaseDailyCounts:
         self._shards = shards
 
     async def today(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str]) -> dict[str, int]:
-        row = DailySendCount
         found = await uow.session.execute(
-            select(row.channel, func.sum(row.count))
-            .where(row.service_id == service_id, row.channel.in_(channels), row.day == utc_day(self._clock()))
-            .group_by(row.channel)
+            _TODAY, {"b_service_id": service_id, "b_channels": list(channels), "b_day": utc_day(self._clock())}
         )
         return {channel: int(total or 0) for channel, total in found.all()}
 
     async def add(self, uow: UnitOfWork, service_id: uuid.UUID, channels: Sequence[str], amount: int = 1) -> None:
-        row = DailySendCount
-        statement = _insert(uow.session, DailySendCount)
-        # A share last used on an earlier day starts again from this amount.
-        statement = statement.on_conflict_do_update(
-            index_elements=["service_id", "channel", "shard"],
-            set_={
-                "count": case(
-                    (row.day == statement.excluded.day, row.count + statement.excluded.count),
-                    else_=statement.excluded.count,
-                ),
-                "day": statement.excluded.day,
-            },
-        )
         day = utc_day(self._clock())
         values = [
             {
@@ -213,4 +244,4 @@ class DatabaseDailyCounts:
             }
             for channel in channels
         ]
-        await uow.session.execute(statement, values)
+        await uow.session.execute(_ADD[uow.session.get_bind().dialect.name], values)
