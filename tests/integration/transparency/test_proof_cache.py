@@ -6,22 +6,27 @@ import pytest
 from sqlalchemy import event, update
 
 from govplatform.app import register_components
-from govplatform.core.platform import build_platform
+from govplatform.core.platform import Platform, build_platform
 from govplatform.transparency.merkle import leaf_hash, verify_inclusion
 from govplatform.transparency.models import TileRow
+from govplatform.transparency.services.log import TransparencyService
 from tests.conftest import make_settings
 from tests.integration.transparency.conftest import fill
 
 pytestmark = pytest.mark.process
 
 
+async def _log_of(var_dir: Path, database: str, entries: int) -> tuple[Platform, TransparencyService, list[bytes]]:
+    """A platform of its own (engine-bound, as a web process has) with `entries` integrated."""
+    platform = build_platform(make_settings(var_dir, database))
+    register_components(platform)
+    return platform, platform.components["transparency"], await fill(platform, entries)
+
+
 async def test_a_proof_from_tiles_already_read_runs_no_query_and_a_new_tile_is_still_read(
     fresh_database: str, var_dir: Path
 ) -> None:
-    platform = build_platform(make_settings(var_dir, fresh_database))
-    register_components(platform)
-    log = platform.components["transparency"]
-    entries = await fill(platform, 600)
+    platform, log, entries = await _log_of(var_dir, fresh_database, 600)
     statements: list[str] = []
     event.listen(platform.engine.sync_engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
 
@@ -46,10 +51,7 @@ async def test_a_tile_changed_behind_the_platforms_back_does_not_change_proofs_a
 ) -> None:
     # A served proof comes from what the log wrote; a witness checking the tiles themselves (over
     # HTTP, never from this cache) is what catches a rewritten tile (test_witness.py).
-    platform = build_platform(make_settings(var_dir, fresh_database))
-    register_components(platform)
-    log = platform.components["transparency"]
-    await fill(platform, 300)
+    platform, log, _ = await _log_of(var_dir, fresh_database, 300)
     async with platform.uow(read_only=True) as uow:
         before = await log.inclusion(uow, 10, 300)
     async with platform.uow() as uow:
@@ -62,6 +64,6 @@ async def test_a_tile_changed_behind_the_platforms_back_does_not_change_proofs_a
     await platform.dispose()
 
 
-async def _root(platform, log) -> bytes:  # type: ignore[no-untyped-def]
+async def _root(platform: Platform, log: TransparencyService) -> bytes:
     async with platform.uow(read_only=True) as uow:
         return (await log.head(uow))[1]
