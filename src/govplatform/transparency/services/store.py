@@ -13,7 +13,7 @@ import contextlib
 from collections.abc import Callable, Mapping
 from typing import TypeVar
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, bindparam, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -23,6 +23,11 @@ from govplatform.transparency.tiles import TILE_HEIGHT, TILE_WIDTH, Tile, TileCa
 
 T = TypeVar("T")
 TileKey = tuple[int, int]  # (level, index)
+
+
+_ONE_TILE = select(TileRow.level, TileRow.index, TileRow.data).where(
+    TileRow.level == bindparam("b_level"), TileRow.index == bindparam("b_index")
+)
 
 
 class LogCorrupted(Exception):
@@ -70,7 +75,11 @@ async def with_tiles(
 
     with contextlib.suppress(ValueError):
         compute(record)
-    if wanted:
+    if len(wanted) == 1:  # the usual case once the upper tiles are cached: one prebuilt statement
+        ((level, index),) = wanted
+        rows = await session.execute(_ONE_TILE, {"b_level": level, "b_index": index})
+        cache.update({(level, index): data for level, index, data in rows})
+    elif wanted:
         rows = await session.execute(
             select(TileRow.level, TileRow.index, TileRow.data).where(
                 or_(*(and_(TileRow.level == level, TileRow.index == index) for level, index in wanted))
