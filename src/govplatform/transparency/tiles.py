@@ -288,9 +288,12 @@ class TileNodes:
         levels = [hashes]
         sha256 = hashlib.sha256
         below = hashes
-        while len(below) >= 2 * HASH_SIZE:
-            pairs = len(below) // (2 * HASH_SIZE)
-            below = b"".join(sha256(NODE_PREFIX + below[i * 64 : i * 64 + 64]).digest() for i in range(pairs))
+        pair = 2 * HASH_SIZE
+        while len(below) >= pair:
+            below = b"".join(
+                sha256(NODE_PREFIX + below[start : start + pair]).digest()
+                for start in range(0, len(below) - pair + 1, pair)
+            )
             levels.append(below)
         self.levels = levels
 

@@ -83,8 +83,8 @@ class RouteIndex(BaseRoute):
     def matches(self, scope: Scope) -> tuple[Match, Scope]:
         if scope["type"] != "http" or scope.get("root_path") or scope.get("fastapi.telemetry") is not None:
             return Match.NONE, {}
-        if self._version is not None and self._version() != self._built_at:
-            self._built_at = self._version()
+        if self._version is not None and (now := self._version()) != self._built_at:
+            self._built_at = now
             self._build(self._listed)
         for route in self.candidates(scope["path"]):
             match, child_scope = route.matches(scope)

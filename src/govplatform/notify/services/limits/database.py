@@ -55,11 +55,13 @@ def _greatest(a: _Number, b: _Number) -> ColumnElement[float]:
     return case((a > b, a), else_=b)
 
 
+def _insert_in(dialect: str, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
+    """An INSERT that can say ON CONFLICT, in this dialect."""
+    return postgresql.insert(model) if dialect == "postgresql" else sqlite.insert(model)
+
+
 def _insert(session: AsyncSession, model: type[Any]) -> postgresql.Insert | sqlite.Insert:
-    """An INSERT that can say ON CONFLICT, in the session's own dialect."""
-    if session.get_bind().dialect.name == "postgresql":
-        return postgresql.insert(model)
-    return sqlite.insert(model)
+    return _insert_in(session.get_bind().dialect.name, model)
 
 
 # Statements that run on every send are built once, with bound parameters: building one per request
@@ -87,7 +89,7 @@ _TAKE = _take_statement()
 
 def _add_statement(dialect: str) -> Any:
     row = DailySendCount
-    statement = postgresql.insert(row) if dialect == "postgresql" else sqlite.insert(row)
+    statement = _insert_in(dialect, row)
     # A share last used on an earlier day starts again from this amount.
     return statement.on_conflict_do_update(
         index_elements=["service_id", "channel", "shard"],
