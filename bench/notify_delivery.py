@@ -161,6 +161,8 @@ def main(args: argparse.Namespace) -> None:
                 GOVPLATFORM_WORKER_CONCURRENCY=str(args.concurrency),
                 GOVPLATFORM_JOB_POLL_SECONDS="0.2",
             )
+            if args.batch_size is not None:
+                env["GOVPLATFORM_NOTIFY_EMAIL_BATCH_SIZE"] = str(args.batch_size)
             govplatform = Path(sys.executable).parent / "govplatform"
             subprocess.run([str(govplatform), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
             print(f"database: {db_text}")
@@ -196,6 +198,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--yardstick", default=str(ROOT.parent / "shared" / "bench" / "yardstick.py"))
     parser.add_argument("--emails", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8, help="jobs the worker runs at once")
+    parser.add_argument("--batch-size", type=int, default=None, help="emails per job batch (the platform's default)")
     parser.add_argument("--duration", type=float, default=10, help="seconds of /accept load")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2)

@@ -87,6 +87,7 @@ def email_provider(settings: Settings) -> EmailProvider:
             password=settings.notify_smtp_password or None,
             tls=settings.notify_smtp_tls,
             timeout=settings.notify_smtp_timeout_seconds,
+            pool_size=settings.notify_smtp_pool_size,
         )
     return SandboxEmailProvider(settings.var_dir / "notify" / "email")
 
@@ -134,6 +135,7 @@ def notify_component(platform: Platform) -> NotifyComponent:
         ),
         delivery_attempts=settings.notify_delivery_attempts,
         delivery_retry_seconds=settings.notify_delivery_retry_seconds,
+        email_batch_size=settings.notify_email_batch_size,
     )
 
 
@@ -175,7 +177,7 @@ def register_components(platform: Platform) -> None:
     platform.add_key_format(PayKeyFormat(platform.settings.api_key_hash_secret))
     notify = notify_component(platform)
     platform.components["notify"] = notify
-    DeliveryTasks(notify).register(platform.tasks.register)
+    DeliveryTasks(notify).register(platform.tasks.register, platform.tasks.register_batch)
     schedule = Schedule(
         notify,
         platform.settings.notify_letters_dir or platform.settings.var_dir / "notify" / "letters",

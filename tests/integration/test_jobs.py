@@ -6,6 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select, update
 
+from govplatform.core.interfaces import JobBatch
 from govplatform.core.jobs.queue import JobContext, TaskRegistry, counts_by_status, dead_letters, enqueue, retry_dead
 from govplatform.core.jobs.worker import Worker
 from govplatform.core.models import AuditEvent, Job, Organisation
@@ -190,3 +191,93 @@ def test_a_task_kind_cannot_be_registered_twice() -> None:
     registry.register("a", handler)
     with pytest.raises(ValueError):
         registry.register("a", handler)
+
+
+async def queue_many(platform: Platform, kind: str, count: int) -> list[uuid.UUID]:
+    async with platform.uow() as uow:
+        ids = [(await enqueue(uow, kind, {"n": n})).id for n in range(count)]
+        await uow.commit()
+    return ids
+
+
+async def test_a_batch_kind_runs_many_jobs_in_one_transaction_and_marks_each_done(platform: Platform) -> None:
+    batches: list[list[int]] = []
+
+    async def handler(batch: JobBatch) -> None:
+        batches.append([payload["n"] for payload in batch.payloads])
+        for payload in batch.payloads:
+            batch.uow.session.add(Organisation(name=f"Batch job {payload['n']}"))
+
+    platform.tasks.register_batch("make-orgs", handler, size=4)
+    ids = await queue_many(platform, "make-orgs", 10)
+    assert await quick(platform, worker_concurrency=1).run_until_idle() == 10
+    assert sorted(n for batch in batches for n in batch) == list(range(10)), "every job ran once"
+    assert [len(batch) for batch in batches] == [4, 4, 2], "up to four at a time"
+    for job_id in ids:
+        done = await job(platform, job_id)
+        assert done.status == "done" and done.attempts == 1 and done.locked_by is None
+    async with platform.uow() as uow:
+        assert await uow.session.scalar(select(func.count()).select_from(Organisation)) == 10
+
+
+async def test_a_failed_batch_rolls_back_and_retries_every_job_in_it(platform: Platform) -> None:
+    calls = 0
+
+    async def flaky(batch: JobBatch) -> None:
+        nonlocal calls
+        calls += 1
+        for payload in batch.payloads:
+            batch.uow.session.add(Organisation(name=f"Attempt {calls} of job {payload['n']}"))
+        await batch.uow.session.flush()
+        if calls == 1:
+            raise RuntimeError("the relay went away")
+
+    platform.tasks.register_batch("flaky-batch", flaky, size=10)
+    ids = await queue_many(platform, "flaky-batch", 3)
+    worker = quick(platform)
+    await worker.run_until_idle()
+    for _ in range(20):
+        if [(await job(platform, job_id)).status for job_id in ids] == ["done"] * 3:
+            break
+        await worker.run_until_idle()
+    for job_id in ids:
+        finished = await job(platform, job_id)
+        assert finished.status == "done" and finished.attempts == 2
+    async with platform.uow() as uow:
+        names = set((await uow.session.scalars(select(Organisation.name))).all())
+    assert names == {f"Attempt 2 of job {n}" for n in range(3)}, "the failed attempt left nothing behind"
+
+
+async def test_a_batch_with_a_job_whose_lease_was_lost_commits_nothing(platform: Platform) -> None:
+    async def handler(batch: JobBatch) -> None:
+        batch.uow.session.add(Organisation(name="Should not exist"))
+        async with platform.uow() as other:  # another worker took one of the jobs over meanwhile
+            await other.session.execute(update(Job).where(Job.id == ids[1]).values(locked_by="someone-else"))
+            await other.commit()
+
+    platform.tasks.register_batch("contested-batch", handler, size=5)
+    ids = await queue_many(platform, "contested-batch", 3)
+    await quick(platform, worker_concurrency=1).run_until_idle()
+    async with platform.uow() as uow:
+        assert await uow.session.scalar(select(Organisation.id).where(Organisation.name == "Should not exist")) is None
+    assert [(await job(platform, job_id)).status for job_id in ids] == ["running"] * 3, "none was marked done"
+
+
+def test_a_kind_is_either_run_alone_or_in_batches() -> None:
+    registry = TaskRegistry()
+
+    async def handler(ctx: JobContext, payload: dict) -> None:
+        return None
+
+    async def batch_handler(batch: JobBatch) -> None:
+        return None
+
+    registry.register("a", handler)
+    with pytest.raises(ValueError):
+        registry.register_batch("a", batch_handler, 5)
+    registry.register_batch("b", batch_handler, 5)
+    with pytest.raises(ValueError):
+        registry.register("b", handler)
+    with pytest.raises(ValueError):
+        registry.register_batch("c", batch_handler, 0)
+    assert registry.kinds == ["a", "b"]

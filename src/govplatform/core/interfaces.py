@@ -25,6 +25,7 @@ __all__ = [
     "AuthenticatedKey",
     "Base",
     "IssuedKey",
+    "JobBatch",
     "JobContext",
     "KeyFormat",
     "KeySecret",
@@ -193,6 +194,18 @@ class JobContext:
     job_id: uuid.UUID
     attempt: int
     max_attempts: int = 1
+
+
+@dataclasses.dataclass(frozen=True)
+class JobBatch:
+    """What a batch handler gets: one unit of work for all its jobs (committed by the worker), and their payloads.
+
+    The handler must deal with each payload's own failures itself (record them,
+    or queue a retry): an exception fails every job of the batch.
+    """
+
+    uow: UnitOfWork
+    payloads: list[dict[str, Any]]
 
 
 class ServiceDirectory(Protocol):

@@ -101,6 +101,11 @@ class Settings(BaseSettings):
     notify_provider_callback_secret: str = ""
     notify_delivery_attempts: int = Field(default=5, ge=1, le=100)
     notify_delivery_retry_seconds: float = Field(default=300.0, gt=0)
+    # Emails a worker job batch delivers, one after another on one SMTP session, before one commit records
+    # them all; a crash mid-batch may send that many again (same Message-IDs). 1 records each alone.
+    notify_email_batch_size: int = Field(default=20, ge=1, le=500)
+    # Idle SMTP sessions a worker keeps open for the next messages (0: a new session every message).
+    notify_smtp_pool_size: int = Field(default=8, ge=0, le=256)
     # Callbacks to services: retried this many times, this far apart (Notify: 5, every 5 minutes).
     notify_callback_retries: int = Field(default=5, ge=0, le=100)
     notify_callback_retry_seconds: float = Field(default=300.0, gt=0)

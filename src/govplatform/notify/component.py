@@ -32,6 +32,7 @@ class NotifyComponent:
     provider_callback_secret: str = ""  # HTTP Basic password for gateways' receipts and inbound texts
     delivery_attempts: int = 5
     delivery_retry_seconds: float = 300.0
+    email_batch_size: int = 20  # emails delivered in one worker job batch (see core's TaskRegistry.register_batch)
     sms_rate: float = 0.0227  # pounds per fragment, Notify's published rate from April 2025
     callback_policy: CallbackPolicy = dataclasses.field(default_factory=CallbackPolicy)
     _http: httpx.AsyncClient | None = None

@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from typing import Any
+from typing import Any, NamedTuple
 
 import structlog
+from sqlalchemy import select
 
-from govplatform.core.interfaces import JobContext, ServiceRef, UnitOfWork, enqueue_job, utcnow
+from govplatform.core.interfaces import JobBatch, JobContext, ServiceRef, UnitOfWork, enqueue_job, utcnow
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.models import Notification
 from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult, TextMessage
@@ -50,6 +51,26 @@ def message_id(notification_id: uuid.UUID, domain: str) -> str:
     return f"<{notification_id}@{domain}>"
 
 
+class Prepared(NamedTuple):
+    """A notification to send and what sending it needs."""
+
+    row: Notification
+    template: TemplateSnapshot
+    service: ServiceRef
+    policy: ServicePolicy
+
+
+async def _load(uow: UnitOfWork, payloads: list[dict[str, Any]]) -> list[Notification]:
+    """The payloads' notifications, in one query, into the session (whose identity map `_pending` then reads).
+
+    The caller keeps the list while it works: the session holds its rows only weakly.
+    """
+    ids = [uuid.UUID(payload["notification_id"]) for payload in payloads]
+    if len(ids) < 2:
+        return []  # `_pending` reads a single row by its key as cheaply
+    return list((await uow.session.scalars(select(Notification).where(Notification.id.in_(ids)))).all())
+
+
 async def _pending(uow: UnitOfWork, payload: dict[str, Any]) -> Notification | None:
     row = await uow.session.get(Notification, uuid.UUID(payload["notification_id"]))
     if row is None or row.status not in ("created", "sending"):
@@ -72,9 +93,9 @@ class DeliveryTasks:
     def __init__(self, component: NotifyComponent) -> None:
         self.component = component
 
-    def register(self, register: Any) -> None:
+    def register(self, register: Any, register_batch: Any) -> None:
         register(SIMULATE_TASK, self.simulate)
-        register(DELIVERY_TASKS["email"], self.deliver_email)
+        register_batch(DELIVERY_TASKS["email"], self.deliver_emails, self.component.email_batch_size)
         register(DELIVERY_TASKS["sms"], self.deliver_sms)
         register(callbacks.CALLBACK_TASK, self.send_callback)
         register(bulk.CHUNK_TASK, self.send_bulk_chunk)
@@ -104,64 +125,86 @@ class DeliveryTasks:
             row.billable_units = row.billable_units or 1
         await callbacks.status_changed(context.uow, self.component.box, row)
 
-    async def _prepared(
-        self, payload: dict[str, Any]
-    ) -> tuple[Notification, TemplateSnapshot, ServiceRef, ServicePolicy] | SendResult | None:
-        """The notification and what sending it needs, read without holding the database's write lock.
+    async def _prepared(self, payloads: list[dict[str, Any]]) -> list[Prepared | SendResult | None]:
+        """Each notification and what sending it needs, read without holding the database's write lock.
 
-        The send itself (an SMTP conversation, a gateway's HTTP call) happens outside any write
-        transaction, so a slow provider never holds up other writers (SQLite has only one).
+        One query for the notifications, then one lookup per distinct service and
+        template. The send itself (an SMTP conversation, a gateway's HTTP call)
+        happens outside any write transaction, so a slow provider never holds up
+        other writers (SQLite has only one).
         """
+        found: list[Prepared | SendResult | None] = []
         async with self.component.uow(read_only=True) as uow:
-            row = await _pending(uow, payload)
-            if row is None:
-                return None
-            service = await self.component.team.describe(uow, row.service_id)
-            template = (
-                await templates.get_template(uow, row.service_id, row.template_id, row.template_version)
-                if row.template_id
-                else None
-            )
-            if service is None or template is None:
-                return SendResult(Outcome.TECHNICAL, "none", None, "the service or template is gone")
-            policy = await settings.policy_for(uow, row.service_id, service.name)
-            return row, template, service, policy
+            loaded = await _load(uow, payloads)  # noqa: F841 - held while `_pending` reads the identity map
+            services: dict[uuid.UUID, tuple[ServiceRef, ServicePolicy] | None] = {}
+            snapshots: dict[tuple[uuid.UUID, int], TemplateSnapshot | None] = {}
+            for payload in payloads:
+                row = await _pending(uow, payload)
+                if row is None:
+                    found.append(None)
+                    continue
+                if row.service_id not in services:
+                    service = await self.component.team.describe(uow, row.service_id)
+                    policy = await settings.policy_for(uow, row.service_id, service.name) if service else None
+                    services[row.service_id] = (service, policy) if service and policy else None
+                template = None
+                if row.template_id is not None and row.template_version is not None:
+                    version = (row.template_id, row.template_version)
+                    if version not in snapshots:
+                        snapshots[version] = await templates.get_template(uow, row.service_id, *version)
+                    template = snapshots[version]
+                described = services[row.service_id]
+                if described is None or template is None:
+                    found.append(SendResult(Outcome.TECHNICAL, "none", None, "the service or template is gone"))
+                else:
+                    found.append(Prepared(row, template, *described))
+        return found
 
-    async def _ready(
-        self, context: JobContext, payload: dict[str, Any]
-    ) -> tuple[Notification, TemplateSnapshot, ServiceRef, ServicePolicy] | None:
-        """What to send, or None when there is nothing to send (already finished, or failed here)."""
-        prepared = await self._prepared(payload)
-        if isinstance(prepared, SendResult):
-            await self._settle(context.uow, prepared, payload)
-            return None
-        return prepared
+    async def deliver_emails(self, batch: JobBatch) -> None:
+        """Deliver a batch of emails one after another, then record every outcome in the batch's transaction.
 
-    async def deliver_email(self, context: JobContext, payload: dict[str, Any]) -> None:
-        prepared = await self._ready(context, payload)
-        if prepared is None:
-            return
+        A worker runs several batches at once, each on its own SMTP session, so
+        a batch's messages need not go in parallel. A crash before the commit
+        sends the whole batch again, under the same Message-IDs.
+        """
+        outcomes: list[tuple[dict[str, Any], SendResult]] = []
+        for payload, prepared in zip(batch.payloads, await self._prepared(batch.payloads), strict=True):
+            if prepared is None:
+                continue
+            if isinstance(prepared, SendResult):
+                outcomes.append((payload, prepared))
+                continue
+            outcomes.append((payload, await self.component.email_provider.send(self._email(prepared))))
+        rows = await _load(batch.uow, [payload for payload, _ in outcomes])  # held, so settling reads no row again
+        known: dict[tuple[uuid.UUID, str], bool] = {}
+        for payload, result in outcomes:
+            await self._settle(batch.uow, result, payload, known=known)
+        del rows
+
+    def _email(self, prepared: Prepared) -> EmailMessage:
         row, template, service, policy = prepared
-        component = self.component
-        personalisation = component.sender.unseal(row.id, row.personalisation)
+        sender = self.component.sender
+        personalisation = sender.unseal(row.id, row.personalisation)
         filled = content.fill(template, personalisation, unsubscribe_url=row.one_click_unsubscribe_url, with_parts=True)
-        message = EmailMessage(
+        return EmailMessage(
             notification_id=row.id,
             to=row.recipient,
-            from_address=f"{service.name} <{component.sender.from_email(policy)}>",
+            from_address=f"{service.name} <{sender.from_email(policy)}>",
             subject=filled.subject or "",
             html_body=email_document(
                 body_html=filled.html or "", subject=filled.subject or "", brand_name=service.name
             ),
             text_body=filled.text or "",
-            message_id=message_id(row.id, component.sender.email_domain),
+            message_id=message_id(row.id, sender.email_domain),
             reply_to=row.reply_to,
             unsubscribe_url=row.one_click_unsubscribe_url,
         )
-        await self._settle(context.uow, await component.email_provider.send(message), payload)
 
     async def deliver_sms(self, context: JobContext, payload: dict[str, Any]) -> None:
-        prepared = await self._ready(context, payload)
+        (prepared,) = await self._prepared([payload])
+        if isinstance(prepared, SendResult):
+            await self._settle(context.uow, prepared, payload)
+            return
         if prepared is None:
             return
         row, template, _service, policy = prepared
@@ -175,7 +218,12 @@ class DeliveryTasks:
         await self._settle(context.uow, result, payload, billable_units=filled.sms.fragment_count)
 
     async def _settle(
-        self, uow: UnitOfWork, result: SendResult, payload: dict[str, Any], billable_units: int | None = None
+        self,
+        uow: UnitOfWork,
+        result: SendResult,
+        payload: dict[str, Any],
+        billable_units: int | None = None,
+        known: dict[tuple[uuid.UUID, str], bool] | None = None,
     ) -> None:
         """Record a send's outcome in the job's own transaction, unless the notification finished meanwhile."""
         row = await _pending(uow, payload)
@@ -191,7 +239,7 @@ class DeliveryTasks:
             await enqueue_job(uow, DELIVERY_TASKS[row.type], {**payload, "attempt": attempt + 1}, run_at=retry_at)
             return
         record(row, result, utcnow())
-        await callbacks.status_changed(uow, self.component.box, row)
+        await callbacks.status_changed(uow, self.component.box, row, known)
         log.info(
             "notify.sent",
             notification_id=str(row.id),

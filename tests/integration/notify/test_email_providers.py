@@ -7,6 +7,7 @@ would; nothing is mocked.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email
 import email.message
@@ -15,8 +16,8 @@ import ipaddress
 import socket
 import ssl
 import uuid
-from collections.abc import Awaitable, Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Awaitable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -124,8 +125,12 @@ class RefusingData(Mailbox):
         return "554 5.6.0 Message content rejected"
 
 
-@contextmanager
-def smtp_server(handler: Mailbox, **server_options: Any) -> Iterator[int]:
+_PROVIDERS: list[SmtpEmailProvider] = []  # made by `provider`, closed when their server stops
+
+
+@asynccontextmanager
+async def smtp_server(handler: Mailbox, **server_options: Any) -> AsyncIterator[int]:
+    """An aiosmtpd server on loopback; before it stops, the providers QUIT the sessions they kept open."""
     controller = EphemeralController(
         handler, hostname="127.0.0.1", server_hostname="mx.test", ready_timeout=10, **server_options
     )
@@ -133,12 +138,16 @@ def smtp_server(handler: Mailbox, **server_options: Any) -> Iterator[int]:
     try:
         yield controller.port
     finally:
+        while _PROVIDERS:
+            await _PROVIDERS.pop().close()
         controller.stop()
 
 
 def provider(port: int, **options: Any) -> SmtpEmailProvider:
     settings: dict[str, Any] = {"tls": "none", "timeout": 5.0, "local_hostname": "worker.test"} | options
-    return SmtpEmailProvider("127.0.0.1", port, **settings)
+    made = SmtpEmailProvider("127.0.0.1", port, **settings)
+    _PROVIDERS.append(made)
+    return made
 
 
 def authenticator(
@@ -198,7 +207,7 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> Certificate:
 
 async def test_an_email_the_server_accepts_is_delivered_with_its_message_id_as_the_reference() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         result = await provider(port).send(email_message())
 
     assert result.outcome is Outcome.DELIVERED and result.provider == "smtp"
@@ -210,7 +219,7 @@ async def test_an_email_the_server_accepts_is_delivered_with_its_message_id_as_t
 
 async def test_a_delivered_email_arrives_with_the_right_headers_and_the_stable_message_id() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         await provider(port).send(email_message())
 
     received = mailbox.only_message()
@@ -225,7 +234,7 @@ async def test_a_delivered_email_arrives_with_the_right_headers_and_the_stable_m
 
 async def test_a_non_ascii_subject_is_encoded_on_the_wire_and_decodes_back_to_the_same_text() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         await provider(port).send(email_message())
 
     raw = mailbox.received[0].content
@@ -236,7 +245,7 @@ async def test_a_non_ascii_subject_is_encoded_on_the_wire_and_decodes_back_to_th
 
 async def test_a_subject_with_line_breaks_is_sent_on_one_line() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         result = await provider(port).send(email_message(subject="Your  application\r\nBcc: someone@example.org"))
 
     assert result.outcome is Outcome.DELIVERED
@@ -246,7 +255,7 @@ async def test_a_subject_with_line_breaks_is_sent_on_one_line() -> None:
 
 async def test_a_delivered_email_has_the_text_part_then_the_html_part() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         await provider(port).send(email_message())
 
     received = mailbox.only_message()
@@ -260,7 +269,7 @@ async def test_a_delivered_email_has_the_text_part_then_the_html_part() -> None:
 
 async def test_a_delivered_email_carries_one_click_list_unsubscribe_headers() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         await provider(port).send(email_message())
 
     raw = mailbox.received[0].content
@@ -272,7 +281,7 @@ async def test_a_delivered_email_carries_one_click_list_unsubscribe_headers() ->
 
 async def test_without_an_unsubscribe_link_or_reply_to_those_headers_are_left_out() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         await provider(port).send(email_message(unsubscribe_url=None, reply_to=None))
 
     received = mailbox.only_message()
@@ -282,7 +291,7 @@ async def test_without_an_unsubscribe_link_or_reply_to_those_headers_are_left_ou
 
 async def test_a_resend_carries_the_same_message_id() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         first = await provider(port).send(email_message())
         second = await provider(port).send(email_message())
 
@@ -295,7 +304,7 @@ async def test_a_resend_carries_the_same_message_id() -> None:
 
 async def test_a_service_name_with_a_comma_or_a_colon_stays_one_sender() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         result = await provider(port).send(email_message(from_address="Ynys Môn: Bins, Recycling <bins@notify.gov.uk>"))
 
     assert result.outcome is Outcome.DELIVERED
@@ -306,18 +315,113 @@ async def test_a_service_name_with_a_comma_or_a_colon_stays_one_sender() -> None
 
 async def test_the_envelope_sender_can_differ_from_the_from_address() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         await provider(port, envelope_sender="bounces@notify.example.gov.uk").send(email_message())
 
     assert mailbox.received[0].mail_from == "bounces@notify.example.gov.uk"
     assert mailbox.only_message()["From"].addresses[0].addr_spec == "noreply@notify.example.gov.uk"
 
 
+# --- SMTP: sessions kept open between messages ----------------------------------------------------
+
+
+@dataclass
+class CountingSessions(Mailbox):
+    """Remembers which connection (the client's port) each message came on; can hang up after each one."""
+
+    peers: list[Any] = field(default_factory=list)
+    rcpt_peers: list[Any] = field(default_factory=list)
+    hang_up_after_each: bool = False
+    refuse: set[str] = field(default_factory=set)
+
+    async def handle_RCPT(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        self.rcpt_peers.append(session.peer)
+        if address in self.refuse:
+            return "550 5.1.1 Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        self.peers.append(session.peer)
+        reply = await super().handle_DATA(server, session, envelope)
+        if self.hang_up_after_each:
+            assert server.transport is not None
+            asyncio.get_running_loop().call_later(0.01, server.transport.close)
+        return reply
+
+
+async def test_several_emails_go_over_one_session_and_each_arrives_once() -> None:
+    mailbox = CountingSessions()
+    async with smtp_server(mailbox) as port:
+        sender = provider(port)
+        results = [await sender.send(email_message(to=f"resident{n}@example.com")) for n in range(3)]
+    assert [result.outcome for result in results] == [Outcome.DELIVERED] * 3
+    assert [received.rcpt_tos for received in mailbox.received] == [[f"resident{n}@example.com"] for n in range(3)]
+    assert len(set(mailbox.peers)) == 1, "one connection carried all three"
+
+
+async def test_emails_sent_at_once_each_take_a_session_of_their_own() -> None:
+    mailbox = CountingSessions()
+    async with smtp_server(mailbox) as port:
+        sender = provider(port, pool_size=2)
+        results = await asyncio.gather(*(sender.send(email_message(to=f"r{n}@example.com")) for n in range(4)))
+        again = await sender.send(email_message(to="later@example.com"))
+    assert {result.outcome for result in [*results, again]} == {Outcome.DELIVERED}
+    assert len(mailbox.received) == 5
+    assert len(set(mailbox.peers[:4])) == 4, "no session carried two messages at the same time"
+    assert mailbox.peers[4] in mailbox.peers[:4], "the next message reused a kept session"
+
+
+async def test_a_session_the_server_closed_while_idle_is_replaced_and_the_email_sent_once() -> None:
+    mailbox = CountingSessions(hang_up_after_each=True)
+    async with smtp_server(mailbox) as port:
+        sender = provider(port)
+        first = await sender.send(email_message(to="first@example.com"))
+        await asyncio.sleep(0.1)  # the server hangs up
+        second = await sender.send(email_message(to="second@example.com"))
+    assert (first.outcome, second.outcome) == (Outcome.DELIVERED, Outcome.DELIVERED)
+    assert [received.rcpt_tos for received in mailbox.received] == [["first@example.com"], ["second@example.com"]]
+    assert len(set(mailbox.peers)) == 2
+
+
+async def test_an_idle_session_older_than_the_limit_is_not_reused() -> None:
+    mailbox = CountingSessions()
+    async with smtp_server(mailbox) as port:
+        sender = provider(port, idle_seconds=0.05)
+        await sender.send(email_message())
+        await asyncio.sleep(0.1)
+        await sender.send(email_message())
+    assert len(mailbox.received) == 2 and len(set(mailbox.peers)) == 2
+
+
+async def test_after_a_refused_recipient_the_session_is_reset_and_carries_the_next_email() -> None:
+    mailbox = CountingSessions(refuse={"gone@example.com"})
+    async with smtp_server(mailbox) as port:
+        sender = provider(port)
+        refused = await sender.send(email_message(to="gone@example.com"))
+        delivered = await sender.send(email_message(to="here@example.com"))
+    assert refused.outcome is Outcome.PERMANENT and refused.detail == "RCPT refused: 550 5.1.1"
+    assert delivered.outcome is Outcome.DELIVERED
+    assert [received.rcpt_tos for received in mailbox.received] == [["here@example.com"]]
+    assert len(set(mailbox.rcpt_peers)) == 1, "the same session, reset, carried it"
+
+
+async def test_with_no_pool_every_email_opens_its_own_session() -> None:
+    mailbox = CountingSessions()
+    async with smtp_server(mailbox) as port:
+        sender = provider(port, pool_size=0)
+        for _ in range(2):
+            await sender.send(email_message())
+    assert len(mailbox.received) == 2 and len(set(mailbox.peers)) == 2
+
+
 # --- SMTP: refused --------------------------------------------------------------------------------
 
 
 async def test_a_recipient_refused_with_550_is_a_permanent_failure_whose_detail_holds_no_address() -> None:
-    with smtp_server(RefusingRecipients()) as port:
+    async with smtp_server(RefusingRecipients()) as port:
         result = await provider(port).send(email_message())
 
     assert result.outcome is Outcome.PERMANENT and result.provider == "smtp"
@@ -326,7 +430,7 @@ async def test_a_recipient_refused_with_550_is_a_permanent_failure_whose_detail_
 
 
 async def test_a_recipient_refused_with_451_is_a_temporary_failure() -> None:
-    with smtp_server(RefusingRecipients(reply="451 4.7.1 <{address}>: Greylisted, try again later")) as port:
+    async with smtp_server(RefusingRecipients(reply="451 4.7.1 <{address}>: Greylisted, try again later")) as port:
         result = await provider(port).send(email_message())
 
     assert result.outcome is Outcome.TEMPORARY
@@ -334,7 +438,7 @@ async def test_a_recipient_refused_with_451_is_a_temporary_failure() -> None:
 
 
 async def test_a_message_refused_with_554_after_data_is_a_permanent_failure() -> None:
-    with smtp_server(RefusingData()) as port:
+    async with smtp_server(RefusingData()) as port:
         result = await provider(port).send(email_message())
 
     assert result.outcome is Outcome.PERMANENT
@@ -402,7 +506,7 @@ async def test_a_server_that_never_says_hello_is_a_temporary_failure_saying_it_t
 async def test_wrong_credentials_for_a_server_requiring_auth_are_a_technical_failure() -> None:
     mailbox = Mailbox()
     server = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False}
-    with smtp_server(mailbox, **server) as port:
+    async with smtp_server(mailbox, **server) as port:
         result = await provider(port, username="notify", password="wrong").send(email_message())
 
     assert result.outcome is Outcome.TECHNICAL
@@ -413,7 +517,7 @@ async def test_wrong_credentials_for_a_server_requiring_auth_are_a_technical_fai
 @AUTH_WITHOUT_TLS
 async def test_no_credentials_for_a_server_requiring_auth_is_a_technical_failure_not_a_permanent_one() -> None:
     server = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False}
-    with smtp_server(Mailbox(), **server) as port:
+    async with smtp_server(Mailbox(), **server) as port:
         result = await provider(port).send(email_message())
 
     assert result.outcome is Outcome.TECHNICAL  # a 530 at MAIL is our configuration, not this message
@@ -424,7 +528,7 @@ async def test_no_credentials_for_a_server_requiring_auth_is_a_technical_failure
 async def test_the_right_credentials_are_accepted_and_the_email_delivered() -> None:
     mailbox = Mailbox()
     server = {"authenticator": authenticator, "auth_required": True, "auth_require_tls": False}
-    with smtp_server(mailbox, **server) as port:
+    async with smtp_server(mailbox, **server) as port:
         result = await provider(port, username="notify", password="correct horse").send(email_message())
 
     assert result.outcome is Outcome.DELIVERED and len(mailbox.received) == 1
@@ -441,7 +545,7 @@ def test_the_password_is_not_in_the_providers_repr() -> None:
 async def test_starttls_with_a_self_signed_certificate_given_as_the_ca_file_delivers(certificate: Certificate) -> None:
     mailbox = Mailbox()
     server = {"tls_context": certificate.server_context(), "require_starttls": True, "authenticator": authenticator}
-    with smtp_server(mailbox, **server) as port:
+    async with smtp_server(mailbox, **server) as port:
         sender = provider(
             port, tls="starttls", ca_file=certificate.cert_file, username="notify", password="correct horse"
         )
@@ -456,7 +560,7 @@ async def test_starttls_against_a_certificate_the_client_does_not_trust_is_a_tem
 ) -> None:
     mailbox = Mailbox()
     server = {"tls_context": certificate.server_context(), "require_starttls": True}
-    with smtp_server(mailbox, **server) as port:
+    async with smtp_server(mailbox, **server) as port:
         result = await provider(port, tls="starttls").send(email_message())  # the system CAs only
 
     assert result.outcome is Outcome.TEMPORARY
@@ -466,7 +570,7 @@ async def test_starttls_against_a_certificate_the_client_does_not_trust_is_a_tem
 
 async def test_starttls_required_by_the_provider_but_not_offered_is_a_temporary_tls_failure() -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         result = await provider(port, tls="starttls").send(email_message())
 
     assert result.outcome is Outcome.TEMPORARY
@@ -478,7 +582,7 @@ async def test_implicit_tls_with_a_self_signed_certificate_given_as_the_ca_file_
     certificate: Certificate,
 ) -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox, ssl_context=certificate.server_context()) as port:
+    async with smtp_server(mailbox, ssl_context=certificate.server_context()) as port:
         result = await provider(port, tls="tls", ca_file=certificate.cert_file).send(email_message())
 
     assert result.outcome is Outcome.DELIVERED
@@ -489,7 +593,7 @@ async def test_implicit_tls_against_an_untrusted_certificate_is_a_temporary_tls_
     certificate: Certificate,
 ) -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox, ssl_context=certificate.server_context()) as port:
+    async with smtp_server(mailbox, ssl_context=certificate.server_context()) as port:
         result = await provider(port, tls="tls").send(email_message())
 
     assert result.outcome is Outcome.TEMPORARY
@@ -538,7 +642,7 @@ async def test_a_sandbox_resend_overwrites_the_file_instead_of_adding_another(tm
 
 async def test_the_sandbox_and_smtp_build_the_same_message(tmp_path: Path) -> None:
     mailbox = Mailbox()
-    with smtp_server(mailbox) as port:
+    async with smtp_server(mailbox) as port:
         await provider(port).send(email_message())
     await SandboxEmailProvider(tmp_path).send(email_message())
 

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy import func, select, text
 
-from govplatform.core.interfaces import Actor, JobContext
+from govplatform.core.interfaces import Actor, JobBatch, JobContext
 from govplatform.core.models import Job, utcnow
 from govplatform.core.services import audit
 from govplatform.core.unit_of_work import UnitOfWork
@@ -25,25 +25,45 @@ NOTIFY_CHANNEL = "govplatform_jobs"
 
 
 TaskHandler = Callable[[JobContext, dict[str, Any]], Awaitable[None]]
+BatchHandler = Callable[[JobBatch], Awaitable[None]]
 
 
 class TaskRegistry:
-    """Job kinds and their handlers; each component registers its tasks at start-up."""
+    """Job kinds and their handlers; each component registers its tasks at start-up.
+
+    A kind registered with `register_batch` is run up to `size` jobs at a time,
+    in one unit of work: for work whose cost is mostly the database round trips
+    around it (an email delivered to a relay), one read and one write for many
+    jobs instead of several each. Its jobs are still one row each, queued,
+    leased, retried and dead-lettered one by one.
+    """
 
     def __init__(self) -> None:
         self._handlers: dict[str, TaskHandler] = {}
+        self._batches: dict[str, tuple[BatchHandler, int]] = {}
 
     def register(self, kind: str, handler: TaskHandler) -> None:
-        if kind in self._handlers:
+        if kind in self._handlers or kind in self._batches:
             raise ValueError(f"a handler for {kind} is already registered")
         self._handlers[kind] = handler
+
+    def register_batch(self, kind: str, handler: BatchHandler, size: int) -> None:
+        if kind in self._handlers or kind in self._batches:
+            raise ValueError(f"a handler for {kind} is already registered")
+        if size < 1:
+            raise ValueError("a batch holds at least one job")
+        self._batches[kind] = (handler, size)
 
     def get(self, kind: str) -> TaskHandler | None:
         return self._handlers.get(kind)
 
+    def get_batch(self, kind: str) -> tuple[BatchHandler, int] | None:
+        """The batch handler for `kind` and the most jobs it takes at once, if `kind` is run in batches."""
+        return self._batches.get(kind)
+
     @property
     def kinds(self) -> list[str]:
-        return sorted(self._handlers)
+        return sorted([*self._handlers, *self._batches])
 
 
 async def enqueue(

@@ -22,18 +22,18 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import IO, Any
 
 import structlog
 from prometheus_client import Counter
-from sqlalchemy import or_, select, update
+from sqlalchemy import Table, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from govplatform.core.interfaces import JobContext
-from govplatform.core.jobs.queue import NOTIFY_CHANNEL, TaskRegistry, backoff
+from govplatform.core.interfaces import JobBatch, JobContext
+from govplatform.core.jobs.queue import NOTIFY_CHANNEL, BatchHandler, TaskRegistry, backoff
 from govplatform.core.models import Job, utcnow
 from govplatform.core.settings import Settings
 from govplatform.core.unit_of_work import UnitOfWork
@@ -43,6 +43,10 @@ log = structlog.get_logger("govplatform.worker")
 JOBS_FINISHED = Counter("govplatform_jobs_finished_total", "Jobs finished, by kind and outcome", ["kind", "outcome"])
 
 _UNAVAILABLE = (OperationalError, DBAPIError, OSError)
+
+# Statements on the table, not the mapped class: the ORM's bulk UPDATE machinery costs more CPU than the
+# database takes to run them, and the worker runs several for every batch.
+_JOBS: Table = Job.__table__  # type: ignore[assignment]  # declarative models' tables are Tables
 
 
 class Worker:
@@ -60,7 +64,7 @@ class Worker:
         self._settings = settings
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._wake = asyncio.Event()
-        self._running: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[int]] = set()
         self._lease = dt.timedelta(seconds=settings.job_lease_seconds)
 
     @property
@@ -86,8 +90,8 @@ class Worker:
                         log.warning("worker.database_unavailable", error=type(error).__name__, failures=failures)
                         await self._sleep(stop, min(30.0, 0.5 * 2 ** min(failures, 6)))
                         continue
-                for job in claimed:
-                    task = asyncio.create_task(self._execute(job))
+                for run in self._runs(claimed):
+                    task = asyncio.create_task(run)
                     self._running.add(task)
                     task.add_done_callback(self._finished)
                 if len(claimed) < free or free == 0:
@@ -105,11 +109,31 @@ class Worker:
         """Run every job that is due now, one batch after another; returns how many ran."""
         ran = 0
         while claimed := await self._claim(self._settings.worker_concurrency):
-            await asyncio.gather(*(self._execute(job) for job in claimed))
-            ran += len(claimed)
+            ran += sum(await asyncio.gather(*self._runs(claimed)))
         return ran
 
-    def _finished(self, task: asyncio.Task[None]) -> None:
+    def _runs(self, claimed: list[dict[str, Any]]) -> list[Coroutine[Any, Any, int]]:
+        """What to run for the claimed jobs: each alone, or those of a batch kind together, `size` at a time."""
+        runs: list[Coroutine[Any, Any, int]] = []
+        batches: dict[str, list[dict[str, Any]]] = {}
+        for job in claimed:
+            batch = self._registry.get_batch(job["kind"])
+            if batch is None or job["attempts"] > job["max_attempts"]:
+                runs.append(self._execute(job))
+                continue
+            group = batches.setdefault(job["kind"], [])
+            group.append(job)
+            if len(group) == batch[1]:
+                runs.append(self._execute_batch(group, *batch))
+                batches[job["kind"]] = []
+        for kind, group in batches.items():
+            if group:
+                handler, size = self._registry.get_batch(kind) or (None, 0)
+                assert handler is not None
+                runs.append(self._execute_batch(group, handler, size))
+        return runs
+
+    def _finished(self, task: asyncio.Task[int]) -> None:
         self._running.discard(task)
         self._wake.set()
 
@@ -122,58 +146,63 @@ class Worker:
             for waiter in waiters:
                 waiter.cancel()
 
-    async def _claim(self, limit: int) -> list[dict[str, Any]]:
+    async def _claim(self, limit: int, kind: str | None = None) -> list[dict[str, Any]]:
+        """Lease up to `limit` due jobs (of one `kind` when given), oldest first."""
         now = utcnow()
         due = or_(
-            (Job.status == "queued") & (Job.run_at <= now),
+            (_JOBS.c.status == "queued") & (_JOBS.c.run_at <= now),
             # A running job whose lease lapsed belonged to a worker that died. Never this worker's own:
             # it is still running here, its heartbeat only delayed (SQLite's write lock can hold it up).
-            (Job.status == "running")
-            & (Job.locked_until < now)
-            & or_(Job.locked_by.is_(None), Job.locked_by != self.worker_id),
+            (_JOBS.c.status == "running")
+            & (_JOBS.c.locked_until < now)
+            & or_(_JOBS.c.locked_by.is_(None), _JOBS.c.locked_by != self.worker_id),
         )
-        candidates = select(Job.id).where(due).order_by(Job.run_at).limit(limit)
+        candidates = select(_JOBS.c.id).where(due).order_by(_JOBS.c.run_at).limit(limit)
+        if kind is not None:
+            candidates = candidates.where(_JOBS.c.kind == kind)
         if self._postgres:
             candidates = candidates.with_for_update(skip_locked=True)
         statement = (
-            update(Job)
-            .where(Job.id.in_(candidates.scalar_subquery()))
+            update(_JOBS)
+            .where(_JOBS.c.id.in_(candidates.scalar_subquery()))
             .values(
-                status="running", locked_by=self.worker_id, locked_until=now + self._lease, attempts=Job.attempts + 1
+                status="running",
+                locked_by=self.worker_id,
+                locked_until=now + self._lease,
+                attempts=_JOBS.c.attempts + 1,
             )
-            .returning(Job.id, Job.kind, Job.payload, Job.attempts, Job.max_attempts)
-            .execution_options(synchronize_session=False)
+            .returning(_JOBS.c.id, _JOBS.c.kind, _JOBS.c.payload, _JOBS.c.attempts, _JOBS.c.max_attempts)
         )
         async with UnitOfWork(self._sessions) as uow:
             rows = (await uow.session.execute(statement)).mappings().all()
             await uow.commit()
         return [dict(row) for row in rows]
 
-    async def _execute(self, job: dict[str, Any]) -> None:
+    async def _execute(self, job: dict[str, Any]) -> int:
+        """Run `job` (with more of its kind if it is run in batches); how many jobs ran."""
         job_id, kind, attempt = job["id"], job["kind"], job["attempts"]
         bound = log.bind(job_id=str(job_id), kind=kind, attempt=attempt)
         handler = self._registry.get(kind)
         if attempt > job["max_attempts"]:
             await self._fail(job, "the job was interrupted on every attempt", dead=True)
-            return
+            return 1
         if handler is None:
             await self._fail(job, f"no handler is registered for {kind}", dead=True)
-            return
+            return 1
         finished = asyncio.Event()
-        heartbeat = asyncio.create_task(self._heartbeat(job_id, finished))
+        heartbeat = asyncio.create_task(self._heartbeat([job_id], finished))
         started = time.monotonic()
         try:
             async with UnitOfWork(self._sessions) as uow:
                 await handler(JobContext(uow, job_id, attempt, job["max_attempts"]), dict(job["payload"]))
                 marked = await uow.session.execute(
-                    update(Job)
-                    .where(Job.id == job_id, Job.locked_by == self.worker_id, Job.status == "running")
+                    update(_JOBS)
+                    .where(_JOBS.c.id == job_id, _JOBS.c.locked_by == self.worker_id, _JOBS.c.status == "running")
                     .values(status="done", finished_at=utcnow(), locked_by=None, locked_until=None)
-                    .execution_options(synchronize_session=False)
                 )
                 if marked.rowcount != 1:  # type: ignore[attr-defined]
                     bound.warning("job.lease_lost")
-                    return
+                    return 1
                 await uow.commit()
             JOBS_FINISHED.labels(kind, "done").inc()
             bound.info("job.done", seconds=round(time.monotonic() - started, 3))
@@ -190,6 +219,53 @@ class Worker:
             # never exits. Waiting costs at most the one renewal already under way.
             finished.set()
             await heartbeat
+        return 1
+
+    async def _execute_batch(self, claimed: list[dict[str, Any]], handler: BatchHandler, size: int) -> int:
+        """`claimed` jobs of one kind, topped up to `size` with more that are due, in one handler call and one commit.
+
+        The jobs are marked done in the handler's transaction, as a single job is,
+        so a crash leaves every job of the batch to run again and none half done.
+        """
+        kind = claimed[0]["kind"]
+        jobs = list(claimed)
+        if len(jobs) < size:
+            with contextlib.suppress(*_UNAVAILABLE):  # those claimed run on their own if no more can be
+                for job in await self._claim(size - len(jobs), kind):
+                    if job["attempts"] > job["max_attempts"]:
+                        await self._fail(job, "the job was interrupted on every attempt", dead=True)
+                    else:
+                        jobs.append(job)
+        ids = [job["id"] for job in jobs]
+        finished = asyncio.Event()
+        heartbeat = asyncio.create_task(self._heartbeat(ids, finished))
+        started = time.monotonic()
+        try:
+            async with UnitOfWork(self._sessions) as uow:
+                await handler(JobBatch(uow, [dict(job["payload"]) for job in jobs]))
+                marked = await uow.session.execute(
+                    update(_JOBS)
+                    .where(_JOBS.c.id.in_(ids), _JOBS.c.locked_by == self.worker_id, _JOBS.c.status == "running")
+                    .values(status="done", finished_at=utcnow(), locked_by=None, locked_until=None)
+                )
+                if marked.rowcount != len(ids):  # type: ignore[attr-defined]
+                    log.warning("job.lease_lost", kind=kind, jobs=len(ids))
+                    return len(jobs)
+                await uow.commit()
+            JOBS_FINISHED.labels(kind, "done").inc(len(ids))
+            log.info("job.batch_done", kind=kind, jobs=len(ids), seconds=round(time.monotonic() - started, 3))
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            # Only the exception's type reaches the log: messages may quote personal data.
+            log.warning("job.batch_failed", kind=kind, jobs=len(ids), error=type(error).__name__)
+            reason = f"{type(error).__name__}: {error}"[:2000]
+            for job in jobs:
+                await self._fail(job, reason, dead=job["attempts"] >= job["max_attempts"])
+        finally:
+            finished.set()
+            await heartbeat
+        return len(jobs)
 
     async def _fail(self, job: dict[str, Any], reason: str, dead: bool) -> None:
         values: dict[str, Any] = {"last_error": reason, "locked_by": None, "locked_until": None}
@@ -202,14 +278,14 @@ class Worker:
             values.update(status="queued", run_at=utcnow() + delay)
         async with UnitOfWork(self._sessions) as uow:
             await uow.session.execute(
-                update(Job).where(Job.id == job["id"], Job.locked_by == self.worker_id).values(**values)
+                update(_JOBS).where(_JOBS.c.id == job["id"], _JOBS.c.locked_by == self.worker_id).values(**values)
             )
             await uow.commit()
         JOBS_FINISHED.labels(job["kind"], "dead" if dead else "retry").inc()
         if dead:
             log.error("job.dead_lettered", job_id=str(job["id"]), kind=job["kind"], attempts=job["attempts"])
 
-    async def _heartbeat(self, job_id: uuid.UUID, finished: asyncio.Event) -> None:
+    async def _heartbeat(self, job_ids: list[uuid.UUID], finished: asyncio.Event) -> None:
         interval = self._settings.job_lease_seconds / 3
         while True:
             with contextlib.suppress(TimeoutError):
@@ -219,8 +295,8 @@ class Worker:
             with contextlib.suppress(*_UNAVAILABLE):
                 async with UnitOfWork(self._sessions) as uow:
                     await uow.session.execute(
-                        update(Job)
-                        .where(Job.id == job_id, Job.locked_by == self.worker_id)
+                        update(_JOBS)
+                        .where(_JOBS.c.id.in_(job_ids), _JOBS.c.locked_by == self.worker_id)
                         .values(locked_until=utcnow() + self._lease)
                     )
                     await uow.commit()
@@ -236,9 +312,9 @@ class Worker:
         with contextlib.suppress(*_UNAVAILABLE):
             async with UnitOfWork(self._sessions) as uow:
                 await uow.session.execute(
-                    update(Job)
-                    .where(Job.locked_by == self.worker_id, Job.status == "running")
-                    .values(status="queued", locked_by=None, locked_until=None, attempts=Job.attempts - 1)
+                    update(_JOBS)
+                    .where(_JOBS.c.locked_by == self.worker_id, _JOBS.c.status == "running")
+                    .values(status="queued", locked_by=None, locked_until=None, attempts=_JOBS.c.attempts - 1)
                 )
                 await uow.commit()
 

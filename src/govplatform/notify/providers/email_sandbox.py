@@ -22,7 +22,7 @@ import uuid
 from pathlib import Path
 
 from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult
-from govplatform.notify.providers.mime import build_mime, message_id_header, to_bytes
+from govplatform.notify.providers.mime import message_id_header, render
 
 
 class SandboxEmailProvider:
@@ -38,7 +38,7 @@ class SandboxEmailProvider:
 
     async def send(self, message: EmailMessage) -> SendResult:
         try:
-            content = to_bytes(build_mime(message))
+            content = render(message)
         except ValueError as error:
             return SendResult(
                 outcome=Outcome.TECHNICAL,

@@ -25,26 +25,36 @@ else is mapped to what the worker should do next:
 "RCPT refused: 550 5.1.1"), never the server's reply text: servers often echo
 the recipient's address there, and a detail must never hold personal data.
 
-One connection per send. A notification email is one message to one
-recipient, and a pooled SMTP connection brings its own failure modes (servers
-drop idle sessions, a half-finished transaction must be reset before reuse, a
-pool must be bounded per worker). Connecting costs a round trip or two, and a
-TLS handshake, which is small next to what Notify's volumes need; a pool can be
-added behind the same interface if a deployment ever needs it.
+Sessions are kept open and reused. Opening one costs a connection, a
+greeting, EHLO, often a TLS handshake and AUTH, and QUIT at the end: several
+round trips and, on a relay in Python or with TLS, more CPU on both sides than
+the message itself (measured in docs/benchmarks.md: a worker delivered 95
+emails a second opening a session per message). Reuse has its own failure
+modes, handled here: a session idle longer than `idle_seconds` is closed, not
+reused (servers drop idle clients; RFC 5321 4.5.3.2.7 lets them after 5
+minutes); a refused message leaves the session reset (RSET) before it goes back
+to the pool, and a session in any doubt (a timeout, a lost connection, a reply
+that made no sense) is closed; a reused session found closed before the
+server took anything (before DATA) is replaced by a new one and the message
+sent once on it. The pool is bounded (`pool_size`, one per job a worker runs
+at once is enough) and belongs to one event loop.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import re
+import socket
 import ssl
+import time
 from pathlib import Path
 from typing import Final, Literal, get_args
 
 import aiosmtplib
 
 from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult
-from govplatform.notify.providers.mime import build_mime, mailbox, message_id_header
+from govplatform.notify.providers.mime import mailbox, message_id_header, render
 
 TlsMode = Literal["none", "starttls", "tls"]
 
@@ -110,8 +120,23 @@ def _network_reason(error: BaseException | None) -> str:
     return type(error).__name__ if error is not None else "unknown error"
 
 
+class _Connection:
+    """An open SMTP session (greeted, encrypted and signed in as configured) and when it was last used."""
+
+    __slots__ = ("client", "idle_since", "loop")
+
+    def __init__(self, client: aiosmtplib.SMTP) -> None:
+        self.client = client
+        self.loop = asyncio.get_running_loop()
+        self.idle_since = time.monotonic()
+
+
+class _Stale(Exception):
+    """A reused session was gone before the server took the message: it is safe to send on a new one."""
+
+
 class SmtpEmailProvider:
-    """Sends each email over a fresh SMTP connection to `host`:`port`.
+    """Sends emails over SMTP sessions to `host`:`port`, keeping up to `pool_size` idle ones open.
 
     `tls` is "starttls" (upgrade a plain connection, usually port 587; the send
     fails if the server does not offer it), "tls" (implicit TLS from the first
@@ -121,8 +146,10 @@ class SmtpEmailProvider:
     CA or self-signed certificate); `verify=False` turns checking off, for
     development only. `timeout` bounds each network step (connect, each
     command, the TLS handshake), in seconds. `local_hostname` is the name given
-    in EHLO (the machine's FQDN when not set), and `envelope_sender` the MAIL
-    FROM address, where bounces go (the From address when not set).
+    in EHLO (the machine's FQDN when not set, looked up once), and
+    `envelope_sender` the MAIL FROM address, where bounces go (the From address
+    when not set). An idle session older than `idle_seconds` is closed rather
+    than reused; `pool_size` 0 opens a session for every message.
     """
 
     name = "smtp"
@@ -140,6 +167,8 @@ class SmtpEmailProvider:
         timeout: float = 30.0,
         local_hostname: str | None = None,
         envelope_sender: str | None = None,
+        pool_size: int = 8,
+        idle_seconds: float = 30.0,
     ) -> None:
         if tls not in get_args(TlsMode):
             raise ValueError(f"tls must be one of {', '.join(get_args(TlsMode))}, not {tls!r}")
@@ -147,14 +176,20 @@ class SmtpEmailProvider:
             raise ValueError("a password needs a username")
         if timeout <= 0:
             raise ValueError("timeout must be positive")
+        if pool_size < 0 or idle_seconds <= 0:
+            raise ValueError("pool_size must be 0 or more, and idle_seconds positive")
         self.host = host
         self.port = port
         self.username = username
         self._password = password
         self.tls: TlsMode = tls
         self.timeout = timeout
-        self.local_hostname = local_hostname
+        # Looked up once: left unset, aiosmtplib resolves it in a thread for every connection.
+        self.local_hostname = local_hostname or socket.getfqdn()
         self.envelope_sender = envelope_sender
+        self.pool_size = pool_size
+        self.idle_seconds = idle_seconds
+        self._idle: list[_Connection] = []
         # Built once: loading a CA bundle is slow, and the context is safe to share between connections.
         self._tls_context = self._make_tls_context(ca_file, verify) if tls != "none" else None
 
@@ -172,13 +207,52 @@ class SmtpEmailProvider:
 
     async def send(self, message: EmailMessage) -> SendResult:
         try:
-            mime = build_mime(message)
+            content = render(message)
             sender = self.envelope_sender or mailbox(message.from_address).addr_spec
             recipient = mailbox(message.to).addr_spec
         except ValueError as error:
             # Only our own data can get here (an address with a line break, an unwritable From); no resend fixes it.
             return _failed(Outcome.TECHNICAL, f"the message could not be built: {type(error).__name__}")
+        reference = message_id_header(message.message_id)
+        idle = self._take_idle()
+        if idle is not None:
+            try:
+                return await self._send_on(idle, sender, recipient, content, reference)
+            except _Stale:
+                pass  # closed by the server while idle, before it took anything: send once on a new session
+        return await self._send_on(None, sender, recipient, content, reference)
 
+    async def close(self) -> None:
+        """QUIT every idle session (a worker stopping); sessions in use close when their send ends."""
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                if connection.loop is asyncio.get_running_loop() and connection.client.is_connected:
+                    await connection.client.quit()
+            connection.client.close()
+
+    def _take_idle(self) -> _Connection | None:
+        """The most recently used idle session that is still fit to reuse; stale ones are closed."""
+        loop = asyncio.get_running_loop()
+        while self._idle:
+            connection = self._idle.pop()
+            if connection.loop is not loop:
+                continue  # left by an event loop that has ended; its transport went with it
+            if connection.client.is_connected and time.monotonic() - connection.idle_since < self.idle_seconds:
+                return connection
+            connection.client.close()
+        return None
+
+    def _give_back(self, connection: _Connection) -> None:
+        if len(self._idle) < self.pool_size and connection.client.is_connected:
+            connection.idle_since = time.monotonic()
+            self._idle.append(connection)
+        else:
+            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
+                # Not awaited for an answer: the message is accepted or refused already, and QUIT changes neither.
+                connection.client.close()
+
+    async def _open(self, stage: list[str]) -> _Connection:
         client = aiosmtplib.SMTP(
             hostname=self.host,
             port=self.port,
@@ -188,59 +262,118 @@ class SmtpEmailProvider:
             timeout=self.timeout,
             local_hostname=self.local_hostname,
         )
-        stage = "connect"
+        await client.connect()
+        connection = _Connection(client)
         try:
-            await client.connect()
             if self.tls == "starttls":
-                stage = "STARTTLS"
+                stage[0] = "STARTTLS"
                 await client.starttls()
             if self.username is not None:
-                stage = "AUTH"
+                stage[0] = "AUTH"
                 await client.login(self.username, self._password or "")
-            stage = "send"
-            refused, reply = await client.send_message(mime, sender=sender, recipients=[recipient])
-            if refused:  # one recipient, so aiosmtplib raises instead; kept in case that ever changes
-                first = next(iter(refused.values()))
-                return _refused("RCPT", first.code, first.message)
-            with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                await client.quit()  # the message is accepted; a QUIT that goes wrong changes nothing
+        except BaseException:
+            client.close()
+            raise
+        return connection
+
+    @staticmethod
+    async def _transaction(
+        client: aiosmtplib.SMTP, sender: str, recipient: str, content: bytes, stage: list[str]
+    ) -> str:
+        """MAIL, RCPT and DATA for one message, with `stage` kept current; the server's reply to DATA.
+
+        Done command by command, not with aiosmtplib's sendmail, so that a lost
+        connection is known to have come before DATA (safe to send again) or not.
+        """
+        encoding = "ascii"
+        options: list[str] = []
+        if not (sender.isascii() and recipient.isascii()):
+            if not client.supports_extension("smtputf8"):
+                raise aiosmtplib.SMTPNotSupported("SMTPUTF8 is not supported by this server")
+            encoding = "utf-8"
+            options.append("SMTPUTF8")
+        if client.supports_extension("size"):
+            options.insert(0, f"SIZE={len(content)}")  # RFC 1870; `content` already has CRLF line endings
+        stage[0] = "MAIL"
+        await client.mail(sender, options=options, encoding=encoding)
+        stage[0] = "RCPT"
+        await client.rcpt(recipient, encoding=encoding)
+        stage[0] = "DATA"
+        response = await client.data(content)
+        return response.message
+
+    @staticmethod
+    async def _reset(connection: _Connection | None) -> bool:
+        """RSET after a refused message, so the session can carry the next; False if that fails."""
+        if connection is None or not connection.client.is_connected:
+            return False
+        try:
+            await connection.client.rset()
+        except (aiosmtplib.SMTPException, OSError):
+            return False
+        return True
+
+    async def _send_on(
+        self, connection: _Connection | None, sender: str, recipient: str, content: bytes, reference: str
+    ) -> SendResult:
+        """One message on `connection`, or on a new session when None, mapped to an outcome (module docstring).
+
+        Raises _Stale when a reused session turns out to be closed before DATA.
+        """
+        reused = connection is not None
+        stage = ["connect" if connection is None else "MAIL"]
+        usable = False  # whether the session may carry another message afterwards
+        try:
+            if connection is None:
+                connection = await self._open(stage)
+            reply = await self._transaction(connection.client, sender, recipient, content, stage)
+            usable = True
         except aiosmtplib.SMTPRecipientsRefused as error:
+            usable = await self._reset(connection)
             first_refusal = error.recipients[0]
             return _refused("RCPT", first_refusal.code, first_refusal.message)
         except aiosmtplib.SMTPResponseException as error:
-            refused_at = next((name for kind, name in _STAGES if isinstance(error, kind)), stage)
+            refused_at = next((name for kind, name in _STAGES if isinstance(error, kind)), stage[0])
+            usable = refused_at in ("MAIL", "RCPT", "DATA") and await self._reset(connection)
             return _refused(refused_at, error.code, error.message)
         except (aiosmtplib.SMTPTimeoutError, TimeoutError):
-            return _failed(Outcome.TEMPORARY, f"timed out during {stage}")
+            return _failed(Outcome.TEMPORARY, f"timed out during {stage[0]}")
         except aiosmtplib.SMTPConnectError as error:
             if isinstance(error.__cause__, ssl.SSLError):
                 return _failed(Outcome.TEMPORARY, f"TLS failed during connect: {_ssl_reason(error.__cause__)}")
             return _failed(Outcome.TEMPORARY, f"could not connect: {_network_reason(error.__cause__)}")
         except aiosmtplib.SMTPServerDisconnected:
-            return _failed(Outcome.TEMPORARY, f"connection lost during {stage}")
+            if reused and stage[0] in ("MAIL", "RCPT"):
+                raise _Stale from None
+            return _failed(Outcome.TEMPORARY, f"connection lost during {stage[0]}")
         except ssl.SSLError as error:
-            return _failed(Outcome.TEMPORARY, f"TLS failed during {stage}: {_ssl_reason(error)}")
+            return _failed(Outcome.TEMPORARY, f"TLS failed during {stage[0]}: {_ssl_reason(error)}")
         except aiosmtplib.SMTPNotSupported:
             # e.g. a non-ASCII address and a server without SMTPUTF8: this server can never take it.
-            return _failed(Outcome.TECHNICAL, f"{stage}: the server lacks an extension this message needs")
+            usable = await self._reset(connection)
+            return _failed(Outcome.TECHNICAL, f"{stage[0]}: the server lacks an extension this message needs")
         except aiosmtplib.SMTPException as error:
-            if stage == "STARTTLS":
+            if stage[0] == "STARTTLS":
                 return _failed(Outcome.TEMPORARY, "TLS failed: the server did not offer STARTTLS")
-            if stage == "AUTH":  # aiosmtplib's own words, e.g. the server offers no AUTH or no mechanism we know
+            if stage[0] == "AUTH":  # aiosmtplib's own words, e.g. the server offers no AUTH or no mechanism we know
                 return _failed(Outcome.TECHNICAL, f"AUTH failed: {error.message}")
-            return _failed(Outcome.TECHNICAL, f"{stage} failed: {type(error).__name__}")
+            return _failed(Outcome.TECHNICAL, f"{stage[0]} failed: {type(error).__name__}")
         except ValueError as error:
             # aiosmtplib refuses an address that cannot go on a command line safely (spaces, brackets).
-            return _failed(Outcome.TECHNICAL, f"{stage} failed: an address cannot be sent ({type(error).__name__})")
+            return _failed(Outcome.TECHNICAL, f"{stage[0]} failed: an address cannot be sent ({type(error).__name__})")
         except OSError as error:
-            return _failed(Outcome.TEMPORARY, f"network error during {stage}: {_network_reason(error)}")
+            return _failed(Outcome.TEMPORARY, f"network error during {stage[0]}: {_network_reason(error)}")
         finally:
-            client.close()
+            if connection is not None:
+                if usable:
+                    self._give_back(connection)
+                else:
+                    connection.client.close()
 
         status = enhanced_status(reply)
         return SendResult(
             outcome=Outcome.DELIVERED,
             provider=self.name,
-            reference=message_id_header(message.message_id),
+            reference=reference,
             detail=f"accepted: 250 {status}".rstrip(),
         )

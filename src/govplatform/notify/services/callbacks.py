@@ -142,14 +142,28 @@ def inbound_body(row: InboundRow, message: str) -> dict[str, Any]:
 
 
 async def _queue(
-    uow: UnitOfWork, box: SecretBox, service_id: uuid.UUID, kind: str, subject_id: uuid.UUID, body: dict[str, Any]
+    uow: UnitOfWork,
+    box: SecretBox,
+    service_id: uuid.UUID,
+    kind: str,
+    subject_id: uuid.UUID,
+    body: dict[str, Any],
+    known: dict[tuple[uuid.UUID, str], bool] | None = None,
 ) -> bool:
-    exists = await uow.session.scalar(
-        select(ServiceCallback.id).where(
-            ServiceCallback.service_id == service_id, ServiceCallback.callback_type == kind
+    """Queue a callback if the service has one of `kind`; `known` remembers the answer across a batch."""
+    wanted = known.get((service_id, kind)) if known is not None else None
+    if wanted is None:
+        wanted = (
+            await uow.session.scalar(
+                select(ServiceCallback.id).where(
+                    ServiceCallback.service_id == service_id, ServiceCallback.callback_type == kind
+                )
+            )
+            is not None
         )
-    )
-    if exists is None:
+        if known is not None:
+            known[(service_id, kind)] = wanted
+    if not wanted:
         return False
     delivery = CallbackDelivery(
         id=uuid.uuid4(), service_id=service_id, callback_type=kind, subject_id=subject_id, status="pending",
@@ -161,11 +175,17 @@ async def _queue(
     return True
 
 
-async def status_changed(uow: UnitOfWork, box: SecretBox, row: Notification) -> bool:
-    """Queue a delivery receipt if the notification has reached a final status and the service wants one."""
+async def status_changed(
+    uow: UnitOfWork, box: SecretBox, row: Notification, known: dict[tuple[uuid.UUID, str], bool] | None = None
+) -> bool:
+    """Queue a delivery receipt if the notification has reached a final status and the service wants one.
+
+    `known` is for callers settling many notifications in one transaction: whether each service
+    has a callback is then looked up once.
+    """
     if row.status not in FINAL_STATUSES:
         return False
-    return await _queue(uow, box, row.service_id, "delivery_status", row.id, delivery_status_body(row))
+    return await _queue(uow, box, row.service_id, "delivery_status", row.id, delivery_status_body(row), known)
 
 
 async def text_received(uow: UnitOfWork, box: SecretBox, row: InboundRow, message: str) -> bool:
