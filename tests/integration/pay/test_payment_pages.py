@@ -310,6 +310,28 @@ async def test_a_welsh_payment_is_shown_in_welsh_whatever_the_browser_chose(
     assert "Gwall:" in problem.text and "Rhowch rif eich cerdyn" in _text(problem)
 
 
+async def test_the_country_list_follows_each_payment_s_language_and_the_country_chosen(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    # The list is rendered once per language and choice and kept (core's `cached`): each page must still get its own.
+    _key, english = await _create(platform, client)
+    _key, welsh = await _create(platform, client, language="cy")
+    english_page = await client.get(await _open(client, english))
+    welsh_page = await client.get(await _open(client, welsh))
+    assert "Country or territory" in _text(english_page) and "Gwlad neu diriogaeth" not in _text(english_page)
+    assert re.search(r'<option value="GB" selected[^>]*>United Kingdom</option>', english_page.text)
+    assert "Gwlad neu diriogaeth" in _text(welsh_page)
+    assert re.search(r'<option value="GB" selected[^>]*>Y Deyrnas Unedig</option>', welsh_page.text)
+    abroad = await _post(client, welsh_page.url.path, welsh_page.url.path, _card_form(cardNo="", addressCountry="FR"))
+    assert re.search(r'<option value="FR" selected[^>]*>Ffrainc</option>', abroad.text)
+    assert not re.search(r'<option value="GB" selected', abroad.text)
+    unknown = await _post(client, welsh_page.url.path, welsh_page.url.path, _card_form(addressCountry="XX"))
+    assert unknown.status_code == 400 and 'id="address-country-error"' in unknown.text
+    again = await client.get(english_page.url.path)
+    assert re.search(r'<option value="GB" selected[^>]*>United Kingdom</option>', again.text)
+    assert 'id="address-country-error"' not in again.text
+
+
 async def test_an_english_payment_stays_english_for_a_browser_that_chose_welsh(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:

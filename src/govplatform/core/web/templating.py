@@ -2,14 +2,23 @@
 
 Components add their own template folders; every page gets the CSP nonce,
 the CSRF token, the language and the signed-in user without asking for them.
+
+`cached` keeps a rendered fragment that depends only on its key. The GOV.UK
+macros are thorough and slow: a select of the 250 countries and territories
+takes 8 ms to render, more than the rest of the card details page.
+
+    {% call cached("country-select", language, country, error) %}...{% endcall %}
 """
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
@@ -17,6 +26,30 @@ from govplatform.core.web import i18n
 from govplatform.core.web.middleware import CSRF_FIELD, csrf_token_for
 
 CORE_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
+class FragmentCache:
+    """Rendered fragments by key, the least recently used dropped beyond `size`.
+
+    The key must hold everything the fragment depends on (the language
+    included); nothing personal belongs in a cached fragment.
+    """
+
+    def __init__(self, size: int = 256) -> None:
+        self.size = size
+        self._fragments: OrderedDict[tuple[Hashable, ...], Markup] = OrderedDict()
+
+    def __call__(self, *key: Hashable, caller: Callable[[], str]) -> Markup:
+        fragment = self._fragments.get(key)
+        if fragment is None:
+            rendered = caller()  # a `call` block's body, already escaped where autoescape is on
+            fragment = rendered if isinstance(rendered, Markup) else Markup.escape(rendered)
+            self._fragments[key] = fragment
+            if len(self._fragments) > self.size:
+                self._fragments.popitem(last=False)
+        else:
+            self._fragments.move_to_end(key)
+        return fragment
 
 
 class Templates:
@@ -33,6 +66,7 @@ class Templates:
         self.env.install_gettext_callables(  # type: ignore[attr-defined]
             gettext=i18n.gettext_, ngettext=i18n.ngettext_, newstyle=True
         )
+        self.env.globals["cached"] = FragmentCache()
 
     def _loader(self) -> jinja2.BaseLoader:
         return jinja2.ChoiceLoader(
