@@ -171,8 +171,13 @@ class KeySecret:
 class ApiKeyStore(Protocol):
     """Core's stored keys, as a component that signs with its secrets sees them."""
 
-    async def secrets_for(self, uow: UnitOfWork, component: str, service_id: uuid.UUID) -> list[KeySecret]:
-        """Every key of the service for the component, revoked ones included (so errors can say so)."""
+    async def secrets_for(
+        self, uow: UnitOfWork, component: str, service_id: uuid.UUID, fresh: bool = False
+    ) -> list[KeySecret]:
+        """Every key of the service for the component, revoked ones included (so errors can say so).
+
+        May be a copy kept for a moment (see core's StoredKeys); `fresh` reads the database.
+        """
         ...
 
     async def find(self, uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:

@@ -18,7 +18,7 @@ from joserfc import jws
 from joserfc.errors import BadSignatureError, DecodeError, JoseError
 from joserfc.jwk import OctKey
 
-from govplatform.core.interfaces import ApiKeyStore, AuthenticatedKey, UnitOfWork
+from govplatform.core.interfaces import ApiKeyStore, AuthenticatedKey, KeySecret, UnitOfWork
 
 CLOCK_SKEW_SECONDS = 30
 _GENERIC = (
@@ -69,10 +69,29 @@ async def authenticate(
     except ValueError:
         raise NotifyAuthError(403, "Invalid token: service id is not the right data type") from None
     candidates = await keys.secrets_for(uow, "notify", service_id)
+    if not candidates:  # perhaps a first key made a moment ago: the store may keep what it read before
+        candidates = await keys.secrets_for(uow, "notify", service_id, fresh=True)
     if not candidates:
         raise NotifyAuthError(403, "Invalid token: service not found")
     if headers.get("alg") != "HS256":
         raise NotifyAuthError(403, "Invalid token: algorithm used is not HS256")
+    candidate = _signer(token, candidates)
+    if candidate is None:  # the same for a key made since the store last read them
+        candidate = _signer(token, await keys.secrets_for(uow, "notify", service_id, fresh=True))
+    if candidate is None:
+        raise NotifyAuthError(403, "Invalid token: API key not found")
+    issued_at = claims.get("iat")
+    if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
+        raise NotifyAuthError(403, _GENERIC)
+    if abs((now if now is not None else time.time()) - issued_at) > CLOCK_SKEW_SECONDS:
+        raise NotifyAuthError(403, "Error: Your system clock must be accurate to within 30 seconds")
+    if candidate.revoked:
+        raise NotifyAuthError(403, "Invalid token: API key revoked")
+    return candidate.key
+
+
+def _signer(token: str, candidates: list[KeySecret]) -> KeySecret | None:
+    """The key whose secret signed the token, if any."""
     for candidate in candidates:
         try:
             jws.deserialize_compact(token, OctKey.import_key(candidate.secret), algorithms=["HS256"])
@@ -80,15 +99,8 @@ async def authenticate(
             continue
         except JoseError:
             raise NotifyAuthError(403, _GENERIC) from None
-        issued_at = claims.get("iat")
-        if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
-            raise NotifyAuthError(403, _GENERIC)
-        if abs((now if now is not None else time.time()) - issued_at) > CLOCK_SKEW_SECONDS:
-            raise NotifyAuthError(403, "Error: Your system clock must be accurate to within 30 seconds")
-        if candidate.revoked:
-            raise NotifyAuthError(403, "Invalid token: API key revoked")
-        return candidate.key
-    raise NotifyAuthError(403, "Invalid token: API key not found")
+        return candidate
+    return None
 
 
 def error_body(status_code: int, error: str, message: str) -> dict[str, object]:

@@ -123,3 +123,57 @@ async def test_any_of_a_services_keys_can_sign(platform: Platform) -> None:
     service_id, secret = client_parts(shown_second)
     found = await check(platform, f"Bearer {create_jwt_token(secret, service_id)}")
     assert found.key_id == second.id and found.key_type == "test"
+
+
+# --- a service's keys kept for a moment, as notifications-api keeps them ----------------------------
+
+
+async def authenticate_with(platform: Platform, store: StoredKeys, shown: str) -> object:
+    service_id, secret = client_parts(shown)
+    async with platform.uow(read_only=True) as uow:
+        return await authenticate(uow, store, f"Bearer {create_jwt_token(secret, service_id)}")
+
+
+async def test_a_key_made_after_the_service_s_keys_were_kept_works_at_once(platform: Platform) -> None:
+    store = StoredKeys(platform.cipher, ttl_seconds=60)
+    first, key = await new_key(platform)
+    await authenticate_with(platform, store, first)  # the service's one key is now kept
+    async with platform.uow() as uow:
+        _second_key, second = await api_keys.create_key(
+            uow, CLI, NotifyKeyFormat(platform.cipher), key.service_id, "Another system", "normal"
+        )
+        await uow.commit()
+    found = await authenticate_with(platform, store, second)
+    assert found.key_name == "Another system"
+
+
+async def test_a_key_revoked_in_this_process_is_refused_at_once_though_its_service_was_kept(
+    platform: Platform,
+) -> None:
+    store = StoredKeys(platform.cipher, ttl_seconds=60)
+    shown, key = await new_key(platform)
+    await authenticate_with(platform, store, shown)
+    async with platform.uow() as uow:
+        await api_keys.revoke_key(uow, CLI, key.service_id, key.id)
+        await uow.commit()
+    with pytest.raises(NotifyAuthError) as refused:
+        await authenticate_with(platform, store, shown)
+    assert str(refused.value) == "Invalid token: API key revoked"
+
+
+async def test_a_key_revoked_elsewhere_is_refused_once_the_kept_copy_is_older_than_its_time(
+    platform: Platform,
+) -> None:
+    store = StoredKeys(platform.cipher, ttl_seconds=0.2)
+    shown, key = await new_key(platform)
+    await authenticate_with(platform, store, shown)
+    async with platform.uow() as uow:  # as another web process revokes it: this process is not told
+        stored = await uow.session.get(api_keys.ApiKey, key.id)
+        assert stored is not None
+        stored.revoked_at = stored.created_at
+        await uow.commit()
+    assert (await authenticate_with(platform, store, shown)).key_id == key.id, "still kept, as Notify keeps it"
+    time.sleep(0.25)
+    with pytest.raises(NotifyAuthError) as refused:
+        await authenticate_with(platform, store, shown)
+    assert str(refused.value) == "Invalid token: API key revoked"

@@ -9,7 +9,9 @@ database is no help in guessing keys. Formats whose protocol needs the secret
 from __future__ import annotations
 
 import re
+import time
 import uuid
+import weakref
 
 from sqlalchemy import bindparam, select
 
@@ -97,6 +99,7 @@ async def revoke_key(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, key_i
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(uow, actor, "api_key.revoked", "api_key", key_id, service_id, name=key.name)
+    _forget(service_id)
     return key
 
 
@@ -178,13 +181,49 @@ async def key_secrets(
 
 
 class StoredKeys:
-    """Core's `ApiKeyStore`: what the composition root hands to components that sign with secrets."""
+    """Core's `ApiKeyStore`: what the composition root hands to components that sign with secrets.
 
-    def __init__(self, cipher: FieldCipher) -> None:
+    A service's secrets are kept for `ttl_seconds` (2, as notifications-api keeps
+    a service's API keys in memory): reading and decrypting them was a tenth of a
+    Notify send. A key made meanwhile is found all the same (the caller asks
+    again, `fresh`, before refusing a token), and a key revoked in this process
+    is dropped at once; one revoked in another process still works here for up
+    to `ttl_seconds`, as with Notify.
+    """
+
+    def __init__(self, cipher: FieldCipher, ttl_seconds: float = 2.0, size: int = 1024) -> None:
         self._cipher = cipher
+        self._ttl = ttl_seconds
+        self._size = size
+        self._kept: dict[tuple[str, uuid.UUID], tuple[float, list[KeySecret]]] = {}
+        _STORES.add(self)
 
-    async def secrets_for(self, uow: UnitOfWork, component: str, service_id: uuid.UUID) -> list[KeySecret]:
-        return await key_secrets(uow, self._cipher, component, service_id, include_revoked=True)
+    async def secrets_for(
+        self, uow: UnitOfWork, component: str, service_id: uuid.UUID, fresh: bool = False
+    ) -> list[KeySecret]:
+        now = time.monotonic()
+        kept = self._kept.get((component, service_id))
+        if kept is not None and not fresh and now - kept[0] < self._ttl:
+            return kept[1]
+        found = await key_secrets(uow, self._cipher, component, service_id, include_revoked=True)
+        self._kept.pop((component, service_id), None)
+        if len(self._kept) >= self._size:
+            self._kept.pop(next(iter(self._kept)))  # the longest kept
+        self._kept[(component, service_id)] = (now, found)
+        return found
+
+    def forget(self, service_id: uuid.UUID) -> None:
+        for kept in [kept for kept in self._kept if kept[1] == service_id]:
+            del self._kept[kept]
 
     async def find(self, uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
         return await authenticate(uow, key_format, presented)
+
+
+# Every store in this process, so that a key made or revoked here is seen at once by all of them.
+_STORES: weakref.WeakSet[StoredKeys] = weakref.WeakSet()
+
+
+def _forget(service_id: uuid.UUID) -> None:
+    for store in list(_STORES):
+        store.forget(service_id)
