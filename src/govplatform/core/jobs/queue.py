@@ -2,8 +2,9 @@
 
 A job is a row in `jobs`, added to the caller's unit of work, so it exists
 if and only if the change that caused it was committed (transactional
-outbox). On PostgreSQL the same transaction sends NOTIFY, which PostgreSQL
-delivers only at commit, so a worker never wakes for a job it cannot see.
+outbox). On PostgreSQL a trigger on the INSERT sends NOTIFY (migration 0005),
+which PostgreSQL delivers only at commit, so a worker never wakes for a job it
+cannot see; a job put back on the queue by an UPDATE sends its own.
 """
 
 from __future__ import annotations
@@ -75,19 +76,15 @@ async def enqueue(
 ) -> Job:
     job = Job(id=uuid.uuid4(), kind=kind, payload=payload, max_attempts=max_attempts, run_at=run_at or utcnow())
     uow.session.add(job)
-    if uow.session.get_bind().dialect.name == "postgresql":
-        await uow.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     return job
 
 
 async def enqueue_many(uow: UnitOfWork, kind: str, payloads: list[dict[str, Any]], max_attempts: int = 8) -> int:
-    """Many jobs of one kind in the caller's unit of work, with one wake-up for the workers."""
+    """Many jobs of one kind in the caller's unit of work."""
     now = utcnow()
     uow.session.add_all(
         Job(id=uuid.uuid4(), kind=kind, payload=payload, max_attempts=max_attempts, run_at=now) for payload in payloads
     )
-    if payloads and uow.session.get_bind().dialect.name == "postgresql":
-        await uow.session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     return len(payloads)
 
 
