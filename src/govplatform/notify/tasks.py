@@ -174,12 +174,31 @@ class DeliveryTasks:
             if isinstance(prepared, SendResult):
                 outcomes.append((payload, prepared))
                 continue
-            outcomes.append((payload, await self.component.email_provider.send(self._email(prepared))))
+            outcomes.append((payload, await self._send_email(prepared)))
         rows = await _load(batch.uow, [payload for payload, _ in outcomes])  # held, so settling reads no row again
         known: dict[tuple[uuid.UUID, str], bool] = {}
         for payload, result in outcomes:
             await self._settle(batch.uow, result, payload, known=known)
         del rows
+
+    async def _send_email(self, prepared: Prepared) -> SendResult:
+        """One email's outcome; raising would fail the batch and send every email before this one again.
+
+        An email that cannot be made fails alone, as technical-failure (making it again gives the same).
+        A provider that raises instead of answering is treated as a temporary failure: the email is
+        tried again later with the delivery retries, like a server that asked us to come back.
+        """
+        try:
+            message = self._email(prepared)
+        except Exception as error:
+            log.warning("notify.render_failed", notification_id=str(prepared.row.id), error=type(error).__name__)
+            return SendResult(Outcome.TECHNICAL, "none", None, f"the email could not be made: {type(error).__name__}")
+        provider = self.component.email_provider
+        try:
+            return await provider.send(message)
+        except Exception as error:
+            log.warning("notify.provider_failed", notification_id=str(prepared.row.id), error=type(error).__name__)
+            return SendResult(Outcome.TEMPORARY, provider.name, None, f"the provider failed: {type(error).__name__}")
 
     def _email(self, prepared: Prepared) -> EmailMessage:
         row, template, service, policy = prepared
