@@ -248,19 +248,30 @@ async def test_a_failed_batch_rolls_back_and_retries_every_job_in_it(platform: P
     assert names == {f"Attempt 2 of job {n}" for n in range(3)}, "the failed attempt left nothing behind"
 
 
-async def test_a_batch_with_a_job_whose_lease_was_lost_commits_nothing(platform: Platform) -> None:
+async def test_a_batch_with_a_job_whose_lease_was_lost_commits_nothing_and_gives_the_others_back(
+    platform: Platform,
+) -> None:
+    attempts: list[list[int]] = []
+
     async def handler(batch: JobBatch) -> None:
-        batch.uow.session.add(Organisation(name="Should not exist"))
-        async with platform.uow() as other:  # another worker took one of the jobs over meanwhile
-            await other.session.execute(update(Job).where(Job.id == ids[1]).values(locked_by="someone-else"))
-            await other.commit()
+        attempts.append([payload["n"] for payload in batch.payloads])
+        batch.uow.session.add(Organisation(name=f"Attempt {len(attempts)}"))
+        if len(attempts) == 1:  # another worker took one of the jobs over meanwhile
+            async with platform.uow() as other:
+                await other.session.execute(update(Job).where(Job.id == ids[1]).values(locked_by="someone-else"))
+                await other.commit()
 
     platform.tasks.register_batch("contested-batch", handler, size=5)
     ids = await queue_many(platform, "contested-batch", 3)
     await quick(platform, worker_concurrency=1).run_until_idle()
+    assert attempts == [[0, 1, 2], [0, 2]], "the jobs still held were run again at once, the other was not"
     async with platform.uow() as uow:
-        assert await uow.session.scalar(select(Organisation.id).where(Organisation.name == "Should not exist")) is None
-    assert [(await job(platform, job_id)).status for job_id in ids] == ["running"] * 3, "none was marked done"
+        names = set((await uow.session.scalars(select(Organisation.name))).all())
+    assert names == {"Attempt 2"}, "the attempt that lost a lease left nothing behind"
+    finished = [await job(platform, job_id) for job_id in ids]
+    assert [found.status for found in finished] == ["done", "running", "done"]
+    assert finished[1].locked_by == "someone-else"
+    assert [found.attempts for found in finished] == [1, 1, 1], "giving a job back does not spend an attempt"
 
 
 def test_a_kind_is_either_run_alone_or_in_batches() -> None:

@@ -177,3 +177,25 @@ async def test_a_key_revoked_elsewhere_is_refused_once_the_kept_copy_is_older_th
     with pytest.raises(NotifyAuthError) as refused:
         await authenticate_with(platform, store, shown)
     assert str(refused.value) == "Invalid token: API key revoked"
+
+
+async def test_keys_read_while_one_was_being_revoked_are_not_kept(platform: Platform, monkeypatch) -> None:
+    store = StoredKeys(platform.cipher, ttl_seconds=60)
+    shown, key = await new_key(platform)
+    reads = 0
+    real_read = api_keys.key_secrets
+
+    async def read_during_a_revocation(*args, **kwargs):
+        nonlocal reads
+        reads += 1
+        found = await real_read(*args, **kwargs)
+        if reads == 1:
+            api_keys._forget(key.service_id)  # a revocation committed while this read was under way
+        return found
+
+    monkeypatch.setattr(api_keys, "key_secrets", read_during_a_revocation)
+    await authenticate_with(platform, store, shown)
+    await authenticate_with(platform, store, shown)
+    assert reads == 2, "the first read was used once and not kept"
+    await authenticate_with(platform, store, shown)
+    assert reads == 2, "the second was kept"

@@ -229,13 +229,13 @@ class Worker:
         """
         kind = claimed[0]["kind"]
         jobs = list(claimed)
+        spent: list[dict[str, Any]] = []  # topped-up jobs already interrupted on every attempt
         if len(jobs) < size:
             with contextlib.suppress(*_UNAVAILABLE):  # those claimed run on their own if no more can be
                 for job in await self._claim(size - len(jobs), kind):
-                    if job["attempts"] > job["max_attempts"]:
-                        await self._fail(job, "the job was interrupted on every attempt", dead=True)
-                    else:
-                        jobs.append(job)
+                    (spent if job["attempts"] > job["max_attempts"] else jobs).append(job)
+        if spent:
+            await self._fail(spent, "the job was interrupted on every attempt", dead=True)
         ids = [job["id"] for job in jobs]
         finished = asyncio.Event()
         heartbeat = asyncio.create_task(self._heartbeat(ids, finished))
@@ -248,10 +248,15 @@ class Worker:
                     .where(_JOBS.c.id.in_(ids), _JOBS.c.locked_by == self.worker_id, _JOBS.c.status == "running")
                     .values(status="done", finished_at=utcnow(), locked_by=None, locked_until=None)
                 )
-                if marked.rowcount != len(ids):  # type: ignore[attr-defined]
-                    log.warning("job.lease_lost", kind=kind, jobs=len(ids))
-                    return len(jobs)
-                await uow.commit()
+                lost = marked.rowcount != len(ids)  # type: ignore[attr-defined]
+                if not lost:
+                    await uow.commit()
+            if lost:
+                # Another worker took some of them over: this attempt is rolled back, and the jobs this
+                # worker still holds go back on the queue at once (its own lapsed leases it never reclaims).
+                log.warning("job.lease_lost", kind=kind, jobs=len(ids))
+                await self._hand_back(ids)
+                return len(jobs)
             JOBS_FINISHED.labels(kind, "done").inc(len(ids))
             log.info("job.batch_done", kind=kind, jobs=len(ids), seconds=round(time.monotonic() - started, 3))
         except asyncio.CancelledError:
@@ -260,30 +265,46 @@ class Worker:
             # Only the exception's type reaches the log: messages may quote personal data.
             log.warning("job.batch_failed", kind=kind, jobs=len(ids), error=type(error).__name__)
             reason = f"{type(error).__name__}: {error}"[:2000]
-            for job in jobs:
-                await self._fail(job, reason, dead=job["attempts"] >= job["max_attempts"])
+            await self._fail([job for job in jobs if job["attempts"] >= job["max_attempts"]], reason, dead=True)
+            await self._fail([job for job in jobs if job["attempts"] < job["max_attempts"]], reason, dead=False)
         finally:
             finished.set()
             await heartbeat
-        return len(jobs)
+        return len(jobs) + len(spent)
 
-    async def _fail(self, job: dict[str, Any], reason: str, dead: bool) -> None:
-        values: dict[str, Any] = {"last_error": reason, "locked_by": None, "locked_until": None}
-        if dead:
-            values.update(status="dead", finished_at=utcnow())
-        else:
-            delay = backoff(
-                job["attempts"], self._settings.job_backoff_base_seconds, self._settings.job_backoff_max_seconds
-            )
-            values.update(status="queued", run_at=utcnow() + delay)
+    async def _fail(self, jobs: dict[str, Any] | list[dict[str, Any]], reason: str, dead: bool) -> None:
+        """Dead-letter `jobs`, or queue them again after their backoff, in one transaction."""
+        jobs = [jobs] if isinstance(jobs, dict) else jobs
+        if not jobs:
+            return
+        async with UnitOfWork(self._sessions) as uow:
+            for job in jobs:
+                values: dict[str, Any] = {"last_error": reason, "locked_by": None, "locked_until": None}
+                if dead:
+                    values.update(status="dead", finished_at=utcnow())
+                else:
+                    delay = backoff(
+                        job["attempts"], self._settings.job_backoff_base_seconds, self._settings.job_backoff_max_seconds
+                    )
+                    values.update(status="queued", run_at=utcnow() + delay)
+                await uow.session.execute(
+                    update(_JOBS).where(_JOBS.c.id == job["id"], _JOBS.c.locked_by == self.worker_id).values(**values)
+                )
+            await uow.commit()
+        for job in jobs:
+            JOBS_FINISHED.labels(job["kind"], "dead" if dead else "retry").inc()
+            if dead:
+                log.error("job.dead_lettered", job_id=str(job["id"]), kind=job["kind"], attempts=job["attempts"])
+
+    async def _hand_back(self, job_ids: list[uuid.UUID]) -> None:
+        """Queue again, due now and without spending an attempt, the jobs of `job_ids` this worker still holds."""
         async with UnitOfWork(self._sessions) as uow:
             await uow.session.execute(
-                update(_JOBS).where(_JOBS.c.id == job["id"], _JOBS.c.locked_by == self.worker_id).values(**values)
+                update(_JOBS)
+                .where(_JOBS.c.id.in_(job_ids), _JOBS.c.locked_by == self.worker_id, _JOBS.c.status == "running")
+                .values(status="queued", locked_by=None, locked_until=None, attempts=_JOBS.c.attempts - 1)
             )
             await uow.commit()
-        JOBS_FINISHED.labels(job["kind"], "dead" if dead else "retry").inc()
-        if dead:
-            log.error("job.dead_lettered", job_id=str(job["id"]), kind=job["kind"], attempts=job["attempts"])
 
     async def _heartbeat(self, job_ids: list[uuid.UUID], finished: asyncio.Event) -> None:
         interval = self._settings.job_lease_seconds / 3

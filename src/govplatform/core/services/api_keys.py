@@ -13,7 +13,7 @@ import time
 import uuid
 import weakref
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, event, select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, KeySecret, ServiceRef
@@ -99,7 +99,9 @@ async def revoke_key(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, key_i
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(uow, actor, "api_key.revoked", "api_key", key_id, service_id, name=key.name)
+    # Now, and again once the revocation has committed: a read between the two saw the key still live.
     _forget(service_id)
+    event.listen(uow.session.sync_session, "after_commit", lambda _session: _forget(service_id), once=True)
     return key
 
 
@@ -196,6 +198,8 @@ class StoredKeys:
         self._ttl = ttl_seconds
         self._size = size
         self._kept: dict[tuple[str, uuid.UUID], tuple[float, list[KeySecret]]] = {}
+        # Bumped by `forget`: a read that was under way when a key was revoked is not kept.
+        self._generations: dict[uuid.UUID, int] = {}
         _STORES.add(self)
 
     async def secrets_for(
@@ -205,7 +209,10 @@ class StoredKeys:
         kept = self._kept.get((component, service_id))
         if kept is not None and not fresh and now - kept[0] < self._ttl:
             return kept[1]
+        generation = self._generations.get(service_id, 0)
         found = await key_secrets(uow, self._cipher, component, service_id, include_revoked=True)
+        if self._generations.get(service_id, 0) != generation:
+            return found  # a key was revoked while this read was under way: use it once, keep nothing
         self._kept.pop((component, service_id), None)
         if len(self._kept) >= self._size:
             self._kept.pop(next(iter(self._kept)))  # the longest kept
@@ -213,6 +220,7 @@ class StoredKeys:
         return found
 
     def forget(self, service_id: uuid.UUID) -> None:
+        self._generations[service_id] = self._generations.get(service_id, 0) + 1
         for kept in [kept for kept in self._kept if kept[1] == service_id]:
             del self._kept[kept]
 

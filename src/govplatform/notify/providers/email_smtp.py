@@ -226,8 +226,10 @@ class SmtpEmailProvider:
         """QUIT every idle session (a worker stopping); sessions in use close when their send ends."""
         idle, self._idle = self._idle, []
         for connection in idle:
+            if connection.loop is not asyncio.get_running_loop():
+                continue  # its event loop has ended, and its transport with it
             with contextlib.suppress(aiosmtplib.SMTPException, OSError):
-                if connection.loop is asyncio.get_running_loop() and connection.client.is_connected:
+                if connection.client.is_connected:
                     await connection.client.quit()
             connection.client.close()
 
