@@ -115,22 +115,18 @@ class Worker:
     def _runs(self, claimed: list[dict[str, Any]]) -> list[Coroutine[Any, Any, int]]:
         """What to run for the claimed jobs: each alone, or those of a batch kind together, `size` at a time."""
         runs: list[Coroutine[Any, Any, int]] = []
-        batches: dict[str, list[dict[str, Any]]] = {}
+        groups: dict[str, tuple[BatchHandler, int, list[dict[str, Any]]]] = {}
         for job in claimed:
             batch = self._registry.get_batch(job["kind"])
             if batch is None or job["attempts"] > job["max_attempts"]:
                 runs.append(self._execute(job))
                 continue
-            group = batches.setdefault(job["kind"], [])
+            handler, size, group = groups.setdefault(job["kind"], (*batch, []))
             group.append(job)
-            if len(group) == batch[1]:
-                runs.append(self._execute_batch(group, *batch))
-                batches[job["kind"]] = []
-        for kind, group in batches.items():
-            if group:
-                handler, size = self._registry.get_batch(kind) or (None, 0)
-                assert handler is not None
-                runs.append(self._execute_batch(group, handler, size))
+            if len(group) == size:
+                runs.append(self._execute_batch(list(group), handler, size))
+                group.clear()
+        runs += [self._execute_batch(group, handler, size) for handler, size, group in groups.values() if group]
         return runs
 
     def _finished(self, task: asyncio.Task[int]) -> None:
@@ -184,10 +180,10 @@ class Worker:
         bound = log.bind(job_id=str(job_id), kind=kind, attempt=attempt)
         handler = self._registry.get(kind)
         if attempt > job["max_attempts"]:
-            await self._fail(job, "the job was interrupted on every attempt", dead=True)
+            await self._fail([job], "the job was interrupted on every attempt", dead=True)
             return 1
         if handler is None:
-            await self._fail(job, f"no handler is registered for {kind}", dead=True)
+            await self._fail([job], f"no handler is registered for {kind}", dead=True)
             return 1
         finished = asyncio.Event()
         heartbeat = asyncio.create_task(self._heartbeat([job_id], finished))
@@ -211,7 +207,7 @@ class Worker:
         except Exception as error:
             # Only the exception's type reaches the log: messages may quote personal data.
             bound.warning("job.failed", error=type(error).__name__)
-            await self._fail(job, f"{type(error).__name__}: {error}"[:2000], dead=attempt >= job["max_attempts"])
+            await self._fail([job], f"{type(error).__name__}: {error}"[:2000], dead=attempt >= job["max_attempts"])
         finally:
             # Stopped, never cancelled: a heartbeat cancelled while its UPDATE waits on the database
             # leaves SQLAlchemy closing that connection in a task of its own, and if that task is
@@ -272,9 +268,8 @@ class Worker:
             await heartbeat
         return len(jobs) + len(spent)
 
-    async def _fail(self, jobs: dict[str, Any] | list[dict[str, Any]], reason: str, dead: bool) -> None:
+    async def _fail(self, jobs: list[dict[str, Any]], reason: str, dead: bool) -> None:
         """Dead-letter `jobs`, or queue them again after their backoff, in one transaction."""
-        jobs = [jobs] if isinstance(jobs, dict) else jobs
         if not jobs:
             return
         async with UnitOfWork(self._sessions) as uow:
@@ -296,12 +291,15 @@ class Worker:
             if dead:
                 log.error("job.dead_lettered", job_id=str(job["id"]), kind=job["kind"], attempts=job["attempts"])
 
-    async def _hand_back(self, job_ids: list[uuid.UUID]) -> None:
-        """Queue again, due now and without spending an attempt, the jobs of `job_ids` this worker still holds."""
+    async def _hand_back(self, job_ids: list[uuid.UUID] | None = None) -> None:
+        """Queue again, without spending an attempt, the running jobs this worker holds (those of `job_ids`)."""
+        held = (_JOBS.c.locked_by == self.worker_id) & (_JOBS.c.status == "running")
+        if job_ids is not None:
+            held &= _JOBS.c.id.in_(job_ids)
         async with UnitOfWork(self._sessions) as uow:
             await uow.session.execute(
                 update(_JOBS)
-                .where(_JOBS.c.id.in_(job_ids), _JOBS.c.locked_by == self.worker_id, _JOBS.c.status == "running")
+                .where(held)
                 .values(status="queued", locked_by=None, locked_until=None, attempts=_JOBS.c.attempts - 1)
             )
             await uow.commit()
@@ -331,13 +329,7 @@ class Worker:
                 task.cancel()
             await asyncio.gather(*pending, return_exceptions=True)
         with contextlib.suppress(*_UNAVAILABLE):
-            async with UnitOfWork(self._sessions) as uow:
-                await uow.session.execute(
-                    update(_JOBS)
-                    .where(_JOBS.c.locked_by == self.worker_id, _JOBS.c.status == "running")
-                    .values(status="queued", locked_by=None, locked_until=None, attempts=_JOBS.c.attempts - 1)
-                )
-                await uow.commit()
+            await self._hand_back()
 
     async def _listen(self, stop: asyncio.Event) -> None:
         """LISTEN for new jobs on PostgreSQL; polling covers the gaps while reconnecting."""
