@@ -124,13 +124,16 @@ async def delivered(env: dict[str, str]) -> int:
         await platform.dispose()
 
 
-def measure_accept(args: argparse.Namespace, env: dict[str, str], url: str, scratch: Path) -> loadgen.Measurement:
+def measure_accept(
+    args: argparse.Namespace, env: dict[str, str], url: str, scratch: Path, workers: int = 1
+) -> loadgen.Measurement:
+    """The yardstick's POST /accept with `workers` server processes, as many as the platform is given."""
     port = free_port()
     yardstick = Path(args.yardstick).resolve()
     bench_run.create_yardstick_table(yardstick, url)
     server = bench_run.start_server(
         "yardstick",
-        [sys.executable, str(yardstick), "--port", str(port), "--workers", "1", "--database-url", url],
+        [sys.executable, str(yardstick), "--port", str(port), "--workers", str(workers), "--database-url", url],
         env, port, "/hello", scratch,
     )  # fmt: skip
     try:

@@ -2,8 +2,10 @@
 
 Why a separate script: a journey is seven requests of different kinds (the API
 twice, the hosted pages five times, with their cookies and CSRF tokens) that
-one load generator line cannot express. Each simulated user is an httpx client
-with its own cookie jar doing what a browser does, one journey after another.
+one load generator line cannot express. Each simulated user is a small
+browser of bench/browser.py (a keep-alive connection and a cookie jar, cheap
+enough not to take the server's CPU) doing what a browser does, one journey
+after another, beside a second connection for the service's own API calls.
 The figure is journeys completed per second (the payment `success` at the
 end) as a ratio against the yardstick's POST /accept measured in the same run
 on the same database, as issue 4 asks ("no less than 0.025").
@@ -23,30 +25,29 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import os
 import re
-import ssl
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
-
-import httpx
+from urllib.parse import urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 
+import loadgen  # noqa: E402
+import profiling  # noqa: E402
 import run as bench_run  # noqa: E402
 from notify_delivery import measure_accept  # noqa: E402
 from scenarios import Context  # noqa: E402
 
+from browser import Browser, BrowserError, Reply  # noqa: E402
+
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-# One TLS context for every simulated browser. httpx builds one per client otherwise, loading the CA
-# bundle each time: 20-30 ms of the load generator's one event loop per journey, which capped the
-# measurement at about 14 journeys/s whatever the server did (the URLs are plain HTTP anyway).
-TLS = ssl.create_default_context()
 CARD = {
     "cardNo": "4242424242424242",
     "expiryMonth": "12",
@@ -75,50 +76,104 @@ def _csrf(html: str) -> str:
     return found.group(1)
 
 
-async def journey(base: str, key: str) -> None:
-    """One user's payment, as a browser makes it; raises if any step does not answer as it should."""
+async def journey(service: Browser, browser: Browser, key: str) -> None:
+    """One user's payment, as a browser makes it; raises if any step does not answer as it should.
+
+    `service` is the service's back end calling the API; `browser` is the paying user's browser, with
+    its cookies forgotten first so that every journey is a new visitor.
+    """
     api = {"Authorization": f"Bearer {key}"}
-    async with httpx.AsyncClient(base_url=base, timeout=30.0, verify=TLS) as client:  # a new browser: new cookies
-        created = await client.post("/v1/payments", json=PAYMENT, headers=api)
-        created.raise_for_status()
-        payment = created.json()
-        opened = await client.get(payment["_links"]["next_url"]["href"], follow_redirects=True)
-        opened.raise_for_status()
-        card_url = f"/card_details/{payment['payment_id']}"
-        submitted = await client.post(card_url, data={**CARD, "csrf_token": _csrf(opened.text)})
-        if submitted.status_code != 303:
-            raise RuntimeError(f"the card page answered {submitted.status_code}")
-        confirm_page = await client.get(card_url + "/confirm")
-        confirm_page.raise_for_status()
-        confirmed = await client.post(card_url + "/confirm", data={"csrf_token": _csrf(confirm_page.text)})
-        confirmed.raise_for_status()
-        final = await client.get(f"/v1/payments/{payment['payment_id']}", headers=api)
-        if final.json()["state"]["status"] != "success":
-            raise RuntimeError(f"the payment ended {final.json()['state']}")
+    browser.forget_cookies()
+    created = await service.request("POST", "/v1/payments", json=PAYMENT, headers=api)
+    _expect(created, 201, "create")
+    payment = created.json()
+    assert isinstance(payment, dict)
+    opened = await browser.request("GET", urlsplit(payment["_links"]["next_url"]["href"]).path)
+    _expect(opened, 303, "next_url")
+    card_url = f"/card_details/{payment['payment_id']}"
+    if opened.header("location") != card_url:
+        raise RuntimeError(f"the next_url sent the browser to {opened.header('location')}")
+    card_page = await browser.request("GET", card_url)
+    _expect(card_page, 200, "card page")
+    submitted = await browser.request("POST", card_url, form={**CARD, "csrf_token": _csrf(card_page.text)})
+    _expect(submitted, 303, "card details")
+    confirm_page = await browser.request("GET", card_url + "/confirm")
+    _expect(confirm_page, 200, "confirm page")
+    confirmed = await browser.request("POST", card_url + "/confirm", form={"csrf_token": _csrf(confirm_page.text)})
+    _expect(confirmed, 200, "confirm")
+    final = await service.request("GET", f"/v1/payments/{payment['payment_id']}", headers=api)
+    _expect(final, 200, "GET payment")
+    state = final.json()["state"]  # type: ignore[index]
+    if state["status"] != "success":
+        raise RuntimeError(f"the payment ended {state}")
 
 
-async def run_users(base: str, key: str, users: int, warm_up: float, duration: float) -> tuple[int, int, list[float]]:
-    """Journeys finished in the measured window, failures, and each finished journey's seconds."""
+def _expect(reply: Reply, status: int, step: str) -> None:
+    if reply.status != status:
+        raise RuntimeError(f"{step} answered {reply.status}, not {status}: {reply.body[:200]!r}")
+
+
+@dataclasses.dataclass
+class Run:
+    journeys: int
+    failures: int
+    seconds: list[float]  # each finished journey's
+    cpu: dict[str, float]  # CPU seconds over the measured window, by whom (profiling.cpu_seconds)
+
+
+async def run_users(port: int, key: str, users: int, warm_up: float, duration: float, server_sid: int = 0) -> Run:
+    """The journeys finished in the measured window, with the CPU that the window took."""
     started = time.monotonic()
     measure_from, stop_at = started + warm_up, started + warm_up + duration
     done: list[float] = []
-    failures = 0
+    failures: list[str] = []
+    cpu: list[dict[str, float]] = []
+
+    async def meter() -> None:
+        await asyncio.sleep(max(0.0, measure_from - time.monotonic()))
+        cpu.append(profiling.cpu_seconds(server_sid))
+        await asyncio.sleep(max(0.0, stop_at - time.monotonic()))
+        cpu.append(profiling.cpu_seconds(server_sid))
 
     async def user() -> None:
-        nonlocal failures
-        while time.monotonic() < stop_at:
-            began = time.monotonic()
-            try:
-                await journey(base, key)
-            except (httpx.HTTPError, RuntimeError, KeyError, ValueError):
-                failures += began >= measure_from
-                continue
-            ended = time.monotonic()
-            if began >= measure_from and ended <= stop_at:
-                done.append(ended - began)
+        service, browser = Browser(port), Browser(port)
+        try:
+            while time.monotonic() < stop_at:
+                began = time.monotonic()
+                try:
+                    await journey(service, browser, key)
+                except (OSError, TimeoutError, BrowserError, RuntimeError, KeyError, ValueError) as error:
+                    if began >= measure_from:
+                        failures.append(str(error))
+                    await service.close()
+                    await browser.close()
+                    continue
+                ended = time.monotonic()
+                if began >= measure_from and ended <= stop_at:
+                    done.append(ended - began)
+        finally:
+            await service.close()
+            await browser.close()
 
-    await asyncio.gather(*(user() for _ in range(users)))
-    return len(done), failures, done
+    await asyncio.gather(meter(), *(user() for _ in range(users)))
+    if failures:
+        print(f"{len(failures)} journeys failed; the first: {failures[0]}")
+    used = {who: cpu[1][who] - cpu[0].get(who, 0.0) for who in cpu[1]}
+    return Run(len(done), len(failures), done, used)
+
+
+def profile(args: argparse.Namespace, server: bench_run.Server, port: int, key: str) -> None:
+    """One more, unrecorded run of journeys with py-spy on the web workers (bench/profiling.py)."""
+    directory = Path(args.profile)
+    directory.mkdir(parents=True, exist_ok=True)
+    output = directory / "pay-journeys.txt"
+    seconds = 10.0
+    sampler = profiling.start(server.process.pid, seconds, output, threads=False)
+    asyncio.run(run_users(port, key, args.users, 0.0, seconds + 1))
+    profiling.finish(sampler, timeout=seconds + 30)
+    print(f"\nprofile of the journeys (not a recorded run): {output}")
+    for line in profiling.summarise(output, top=25):
+        print(line)
 
 
 def main(args: argparse.Namespace) -> None:
@@ -139,8 +194,9 @@ def main(args: argparse.Namespace) -> None:
             govplatform = Path(sys.executable).parent / "govplatform"
             subprocess.run([str(govplatform), "db", "upgrade"], env=env, cwd=ROOT, check=True, capture_output=True)
             print(f"database: {db_text}")
-            accept = measure_accept(args, env, url, scratch)
-            print(f"yardstick POST /accept: {accept.ok_per_second:.0f} ok/s (1 worker, wrk or the built-in generator)")
+            accept = measure_accept(args, env, url, scratch, workers=args.workers)
+            generator = "wrk" if loadgen.wrk_available() else "the built-in generator"
+            print(f"yardstick POST /accept: {accept.ok_per_second:.0f} ok/s ({args.workers} worker(s), {generator})")
             context = Context(govplatform=govplatform, env=env, cwd=ROOT)
             service_id = context.platform_service()["service_id"]
             key = context.cli("pay", "key", "create", "--service", service_id, "--mode", "test")["key"]
@@ -150,8 +206,10 @@ def main(args: argparse.Namespace) -> None:
             command += ["--workers", str(args.workers), "--without-worker"]
             servers.append(bench_run.start_server("platform", command, env, port, "/healthz", scratch))
             time.sleep(1)
-            base = env["GOVPLATFORM_BASE_URL"]
-            count, failures, times = asyncio.run(run_users(base, key, args.users, args.warm_up, args.duration))
+            run = asyncio.run(run_users(port, key, args.users, args.warm_up, args.duration, servers[-1].process.pid))
+            count, failures, times = run.journeys, run.failures, run.seconds
+            if args.profile:
+                profile(args, servers[-1], port, key)
             rate = count / args.duration
             p50 = statistics.median(times) * 1000 if times else float("nan")
             p99 = statistics.quantiles(times, n=100)[98] * 1000 if len(times) >= 2 else float("nan")
@@ -159,6 +217,11 @@ def main(args: argparse.Namespace) -> None:
                 f"{count} journeys in {args.duration:.0f} s with {args.users} users and {args.workers} web worker(s): "
                 f"{rate:.1f} journeys/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms, {failures} failed"
             )
+            if run.cpu and count:
+                print(
+                    "CPU per journey: "
+                    + ", ".join(f"{who} {seconds / count * 1000:.1f} ms" for who, seconds in run.cpu.items())
+                )
             print(f"ratio: {rate / accept.ok_per_second:.4f} of the yardstick's /accept (target 0.025)")
     finally:
         for server in servers:
@@ -176,6 +239,7 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--duration", type=float, default=15.0, help="seconds of journeys measured (and of /accept)")
     parser.add_argument("--connections", type=int, default=32, help="the /accept load generator's connections")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--profile", metavar="DIR", help="then py-spy the web workers in a run of its own")
     return parser.parse_args()
 
 

@@ -12,6 +12,7 @@ samples, by self time and by time including callees in the project's code.
 from __future__ import annotations
 
 import collections
+import os
 import re
 import shutil
 import subprocess
@@ -96,3 +97,34 @@ def summarise(path: Path, top: int = 12) -> list[str]:
     lines.append("  including callees, in govplatform's code:")
     lines += [f"    {n / total:6.1%}  {name}" for name, n in inclusive.most_common(top)]
     return lines
+
+
+def cpu_seconds(session_id: int) -> dict[str, float]:
+    """CPU seconds used so far by a server's processes (its session: uvicorn and its workers), by PostgreSQL's
+    processes, and by this process (the load generator), read from /proc; {} where /proc is missing.
+
+    A figure that holds on a noisy shared machine: throughput moves with whatever
+    else the host runs, CPU time per journey much less.
+    """
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return {}
+    tick = os.sysconf("SC_CLK_TCK")
+    used = {"platform": 0.0, "postgres": 0.0}
+    for entry in proc.iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            command = (entry / "cmdline").read_bytes()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after the command name, which may hold spaces
+        seconds = (int(fields[11]) + int(fields[12])) / tick  # utime and stime
+        if int(fields[3]) == session_id:
+            used["platform"] += seconds
+        elif command.startswith(b"postgres"):
+            used["postgres"] += seconds
+    times = os.times()
+    used["generator"] = times.user + times.system
+    return used

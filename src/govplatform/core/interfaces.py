@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Protocol
 
+from govplatform.core.caching import ReadCache
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.unit_of_work import UnitOfWork
 
@@ -31,6 +32,7 @@ __all__ = [
     "KeySecret",
     "PageRenderer",
     "PlatformKeyAuth",
+    "ReadCache",
     "Role",
     "SecretBox",
     "ServiceDirectory",

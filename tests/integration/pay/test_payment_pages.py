@@ -269,6 +269,32 @@ async def test_a_postcode_is_needed_only_for_an_address_in_the_united_kingdom(
     assert body["card_details"]["billing_address"] == {"line1": "10 Downing Street", "city": "London", "country": "FR"}
 
 
+async def test_a_name_changed_in_the_settings_shows_on_the_next_page_though_the_last_one_was_just_shown(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    _key, payment = await _create(platform, client)
+    card_page = await _open(client, payment)
+    assert "Pay for a parking permit" in _text(await client.get(card_page))  # the settings are now kept
+    async with platform.uow() as uow:
+        await pay_settings.change(
+            uow,
+            uuid.UUID(str(await _service_of(platform, payment["payment_id"]))),
+            name_en="Parking and permits",
+            name_cy=None,
+            return_url_prefixes="",
+        )
+        await uow.commit()
+    words = _text(await client.get(card_page))
+    assert "Parking and permits" in words and "Pay for a parking permit" not in words
+
+
+async def _service_of(platform: Platform, payment_id: str) -> object:
+    async with platform.uow(read_only=True) as uow:
+        found = await uow.session.get(Payment, payment_id)
+        assert found is not None
+        return found.service_id
+
+
 async def test_a_card_number_typed_into_the_name_is_refused_and_not_kept(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:

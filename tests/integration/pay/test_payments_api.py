@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import httpx
 from sqlalchemy import update
 
+from govplatform.core.models import ApiKey
 from govplatform.core.platform import Platform
+from govplatform.core.services import api_keys
+from govplatform.core.services.api_keys import StoredKeys
 from govplatform.pay.models import Payment
 from govplatform.pay.services import operations
+from tests.helpers import CLI
 from tests.integration.pay.support import bearer, pay_by_card, pay_key, pay_of, pay_service, payment_body
 
 
@@ -116,6 +121,45 @@ async def test_a_key_that_is_missing_malformed_or_unknown_gets_a_bare_401(
         response = await client.post("/v1/payments", json=payment_body(), headers=headers)
         assert response.status_code == 401 and response.content == b""
         assert (await client.get("/v1/payments", headers=headers)).status_code == 401
+
+
+async def test_a_key_revoked_in_this_process_is_refused_at_once_though_it_was_just_used(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    service_id = await pay_service(platform)
+    async with platform.uow() as uow:
+        key, shown = await api_keys.create_key(uow, CLI, platform.key_formats["pay"], service_id, "Till", "test")
+        await uow.commit()
+    assert (await client.get("/v1/payments", headers=bearer(shown))).status_code == 200  # the key is now kept
+    async with platform.uow() as uow:
+        await api_keys.revoke_key(uow, CLI, service_id, key.id)
+        await uow.commit()
+    response = await client.get("/v1/payments", headers=bearer(shown))
+    assert response.status_code == 401 and response.content == b""
+
+
+async def test_a_key_revoked_in_another_process_is_refused_here_once_its_kept_copy_is_too_old(
+    platform: Platform,
+) -> None:
+    store = StoredKeys(platform.cipher, ttl_seconds=0.2)
+    service_id = await pay_service(platform)
+    async with platform.uow() as uow:
+        key, shown = await api_keys.create_key(uow, CLI, platform.key_formats["pay"], service_id, "Till", "test")
+        await uow.commit()
+
+    async def found() -> object:
+        async with platform.uow(read_only=True) as uow:
+            return await store.find(uow, platform.key_formats["pay"], shown)
+
+    assert (await found()).key_id == key.id  # type: ignore[attr-defined]
+    async with platform.uow() as uow:  # as another web process revokes it: this process is not told
+        stored = await uow.session.get(ApiKey, key.id)
+        assert stored is not None
+        stored.revoked_at = stored.created_at
+        await uow.commit()
+    assert (await found()).key_id == key.id, "still kept, as Notify keeps keys"  # type: ignore[attr-defined]
+    await asyncio.sleep(0.25)
+    assert await found() is None
 
 
 async def test_a_test_key_never_sees_a_live_payment(platform: Platform, client: httpx.AsyncClient) -> None:

@@ -9,12 +9,12 @@ database is no help in guessing keys. Formats whose protocol needs the secret
 from __future__ import annotations
 
 import re
-import time
 import uuid
 import weakref
 
 from sqlalchemy import bindparam, event, select
 
+from govplatform.core.caching import ReadCache
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, KeySecret, ServiceRef
 from govplatform.core.models import ApiKey, Organisation, Service, utcnow
@@ -138,7 +138,11 @@ async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -
     digest = key_format.lookup_hash(presented)
     if digest is None:
         return None
-    row = (await uow.session.execute(_AUTHENTICATE, {"digest": digest, "component": key_format.component})).first()
+    return await _authenticate_digest(uow, key_format.component, digest)
+
+
+async def _authenticate_digest(uow: UnitOfWork, component: str, digest: str) -> AuthenticatedKey | None:
+    row = (await uow.session.execute(_AUTHENTICATE, {"digest": digest, "component": component})).first()
     if row is None or row.revoked_at is not None:
         return None
     return AuthenticatedKey(
@@ -183,49 +187,47 @@ async def key_secrets(
 
 
 class StoredKeys:
-    """Core's `ApiKeyStore`: what the composition root hands to components that sign with secrets.
+    """Core's `ApiKeyStore`: what the composition root hands to components that check keys.
 
-    A service's secrets are kept for `ttl_seconds` (2, as notifications-api keeps
-    a service's API keys in memory): reading and decrypting them was a tenth of a
-    Notify send. A key made meanwhile is found all the same (the caller asks
-    again, `fresh`, before refusing a token), and a key revoked in this process
-    is dropped at once; one revoked in another process still works here for up
-    to `ttl_seconds`, as with Notify.
+    What it reads is kept for `ttl_seconds` (2, as notifications-api keeps a
+    service's API keys in memory; core's `ReadCache`): a service's decrypted
+    secrets (reading and decrypting them was a tenth of a Notify send), and a
+    presented key's row by its hash (one query on every Pay API call). A key
+    made meanwhile is found all the same: unknown hashes are not kept, and a
+    caller that finds no secret to match asks again, `fresh`. A key revoked in
+    this process is dropped at once; one revoked in another process still works
+    here for up to `ttl_seconds`, as with Notify.
     """
 
     def __init__(self, cipher: FieldCipher, ttl_seconds: float = 2.0, size: int = 1024) -> None:
         self._cipher = cipher
-        self._ttl = ttl_seconds
-        self._size = size
-        self._kept: dict[tuple[str, uuid.UUID], tuple[float, list[KeySecret]]] = {}
-        # Bumped by `forget`: a read that was under way when a key was revoked is not kept.
-        self._generations: dict[uuid.UUID, int] = {}
+        self._secrets: ReadCache[tuple[str, uuid.UUID], list[KeySecret]] = ReadCache(ttl_seconds, size)
+        self._found: ReadCache[tuple[str, str], AuthenticatedKey | None] = ReadCache(ttl_seconds, size)
         _STORES.add(self)
 
     async def secrets_for(
         self, uow: UnitOfWork, component: str, service_id: uuid.UUID, fresh: bool = False
     ) -> list[KeySecret]:
-        now = time.monotonic()
-        kept = self._kept.get((component, service_id))
-        if kept is not None and not fresh and now - kept[0] < self._ttl:
-            return kept[1]
-        generation = self._generations.get(service_id, 0)
-        found = await key_secrets(uow, self._cipher, component, service_id, include_revoked=True)
-        if self._generations.get(service_id, 0) != generation:
-            return found  # a key was revoked while this read was under way: use it once, keep nothing
-        self._kept.pop((component, service_id), None)
-        if len(self._kept) >= self._size:
-            self._kept.pop(next(iter(self._kept)))  # the longest kept
-        self._kept[(component, service_id)] = (now, found)
-        return found
+        if fresh:
+            self._secrets.forget((component, service_id))
+        return await self._secrets.get(
+            (component, service_id),
+            lambda: key_secrets(uow, self._cipher, component, service_id, include_revoked=True),
+        )
 
     def forget(self, service_id: uuid.UUID) -> None:
-        self._generations[service_id] = self._generations.get(service_id, 0) + 1
-        for kept in [kept for kept in self._kept if kept[1] == service_id]:
-            del self._kept[kept]
+        self._secrets.forget_where(lambda key, _secrets: key[1] == service_id)
+        self._found.forget_where(lambda _digest, found: found is not None and found.service.id == service_id)
 
     async def find(self, uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
-        return await authenticate(uow, key_format, presented)
+        digest = key_format.lookup_hash(presented)
+        if digest is None:
+            return None
+        return await self._found.get(
+            (key_format.component, digest),
+            lambda: _authenticate_digest(uow, key_format.component, digest),
+            keep=lambda found: found is not None,
+        )
 
 
 # Every store in this process, so that a key made or revoked here is seen at once by all of them.

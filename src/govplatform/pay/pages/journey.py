@@ -53,7 +53,7 @@ from govplatform.pay.models import Payment
 from govplatform.pay.pages import binding, card_form
 from govplatform.pay.services import journey, payments
 from govplatform.pay.services.journey import THREE_D_SECURE, JourneyRefused
-from govplatform.pay.services.settings import settings_for
+from govplatform.pay.services.settings import current
 from govplatform.pay.states import PaymentState
 
 router = APIRouter()
@@ -209,20 +209,6 @@ def _message(request: Request, message: Message, loaded: Loaded | None = None) -
     )
 
 
-async def _service_name(pay: PayComponent, payment: Payment) -> str:
-    """The service's name on payment pages, in the payment's language; "" if it has none to show."""
-    async with pay.uow(read_only=True) as uow:
-        settings = await settings_for(uow, payment.service_id)
-        named = settings.name_cy if payment.language == "cy" and settings.name_cy else settings.name_en
-        if named:
-            return named
-        if pay.directory is not None:
-            service = await pay.directory.describe(uow, payment.service_id)
-            if service is not None:
-                return service.name
-    return ""
-
-
 async def _load(request: Request, payment_id: str) -> Loaded | Response:
     """The payment if this browser opened it; otherwise the page that says the session has ended."""
     pay = _pay(request)
@@ -230,9 +216,10 @@ async def _load(request: Request, payment_id: str) -> Loaded | Response:
         return _message(request, SESSION_ENDED)
     async with pay.uow(read_only=True) as uow:
         payment = await payments.get(uow, payment_id)
-    if payment is None:
-        return _message(request, SESSION_ENDED)
-    return Loaded(payment, await _service_name(pay, payment))
+        if payment is None:
+            return _message(request, SESSION_ENDED)
+        settings = await current(uow, pay.directory, payment.service_id)
+    return Loaded(payment, settings.page_name(payment.language))
 
 
 async def _reload(request: Request, loaded: Loaded) -> Loaded:
@@ -384,9 +371,11 @@ async def submit_card_details(request: Request, payment_id: str) -> Response:
         checked = card_form.read(form, utcnow())
     if checked.entry is None:
         return _card_page(request, loaded, checked.kept, checked)
-    with contextlib.suppress(JourneyRefused):  # another tab got there first: show where the payment stands
-        await journey.submit_card(_pay(request), payment_id, checked.entry)
-    return _after_action(await _reload(request, loaded))
+    try:
+        payment = await journey.submit_card(_pay(request), payment_id, checked.entry)
+    except JourneyRefused:  # another tab got there first: show where the payment stands
+        return _after_action(await _reload(request, loaded))
+    return _after_action(Loaded(payment, loaded.service_name))
 
 
 # --- 3-D Secure: the sandbox's own challenge page, or a link to the card issuer's ----------------------------
@@ -426,9 +415,13 @@ async def answer_three_d_secure(request: Request, payment_id: str) -> Response:
     answer = form.get("result")
     if answer not in ("authenticate", "fail"):
         return _see_other(f"/card_details/{payment_id}/3ds")
-    with contextlib.suppress(JourneyRefused):
-        await journey.complete_three_d_secure(_pay(request), payment_id, authenticated=answer == "authenticate")
-    return _after_action(await _reload(request, loaded))
+    try:
+        payment = await journey.complete_three_d_secure(
+            _pay(request), payment_id, authenticated=answer == "authenticate"
+        )
+    except JourneyRefused:
+        return _after_action(await _reload(request, loaded))
+    return _after_action(Loaded(payment, loaded.service_name))
 
 
 # --- confirm, cancel, return -------------------------------------------------------------------------------
@@ -500,9 +493,11 @@ async def cancel_payment(request: Request, payment_id: str) -> Response:
     loaded = await _load(request, payment_id)
     if isinstance(loaded, Response):
         return loaded
-    with contextlib.suppress(JourneyRefused):  # already finished: its own ending page says so
-        await journey.cancel_by_user(_pay(request), payment_id)
-    return _after_action(await _reload(request, loaded))
+    try:
+        payment = await journey.cancel_by_user(_pay(request), payment_id)
+    except JourneyRefused:  # already finished: its own ending page says so
+        return _after_action(await _reload(request, loaded))
+    return _after_action(Loaded(payment, loaded.service_name))
 
 
 @router.get("/return/{payment_id}")

@@ -30,7 +30,7 @@ from govplatform.pay.pages.admin.access import errors_of
 from govplatform.pay.services import payment_links, payments
 from govplatform.pay.services.money import shown
 from govplatform.pay.services.problems import Problem
-from govplatform.pay.services.settings import settings_for
+from govplatform.pay.services.settings import current
 from govplatform.pay.states import PaymentState
 
 router = APIRouter()
@@ -63,12 +63,8 @@ async def _service_name(request: Request, link: PaymentLink) -> str:
     pay = _pay(request)
     directory: ServiceDirectory = request.app.state.service_directory
     async with pay.uow(read_only=True) as uow:
-        chosen = await settings_for(uow, link.service_id)
-        named = chosen.name_cy if link.language == "cy" and chosen.name_cy else chosen.name_en
-        if named:
-            return named
-        service = await directory.describe(uow, link.service_id)
-    return service.name if service else ""
+        chosen = await current(uow, directory, link.service_id)
+    return chosen.page_name(link.language)
 
 
 async def _render(

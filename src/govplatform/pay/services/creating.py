@@ -20,7 +20,7 @@ from govplatform.pay.processors.base import AuthorisationResult, Outcome, Proces
 from govplatform.pay.requests import CreatePayment, parse_create_payment, parse_idempotency_key
 from govplatform.pay.services import idempotency, operations, payments
 from govplatform.pay.services.payments import Account
-from govplatform.pay.services.settings import return_url_prefixes, settings_for
+from govplatform.pay.services.settings import current
 from govplatform.pay.states import AuthorisationMode, PaymentState, link_names
 
 log = structlog.get_logger("govplatform.pay")
@@ -61,12 +61,12 @@ async def _create_once(
     request_hash: str,
 ) -> Created:
     async with pay.uow() as uow:
-        settings = await settings_for(uow, account.service_id)
+        settings = await current(uow, pay.directory, account.service_id)
         request = parse_create_payment(
             body,
             live=account.live,
-            allow_zero_amount=bool(settings.allow_zero_amount),
-            return_url_prefixes=return_url_prefixes(settings),
+            allow_zero_amount=settings.allow_zero_amount,
+            return_url_prefixes=settings.return_url_prefixes,
         )
         if idempotency_key is not None:
             try:

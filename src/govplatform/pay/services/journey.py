@@ -205,7 +205,7 @@ async def confirm(pay: PayComponent, payment_id: str) -> Payment:
             await _activate_agreement(uow, payment)
         await uow.commit()
     if not payment.delayed_capture:
-        await operations.capture_now(pay, payment_id)
+        await operations.capture_now(pay, payment_id, approved=payment)
     return payment
 
 

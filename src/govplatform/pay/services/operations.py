@@ -68,18 +68,24 @@ async def capture_delayed(pay: PayComponent, account: Account, payment_id: str) 
             raise PayError(409, "P1003", "Payment cannot be captured")
         await approve_capture(uow, pay, payment)
         await uow.commit()
-    await capture_now(pay, payment_id)
+    await capture_now(pay, payment_id, approved=payment)
 
 
-async def capture_now(pay: PayComponent, payment_id: str) -> bool:
-    """Ask the processor to capture an approved payment; True once it is captured."""
-    async with pay.uow(read_only=True) as uow:
-        payment = await payments.get(uow, payment_id)
-        if payment is None or payments.state_of(payment) is not PaymentState.SUCCESS:
-            return False
-        if payment.captured_at is not None:
-            return True
-        processor, processor_id, amount = payment.processor, payment.processor_id, payment.amount
+async def capture_now(pay: PayComponent, payment_id: str, approved: Payment | None = None) -> bool:
+    """Ask the processor to capture an approved payment; True once it is captured.
+
+    `approved` is the payment as the caller's unit of work has just committed it
+    (moved to success), which saves reading it again; the job passes nothing.
+    """
+    payment = approved
+    if payment is None:
+        async with pay.uow(read_only=True) as uow:
+            payment = await payments.get(uow, payment_id)
+    if payment is None or payments.state_of(payment) is not PaymentState.SUCCESS:
+        return False
+    if payment.captured_at is not None:
+        return True
+    processor, processor_id, amount = payment.processor, payment.processor_id, payment.amount
     try:
         result = await pay.processors[processor].capture(processor_id or "", amount)
     except ProcessorError:

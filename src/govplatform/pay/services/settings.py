@@ -1,17 +1,60 @@
-"""A service's payment settings: its name on the payment pages, its return URL rules, its processor."""
+"""A service's payment settings: its name on the payment pages, its return URL rules, its processor.
+
+Every payment that is created reads the return URL rules, and every payment page
+shows the service's name, so both are kept for 2 seconds in each process
+(core's `ReadCache`) as `SettingsView`. A change made here is seen at once in
+this process and within 2 seconds in the others. The admin pages read the row
+itself (`settings_for`).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 
-from govplatform.core.interfaces import UnitOfWork, utcnow
+from govplatform.core.interfaces import ReadCache, ServiceDirectory, UnitOfWork, utcnow
 from govplatform.pay.models import PaySettings
+
+
+@dataclasses.dataclass(frozen=True)
+class SettingsView:
+    """What payments and their pages need of a service's settings, with the service's own name."""
+
+    name_en: str | None
+    name_cy: str | None
+    return_url_prefixes: tuple[str, ...]
+    allow_zero_amount: bool
+    service_name: str  # from core's service directory: the header when no name is set for the pages
+
+    def page_name(self, language: str) -> str:
+        """The name on the payment pages in this language: the Welsh name, else the English, else the service's."""
+        return (self.name_cy if language == "cy" and self.name_cy else self.name_en) or self.service_name
+
+
+_VIEWS: ReadCache[uuid.UUID, SettingsView] = ReadCache()
 
 
 async def settings_for(uow: UnitOfWork, service_id: uuid.UUID) -> PaySettings:
     """The service's settings; defaults (not stored) until someone changes them."""
     found = await uow.session.get(PaySettings, service_id)
     return found or PaySettings(service_id=service_id, return_url_prefixes="", live_processor="sandbox")
+
+
+async def current(uow: UnitOfWork, directory: ServiceDirectory | None, service_id: uuid.UUID) -> SettingsView:
+    """The service's settings as they stood at most 2 seconds ago (at once if changed in this process)."""
+
+    async def read() -> SettingsView:
+        found = await settings_for(uow, service_id)
+        named = None if directory is None else await directory.describe(uow, service_id)
+        return SettingsView(
+            name_en=found.name_en,
+            name_cy=found.name_cy,
+            return_url_prefixes=return_url_prefixes(found),
+            allow_zero_amount=bool(found.allow_zero_amount),
+            service_name=named.name if named is not None else "",
+        )
+
+    return await _VIEWS.get(service_id, read)
 
 
 def return_url_prefixes(settings: PaySettings) -> tuple[str, ...]:
@@ -35,4 +78,5 @@ async def change(
     found.return_url_prefixes = "\n".join(line.strip() for line in return_url_prefixes.splitlines() if line.strip())
     found.updated_at = utcnow()
     await uow.session.flush()
+    _VIEWS.forget_on_commit(uow, service_id)
     return found

@@ -1,0 +1,80 @@
+"""Rows read often and changed rarely, kept in this process for a couple of seconds.
+
+Why: a payment page or an API call reads the same few rows every time (a
+service's settings, its name), each read a round trip and an ORM load that
+cost more than the rest of a small request. notifications-api keeps a
+service's keys, templates and settings for 2 seconds for the same reason
+(`TTLCache(ttl=2)` in its serialised_models.py); `ReadCache` does that here.
+
+The database stays the only source of truth (DESIGN.md: nothing another
+process must see lives only in memory). A change made in this process is seen
+at once: the code that changes a row calls `forget_on_commit`, which drops the
+key now and again when the transaction commits, so a read that raced the
+change is not kept. A change made in another process is seen here within
+`ttl_seconds`. Keep nothing personal in one, and nothing whose staleness for
+that long would let someone do what they no longer may (revoked keys have
+their own store, which re-reads before refusing and forgets on revocation).
+
+A hand-written class rather than cachetools' `TTLCache` because the part that
+matters is the forgetting: a read under way when the key is forgotten must not
+put the old value back.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import OrderedDict
+from collections.abc import Awaitable, Callable, Hashable
+from typing import Generic, TypeVar
+
+from sqlalchemy import event
+
+from govplatform.core.unit_of_work import UnitOfWork
+
+K = TypeVar("K", bound=Hashable)
+V = TypeVar("V")
+
+
+class ReadCache(Generic[K, V]):
+    """Values by key for `ttl_seconds`, the least recently read dropped beyond `size`."""
+
+    def __init__(self, ttl_seconds: float = 2.0, size: int = 1024, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_seconds = ttl_seconds
+        self.size = size
+        self._clock = clock
+        self._kept: OrderedDict[K, tuple[float, V]] = OrderedDict()
+        self._generation = 0  # bumped by every forget: a read that spans one is used but not kept
+
+    async def get(self, key: K, read: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None = None) -> V:
+        """The kept value, or `read()`'s: kept if `keep` allows it and nothing was forgotten while it ran."""
+        now = self._clock()
+        kept = self._kept.get(key)
+        if kept is not None and now - kept[0] < self.ttl_seconds:
+            self._kept.move_to_end(key)
+            return kept[1]
+        generation = self._generation
+        value = await read()
+        if generation == self._generation and (keep is None or keep(value)):
+            self._kept[key] = (now, value)
+            self._kept.move_to_end(key)
+            while len(self._kept) > self.size:
+                self._kept.popitem(last=False)
+        return value
+
+    def forget(self, key: K) -> None:
+        self._generation += 1
+        self._kept.pop(key, None)
+
+    def forget_where(self, matches: Callable[[K, V], bool]) -> None:
+        """Forget every kept key that `matches(key, value)`."""
+        self._generation += 1
+        for key in [key for key, (_, value) in self._kept.items() if matches(key, value)]:
+            del self._kept[key]
+
+    def forget_on_commit(self, uow: UnitOfWork, key: K) -> None:
+        """Forget now, and again once `uow` commits (a read between the two saw the old row)."""
+        self.forget(key)
+        event.listen(uow.session.sync_session, "after_commit", lambda _session: self.forget(key), once=True)
+
+    def __len__(self) -> int:
+        return len(self._kept)
