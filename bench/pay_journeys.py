@@ -186,6 +186,7 @@ def main(args: argparse.Namespace) -> None:
                 GOVPLATFORM_VAR_DIR=str(scratch / "var"),
                 GOVPLATFORM_DATABASE_URL=url,
                 GOVPLATFORM_LOG_LEVEL="warning",
+                GOVPLATFORM_TEMPLATE_RELOAD="false",  # as in production
                 GOVPLATFORM_PAY_RATE_LIMIT_CREATE_PER_SECOND="1000000",
                 GOVPLATFORM_PAY_RATE_LIMIT_GET_PER_SECOND="1000000",
                 GOVPLATFORM_PAY_RATE_LIMIT_POST_PER_SECOND="1000000",

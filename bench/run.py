@@ -605,6 +605,7 @@ def run(args: argparse.Namespace) -> int:
                 GOVPLATFORM_VAR_DIR=str(scratch / "var"),
                 GOVPLATFORM_DATABASE_URL=url,
                 GOVPLATFORM_LOG_LEVEL=args.log_level,
+                GOVPLATFORM_TEMPLATE_RELOAD="false",  # as in production
                 # Pay's per-account limits (15 payments a second) would measure the limit, not the platform.
                 GOVPLATFORM_PAY_RATE_LIMIT_CREATE_PER_SECOND="1000000",
                 GOVPLATFORM_PAY_RATE_LIMIT_GET_PER_SECOND="1000000",

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     # Echo SQL (never in production: statements carry personal data as parameters).
     database_echo: bool = False
     platform_name: str = "GovPlatform"
+    # Look for changed templates on every page (the default in development only): a stat of every
+    # template file a page uses, 200 of them for the payment card page.
+    template_reload: bool | None = None
     base_url: str = "http://127.0.0.1:8000"
 
     api_key_hash_secret: str = ""

@@ -295,6 +295,28 @@ async def _service_of(platform: Platform, payment_id: str) -> object:
         return found.service_id
 
 
+async def test_what_one_payer_typed_or_was_prefilled_never_shows_on_the_next_payer_s_blank_form(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    """A form with nothing in it is rendered once and kept (core's `cached`); a form with anything in it never is."""
+    _key, prefilled = await _create(
+        platform, client, prefilled_cardholder_details={"cardholder_name": "Ada Prefilled"}, email="ada@example.org"
+    )
+    shown = await client.get(await _open(client, prefilled))
+    assert "Ada Prefilled" in shown.text and "ada@example.org" in shown.text
+    _key, typed = await _create(platform, client)
+    card_page = await _open(client, typed)
+    wrong = await _post(client, card_page, card_page, _card_form("4242424242424241", cardholderName="Grace Typed"))
+    assert wrong.status_code == 400 and "Grace Typed" in wrong.text and "govuk-error-summary" in wrong.text
+    for _ in range(2):
+        _key, blank = await _create(platform, client)
+        page = await client.get(await _open(client, blank))
+        assert page.status_code == 200 and "Enter card details" in page.text
+        for earlier in ("Ada Prefilled", "ada@example.org", "Grace Typed", "govuk-error", "4242"):
+            assert earlier not in page.text
+        assert f'action="/card_details/{blank["payment_id"]}"' in page.text
+
+
 async def test_a_card_number_typed_into_the_name_is_refused_and_not_kept(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:

@@ -76,7 +76,8 @@ def create_app(platform: Platform) -> FastAPI:
     if not (frontend / "govuk-frontend.min.css").exists():
         raise SettingsError(f"Setting GOVPLATFORM_FRONTEND_DIR: GOV.UK Frontend is not at {frontend} (run `npm ci`)")
     i18n.load_catalogues()
-    templates = Templates(settings.platform_name, settings.session_secret)
+    reload = settings.environment == "development" if settings.template_reload is None else settings.template_reload
+    templates = Templates(settings.platform_name, settings.session_secret, auto_reload=reload)
     formats = ErrorFormats()
     formats.register("/api/", platform_error_body)
     csrf_exempt: list[str] = []

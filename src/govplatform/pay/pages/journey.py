@@ -317,6 +317,8 @@ def _card_page(
         "field_errors": field_errors,
         "errors": [error.summary_item() for error in errors] if errors else None,
         "example_year": f"{(utcnow().year + 1) % 100:02d}",
+        # Nothing typed, prefilled or wrong: the fields are the same for everyone (the page caches them).
+        "blank": not errors and not any(values.values()),
     }
     return _render(request, "pay/card_details.html", context, language=language, status_code=400 if errors else 200)
 
