@@ -96,6 +96,8 @@ async def test_a_new_secret_replaces_the_old_one_and_is_shown_once(
         stored = await uow.session.get(Webhook, hook.id)
     assert stored is not None and webhooks.signing_secret(pay_of(platform).box, stored) == second.group(1)
 
+    async with platform.uow(read_only=True) as uow:  # this process now keeps the subscriptions for 2 seconds
+        assert len(await webhooks.subscribers(uow, service_id, False, "card_payment_refunded")) == 1
     off = await client.post(f"{page}/deactivate", data={"csrf_token": token})
     assert (
         off.status_code == 303 and "The webhook has been turned off" in (await client.get(off.headers["location"])).text

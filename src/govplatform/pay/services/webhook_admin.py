@@ -78,6 +78,7 @@ async def new_secret(uow: UnitOfWork, box: SecretBox, actor: Actor, hook: Webhoo
 async def set_active(uow: UnitOfWork, actor: Actor, hook: Webhook, active: bool) -> None:
     hook.active = active
     await uow.session.flush()
+    webhooks.subscriptions_changed(uow, hook.service_id, hook.live)
     action = "pay.webhook_activated" if active else "pay.webhook_deactivated"
     record_audit(uow, actor, action, "webhook", hook.id, hook.service_id)
 

@@ -9,20 +9,29 @@ any 2xx is success; 3 seconds a try; retries after 60 s, 5 min, 1 h, 1 day
 and 2 days, six attempts in all. Messages are queued in the same unit of work
 as the state change that caused them, and each attempt is a job, so none is
 lost when a worker stops.
+
+Which subscriptions want an event is asked on nearly every state change, so
+each process keeps a service's active subscriptions for 2 seconds (core's
+`ReadCache`). A subscription made or switched off in this process counts at
+once; one made in another process counts here within 2 seconds, as a
+subscription made while pay-webhooks is working through its queue of events
+gets only the events it has not yet reached.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import hmac
 import json
 import secrets
+import uuid
 from typing import Any
 
 from sqlalchemy import select
 
-from govplatform.core.interfaces import SecretBox, UnitOfWork, enqueue_job, utcnow
+from govplatform.core.interfaces import ReadCache, SecretBox, UnitOfWork, enqueue_job, utcnow
 from govplatform.pay.ids import new_external_id
 from govplatform.pay.models import Payment, Refund, Webhook, WebhookAttempt, WebhookMessage
 from govplatform.pay.states import PaymentState
@@ -68,9 +77,32 @@ def signature(secret: str, body: bytes) -> str:
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
 
 
-async def subscribers(uow: UnitOfWork, service_id: object, live: bool, event_type: str) -> list[Webhook]:
-    query = select(Webhook).where(Webhook.service_id == service_id, Webhook.live == live, Webhook.active.is_(True))
-    return [hook for hook in (await uow.session.execute(query)).scalars() if event_type in hook.event_types]
+@dataclasses.dataclass(frozen=True)
+class Subscriber:
+    """An active subscription, as far as queueing a message needs it."""
+
+    id: str
+    event_types: tuple[str, ...]
+
+
+_SUBSCRIBERS: ReadCache[tuple[uuid.UUID, bool], tuple[Subscriber, ...]] = ReadCache()
+
+
+async def subscribers(uow: UnitOfWork, service_id: uuid.UUID, live: bool, event_type: str) -> list[Subscriber]:
+    """The account's active subscriptions that want this event (as they stood at most 2 seconds ago)."""
+
+    async def read() -> tuple[Subscriber, ...]:
+        query = select(Webhook.id, Webhook.event_types).where(
+            Webhook.service_id == service_id, Webhook.live == live, Webhook.active.is_(True)
+        )
+        return tuple(Subscriber(row.id, tuple(row.event_types)) for row in await uow.session.execute(query))
+
+    return [hook for hook in await _SUBSCRIBERS.get((service_id, live), read) if event_type in hook.event_types]
+
+
+def subscriptions_changed(uow: UnitOfWork, service_id: uuid.UUID, live: bool) -> None:
+    """Call in the unit of work that adds, removes or switches a subscription: this process sees it at once."""
+    _SUBSCRIBERS.forget_on_commit(uow, (service_id, live))
 
 
 async def queue(
@@ -166,7 +198,7 @@ async def record_attempt(
 async def create_webhook(
     uow: UnitOfWork,
     box: SecretBox,
-    service_id: object,
+    service_id: uuid.UUID,
     live: bool,
     callback_url: str,
     event_types: list[str],
@@ -190,6 +222,7 @@ async def create_webhook(
     )
     uow.session.add(hook)
     await uow.session.flush()
+    subscriptions_changed(uow, service_id, live)
     return hook, secret
 
 
