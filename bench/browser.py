@@ -9,8 +9,8 @@ client. This one writes each request as bytes and reads the reply's status,
 headers and body off an asyncio stream (as bench/loadgen.py's fallback does for
 single requests), in a few tens of microseconds.
 
-It does only what the journey needs: plain HTTP to 127.0.0.1, Content-Length or
-chunked bodies, cookies by name (a `Max-Age=0` deletes one; attributes such as
+It does only what the journey needs: plain HTTP to 127.0.0.1, Content-Length,
+chunked or read-to-close bodies (no trailers), cookies by name (a `Max-Age=0` deletes one; attributes such as
 Path and Secure are ignored because every request goes to the one host), and
 one connection per user, as a browser keeps one per site.
 """
@@ -84,7 +84,11 @@ class Browser:
             lines.append("Cookie: " + "; ".join(f"{name}={value}" for name, value in self.cookies.items()))
         lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
         payload = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + (body or b"")
-        return await asyncio.wait_for(self._exchange(payload), self.timeout)
+        try:
+            return await asyncio.wait_for(self._exchange(payload), self.timeout)
+        except BaseException:
+            await self.close()  # a reply left half read would answer the next request
+            raise
 
     async def _exchange(self, payload: bytes) -> Reply:
         if self._writer is None:
@@ -130,8 +134,12 @@ async def _read_reply(reader: asyncio.StreamReader) -> tuple[Reply, bool]:
         name, _, value = line.partition(":")
         headers.append((name.strip().lower(), value.strip()))
     found = dict(headers)
+    connection = found.get("connection", "").lower()
+    keep_alive = connection == "keep-alive" if parts[0] == "HTTP/1.0" else connection != "close"
     if "content-length" in found:
         body = await reader.readexactly(int(found["content-length"]))
+    elif int(parts[1]) in (204, 304) or 100 <= int(parts[1]) < 200:
+        body = b""
     elif found.get("transfer-encoding", "").lower() == "chunked":
         chunks = []
         while True:
@@ -140,6 +148,6 @@ async def _read_reply(reader: asyncio.StreamReader) -> tuple[Reply, bool]:
             if size == 0:
                 break
         body = b"".join(chunk[:-2] for chunk in chunks)
-    else:
-        body = b""
-    return Reply(int(parts[1]), headers, body), found.get("connection", "").lower() != "close"
+    else:  # no length given: the body runs to the end of the connection
+        body, keep_alive = await reader.read(), False
+    return Reply(int(parts[1]), headers, body), keep_alive

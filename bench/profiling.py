@@ -104,7 +104,10 @@ def cpu_seconds(session_id: int) -> dict[str, float]:
     processes, and by this process (the load generator), read from /proc; {} where /proc is missing.
 
     A figure that holds on a noisy shared machine: throughput moves with whatever
-    else the host runs, CPU time per journey much less.
+    else the host runs, CPU time per journey much less. "PostgreSQL" is every
+    process on the host whose command line starts with "postgres" (the benchmark's
+    own connections and the server's background work alike), and a process that
+    exits between two readings takes its CPU with it.
     """
     proc = Path("/proc")
     if not proc.is_dir():

@@ -102,3 +102,21 @@ async def test_beyond_its_size_the_least_recently_read_goes_first() -> None:
     assert len(cache) == 2
     assert await cache.get("a", Reads("read again")) == "a"
     assert await cache.get("b", Reads("read again")) == "read again"
+
+
+async def test_refresh_reads_again_without_stopping_other_reads_under_way_from_being_kept() -> None:
+    cache: ReadCache[str, str] = ReadCache(clock=Clock())
+    reading, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_read() -> str:
+        reading.set()
+        await release.wait()
+        return "b, read slowly"
+
+    other = asyncio.create_task(cache.get("b", slow_read))
+    await reading.wait()
+    assert await cache.refresh("a", Reads("a, read again")) == "a, read again"
+    release.set()
+    await other
+    assert await cache.get("a", Reads("not read")) == "a, read again"
+    assert await cache.get("b", Reads("not read")) == "b, read slowly"

@@ -47,11 +47,15 @@ class ReadCache(Generic[K, V]):
 
     async def get(self, key: K, read: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None = None) -> V:
         """The kept value, or `read()`'s: kept if `keep` allows it and nothing was forgotten while it ran."""
-        now = self._clock()
         kept = self._kept.get(key)
-        if kept is not None and now - kept[0] < self.ttl_seconds:
+        if kept is not None and self._clock() - kept[0] < self.ttl_seconds:
             self._kept.move_to_end(key)
             return kept[1]
+        return await self.refresh(key, read, keep)
+
+    async def refresh(self, key: K, read: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None = None) -> V:
+        """`read()`'s value whatever is kept, then kept in its place (as `get` keeps one)."""
+        now = self._clock()
         generation = self._generation
         value = await read()
         if generation == self._generation and (keep is None or keep(value)):
@@ -72,9 +76,13 @@ class ReadCache(Generic[K, V]):
             del self._kept[key]
 
     def forget_on_commit(self, uow: UnitOfWork, key: K) -> None:
-        """Forget now, and again once `uow` commits (a read between the two saw the old row)."""
+        """Forget now, and again once `uow` commits (a read between the two saw the old row) or rolls back
+        (a read in `uow` itself saw the change that is now undone). Call it after the change is flushed."""
         self.forget(key)
-        event.listen(uow.session.sync_session, "after_commit", lambda _session: self.forget(key), once=True)
+        session = uow.session.sync_session
+        event.listen(session, "after_commit", lambda _session: self.forget(key), once=True)
+        # A "soft" rollback too: the unit of work rolls back even when nothing reached the database.
+        event.listen(session, "after_soft_rollback", lambda _session, _previous: self.forget(key), once=True)
 
     def __len__(self) -> int:
         return len(self._kept)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import uuid
 import weakref
+from collections.abc import Awaitable
 
 from sqlalchemy import bindparam, event, select
 
@@ -208,12 +209,14 @@ class StoredKeys:
     async def secrets_for(
         self, uow: UnitOfWork, component: str, service_id: uuid.UUID, fresh: bool = False
     ) -> list[KeySecret]:
+        def read() -> Awaitable[list[KeySecret]]:
+            return key_secrets(uow, self._cipher, component, service_id, include_revoked=True)
+
+        # `fresh` reads again without forgetting: a forget would also stop other reads under way from being
+        # kept, and a client sending a wrong key asks for a fresh read on every request.
         if fresh:
-            self._secrets.forget((component, service_id))
-        return await self._secrets.get(
-            (component, service_id),
-            lambda: key_secrets(uow, self._cipher, component, service_id, include_revoked=True),
-        )
+            return await self._secrets.refresh((component, service_id), read)
+        return await self._secrets.get((component, service_id), read)
 
     def forget(self, service_id: uuid.UUID) -> None:
         self._secrets.forget_where(lambda key, _secrets: key[1] == service_id)

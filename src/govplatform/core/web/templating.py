@@ -37,7 +37,7 @@ class FragmentCache:
     someone typed, say).
     """
 
-    def __init__(self, size: int = 256) -> None:
+    def __init__(self, size: int = 2048) -> None:  # a country list per language and country, a header per service
         self.size = size
         self._fragments: OrderedDict[tuple[Hashable, ...], Markup] = OrderedDict()
 

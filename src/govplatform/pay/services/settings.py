@@ -31,7 +31,7 @@ class SettingsView:
         return (self.name_cy if language == "cy" and self.name_cy else self.name_en) or self.service_name
 
 
-_VIEWS: ReadCache[uuid.UUID, SettingsView] = ReadCache()
+_VIEWS: ReadCache[tuple[uuid.UUID, bool], SettingsView] = ReadCache()  # by service, and whether a directory named it
 
 
 async def settings_for(uow: UnitOfWork, service_id: uuid.UUID) -> PaySettings:
@@ -54,7 +54,7 @@ async def current(uow: UnitOfWork, directory: ServiceDirectory | None, service_i
             service_name=named.name if named is not None else "",
         )
 
-    return await _VIEWS.get(service_id, read)
+    return await _VIEWS.get((service_id, directory is not None), read)
 
 
 def return_url_prefixes(settings: PaySettings) -> tuple[str, ...]:
@@ -78,5 +78,6 @@ async def change(
     found.return_url_prefixes = "\n".join(line.strip() for line in return_url_prefixes.splitlines() if line.strip())
     found.updated_at = utcnow()
     await uow.session.flush()
-    _VIEWS.forget_on_commit(uow, service_id)
+    for named in (True, False):
+        _VIEWS.forget_on_commit(uow, (service_id, named))
     return found
