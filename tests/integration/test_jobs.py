@@ -6,7 +6,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select, update
 
-from govplatform.core.interfaces import JobBatch
+from govplatform.core.interfaces import JobBatch, close_queued_job
 from govplatform.core.jobs.queue import JobContext, TaskRegistry, counts_by_status, dead_letters, enqueue, retry_dead
 from govplatform.core.jobs.worker import Worker
 from govplatform.core.models import AuditEvent, Job, Organisation
@@ -293,3 +293,20 @@ def test_a_kind_is_either_run_alone_or_in_batches() -> None:
     with pytest.raises(ValueError):
         registry.register_batch("c", batch_handler, 0)
     assert registry.kinds == ["a", "b"]
+
+
+async def test_closing_a_job_marks_it_done_only_while_no_worker_has_started_it(platform: Platform) -> None:
+    async with platform.uow() as uow:
+        waiting = await enqueue(uow, "test.standby", {}, run_at=dt.datetime.now(dt.UTC) + dt.timedelta(seconds=30))
+        started = await enqueue(uow, "test.standby", {})
+        await uow.commit()
+    async with platform.uow() as uow:
+        await uow.session.execute(update(Job).where(Job.id == started.id).values(status="running"))
+        await uow.commit()
+    async with platform.uow() as uow:
+        assert await close_queued_job(uow, waiting.id) is True
+        assert await close_queued_job(uow, started.id) is False
+        await uow.commit()
+    async with platform.uow(read_only=True) as uow:
+        assert (await uow.session.get(Job, waiting.id)).status == "done"  # type: ignore[union-attr]
+        assert (await uow.session.get(Job, started.id)).status == "running"  # type: ignore[union-attr]

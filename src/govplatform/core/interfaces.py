@@ -43,6 +43,7 @@ __all__ = [
     "UTCDateTime",
     "UnitOfWork",
     "UserFacingError",
+    "close_queued_job",
     "current_language",
     "enqueue_job",
     "enqueue_jobs",
@@ -322,6 +323,13 @@ def localise(error: Exception) -> str:
     from govplatform.core.web import i18n
 
     return i18n.localise(error)
+
+
+async def close_queued_job(uow: UnitOfWork, job_id: uuid.UUID) -> bool:
+    """Mark a job that no worker has started done (its work was done another way); False if one has."""
+    from govplatform.core.jobs import queue
+
+    return await queue.close_if_queued(uow, job_id)
 
 
 async def enqueue_jobs(uow: UnitOfWork, kind: str, payloads: list[dict[str, Any]], max_attempts: int = 8) -> int:

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from govplatform.core.interfaces import Actor, JobBatch, JobContext
 from govplatform.core.models import Job, utcnow
@@ -77,6 +77,20 @@ async def enqueue(
     job = Job(id=uuid.uuid4(), kind=kind, payload=payload, max_attempts=max_attempts, run_at=run_at or utcnow())
     uow.session.add(job)
     return job
+
+
+async def close_if_queued(uow: UnitOfWork, job_id: uuid.UUID) -> bool:
+    """Mark a job that has not started done, in the caller's unit of work: the work it stood by for is done.
+
+    A job a worker is already running is left to finish (its handler must find the work done).
+    """
+    result = await uow.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "queued")
+        .values(status="done", finished_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def enqueue_many(uow: UnitOfWork, kind: str, payloads: list[dict[str, Any]], max_attempts: int = 8) -> int:

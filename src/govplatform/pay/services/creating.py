@@ -8,6 +8,7 @@ submitted, then a final state, as pay.md section 2 describes).
 from __future__ import annotations
 
 import dataclasses
+import uuid
 
 import structlog
 from sqlalchemy.exc import IntegrityError
@@ -125,12 +126,15 @@ async def _check_agreement(uow: UnitOfWork, account: Account, request: CreatePay
         )
 
 
-async def _record_charge(uow: UnitOfWork, pay: PayComponent, payment: Payment, result: AuthorisationResult) -> None:
+async def _record_charge(
+    uow: UnitOfWork, pay: PayComponent, payment: Payment, result: AuthorisationResult
+) -> uuid.UUID | None:
+    """Record the processor's answer; the capture job's id when the charge was authorised."""
     payment.processor_id = result.processor_id
     if result.outcome is Outcome.AUTHORISED:
         await payments.change_state(uow, pay.box, payment, PaymentState.SUBMITTED)
-        await operations.approve_capture(uow, pay, payment)
-    elif result.outcome is Outcome.REJECTED:
+        return await operations.approve_capture(uow, pay, payment)
+    if result.outcome is Outcome.REJECTED:
         payment.can_retry = False
         await payments.change_state(uow, pay.box, payment, PaymentState.FAILED_REJECTED)
         agreement = await uow.session.get(Agreement, payment.agreement_id)
@@ -139,6 +143,7 @@ async def _record_charge(uow: UnitOfWork, pay: PayComponent, payment: Payment, r
     else:
         payment.can_retry = True
         await payments.change_state(uow, pay.box, payment, PaymentState.ERROR)
+    return None
 
 
 async def charge_agreement(pay: PayComponent, payment_id: str) -> Payment:
@@ -162,7 +167,7 @@ async def charge_agreement(pay: PayComponent, payment_id: str) -> Payment:
     except Exception as error:  # an adapter's surprise must not leave the payment authorising
         log.error("pay.processor_failed", payment_id=payment_id, error=type(error).__name__)
         result = AuthorisationResult(Outcome.ERROR, message="processor failed")
-    release = False
+    release, job_id = False, None
     async with pay.uow() as uow:
         payment = await payments.get(uow, payment_id, for_update=True)
         assert payment is not None
@@ -171,13 +176,13 @@ async def charge_agreement(pay: PayComponent, payment_id: str) -> Payment:
             # authorisation it gave is released rather than left on the card.
             release = result.outcome is Outcome.AUTHORISED and result.processor_id is not None
         else:
-            await _record_charge(uow, pay, payment, result)
+            job_id = await _record_charge(uow, pay, payment, result)
             await uow.commit()
     if release and result.processor_id:
         await operations.release_authorisation(pay, payment.processor, result.processor_id)
         return payment
     if result.outcome is Outcome.AUTHORISED:
-        await operations.capture_now(pay, payment_id)
+        await operations.capture_now(pay, payment_id, job_id=job_id)
         async with pay.uow(read_only=True) as uow:
             refreshed = await payments.get(uow, payment_id)
             assert refreshed is not None

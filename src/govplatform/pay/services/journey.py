@@ -197,15 +197,16 @@ async def confirm(pay: PayComponent, payment_id: str) -> Payment:
         payment = await payments.get(uow, payment_id, for_update=True)
         if payment is None or payments.state_of(payment) is not PaymentState.SUBMITTED:
             raise JourneyRefused(payment_id)
+        job_id = None
         if payment.delayed_capture:
             await payments.change_state(uow, pay.box, payment, PaymentState.CAPTURABLE)
         else:
-            await operations.approve_capture(uow, pay, payment)
+            job_id = await operations.approve_capture(uow, pay, payment)
         if payment.set_up_agreement:
             await _activate_agreement(uow, payment)
         await uow.commit()
     if not payment.delayed_capture:
-        await operations.capture_now(pay, payment_id, approved=payment)
+        await operations.capture_now(pay, payment_id, approved=payment, job_id=job_id)
     return payment
 
 

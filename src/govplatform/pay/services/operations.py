@@ -3,18 +3,23 @@
 Each talks to the processor outside any transaction and records the answer
 in a second one, so a slow processor never holds a lock on the payment.
 Capture is durable: the move to `success` queues a capture job in the same
-unit of work, and whoever gets there first (the request, or the job later)
-captures; the other finds it captured and does nothing.
+unit of work, due `CAPTURE_SAFETY_NET` later. The request then captures at
+once and, in the unit of work that records the capture, closes the job it no
+longer needs, so in the usual case no worker runs it and no second capture is
+ever asked for. If the request never gets that far (the process stops, the
+processor does not answer), the job captures when it falls due. Whoever gets
+there first captures; the other finds it captured and does nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 
 import structlog
 from sqlalchemy import or_, select
 
-from govplatform.core.interfaces import UnitOfWork, enqueue_job, utcnow
+from govplatform.core.interfaces import UnitOfWork, close_queued_job, enqueue_job, utcnow
 from govplatform.pay.component import PayComponent
 from govplatform.pay.errors import PayError, not_found
 from govplatform.pay.models import Payment
@@ -32,13 +37,18 @@ from govplatform.pay.states import (
 
 log = structlog.get_logger("govplatform.pay")
 CAPTURE_TASK = "pay.capture"
+# How long the capture job waits for the request that approved the capture to capture by itself.
+CAPTURE_SAFETY_NET = dt.timedelta(seconds=30)
 _AUTHORISED = (PaymentState.SUBMITTED, PaymentState.CAPTURABLE)
 
 
-async def approve_capture(uow: UnitOfWork, pay: PayComponent, payment: Payment) -> None:
-    """Move to success and queue the capture job, in the caller's unit of work."""
-    await payments.change_state(uow, pay.box, payment, PaymentState.SUCCESS)
-    await enqueue_job(uow, CAPTURE_TASK, {"payment_id": payment.id}, max_attempts=10)
+async def approve_capture(uow: UnitOfWork, pay: PayComponent, payment: Payment) -> uuid.UUID:
+    """Move to success and queue the capture job, in the caller's unit of work; the job's id."""
+    now = utcnow()
+    await payments.change_state(uow, pay.box, payment, PaymentState.SUCCESS, now)
+    return await enqueue_job(
+        uow, CAPTURE_TASK, {"payment_id": payment.id}, max_attempts=10, run_at=now + CAPTURE_SAFETY_NET
+    )
 
 
 async def cancel_by_service(pay: PayComponent, account: Account, payment_id: str) -> None:
@@ -66,16 +76,19 @@ async def capture_delayed(pay: PayComponent, account: Account, payment_id: str) 
             raise not_found("P1000")
         if payments.state_of(payment) is not PaymentState.CAPTURABLE:
             raise PayError(409, "P1003", "Payment cannot be captured")
-        await approve_capture(uow, pay, payment)
+        job_id = await approve_capture(uow, pay, payment)
         await uow.commit()
-    await capture_now(pay, payment_id, approved=payment)
+    await capture_now(pay, payment_id, approved=payment, job_id=job_id)
 
 
-async def capture_now(pay: PayComponent, payment_id: str, approved: Payment | None = None) -> bool:
+async def capture_now(
+    pay: PayComponent, payment_id: str, approved: Payment | None = None, job_id: uuid.UUID | None = None
+) -> bool:
     """Ask the processor to capture an approved payment; True once it is captured.
 
     `approved` is the payment as the caller's unit of work has just committed it
-    (moved to success), which saves reading it again; the job passes nothing.
+    (moved to success), which saves reading it again, and `job_id` its capture
+    job, closed once the capture is recorded; the job itself passes neither.
     """
     payment = approved
     if payment is None:
@@ -95,7 +108,10 @@ async def capture_now(pay: PayComponent, payment_id: str, approved: Payment | No
         return False
     async with pay.uow() as uow:
         payment = await payments.get(uow, payment_id, for_update=True)
+        if job_id is not None:
+            await close_queued_job(uow, job_id)
         if payment is None or payment.captured_at is not None:
+            await uow.commit()
             return True
         now = utcnow()
         payment.captured_at = now
