@@ -76,13 +76,18 @@ class ReadCache(Generic[K, V]):
             del self._kept[key]
 
     def forget_on_commit(self, uow: UnitOfWork, key: K) -> None:
-        """Forget now, and again once `uow` commits (a read between the two saw the old row) or rolls back
-        (a read in `uow` itself saw the change that is now undone). Call it after the change is flushed."""
-        self.forget(key)
-        session = uow.session.sync_session
-        event.listen(session, "after_commit", lambda _session: self.forget(key), once=True)
-        # A "soft" rollback too: the unit of work rolls back even when nothing reached the database.
-        event.listen(session, "after_soft_rollback", lambda _session, _previous: self.forget(key), once=True)
+        """Forget `key` as `forget_after_change` says. Call it after the change is flushed."""
+        forget_after_change(uow, lambda: self.forget(key))
 
     def __len__(self) -> int:
         return len(self._kept)
+
+
+def forget_after_change(uow: UnitOfWork, forget: Callable[[], None]) -> None:
+    """Run `forget` now, and again once `uow` commits (a read between the two saw the old row) or rolls
+    back (a read in `uow` itself saw the change that is now undone)."""
+    forget()
+    session = uow.session.sync_session
+    event.listen(session, "after_commit", lambda _session: forget(), once=True)
+    # A "soft" rollback too: the unit of work rolls back even when nothing reached the database.
+    event.listen(session, "after_soft_rollback", lambda _session, _previous: forget(), once=True)

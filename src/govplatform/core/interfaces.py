@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterator
 from typing import Any, Protocol
 
-from govplatform.core.caching import ReadCache
+from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.unit_of_work import UnitOfWork
 
@@ -47,6 +47,7 @@ __all__ = [
     "current_language",
     "enqueue_job",
     "enqueue_jobs",
+    "forget_after_change",
     "gettext_",
     "in_language",
     "localise",

@@ -13,9 +13,9 @@ import uuid
 import weakref
 from collections.abc import Awaitable
 
-from sqlalchemy import bindparam, event, select
+from sqlalchemy import bindparam, select
 
-from govplatform.core.caching import ReadCache
+from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, KeySecret, ServiceRef
 from govplatform.core.models import ApiKey, Organisation, Service, utcnow
@@ -101,8 +101,7 @@ async def revoke_key(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, key_i
         key.revoked_at = utcnow()
         audit.record(uow, actor, "api_key.revoked", "api_key", key_id, service_id, name=key.name)
     # Now, and again once the revocation has committed: a read between the two saw the key still live.
-    _forget(service_id)
-    event.listen(uow.session.sync_session, "after_commit", lambda _session: _forget(service_id), once=True)
+    forget_after_change(uow, lambda: _forget(service_id))
     return key
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 import uuid
 
-from govplatform.core.interfaces import ReadCache, ServiceDirectory, UnitOfWork, utcnow
+from govplatform.core.interfaces import ReadCache, ServiceDirectory, UnitOfWork, forget_after_change, utcnow
 from govplatform.pay.models import PaySettings
 
 
@@ -78,6 +78,5 @@ async def change(
     found.return_url_prefixes = "\n".join(line.strip() for line in return_url_prefixes.splitlines() if line.strip())
     found.updated_at = utcnow()
     await uow.session.flush()
-    for named in (True, False):
-        _VIEWS.forget_on_commit(uow, (service_id, named))
+    forget_after_change(uow, lambda: _VIEWS.forget_where(lambda key, _view: key[0] == service_id))
     return found
