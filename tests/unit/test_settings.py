@@ -67,3 +67,28 @@ def test_the_default_database_is_sqlite_under_var(tmp_path: Path) -> None:
 def test_plain_database_urls_get_the_async_driver() -> None:
     assert normalise_database_url("postgresql://u@h/db") == "postgresql+asyncpg://u@h/db"
     assert normalise_database_url("sqlite:///var/x.db") == "sqlite+aiosqlite:///var/x.db"
+
+
+PRODUCTION_SECRETS = {
+    "api_key_hash_secret": "h" * 32,
+    "encryption_keys": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "session_secret": "s" * 32,
+    "transparency_subject_secret": "t" * 32,
+    "transparency_signing_seed": "MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+    "notify_provider_callback_secret": "n" * 32,
+}
+
+
+def test_production_sends_cookies_over_https_only_unless_told_otherwise(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    assert load_settings(var_dir=tmp_path, environment="production", **PRODUCTION_SECRETS).secure_cookies is True
+    overridden = load_settings(var_dir=tmp_path, environment="production", secure_cookies=False, **PRODUCTION_SECRETS)
+    assert overridden.secure_cookies is False
+    monkeypatch.setenv("GOVPLATFORM_SECURE_COOKIES", "false")
+    assert load_settings(var_dir=tmp_path, environment="production", **PRODUCTION_SECRETS).secure_cookies is False
+
+
+def test_development_does_not_need_https_for_its_cookies_unless_told_to(tmp_path: Path) -> None:
+    assert load_settings(var_dir=tmp_path, environment="development").secure_cookies is False
+    assert load_settings(var_dir=tmp_path, environment="test", secure_cookies=True).secure_cookies is True

@@ -199,3 +199,49 @@ async def test_keys_read_while_one_was_being_revoked_are_not_kept(platform: Plat
     assert reads == 2, "the first read was used once and not kept"
     await authenticate_with(platform, store, shown)
     assert reads == 2, "the second was kept"
+
+
+# --- exp and nbf, as PyJWT checks them for notifications-api (leeway 30 s) ------------------------
+
+
+def signed(secret: str, service_id: str, **claims: object) -> str:
+    return jwt.encode({"iss": service_id, "iat": int(time.time()), **claims}, secret, algorithm="HS256")
+
+
+async def test_a_token_whose_exp_has_passed_is_refused_with_notifys_generic_message(platform: Platform) -> None:
+    shown, _ = await new_key(platform)
+    service_id, secret = client_parts(shown)
+    assert await check(platform, f"Bearer {signed(secret, service_id, exp=int(time.time()) - 10)}"), "within leeway"
+    with pytest.raises(NotifyAuthError) as refused:
+        await check(platform, f"Bearer {signed(secret, service_id, exp=int(time.time()) - 60)}")
+    assert refused.value.status_code == 403
+    assert str(refused.value).startswith("Invalid token: make sure your API token matches the example at")
+
+
+async def test_a_token_not_valid_until_later_is_refused_with_the_clock_message(platform: Platform) -> None:
+    shown, _ = await new_key(platform)
+    service_id, secret = client_parts(shown)
+    assert await check(platform, f"Bearer {signed(secret, service_id, nbf=int(time.time()) + 10)}"), "within leeway"
+    with pytest.raises(NotifyAuthError) as refused:
+        await check(platform, f"Bearer {signed(secret, service_id, nbf=int(time.time()) + 120)}")
+    assert refused.value.status_code == 403
+    assert str(refused.value) == "Error: Your system clock must be accurate to within 30 seconds"
+
+
+async def test_exp_and_nbf_that_are_not_numbers_are_refused(platform: Platform) -> None:
+    shown, _ = await new_key(platform)
+    service_id, secret = client_parts(shown)
+    for claims in ({"exp": "tomorrow"}, {"nbf": "yesterday"}, {"exp": True}):
+        with pytest.raises(NotifyAuthError) as refused:
+            await check(platform, f"Bearer {signed(secret, service_id, **claims)}")
+        assert refused.value.status_code == 403
+
+
+async def test_a_future_exp_does_not_widen_the_30_second_iat_window(platform: Platform) -> None:
+    shown, _ = await new_key(platform)
+    service_id, secret = client_parts(shown)
+    old = jwt.encode(
+        {"iss": service_id, "iat": int(time.time()) - 120, "exp": int(time.time()) + 3600}, secret, algorithm="HS256"
+    )
+    with pytest.raises(NotifyAuthError, match="Your system clock must be accurate to within 30 seconds"):
+        await check(platform, f"Bearer {old}")

@@ -161,3 +161,27 @@ async def test_inbound_texts_are_stored_for_the_number_owner_and_listed_newest_f
     bad = await firetext_client.get("/v2/received-text-messages?older_than=nope", headers=bearer(key))
     assert bad.status_code == 400
     assert bad.json()["errors"] == [{"error": "ValidationError", "message": "older_than is not a valid UUID"}]
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "headers", "body", "status"),
+    [
+        ("POST", RECEIPT_URL, {}, b"status=0", 401),  # no callback secret
+        ("POST", RECEIPT_URL, "secret", b"status=0", 400),  # no reference
+        ("POST", "/notifications/sms/inbound/sandbox", "secret", b"", 404),  # not this deployment's provider
+        ("GET", RECEIPT_URL, {}, b"", 405),
+        ("POST", "/notifications/sms/nowhere", {}, b"", 404),
+        ("POST", RECEIPT_URL, "secret", b"x" * 1_100_000, 413),
+    ],
+)
+async def test_the_gateway_routes_answer_errors_in_json_not_html(
+    platform: Platform, firetext_client: httpx.AsyncClient, method, url, headers, body, status
+) -> None:
+    if headers == "secret":
+        headers = basic(platform.settings.notify_provider_callback_secret)
+    headers = {**headers, "Content-Type": "application/x-www-form-urlencoded"}
+    answer = await firetext_client.request(method, url, headers=headers, content=body)
+    assert answer.status_code == status
+    assert answer.headers["content-type"].startswith("application/json"), answer.text[:200]
+    error = answer.json()
+    assert error["status_code"] == status and error["errors"][0]["message"]
