@@ -212,6 +212,8 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(notify_inbound_api.router)
     app.include_router(notify_letters_api.router)
     app.state.csrf_exempt.append(notify_inbound_api.GATEWAY_PREFIX)
+    # Gateways are machines: their routes' errors are JSON in Notify's envelope, never pages.
+    app.state.error_formats.register(notify_inbound_api.GATEWAY_PREFIX, notify_error_body)
     for method, path in notify_inbound_api.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
     app.state.pay = platform.components["pay"]

@@ -20,7 +20,7 @@ import secrets
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 SECRET_NAMES = (
@@ -74,7 +74,9 @@ class Settings(BaseSettings):
     setup_link_hours: int = Field(default=72, ge=1, le=24 * 14)
 
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
-    secure_cookies: bool = False
+    # Cookies sent over HTTPS only: on by default in production, where the platform is served over
+    # HTTPS (OWASP ASVS V3.4.1); GOVPLATFORM_SECURE_COOKIES=false turns it off, true turns it on elsewhere.
+    secure_cookies: bool = Field(default=None, validate_default=True)
 
     # Run a job worker inside the web process (the embedded default; `serve` sets it on SQLite).
     embedded_worker: bool = False
@@ -146,6 +148,11 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite", "postgresql")):
             raise ValueError("must start with sqlite+aiosqlite:/// or postgresql+asyncpg://")
         return value
+
+    @field_validator("secure_cookies", mode="before")
+    @classmethod
+    def _secure_in_production(cls, value: object, info: ValidationInfo) -> object:
+        return info.data.get("environment") == "production" if value is None else value
 
     @field_validator("redis_url")
     @classmethod

@@ -4,7 +4,8 @@ The checks, their order, status codes and messages follow notifications-api
 (see ../shared/reference/notify.md section 2), because integrations and the
 official clients show these messages to developers: `iss` names the service,
 every secret of the service is tried in turn, `iat` must be within 30 seconds
-of the server's clock, and a revoked key says so.
+of the server's clock (and `exp` and `nbf`, when a token has them, hold as
+PyJWT holds them), and a revoked key says so.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ _GENERIC = (
     "Invalid token: make sure your API token matches the example at "
     "https://docs.notifications.service.gov.uk/rest-api.html#authorisation-header"
 )
+_CLOCK = "Error: Your system clock must be accurate to within 30 seconds"
 
 
 @dataclasses.dataclass
@@ -80,14 +82,42 @@ async def authenticate(
         candidate = _signer(token, await keys.secrets_for(uow, "notify", service_id, fresh=True))
     if candidate is None:
         raise NotifyAuthError(403, "Invalid token: API key not found")
-    issued_at = claims.get("iat")
-    if not isinstance(issued_at, int | float) or isinstance(issued_at, bool):
-        raise NotifyAuthError(403, _GENERIC)
-    if abs((now if now is not None else time.time()) - issued_at) > CLOCK_SKEW_SECONDS:
-        raise NotifyAuthError(403, "Error: Your system clock must be accurate to within 30 seconds")
+    _check_times(claims, now if now is not None else time.time())
     if candidate.revoked:
         raise NotifyAuthError(403, "Invalid token: API key revoked")
     return candidate.key
+
+
+def _number(claims: dict[str, object], name: str) -> float | None:
+    """A time claim as a number, None when absent; anything else is a malformed token."""
+    value = claims.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        raise NotifyAuthError(403, _GENERIC)
+    return float(value)
+
+
+def _check_times(claims: dict[str, object], now: float) -> None:
+    """The time claims, in the order PyJWT checks them for notifications-api, with its 30 s leeway.
+
+    Notify's clients send only `iat`, but a token that carries `exp` or `nbf`
+    is held to them as PyJWT holds it (RFC 7519 sections 4.1.4 and 4.1.5):
+    `iat` or `nbf` later than now + 30 s is ImmatureSignatureError, which the
+    server reports as a clock problem; `exp` at or before now - 30 s is
+    ExpiredSignatureError, reported with the generic message. Then the
+    server's own rule: `iat` more than 30 s either side of now.
+    """
+    issued_at = _number(claims, "iat")
+    if issued_at is None:
+        raise NotifyAuthError(403, _GENERIC)
+    not_before, expires = _number(claims, "nbf"), _number(claims, "exp")
+    if issued_at > now + CLOCK_SKEW_SECONDS or (not_before is not None and not_before > now + CLOCK_SKEW_SECONDS):
+        raise NotifyAuthError(403, _CLOCK)
+    if expires is not None and expires <= now - CLOCK_SKEW_SECONDS:
+        raise NotifyAuthError(403, _GENERIC)
+    if abs(now - issued_at) > CLOCK_SKEW_SECONDS:
+        raise NotifyAuthError(403, _CLOCK)
 
 
 def _signer(token: str, candidates: list[KeySecret]) -> KeySecret | None:
