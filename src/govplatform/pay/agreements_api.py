@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, Response
 from govplatform.pay import schemas
 from govplatform.pay.api import authenticated, component_of, json_body, key_of, page_exists, search_results
 from govplatform.pay.errors import not_found
-from govplatform.pay.requests import parse_agreement_search, parse_create_agreement, parse_dispute_search
+from govplatform.pay.requests import parse_agreement_search, parse_dispute_search
 from govplatform.pay.services import agreements, disputes
 from govplatform.pay.services.creating import account_of
 
@@ -24,11 +24,9 @@ router = APIRouter(tags=["pay"])
 async def create_agreement(request: Request) -> Response:
     pay = component_of(request)
     key = await key_of(request)
-    wanted = parse_create_agreement(await json_body(request, parse_error="P2197"))
-    async with pay.uow() as uow:
-        agreement = await agreements.create(uow, account_of(key), wanted)
-        await uow.commit()
-    return JSONResponse(schemas.agreement_resource(pay.box, agreement), status_code=201)
+    body = await json_body(request, parse_error="P2197")
+    done = await agreements.create_once(pay.uow, account_of(key), body, request.headers.get("idempotency-key"))
+    return JSONResponse(schemas.agreement_resource(pay.box, done.value), status_code=200 if done.replayed else 201)
 
 
 @router.get("/v1/agreements/{agreement_id}")

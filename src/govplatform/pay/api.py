@@ -20,7 +20,7 @@ from govplatform.pay import schemas
 from govplatform.pay.component import PayComponent
 from govplatform.pay.errors import PayError, not_found
 from govplatform.pay.models import Payment
-from govplatform.pay.requests import parse_create_refund, parse_payment_search, parse_refund_search
+from govplatform.pay.requests import parse_payment_search, parse_refund_search
 from govplatform.pay.services import creating, operations, payments, refunds, search
 from govplatform.pay.services.creating import account_of
 
@@ -148,10 +148,10 @@ async def create_refund(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
     key = await key_of(request)
     body = await json_body(request, parse_error="P0697")
-    wanted = parse_create_refund(body)
-    async with pay.uow() as uow:
-        refund = await refunds.create_refund(uow, account_of(key), payment_id, wanted, created_by=key.key_name)
-        await uow.commit()
+    done = await refunds.create_once(pay.uow, key, payment_id, body, request.headers.get("idempotency-key"))
+    refund = done.value
+    if done.replayed:  # the first request's answer, as it stands now
+        return JSONResponse(schemas.refund_resource(refund, base_url=pay.base_url))
     status = await refunds.process(pay.uow, pay.box, pay.processors, refund.id)
     if status is not None:
         refund.status = status

@@ -9,15 +9,37 @@ which only an active agreement can be (400 P2501 otherwise).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy import select
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.pay.errors import PayError, not_found
 from govplatform.pay.ids import new_external_id
 from govplatform.pay.models import Agreement
-from govplatform.pay.requests import AgreementSearch, CreateAgreement
+from govplatform.pay.requests import AgreementSearch, CreateAgreement, parse_create_agreement, parse_idempotency_key
+from govplatform.pay.services import idempotency
 from govplatform.pay.services.payments import Account
 from govplatform.pay.services.search import Page, page_of
+
+ENDPOINT = "create_agreement"
+
+
+async def create_once(
+    uow_factory: Callable[..., UnitOfWork], account: Account, body: object, idempotency_header: str | None
+) -> idempotency.Done[Agreement]:
+    """POST /v1/agreements: a new agreement, or the one an earlier use of the Idempotency-Key made."""
+    wanted = parse_create_agreement(body)
+    keyed = idempotency.Keyed(account, ENDPOINT, parse_idempotency_key(idempotency_header), idempotency.body_hash(body))
+
+    async def make(uow: UnitOfWork) -> tuple[Agreement, str]:
+        agreement = await create(uow, account, wanted)
+        return agreement, agreement.id
+
+    async def replay(uow: UnitOfWork, agreement_id: str) -> Agreement | None:
+        return await find(uow, account, agreement_id)
+
+    return await idempotency.once(uow_factory, keyed, make, replay)
 
 
 async def create(uow: UnitOfWork, account: Account, request: CreateAgreement) -> Agreement:

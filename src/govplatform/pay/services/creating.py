@@ -11,7 +11,6 @@ import dataclasses
 import uuid
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 
 from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
 from govplatform.pay.component import PayComponent
@@ -41,27 +40,9 @@ def account_of(key: AuthenticatedKey) -> Account:
 
 async def create(pay: PayComponent, key: AuthenticatedKey, body: object, idempotency_header: str | None) -> Created:
     account = account_of(key)
-    idempotency_key = parse_idempotency_key(idempotency_header)
-    request_hash = idempotency.body_hash(body)
-    for _attempt in range(2):
-        try:
-            return await _create_once(pay, key, account, body, idempotency_key, request_hash)
-        except IntegrityError:
-            if idempotency_key is None:
-                raise
-            continue  # another request with this key committed first: the next attempt replays it
-    raise PayError(500, "P0198", "Downstream system error")
+    keyed = idempotency.Keyed(account, ENDPOINT, parse_idempotency_key(idempotency_header), idempotency.body_hash(body))
 
-
-async def _create_once(
-    pay: PayComponent,
-    key: AuthenticatedKey,
-    account: Account,
-    body: object,
-    idempotency_key: str | None,
-    request_hash: str,
-) -> Created:
-    async with pay.uow() as uow:
+    async def make(uow: UnitOfWork) -> tuple[tuple[Payment, str | None], str]:
         settings = await current(uow, pay.directory, account.service_id)
         request = parse_create_payment(
             body,
@@ -69,30 +50,21 @@ async def _create_once(
             allow_zero_amount=settings.allow_zero_amount,
             return_url_prefixes=settings.return_url_prefixes,
         )
-        if idempotency_key is not None:
-            try:
-                await idempotency.check(uow, account, ENDPOINT, idempotency_key, request_hash)
-            except idempotency.Replay as replay:
-                original = await payments.find(uow, account, replay.resource_id)
-                if original is None:
-                    raise PayError(500, "P0198", "Downstream system error") from None
-                return Created(original, await token_if_open(uow, original), replayed=True)
         await _check_agreement(uow, account, request)
         payment = await payments.create_payment(
-            uow,
-            pay.box,
-            account,
-            request,
-            processor=pay.processor_for(account.live),
-            key_id=key.key_id,
+            uow, pay.box, account, request, processor=pay.processor_for(account.live), key_id=key.key_id
         )
-        if idempotency_key is not None:
-            idempotency.remember(uow, account, ENDPOINT, idempotency_key, request_hash, payment.id)
-        token = await token_if_open(uow, payment)
-        await uow.commit()
-    if request.authorisation_mode == "agreement":
+        return (payment, await token_if_open(uow, payment)), payment.id
+
+    async def replay(uow: UnitOfWork, payment_id: str) -> tuple[Payment, str | None] | None:
+        original = await payments.find(uow, account, payment_id)
+        return None if original is None else (original, await token_if_open(uow, original))
+
+    done = await idempotency.once(pay.uow, keyed, make, replay)
+    payment, token = done.value
+    if not done.replayed and payment.authorisation_mode == "agreement":
         payment = await charge_agreement(pay, payment.id)
-    return Created(payment, token, replayed=False)
+    return Created(payment, token, replayed=done.replayed)
 
 
 async def token_if_open(uow: UnitOfWork, payment: Payment) -> str | None:

@@ -16,18 +16,19 @@ from collections.abc import Callable, Iterable
 
 from sqlalchemy import func, select
 
-from govplatform.core.interfaces import SecretBox, UnitOfWork, enqueue_job, utcnow
+from govplatform.core.interfaces import AuthenticatedKey, SecretBox, UnitOfWork, enqueue_job, utcnow
 from govplatform.pay.errors import PayError, not_found
 from govplatform.pay.ids import new_external_id
 from govplatform.pay.models import Dispute, Payment, Refund
 from govplatform.pay.processors.base import CardProcessor, ProcessorError
-from govplatform.pay.requests import CreateRefund
-from govplatform.pay.services import payments, webhooks
+from govplatform.pay.requests import CreateRefund, parse_create_refund, parse_idempotency_key
+from govplatform.pay.services import idempotency, payments, webhooks
 from govplatform.pay.services.payments import Account
 from govplatform.pay.states import Refund as RefundFigure
 from govplatform.pay.states import RefundStatus, RefundSummary, refund_refusal, refund_summary
 
 REFUND_TASK = "pay.refund"
+ENDPOINT = "create_refund"
 _OPEN_DISPUTES = ("needs_response", "under_review", "lost")
 
 
@@ -106,6 +107,38 @@ async def create_refund(
     await enqueue_job(uow, REFUND_TASK, {"refund_id": refund.id}, max_attempts=8)
     await uow.session.flush()
     return refund
+
+
+async def create_once(
+    uow_factory: Callable[..., UnitOfWork],
+    key: AuthenticatedKey,
+    payment_id: str,
+    body: object,
+    idempotency_header: str | None,
+) -> idempotency.Done[Refund]:
+    """POST /v1/payments/{id}/refunds: a new submitted refund, or the one an earlier use of the key made.
+
+    The key is checked before the refund's rules, so a replay answers with the refund it made even once
+    nothing is left to refund. The payment's id is part of what the key stands for: the same key and
+    body on another payment is another request (409 P0191), not a replay of this one.
+    """
+    wanted = parse_create_refund(body)
+    account = Account(key.service.id, key.key_type == "live")
+    keyed = idempotency.Keyed(
+        account,
+        ENDPOINT,
+        parse_idempotency_key(idempotency_header),
+        idempotency.body_hash({"payment_id": payment_id, "body": body}),
+    )
+
+    async def make(uow: UnitOfWork) -> tuple[Refund, str]:
+        refund = await create_refund(uow, account, payment_id, wanted, created_by=key.key_name)
+        return refund, refund.id
+
+    async def replay(uow: UnitOfWork, refund_id: str) -> Refund | None:
+        return await find(uow, account, payment_id, refund_id)
+
+    return await idempotency.once(uow_factory, keyed, make, replay)
 
 
 async def find(uow: UnitOfWork, account: Account, payment_id: str, refund_id: str) -> Refund | None:
