@@ -60,7 +60,8 @@ async def check_platform_key(
 @router.get(
     "/api/platform/v1/service",
     response_model=WhoAmIOut,
-    responses={401: {"model": ErrorOut}},
+    # 4XX: a bad header is the web shell's 400 in this format, never FastAPI's own 422.
+    responses={401: {"model": ErrorOut}, "4XX": {"model": ErrorOut}},
     tags=["platform"],
     summary="The calling key's service and organisation",
 )

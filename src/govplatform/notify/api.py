@@ -18,7 +18,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from govplatform.core.interfaces import UnitOfWork
-from govplatform.notify import schemas
+from govplatform.notify import openapi, schemas
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.errors import NotifyError, bad_request, no_result
 from govplatform.notify.models import Notification
@@ -32,11 +32,11 @@ from govplatform.notify.templates.sanitise import sanitise_personalisation
 router = APIRouter(tags=["notify"], include_in_schema=True)
 
 
-def _route(method: str, path: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Serve `path` and `path/` alike, without a redirect between them."""
+def _route(method: str, path: str, **documented: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Serve `path` and `path/` alike, without a redirect between them; `documented` is its OpenAPI (openapi.py)."""
 
     def register(handler: Callable[..., Any]) -> Callable[..., Any]:
-        router.add_api_route(path, handler, methods=[method])
+        router.add_api_route(path, handler, methods=[method], **documented)
         router.add_api_route(path + "/", handler, methods=[method], include_in_schema=False)
         return handler
 
@@ -173,17 +173,17 @@ async def _send(request: Request, kind: str) -> JSONResponse:
     return JSONResponse(_sent_json(component, kind, body, accepted, policy, sanitised), status_code=201)
 
 
-@_route("POST", "/v2/notifications/email")
+@_route("POST", "/v2/notifications/email", **openapi.send("email"))
 async def send_email(request: Request) -> JSONResponse:
     return await _send(request, "email")
 
 
-@_route("POST", "/v2/notifications/sms")
+@_route("POST", "/v2/notifications/sms", **openapi.send("sms"))
 async def send_sms(request: Request) -> JSONResponse:
     return await _send(request, "sms")
 
 
-@_route("POST", "/v2/notifications/letter")
+@_route("POST", "/v2/notifications/letter", **openapi.send("letter"))
 async def send_letter(request: Request) -> JSONResponse:
     return await _send(request, "letter")
 
@@ -223,7 +223,7 @@ async def _notification_json(component: NotifyComponent, row: Notification, foun
     )
 
 
-@_route("GET", "/v2/notifications/{notification_id}")
+@_route("GET", "/v2/notifications/{notification_id}", **openapi.get(openapi.NOTIFICATION, "The notification"))
 async def get_notification(request: Request, notification_id: str) -> JSONResponse:
     component = component_of(request)
     async with component.uow(read_only=True) as uow:
@@ -231,7 +231,11 @@ async def get_notification(request: Request, notification_id: str) -> JSONRespon
         return JSONResponse(await _notification_json(component, row, _Templates(uow, row.service_id)))
 
 
-@_route("GET", "/v2/notifications")
+@_route(
+    "GET",
+    "/v2/notifications",
+    **openapi.listing(openapi.NOTIFICATIONS, schemas.GET_NOTIFICATIONS, "Newest first", ("status", "template_type")),
+)
 async def list_notifications(request: Request) -> JSONResponse:
     component = component_of(request)
     async with component.uow(read_only=True) as uow:
@@ -273,12 +277,12 @@ def _links(component: NotifyComponent, path: str, query: dict[str, Any], rows: l
 # Templates ------------------------------------------------------------------
 
 
-@_route("GET", "/v2/template/{template_id}")
+@_route("GET", "/v2/template/{template_id}", **openapi.get(openapi.TEMPLATE, "The latest version"))
 async def get_template(request: Request, template_id: str) -> JSONResponse:
     return await _template(request, template_id, None)
 
 
-@_route("GET", "/v2/template/{template_id}/version/{version}")
+@_route("GET", "/v2/template/{template_id}/version/{version}", **openapi.get(openapi.TEMPLATE, "That version"))
 async def get_template_version(request: Request, template_id: str, version: str) -> JSONResponse:
     return await _template(request, template_id, version)
 
@@ -296,7 +300,7 @@ async def _template(request: Request, template_id: str, version: str | None) -> 
     return JSONResponse(schemas.template_json(template))
 
 
-@_route("GET", "/v2/templates")
+@_route("GET", "/v2/templates", **openapi.listing(openapi.TEMPLATES, schemas.GET_TEMPLATES, "Every template"))
 async def list_templates(request: Request) -> JSONResponse:
     component = component_of(request)
     async with component.uow(read_only=True) as uow:
@@ -307,7 +311,7 @@ async def list_templates(request: Request) -> JSONResponse:
     return JSONResponse({"templates": [schemas.template_json(template) for template in found]})
 
 
-@_route("POST", "/v2/template/{template_id}/preview")
+@_route("POST", "/v2/template/{template_id}/preview", **openapi.preview())
 async def preview_template(request: Request, template_id: str) -> JSONResponse:
     component = component_of(request)
     async with component.uow(read_only=True) as uow:

@@ -21,7 +21,7 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
-from govplatform.notify import schemas
+from govplatform.notify import openapi, schemas
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.requests import authenticated_key, component_of
 from govplatform.notify.services import inbound, receipts
@@ -67,7 +67,7 @@ async def _form(request: Request) -> dict[str, str]:
     return {key: value for key, value in form.items() if isinstance(value, str)}
 
 
-@router.post("/notifications/sms/receipts/{provider}")
+@router.post("/notifications/sms/receipts/{provider}", **openapi.gateway(openapi.RECEIPT_TAKEN))
 async def sms_receipt(request: Request, provider: str) -> JSONResponse:
     component = _check_gateway(request, provider)
     try:
@@ -82,7 +82,7 @@ async def sms_receipt(request: Request, provider: str) -> JSONResponse:
     return JSONResponse({"result": "success", "message": f"{provider} callback succeeded"})
 
 
-@router.post("/notifications/sms/inbound/{provider}")
+@router.post("/notifications/sms/inbound/{provider}", **openapi.gateway(openapi.INBOUND_TAKEN))
 async def sms_inbound(request: Request, provider: str) -> JSONResponse:
     component = _check_gateway(request, provider)
     try:
@@ -97,7 +97,10 @@ async def sms_inbound(request: Request, provider: str) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-@router.get("/v2/received-text-messages")
+@router.get(
+    "/v2/received-text-messages",
+    **openapi.listing(openapi.RECEIVED_TEXTS, schemas.GET_RECEIVED_TEXTS, "Newest first"),
+)
 @router.get("/v2/received-text-messages/", include_in_schema=False)
 async def received_texts(request: Request) -> JSONResponse:
     component = component_of(request)

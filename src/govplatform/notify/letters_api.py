@@ -15,6 +15,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from govplatform.notify import openapi
 from govplatform.notify.errors import bad_request
 from govplatform.notify.requests import component_of, notification_of
 from govplatform.notify.services import letters
@@ -23,7 +24,7 @@ from govplatform.notify.services.templates import get_template
 router = APIRouter(tags=["notify"])
 
 
-@router.get("/v2/notifications/{notification_id}/pdf")
+@router.get("/v2/notifications/{notification_id}/pdf", **openapi.get_pdf())
 @router.get("/v2/notifications/{notification_id}/pdf/", include_in_schema=False)
 async def letter_pdf(request: Request, notification_id: str) -> Response:
     component = component_of(request)

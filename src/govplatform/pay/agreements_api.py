@@ -10,7 +10,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from govplatform.pay import schemas
+from govplatform.pay import openapi, schemas
 from govplatform.pay.api import authenticated, component_of, json_body, key_of, page_exists, search_results
 from govplatform.pay.errors import not_found
 from govplatform.pay.requests import parse_agreement_search, parse_dispute_search
@@ -20,7 +20,7 @@ from govplatform.pay.services.creating import account_of
 router = APIRouter(tags=["pay"])
 
 
-@router.post("/v1/agreements")
+@router.post("/v1/agreements", **openapi.create(openapi.AGREEMENT, openapi.CREATE_AGREEMENT))
 async def create_agreement(request: Request) -> Response:
     pay = component_of(request)
     key = await key_of(request)
@@ -29,7 +29,7 @@ async def create_agreement(request: Request) -> Response:
     return JSONResponse(schemas.agreement_resource(pay.box, done.value), status_code=200 if done.replayed else 201)
 
 
-@router.get("/v1/agreements/{agreement_id}")
+@router.get("/v1/agreements/{agreement_id}", **openapi.get(openapi.AGREEMENT, "The agreement"))
 async def get_agreement(request: Request, agreement_id: str) -> Response:
     pay = component_of(request)
     async with pay.uow(read_only=True) as uow:
@@ -40,7 +40,7 @@ async def get_agreement(request: Request, agreement_id: str) -> Response:
     return JSONResponse(schemas.agreement_resource(pay.box, agreement))
 
 
-@router.post("/v1/agreements/{agreement_id}/cancel")
+@router.post("/v1/agreements/{agreement_id}/cancel", **openapi.action("Cancelled", conflict=False))
 async def cancel_agreement(request: Request, agreement_id: str) -> Response:
     pay = component_of(request)
     key = await key_of(request)
@@ -50,7 +50,7 @@ async def cancel_agreement(request: Request, agreement_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.get("/v1/agreements")
+@router.get("/v1/agreements", **openapi.search(openapi.AGREEMENT, openapi.AGREEMENT_SEARCH))
 async def search_agreements(request: Request) -> Response:
     pay = component_of(request)
     query = {name: request.query_params[name] for name in request.query_params}
@@ -63,7 +63,7 @@ async def search_agreements(request: Request) -> Response:
     return search_results(f"{pay.base_url}/v1/agreements", query, found, results)
 
 
-@router.get("/v1/disputes")
+@router.get("/v1/disputes", **openapi.search(openapi.DISPUTE, openapi.DISPUTE_SEARCH, links_name="links"))
 async def search_disputes(request: Request) -> Response:
     pay = component_of(request)
     query = {name: request.query_params[name] for name in request.query_params}

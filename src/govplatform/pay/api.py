@@ -16,7 +16,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
-from govplatform.pay import schemas
+from govplatform.pay import openapi, schemas
 from govplatform.pay.component import PayComponent
 from govplatform.pay.errors import PayError, not_found
 from govplatform.pay.models import Payment
@@ -80,7 +80,7 @@ def _payment_json(
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
-@router.post("/v1/payments")
+@router.post("/v1/payments", **openapi.create(openapi.PAYMENT, openapi.CREATE_PAYMENT, idempotent=True))
 async def create_payment(request: Request) -> Response:
     pay = component_of(request)
     key = await key_of(request)
@@ -94,7 +94,7 @@ async def create_payment(request: Request) -> Response:
     return _payment_json(pay, created.payment, summary, created.token, 200 if created.replayed else 201)
 
 
-@router.get("/v1/payments/{payment_id}")
+@router.get("/v1/payments/{payment_id}", **openapi.get(openapi.PAYMENT, "The payment, with a fresh next_url"))
 async def get_payment(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
     async with pay.uow() as uow:
@@ -109,7 +109,7 @@ async def get_payment(request: Request, payment_id: str) -> Response:
     return _payment_json(pay, payment, summary, token)
 
 
-@router.get("/v1/payments/{payment_id}/events")
+@router.get("/v1/payments/{payment_id}/events", **openapi.get(openapi.EVENTS, "The payment's states over time"))
 async def payment_events(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
     async with pay.uow(read_only=True) as uow:
@@ -127,7 +127,7 @@ async def payment_events(request: Request, payment_id: str) -> Response:
     )
 
 
-@router.post("/v1/payments/{payment_id}/cancel")
+@router.post("/v1/payments/{payment_id}/cancel", **openapi.action("Cancelled"))
 async def cancel_payment(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
     key = await key_of(request)
@@ -135,7 +135,7 @@ async def cancel_payment(request: Request, payment_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/v1/payments/{payment_id}/capture")
+@router.post("/v1/payments/{payment_id}/capture", **openapi.action("Capture submitted"))
 async def capture_payment(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
     key = await key_of(request)
@@ -143,7 +143,7 @@ async def capture_payment(request: Request, payment_id: str) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/v1/payments/{payment_id}/refunds")
+@router.post("/v1/payments/{payment_id}/refunds", **openapi.create(openapi.REFUND, openapi.CREATE_REFUND, status=202))
 async def create_refund(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
     key = await key_of(request)
@@ -158,7 +158,7 @@ async def create_refund(request: Request, payment_id: str) -> Response:
     return JSONResponse(schemas.refund_resource(refund, base_url=pay.base_url), status_code=202)
 
 
-@router.get("/v1/payments/{payment_id}/refunds")
+@router.get("/v1/payments/{payment_id}/refunds", **openapi.get(openapi.PAYMENT_REFUNDS, "The payment's refunds"))
 async def payment_refunds(request: Request, payment_id: str) -> Response:
     pay = component_of(request)
     async with pay.uow(read_only=True) as uow:
@@ -180,7 +180,7 @@ async def payment_refunds(request: Request, payment_id: str) -> Response:
     )
 
 
-@router.get("/v1/payments/{payment_id}/refunds/{refund_id}")
+@router.get("/v1/payments/{payment_id}/refunds/{refund_id}", **openapi.get(openapi.REFUND, "The refund"))
 async def payment_refund(request: Request, payment_id: str, refund_id: str) -> Response:
     pay = component_of(request)
     async with pay.uow(read_only=True) as uow:
@@ -231,7 +231,7 @@ def _search_query(request: Request) -> dict[str, str]:
     return {name: request.query_params[name] for name in request.query_params}
 
 
-@router.get("/v1/payments")
+@router.get("/v1/payments", **openapi.search(openapi.PAYMENT, openapi.PAYMENT_SEARCH))
 async def search_payments(request: Request) -> Response:
     pay = component_of(request)
     query = _search_query(request)
@@ -250,7 +250,7 @@ async def search_payments(request: Request) -> Response:
     return search_results(f"{pay.base_url}/v1/payments", query, found, results)
 
 
-@router.get("/v1/refunds")
+@router.get("/v1/refunds", **openapi.search(openapi.REFUND, openapi.REFUND_SEARCH))
 async def search_refunds(request: Request) -> Response:
     pay = component_of(request)
     query = _search_query(request)

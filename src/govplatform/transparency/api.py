@@ -16,6 +16,7 @@ from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 
 from govplatform.core.interfaces import UnitOfWork
+from govplatform.transparency import openapi
 from govplatform.transparency.services.log import LogRequestError, NotFoundInLog, TransparencyService
 from govplatform.transparency.services.store import LogCorrupted
 from govplatform.transparency.tiles import EntryBundle, TilePathError, parse_tile_path
@@ -53,7 +54,11 @@ async def _read(request: Request, action: Callable[[TransparencyService, UnitOfW
             raise _refuse(error) from None
 
 
-@router.get("/checkpoint", summary="The latest signed checkpoint (c2sp.org/tlog-checkpoint)")
+@router.get(
+    "/checkpoint",
+    summary="The latest signed checkpoint (c2sp.org/tlog-checkpoint)",
+    **openapi.answer(openapi.TEXT, {"type": "string"}, "A signed note"),
+)
 async def checkpoint(request: Request) -> Response:
     latest = await _read(request, lambda log, uow: log.latest_checkpoint(uow))
     if latest is None:
@@ -61,13 +66,21 @@ async def checkpoint(request: Request) -> Response:
     return Response(latest.signed_note, media_type="text/plain; charset=utf-8", headers={"Cache-Control": SHORT})
 
 
-@router.get("/key", summary="The log's verifier keys, one per line, in Go's note verifier format")
+@router.get(
+    "/key",
+    summary="The log's verifier keys, one per line, in Go's note verifier format",
+    **openapi.answer(openapi.TEXT, {"type": "string"}, "Verifier keys"),
+)
 async def verifier_keys(request: Request) -> Response:
     keys = "".join(f"{key}\n" for key in service_of(request).verifier_keys)
     return Response(keys, media_type="text/plain; charset=utf-8", headers={"Cache-Control": SHORT})
 
 
-@router.get("/tile/{path:path}", summary="A tile or entry bundle (c2sp.org/tlog-tiles)")
+@router.get(
+    "/tile/{path:path}",
+    summary="A tile or entry bundle (c2sp.org/tlog-tiles)",
+    **openapi.answer("application/octet-stream", openapi.BYTES, "The tile's hashes, or the bundle's entries"),
+)
 async def tile(request: Request, path: str) -> Response:
     try:
         wanted = parse_tile_path(f"tile/{path}")
@@ -85,7 +98,11 @@ def _b64(hashes: list[bytes]) -> list[str]:
     return [base64.b64encode(h).decode() for h in hashes]
 
 
-@router.get("/proof/inclusion", summary="An inclusion proof for entry `index` in the tree of `size`")
+@router.get(
+    "/proof/inclusion",
+    summary="An inclusion proof for entry `index` in the tree of `size`",
+    **openapi.answer("application/json", openapi.INCLUSION, "The proof's hashes, base64"),
+)
 async def inclusion(
     request: Request,
     index: Annotated[int, Query(ge=0, le=MAX_INDEX)],
@@ -95,7 +112,11 @@ async def inclusion(
     return JSONResponse({"index": index, "size": size, "proof": _b64(proof)})
 
 
-@router.get("/proof/consistency", summary="A consistency proof from the tree of size `old` to size `new`")
+@router.get(
+    "/proof/consistency",
+    summary="A consistency proof from the tree of size `old` to size `new`",
+    **openapi.answer("application/json", openapi.CONSISTENCY, "The proof's hashes, base64"),
+)
 async def consistency(
     request: Request,
     old: Annotated[int, Query(le=MAX_INDEX)],
@@ -105,7 +126,11 @@ async def consistency(
     return JSONResponse({"old": old, "new": new, "proof": _b64(proof)})
 
 
-@router.get("/entry/{index}", summary="The bytes of entry `index` (canonical JSON)")
+@router.get(
+    "/entry/{index}",
+    summary="The bytes of entry `index` (canonical JSON)",
+    **openapi.answer("application/json", {"type": "object"}, "The entry as logged (RFC 8785)"),
+)
 async def entry(request: Request, index: int) -> Response:
     if not 0 <= index <= MAX_INDEX:
         raise HTTPException(400, "The index must be a whole number from 0")
@@ -113,7 +138,11 @@ async def entry(request: Request, index: int) -> Response:
     return Response(data, media_type="application/json", headers={"Cache-Control": IMMUTABLE})
 
 
-@router.get("/receipt/{index}", summary="A receipt for entry `index` (c2sp.org/tlog-proof@v1)")
+@router.get(
+    "/receipt/{index}",
+    summary="A receipt for entry `index` (c2sp.org/tlog-proof@v1)",
+    **openapi.answer(openapi.TEXT, {"type": "string"}, "The receipt"),
+)
 async def receipt(request: Request, index: int) -> Response:
     if not 0 <= index <= MAX_INDEX:
         raise HTTPException(400, "The index must be a whole number from 0")

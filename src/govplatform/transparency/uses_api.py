@@ -17,6 +17,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from govplatform.core.interfaces import AuthenticatedKey, PlatformKeyAuth, UnitOfWork, utcnow
+from govplatform.transparency import openapi
 from govplatform.transparency.interfaces import DataUse
 from govplatform.transparency.merkle import leaf_hash
 from govplatform.transparency.services import entries
@@ -50,6 +51,11 @@ class DataUseAccepted(BaseModel):
     status_code=202,
     response_model=DataUseAccepted,
     summary="Record a use of personal data",
+    responses={
+        400: {"description": "A body that is not a data use", **openapi.ERROR_CONTENT},
+        401: {"description": "No platform API key, or not a valid one", **openapi.ERROR_CONTENT},
+        "4XX": {"description": "Another client error", **openapi.ERROR_CONTENT},
+    },
     openapi_extra={
         "requestBody": {"required": True, "content": {"application/json": {"schema": DataUseIn.model_json_schema()}}}
     },
