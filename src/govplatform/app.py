@@ -49,7 +49,6 @@ from govplatform.pay.component import PayComponent
 from govplatform.pay.errors import PayError
 from govplatform.pay.errors import error_body as pay_error_body
 from govplatform.pay.keys import PayKeyFormat
-from govplatform.pay.pages import CSRF_EXEMPT as PAY_CSRF_EXEMPT
 from govplatform.pay.pages import PUBLIC_ROUTES as PAY_PUBLIC_ROUTES
 from govplatform.pay.pages import TEMPLATES as PAY_TEMPLATES
 from govplatform.pay.pages import router as pay_pages_router
@@ -211,7 +210,6 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(notify_api.router)
     app.include_router(notify_inbound_api.router)
     app.include_router(notify_letters_api.router)
-    app.state.csrf_exempt.append(notify_inbound_api.GATEWAY_PREFIX)
     # Gateways are machines: their routes' errors are JSON in Notify's envelope, never pages.
     app.state.error_formats.register(notify_inbound_api.GATEWAY_PREFIX, notify_error_body)
     for method, path in notify_inbound_api.PUBLIC_ROUTES:
@@ -226,7 +224,6 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.state.templates.add_folder(PAY_TEMPLATES)
     for method, path in PAY_PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
-    app.state.csrf_exempt.extend(PAY_CSRF_EXEMPT)
     app.include_router(pay_pages_router)
     app.state.templates.add_folder(parking_shop.TEMPLATES)
     for method, path in parking_shop.PUBLIC_ROUTES:

@@ -80,7 +80,6 @@ def create_app(platform: Platform) -> FastAPI:
     templates = Templates(settings.platform_name, settings.session_secret, auto_reload=reload)
     formats = ErrorFormats()
     formats.register("/api/", platform_error_body)
-    csrf_exempt: list[str] = []
     larger_bodies: list[LargerBody] = []  # upload forms that components register, each with its own limit
 
     @contextlib.asynccontextmanager
@@ -104,7 +103,6 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.platform = platform
     app.state.templates = templates
     app.state.error_formats = formats
-    app.state.csrf_exempt = csrf_exempt
     app.state.larger_bodies = larger_bodies
     app.state.public_routes = PublicRoutes()
     install_error_handlers(app, templates, formats)
@@ -115,7 +113,6 @@ def create_app(platform: Platform) -> FastAPI:
         secret=settings.session_secret,
         max_body_bytes=settings.max_body_bytes,
         error_responder=middleware_error_responder(templates, formats),
-        csrf_exempt_prefixes=csrf_exempt,
         secure_cookies=settings.secure_cookies,
         larger_bodies=larger_bodies,
     )

@@ -25,6 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from govplatform.core.crypto import keyed_hash
 from govplatform.core.web import i18n
+from govplatform.core.web.access import csrf_exempt
 
 log = structlog.get_logger("govplatform.http")
 REQUESTS = Counter("govplatform_http_requests_total", "HTTP requests", ["method", "status"])
@@ -32,6 +33,9 @@ LATENCY = Histogram("govplatform_http_request_seconds", "HTTP request latency", 
 
 CSRF_COOKIE = "govplatform_csrf"
 CSRF_FIELD = "csrf_token"
+# What a script on the platform's own pages sends the token in, for a request that is not a form.
+CSRF_HEADER = "x-csrf-token"
+STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 # Paths that carry a secret (a one-time set-up link) are logged without it.
 _SECRET_IN_PATH = re.compile(r"^(/setup/|/secure/)[^/]+")  # set-up links and next_url tokens
@@ -161,13 +165,20 @@ def csrf_token_for(secret: str, cookie_value: str) -> str:
 
 
 class ProtectionMiddleware:
-    """Refuses oversized bodies (413) and form posts without a valid CSRF token (403).
+    """Refuses oversized bodies (413) and state-changing requests without a valid CSRF token (403).
 
-    Every POST with a form content type needs the `csrf_token` field to match
-    the keyed hash of the `govplatform_csrf` cookie, except on paths that a
-    component registers as exempt (say, an SMS gateway's receipt endpoint,
-    which authenticates itself another way). JSON APIs with bearer keys send
-    no cookies, so they are not exposed to CSRF.
+    Every POST, PUT, PATCH and DELETE needs a token that matches the keyed
+    hash of the `govplatform_csrf` cookie, whatever its content type, except
+    on the paths listed, each with its reason, in `access.CSRF_EXEMPT` (the
+    machine APIs, gateways' callbacks: routes that a browser session never
+    authenticates). Checking only form content types let a cross-site page
+    post with no Content-Type, or a JSON one, to a signed-in admin's session
+    (issue 13). The token travels as the form field `csrf_token` (what every
+    page's form sends, so the pages work without JavaScript) or, for anything
+    else, in the `X-CSRF-Token` header, which a cross-site page cannot set
+    without a CORS preflight that this platform never grants. A token in the
+    body of a request that is not a form is not looked for: its format is the
+    route's business, not the shell's.
 
     Multipart forms (file uploads) are checked the same way: the token is an
     ordinary field of the multipart body, read with Starlette's form parser
@@ -188,7 +199,6 @@ class ProtectionMiddleware:
         secret: str,
         max_body_bytes: int,
         error_responder: ErrorResponder,
-        csrf_exempt_prefixes: list[str],
         secure_cookies: bool = False,
         larger_bodies: list[LargerBody] | None = None,
     ) -> None:
@@ -196,7 +206,6 @@ class ProtectionMiddleware:
         self.secret = secret
         self.max_body_bytes = max_body_bytes
         self.error_responder = error_responder
-        self.csrf_exempt_prefixes = csrf_exempt_prefixes
         self.secure_cookies = secure_cookies
         # The caller's list, not a copy: components register their upload paths after the app is built.
         self.larger_bodies = larger_bodies if larger_bodies is not None else []
@@ -230,7 +239,7 @@ class ProtectionMiddleware:
                 return
         body = b""
         more = True
-        if scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+        if scope["method"] in STATE_CHANGING:
             # A bytearray, so that a 10 MB upload in many small messages is not copied once per message.
             received = bytearray()
             while more:
@@ -243,10 +252,8 @@ class ProtectionMiddleware:
                     await self._refuse(scope, send, 413, too_large)
                     return
             body = bytes(received)
-            content_type = headers.get("content-type", "").split(";")[0].strip().lower()
-            exempt = any(scope["path"].startswith(prefix) for prefix in self.csrf_exempt_prefixes)
-            if scope["method"] == "POST" and content_type in _FORM_TYPES and not exempt:
-                problem = await self._csrf_problem(scope, body)
+            if not csrf_exempt(scope["path"]):
+                problem = await self._csrf_problem(scope, headers, body)
                 if problem:
                     await self._refuse(scope, send, 403, problem)
                     return
@@ -254,7 +261,7 @@ class ProtectionMiddleware:
 
         async def replay() -> Message:
             nonlocal replayed
-            if not replayed and scope["method"] in ("POST", "PUT", "PATCH", "DELETE"):
+            if not replayed and scope["method"] in STATE_CHANGING:
                 replayed = True
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
@@ -276,11 +283,14 @@ class ProtectionMiddleware:
 
         await self.app(scope, replay, send_with_cookie)
 
-    async def _csrf_problem(self, scope: Scope, body: bytes) -> str | None:
+    async def _csrf_problem(self, scope: Scope, headers: Headers, body: bytes) -> str | None:
         cookie = read_cookie(scope, CSRF_COOKIE)
         if not cookie:
             return "Your session has expired or cookies are blocked. Go back, reload the page and try again."
-        presented = await _form_field(scope, body, CSRF_FIELD)
+        presented = headers.get(CSRF_HEADER)
+        content_type = headers.get("content-type", "").split(";")[0].strip().lower()
+        if presented is None and content_type in _FORM_TYPES:
+            presented = await _form_field(scope, body, CSRF_FIELD)
         if presented is None:
             return "The form was missing its security token. Go back, reload the page and try again."
         if not hmac.compare_digest(presented, csrf_token_for(self.secret, cookie)):
