@@ -20,13 +20,41 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Callable
+from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
+from sqlalchemy import JSON, Boolean, Dialect, ForeignKey, Index, Integer, String, Text, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 from govplatform.core.interfaces import Base, utcnow
 
 EXTERNAL_ID = 26  # Pay's ids: 130 random bits in base 32
+
+
+class ReadableJSON(TypeDecorator[Any]):
+    """JSON whose stored text, if it cannot be read, reads as None instead of failing the whole query.
+
+    SQLite keeps JSON as text and checks nothing, so one row written wrongly (by hand, or by an older
+    release) would otherwise break every search that includes it (issue 13). PostgreSQL's json type
+    refuses such text when it is written, so there the reading never fails.
+    """
+
+    impl = JSON
+    cache_ok = True
+
+    def result_processor(self, dialect: Dialect, coltype: object) -> Callable[[Any], Any] | None:
+        read = self.impl_instance.result_processor(dialect, coltype)
+        if read is None:
+            return None
+
+        def tolerant(value: Any) -> Any:
+            try:
+                return read(value)
+            except ValueError:  # json.JSONDecodeError and the digit limit's ValueError
+                return None
+
+        return tolerant
 
 
 class PaySettings(Base):
@@ -67,7 +95,8 @@ class Payment(Base):
     agreement_id: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
     set_up_agreement: Mapped[str | None] = mapped_column(String(EXTERNAL_ID))
     agreement_payment_type: Mapped[str | None] = mapped_column(String(16))
-    payment_metadata: Mapped[dict[str, object] | None] = mapped_column("metadata", JSON)
+    # Read through metadata.readable: what is stored may predate the rules (issue 13).
+    payment_metadata: Mapped[dict[str, object] | None] = mapped_column("metadata", ReadableJSON)
     prefilled_cardholder_name: Mapped[str | None] = mapped_column(String(255))
     prefilled_address_encrypted: Mapped[str | None] = mapped_column(Text)
     payment_link_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)

@@ -48,13 +48,13 @@ from zoneinfo import ZoneInfo
 
 from govplatform.pay.cards import MAX_DIGITS, MIN_DIGITS, detect_brand, luhn_valid
 from govplatform.pay.errors import PayError, invalid, missing
+from govplatform.pay.metadata import parse as parse_metadata
 
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _AMOUNT_MAX = 10_000_000
 _TEXT_MAX = 255
 _AUTHORISATION_MODES = ("web", "moto_api", "agreement")  # Pay's enum order, which its message keeps
 _PAYMENT_TYPES = ("instalment", "recurring", "unscheduled")
-_METADATA_PAIRS, _METADATA_KEY, _METADATA_VALUE = 15, 30, 100
 _ADDRESS_PARTS = ("line1", "line2", "city", "postcode", "country")
 _NAXSI_REFUSED = frozenset("<>|")  # publicapi refuses these in reference and description, as its WAF would
 _LENGTH = "Must be less than or equal to {max} characters length"
@@ -241,7 +241,7 @@ def parse_create_payment(
     delayed_capture = _flag(fields, "delayed_capture")
     email = _optional_text(fields, "email", "Field must be a string")
     cardholder_name, address = _prefilled(fields.get("prefilled_cardholder_details"))
-    metadata = _metadata(fields["metadata"]) if "metadata" in fields else None
+    metadata = parse_metadata(fields["metadata"]) if "metadata" in fields else None
     # Pay: unknown attributes (and `internal.source`, Pay's own payment links) are ignored, not refused:
     # the parser only ever looks up the names it knows, so there is no P0104 for them.
 
@@ -354,37 +354,6 @@ def _check_prefilled(name: str | None, address: BillingAddress | None) -> None:
     # Pay: any two characters, or an empty string, pass; there is no upper-case or ISO 3166 check.
     if address.country and _java_length(address.country) != 2:
         raise invalid("country", "Must be exactly 2 characters length")
-
-
-def _metadata(value: object) -> dict[str, str | int | float | bool]:
-    if value is None:
-        raise invalid("metadata", "Value must not be null")
-    if not isinstance(value, dict):
-        raise invalid("metadata", "Must be an object of JSON key-value pairs")
-    pairs = cast(dict[str, object], value)
-    values = list(pairs.values())
-    # Pay: every failing rule is reported, joined with ". ". There is no minimum: {} is accepted.
-    rules = (
-        (len(pairs) > _METADATA_PAIRS, f"Cannot have more than {_METADATA_PAIRS} key-value pairs"),
-        (
-            any(not 1 <= _java_length(key) <= _METADATA_KEY for key in pairs),
-            f"Keys must be between 1 and {_METADATA_KEY} characters long",
-        ),
-        (
-            any(item is not None and not isinstance(item, str | int | float) for item in values),
-            "Values must be of type String, Boolean or Number",
-        ),
-        (
-            any(isinstance(item, str) and _java_length(item) > _METADATA_VALUE for item in values),
-            f"Values must be no greater than {_METADATA_VALUE} characters long",
-        ),
-        (any(item is None for item in values), "Must not have null values"),
-        (len({key.lower() for key in pairs}) != len(pairs), "Must have case insensitive unique keys"),
-    )
-    problems = [message for failed, message in rules if failed]
-    if problems:
-        raise invalid("metadata", ". ".join(problems))
-    return cast(dict[str, str | int | float | bool], dict(pairs))
 
 
 def _card_number(text: str) -> bool:

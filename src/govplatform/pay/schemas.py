@@ -14,6 +14,7 @@ import datetime as dt
 from typing import Any
 
 from govplatform.core.interfaces import SecretBox, UnitOfWork
+from govplatform.pay import metadata
 from govplatform.pay.cards import RULES_BY_BRAND, CardBrand
 from govplatform.pay.models import Agreement, Dispute, Payment, PaymentEvent, Refund
 from govplatform.pay.services import payments, refunds
@@ -119,8 +120,9 @@ def payment_resource(box: SecretBox, payment: Payment, summary: RefundSummary) -
         body["email"] = payment.email
     if payment.return_url is not None:
         body["return_url"] = payment.return_url
-    if payment.payment_metadata:
-        body["metadata"] = payment.payment_metadata
+    shown = metadata.readable(payment.payment_metadata)
+    if shown:
+        body["metadata"] = shown
     if payment.processor_id is not None:
         body["provider_id"] = payment.processor_id
     details = card_details(box, payment)

@@ -15,7 +15,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from govplatform.pay.errors import PayError
-from govplatform.pay.requests import check_metadata, parse_create_payment, readable_metadata
+from govplatform.pay.metadata import check as check_metadata
+from govplatform.pay.metadata import readable as readable_metadata
+from govplatform.pay.requests import parse_create_payment
 
 BASE = {"amount": 1000, "reference": "ref-1", "description": "A licence", "return_url": "https://x.gov.uk/r"}
 

@@ -20,6 +20,7 @@ import uuid
 from sqlalchemy import select, update
 
 from govplatform.core.interfaces import SecretBox, UnitOfWork, utcnow
+from govplatform.pay import metadata
 from govplatform.pay.ids import new_external_id
 from govplatform.pay.models import JourneyToken, Payment, PaymentEvent
 from govplatform.pay.requests import BillingAddress, CreatePayment
@@ -58,6 +59,7 @@ async def create_payment(
     now: dt.datetime | None = None,
 ) -> Payment:
     """A new payment in state created, with its first ledger event."""
+    metadata.check(request.metadata)  # whichever way the request came (API, payment link, CLI)
     now = now or utcnow()
     payment = Payment(
         id=new_external_id(),
