@@ -25,12 +25,11 @@ from govplatform.core.platform import Platform
 from govplatform.core.services import api_keys
 from govplatform.core.web import access
 from govplatform.core.web.access import route_table
-from govplatform.notify.services import callbacks
+from govplatform.notify.models import ServiceCallback
+from govplatform.pay.ids import new_external_id
 from govplatform.pay.models import Webhook
-from govplatform.pay.services import webhooks
 from tests.helpers import CLI, csrf_from, ready_user, sign_in
 from tests.integration.notify.support import live_service
-from tests.integration.pay.support import pay_of
 from tests.integration.test_route_table import concrete
 
 TOKEN_MISSING = "security token"
@@ -55,8 +54,10 @@ async def state(platform: Platform, service_id: uuid.UUID, key_id: uuid.UUID, ho
         key = await uow.session.get(ApiKey, key_id)
         hook = await uow.session.get(Webhook, hook_id)
         assert key is not None and hook is not None
-        stored = await callbacks.get_callbacks(uow, service_id)
-        return key.revoked_at, hook.active, webhooks.signing_secret(pay_of(platform).box, hook), sorted(stored)
+        stored = await uow.session.scalars(
+            select(ServiceCallback.callback_type).where(ServiceCallback.service_id == service_id)
+        )
+        return key.revoked_at, hook.active, hook.signing_secret_encrypted, sorted(stored)
 
 
 @pytest.mark.parametrize("kind", ["no content type", "JSON"])
@@ -66,12 +67,20 @@ async def test_a_signed_in_admins_browser_cannot_be_made_to_change_keys_webhooks
     service_id = await live_service(platform)
     async with platform.uow() as uow:
         key, _shown = await api_keys.create_key(uow, CLI, platform.platform_keys, service_id, "Case system")
-        hook, _secret = await webhooks.create_webhook(
-            uow, pay_of(platform).box, service_id, False, "https://example.org/hook", ["card_payment_captured"]
-        )
-        await callbacks.set_callback(
-            uow, platform.cipher, CLI, service_id, "inbound_sms", "https://example.gov.uk/in", "x" * 12
-        )
+        # A webhook and a callback as the admin pages store them (rows, so that the URL rules of those pages
+        # are not what this test is about).
+        hook_id = new_external_id()
+        hook = Webhook(
+            id=hook_id, service_id=service_id, live=False, callback_url="https://example.org/hook",
+            event_types=["card_payment_captured"], active=True,
+            signing_secret_encrypted=platform.cipher.encrypt_text("webhook_test_" + "0" * 32, f"pay-webhook:{hook_id}"),
+        )  # fmt: skip
+        callback_id = uuid.uuid4()
+        callback = ServiceCallback(
+            id=callback_id, service_id=service_id, callback_type="inbound_sms", url="https://example.gov.uk/in",
+            bearer_token=platform.cipher.encrypt_text("x" * 12, str(callback_id)), updated_by="test",
+        )  # fmt: skip
+        uow.session.add_all([hook, callback])
         await uow.commit()
     await admin(platform, client)
     before = await state(platform, service_id, key.id, hook.id)
