@@ -38,6 +38,7 @@ from govplatform.pay.cards import (
     CardError,
     CardExpiry,
     CardNumber,
+    contains_card_number,
     validate_card_number,
     validate_cvc,
     validate_expiry,
@@ -139,7 +140,7 @@ def email_problem(email: str) -> str | None:
         return N_("Enter an email address")
     if len(email) > EMAIL_MAX:
         return N_("Email address must be 254 characters or fewer")
-    if not _EMAIL.match(email):
+    if not _EMAIL.match(email) or contains_card_number(email):  # a card number must not be kept (DESIGN.md)
         return N_("Enter an email address in the correct format, like name@example.com")
     return None
 
