@@ -32,6 +32,8 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import re
+import unicodedata
 from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -193,6 +195,36 @@ def detect_brand(digits: str) -> BrandRule | None:
         if strength > best_strength:
             best, best_strength = rule, strength
     return best
+
+
+def is_card_number(digits: str) -> bool:
+    """Whether these digits could be a card's: 12 to 19 of them, a good Luhn check digit, a brand's prefix."""
+    return MIN_DIGITS <= len(digits) <= MAX_DIGITS and luhn_valid(digits) and detect_brand(digits) is not None
+
+
+# Digits as people type a card number into a text box: whole, or in groups split by spaces or hyphens.
+_TYPED_DIGITS = re.compile(r"[0-9]+(?:[ -]{1,3}[0-9]+)*")
+
+
+def contains_card_number(text: str) -> bool:
+    """Whether free text holds a card number, so that it is refused rather than stored (DESIGN.md).
+
+    Every run of neighbouring digit groups is tried, so digits typed in their own group before or after
+    the number (a house number, an order number, the expiry date) do not hide it. Text is read in NFKC
+    form, so full-width digits count as digits. A 16-digit number that is not a card still passes one
+    time in ten, which is why callers ask this only of text that should not hold long numbers.
+    """
+    for run in _TYPED_DIGITS.finditer(unicodedata.normalize("NFKC", text)):
+        groups = re.findall(r"[0-9]+", run.group())
+        for start in range(len(groups)):
+            digits = ""
+            for group in groups[start:]:
+                digits += group
+                if len(digits) > MAX_DIGITS:
+                    break
+                if is_card_number(digits):
+                    return True
+    return False
 
 
 @dataclasses.dataclass(frozen=True)

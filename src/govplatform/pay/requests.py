@@ -19,8 +19,8 @@ therefore run in the order a request meets them on Pay
    `return_url`, and the agreement-mode rules. publicapi relays these as
    P0101/P0104 (400) or P0102 (422) *without* a `field`.
 4. connector's service (`ChargeService`): account capabilities (MOTO, the
-   authorisation API, zero amounts), card numbers in references, https for
-   live accounts.
+   authorisation API, zero amounts), card numbers in references (and, ours,
+   in the other free text that is stored), https for live accounts.
 
 Where the notes we were given and Pay's code differ, the code wins; each such
 place carries a "Pay:" comment. Lengths are counted as Java counts them
@@ -46,7 +46,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import cast
 from zoneinfo import ZoneInfo
 
-from govplatform.pay.cards import MAX_DIGITS, MIN_DIGITS, detect_brand, luhn_valid
+from govplatform.pay.cards import contains_card_number
 from govplatform.pay.errors import PayError, invalid, missing
 from govplatform.pay.metadata import parse as parse_metadata
 
@@ -293,6 +293,12 @@ def parse_create_payment(
         # reference, and only when pay-cardid knows the number's BIN. We ask it of every payment and of every
         # run of digits inside the reference; a known brand prefix stands in for the BIN lookup.
         raise PayError(400, "P0105", "Card number entered in a payment link reference")
+    _refuse_card_numbers(
+        ("description", description),
+        ("email", email),
+        ("cardholder_name", cardholder_name),
+        *(((part, getattr(address, part)) for part in ("line1", "line2", "city", "postcode")) if address else ()),
+    )
     if live and return_url is not None:
         if not return_url.startswith("https://"):
             # Pay: this is publicapi's answer to connector's NON_HTTPS_RETURN_URL_NOT_ALLOWED_FOR_A_LIVE_ACCOUNT
@@ -356,18 +362,25 @@ def _check_prefilled(name: str | None, address: BillingAddress | None) -> None:
         raise invalid("country", "Must be exactly 2 characters length")
 
 
-def _card_number(text: str) -> bool:
-    """Whether the text, less its spaces and dashes, is a card number (connector's rule)."""
-    digits = text.replace(" ", "").replace("-", "")
-    return MIN_DIGITS <= len(digits) <= MAX_DIGITS and luhn_valid(digits) and detect_brand(digits) is not None
-
-
-_DIGIT_RUN = re.compile(r"\d[\d -]{10,}\d")
-
-
 def card_number_in_reference(reference: str) -> bool:
     """Whether the reference is, or has inside it, a card number (so none is ever stored in a reference)."""
-    return _card_number(reference) or any(_card_number(run) for run in _DIGIT_RUN.findall(reference))
+    return contains_card_number(reference)
+
+
+_NO_CARD_NUMBER = "Must not contain a card number"
+
+
+def _refuse_card_numbers(*fields: tuple[str, str | None]) -> None:
+    """Ours, not Pay's: 422 P0102 naming the first free-text field that holds a card number.
+
+    Pay asks this only of a payment link's reference (P0105). A card number typed into any other text
+    that is stored (a description, an email address, a name, an address line) would be kept in clear,
+    so it is refused the same way as the field's other value errors. Metadata and user identifiers are
+    not asked: they often hold long order or account numbers, one in ten of which passes the checks.
+    """
+    for name, text in fields:
+        if text and contains_card_number(text):
+            raise invalid(name, _NO_CARD_NUMBER)
 
 
 # The return_url check of connector's ReturnUrlValidator (Apache commons-validator's UrlValidator with
@@ -509,6 +522,7 @@ def parse_create_agreement(body: object) -> CreateAgreement:
         if value is not None and not 1 <= _java_length(value) <= _TEXT_MAX:
             # Pay: an empty user_identifier fails here too, with the same "less than" text.
             raise invalid(name, _LENGTH.format(max=_TEXT_MAX))
+    _refuse_card_numbers(("reference", reference), ("description", description))
     return CreateAgreement(reference=reference, description=description, user_identifier=user_identifier)
 
 
@@ -699,6 +713,8 @@ class _Checks:
         if not re.fullmatch(r"[0-9]+", value):
             self.bad.append(name)
             return default
+        if len(value.lstrip("0")) > len(str(_INT32_MAX)):
+            raise _Overflow  # before int(), which is slow on thousands of digits and refuses past 4300
         number = int(value)
         if number > _INT32_MAX:
             raise _Overflow
