@@ -16,6 +16,7 @@ def alembic_config(settings: Settings) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["database_url"] = settings.resolved_database_url
+    config.attributes["settings"] = settings  # for data migrations that need the field cipher's keys
     return config
 
 

@@ -240,14 +240,15 @@ class Webhook(Base):
 
 
 class WebhookMessage(Base):
-    """One event for one subscription, with its exact body (what was signed)."""
+    """One event for one subscription, with its exact body (what is signed), sealed: it holds the payer's
+    email, name and address (AES-GCM, the message id as associated data; `services.webhooks.message_body`)."""
 
     __tablename__ = "pay_webhook_messages"
     id: Mapped[str] = mapped_column(String(EXTERNAL_ID), primary_key=True)
     webhook_id: Mapped[str] = mapped_column(ForeignKey("pay_webhooks.id"), index=True)
     event_type: Mapped[str] = mapped_column(String(32))
     resource_id: Mapped[str] = mapped_column(String(EXTERNAL_ID))
-    body: Mapped[str] = mapped_column(Text)
+    body_encrypted: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending, successful, failed, will_retry
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_status_code: Mapped[int | None] = mapped_column(Integer)

@@ -63,7 +63,7 @@ class PayTasks:
             hook = await uow.session.get(Webhook, message.webhook_id)
             if hook is None:
                 return
-            active, url, body = hook.active, hook.callback_url, message.body.encode()
+            active, url, body = hook.active, hook.callback_url, webhooks.message_body(pay.box, message).encode()
             if not active:
                 await self._give_up(payload["message_id"], "Not sent: the webhook was turned off")
                 return

@@ -72,6 +72,17 @@ def new_secret(live: bool) -> str:
     return ("webhook_live_" if live else "webhook_test_") + secrets.token_hex(16)
 
 
+def seal_body(box: SecretBox, message_id: str, body: str) -> str:
+    """A message's body as stored: it holds the payer's email, name and address, so it is encrypted at rest,
+    bound to its message (a body moved onto another row does not open)."""
+    return box.encrypt_text(body, f"pay-webhook-message:{message_id}")
+
+
+def message_body(box: SecretBox, message: WebhookMessage) -> str:
+    """The exact body that is sent and signed, opened from the row."""
+    return box.decrypt_text(message.body_encrypted, f"pay-webhook-message:{message.id}")
+
+
 def signature(secret: str, body: bytes) -> str:
     """The Pay-Signature header: lower-case hex HMAC-SHA256 of the exact body."""
     return hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
@@ -141,7 +152,7 @@ async def queue(
                 webhook_id=hook.id,
                 event_type=event_type,
                 resource_id=payment.id,
-                body=json.dumps(body, separators=(",", ":")),
+                body_encrypted=seal_body(box, message_id, json.dumps(body, separators=(",", ":"))),
                 status="pending",
                 created_at=now,
             )

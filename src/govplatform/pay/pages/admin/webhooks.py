@@ -208,7 +208,7 @@ async def message_page(
         "hook": hook,
         "message": found,
         "attempts": tries,
-        "body": _readable(found.body),
+        "body": _readable(webhooks.message_body(page.pay.box, found)),
         "event_name": event_name,
         "message_tag": message_tag,
     }
