@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast lint migrations-check translations bench lock clean
+.PHONY: help install run test test-fast test-fuzz lint migrations-check translations bench lock clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -27,11 +27,16 @@ run: install ## Start the platform on SQLite with demo data at http://127.0.0.1:
 	$(BIN)/govplatform demo
 	$(BIN)/govplatform serve --host $(HOST) --port $(PORT) --with-worker
 
-test: install ## Run the whole test suite (browser tests too where Chromium is found)
+test: install ## Run the whole test suite (browser tests where Chromium is found, the fuzzing tier on PostgreSQL)
 	$(BIN)/pytest
 
 test-fast: install ## Run the unit tests only (no database, no browser)
 	$(BIN)/pytest tests/unit
+
+# The fuzzing tier runs once, on PostgreSQL (DESIGN.md): `make test` includes it when
+# GOVPLATFORM_TEST_DATABASE_URL names a PostgreSQL server and skips it in one line on SQLite.
+test-fuzz: install ## Fuzz every machine API from its OpenAPI document (schemathesis; needs GOVPLATFORM_TEST_DATABASE_URL=postgresql://...)
+	$(BIN)/pytest tests/fuzz -m fuzz
 
 lint: install ## ruff, mypy (strict on every component) and the import contracts
 	$(BIN)/ruff check src tests bench

@@ -69,42 +69,63 @@ METADATA: Schema = {
     "propertyNames": {"minLength": 1, "maxLength": 30},  # and unique whatever their case
     "additionalProperties": {"anyOf": [{"type": "string", "maxLength": 100}, {"type": "number"}, _BOOLEAN]},
 }
-CREATE_PAYMENT: Schema = _object(
-    {
-        "amount": {"type": "integer", "minimum": 0, "maximum": 10_000_000},  # 0 only where the account allows it
-        "reference": _text(255),  # no card number, none of < > |
-        "description": _text(255),  # none of < > |
-        "return_url": {"type": "string", "format": "uri", "maxLength": 2000},  # web payments only, and then needed
-        "language": {"type": "string", "enum": ["en", "cy"]},
-        "email": {"type": "string", "maxLength": 254},
-        "prefilled_cardholder_details": _object(
-            {"cardholder_name": _text(255, 0), "billing_address": _ADDRESS_IN},
-            optional=("cardholder_name", "billing_address"),
-            closed=False,
-        ),
-        "delayed_capture": _BOOLEAN,
-        "moto": _BOOLEAN,
-        "metadata": METADATA,
-        "authorisation_mode": {"type": "string", "enum": ["web", "moto_api", "agreement"]},
-        "agreement_id": _ID,  # agreement payments only
-        "set_up_agreement": _ID,  # a web payment that saves the card for this agreement
-        "agreement_payment_type": {"type": "string", "enum": ["instalment", "recurring", "unscheduled"]},
-    },
-    optional=(
-        "return_url",
-        "language",
-        "email",
-        "prefilled_cardholder_details",
-        "delayed_capture",
-        "moto",
-        "metadata",
-        "authorisation_mode",
-        "agreement_id",
-        "set_up_agreement",
-        "agreement_payment_type",
-    ),
+_PAYMENT_FIELDS: dict[str, Schema] = {
+    "amount": {"type": "integer", "minimum": 0, "maximum": 10_000_000},  # 0 only where the account allows it
+    "reference": _text(255),  # no card number, none of < > |
+    "description": _text(255),  # none of < > |
+    "language": {"type": "string", "enum": ["en", "cy"]},
+    "delayed_capture": _BOOLEAN,
+    "metadata": METADATA,
+}
+_PREFILLED = _object(
+    {"cardholder_name": _text(255, 0), "billing_address": _ADDRESS_IN},
+    optional=("cardholder_name", "billing_address"),
     closed=False,
 )
+_PAYMENT_TYPE: Schema = {"type": "string", "enum": ["instalment", "recurring", "unscheduled"]}
+
+
+def _payment_mode(mode: str, fields: dict[str, Schema], required: tuple[str, ...]) -> Schema:
+    """One authorisation mode's body (requests.py step 3 says which fields each mode needs and refuses)."""
+    properties = {**_PAYMENT_FIELDS, "authorisation_mode": {"type": "string", "enum": [mode]}, **fields}
+    schema = _object(properties, closed=False)
+    schema["required"] = ["amount", "reference", "description", *required]
+    schema["title"] = f"authorisation_mode {mode}"
+    return schema
+
+
+# A web payment needs return_url; a moto_api or agreement payment refuses it, and only an agreement payment
+# takes agreement_id. Each mode is one branch, so a client (or a fuzzer) sees which fields go together.
+CREATE_PAYMENT: Schema = {
+    "oneOf": [
+        _payment_mode(
+            "web",
+            {
+                "return_url": {"type": "string", "format": "uri", "maxLength": 2000},
+                "email": {"type": "string", "maxLength": 254},
+                "prefilled_cardholder_details": _PREFILLED,
+                "moto": _BOOLEAN,
+                "set_up_agreement": _ID,  # saves the card for this agreement
+                "agreement_payment_type": _PAYMENT_TYPE,
+            },
+            ("return_url",),
+        ),
+        _payment_mode(
+            "moto_api",
+            {
+                "email": {"type": "string", "maxLength": 254},
+                "prefilled_cardholder_details": _PREFILLED,
+                "moto": _BOOLEAN,
+            },
+            ("authorisation_mode",),
+        ),
+        _payment_mode(
+            "agreement",
+            {"agreement_id": _ID, "agreement_payment_type": _PAYMENT_TYPE},
+            ("authorisation_mode", "agreement_id"),
+        ),
+    ]
+}
 CREATE_REFUND: Schema = _object(
     {
         "amount": {"type": "integer", "minimum": 1, "maximum": 10_000_000},

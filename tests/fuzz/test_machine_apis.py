@@ -1,0 +1,222 @@
+"""Every machine API, fuzzed from its own OpenAPI document: no 5xx, no answer the document does not allow,
+no traceback in the logs.
+
+schemathesis reads /api/openapi.json (Notify's /v2, Pay's /v1, the platform
+and transparency APIs, the SMS gateway's callbacks) and sends each operation
+valid and invalid requests: its examples, the boundaries of each schema
+(coverage) and random ones (fuzzing), in-process through the ASGI app on a
+PostgreSQL database of the tier's own that seed.py filled. An auth hook signs
+a fresh Notify token for every call (Notify refuses a token older than 30
+seconds) and gives the other APIs their keys; a hook mixes the seeded ids into
+the path parameters, so GET-by-id paths are reached as well as refused.
+
+A case fails on a 5xx, on a status, media type or body the document does not
+give that operation, or on anything logged with a traceback or at error level
+while it ran. Derandomized under CI (tests/conftest.py's profile), so a
+failure repeats. The budget: MAX_EXAMPLES random examples per operation on top
+of the examples and coverage phases keeps the tier to about 3 minutes on a
+2-core machine (about 40 operations).
+"""
+
+from __future__ import annotations
+
+import base64
+import logging
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import pytest
+import schemathesis
+import structlog
+from hypothesis import strategies as st
+from notifications_python_client.authentication import create_jwt_token
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from govplatform.app import build_app
+from govplatform.core.platform import build_platform
+from govplatform.core.settings import Settings
+from tests.conftest import drop_database, is_postgres, make_settings, new_database
+from tests.fuzz.seed import CALLBACK_SECRET, UNLIMITED, Seeded, seed
+from tests.fuzz.tally import TRIED
+
+MAX_EXAMPLES = 60
+MIN_EXAMPLES = 50
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+# Filled by the machine_apis fixture for the hooks below, which schemathesis calls with no fixtures at hand.
+CREDENTIALS: dict[str, str] = {}
+SEEDED_PATHS: dict[str, list[dict[str, str]]] = {}
+TEMPLATES: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module")
+async def seeded(var_dir: Path) -> AsyncIterator[tuple[Settings, Seeded]]:
+    if not is_postgres():
+        pytest.skip("the fuzzing tier runs on PostgreSQL only")
+    url = await new_database(var_dir)
+    settings = make_settings(
+        var_dir,
+        url,
+        pay_rate_limit_create_per_second=UNLIMITED,
+        pay_rate_limit_capture_per_second=UNLIMITED,
+        pay_rate_limit_post_per_second=UNLIMITED,
+        pay_rate_limit_get_per_second=UNLIMITED,
+        notify_provider_callback_secret=CALLBACK_SECRET,
+    )
+    platform = build_platform(settings)
+    try:
+        found = await seed(platform)
+    finally:
+        await platform.dispose()
+    yield settings, found
+    schemathesis.python.asgi.shutdown_lifespans()  # the fuzzed app's engine lets go before its database goes
+    await drop_database(url)
+
+
+@pytest.fixture(scope="module")
+def machine_apis(seeded: tuple[Settings, Seeded]) -> schemathesis.BaseSchema:
+    settings, found = seeded
+    CREDENTIALS.update(notify=found.notify_key, pay=found.pay_key, platform=found.platform_key)
+    SEEDED_PATHS.update(found.path_parameters)
+    TEMPLATES.update(found.templates)
+    return schemathesis.openapi.from_asgi("/api/openapi.json", build_app(settings))
+
+
+machine_apis_schema = schemathesis.pytest.from_fixture("machine_apis")
+
+
+def _credentials(path: str) -> str | None:
+    """The Authorization header an operation takes: a Notify token signed now, or the key or secret."""
+    if path.startswith("/v2/"):
+        key = CREDENTIALS["notify"]
+        return f"Bearer {create_jwt_token(key[-36:], key[-73:-37])}"
+    if path.startswith("/v1/"):
+        return f"Bearer {CREDENTIALS['pay']}"
+    if path.startswith("/api/"):
+        return f"Bearer {CREDENTIALS['platform']}"
+    if path.startswith("/notifications/sms/"):
+        return "Basic " + base64.b64encode(f"gateway:{CALLBACK_SECRET}".encode()).decode()
+    return None
+
+
+@machine_apis_schema.auth(refresh_interval=None)  # not kept: get() runs for every case
+class MachineApiAuth:
+    """Every case is generated authenticated; `before_call` signs its Notify token again when it is sent."""
+
+    def get(self, case: schemathesis.Case, context: schemathesis.AuthContext) -> str | None:
+        return _credentials(case.operation.path)
+
+    def set(self, case: schemathesis.Case, data: str | None, context: schemathesis.AuthContext) -> None:
+        if data is not None:
+            case.headers = {**(case.headers or {}), "Authorization": data}
+
+
+@schemathesis.hook
+def before_call(context: schemathesis.HookContext, case: schemathesis.Case, kwargs: dict[str, Any]) -> None:
+    """A fresh Notify token for every call: the coverage phase builds its cases long before it sends them, and
+    Notify refuses a token issued more than 30 seconds ago. A case sent without a token stays without."""
+    headers = case.headers or {}
+    if case.operation.path.startswith("/v2/") and "Authorization" in headers:
+        case.headers = {**headers, "Authorization": _credentials(case.operation.path)}
+
+
+@schemathesis.hook
+def before_generate_path_parameters(
+    context: schemathesis.HookContext, strategy: st.SearchStrategy[Any]
+) -> st.SearchStrategy[Any]:
+    """Ids that exist as well as the fuzzer's own: its values alone would only ever find "not found"."""
+    operation = context.operation
+    known = SEEDED_PATHS.get(operation.path, []) if operation is not None else []
+    return st.one_of(st.sampled_from(known), strategy) if known else strategy
+
+
+_SENDS = ("/v2/notifications/email", "/v2/notifications/sms", "/v2/notifications/letter")
+
+
+def _sendable(path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """The fuzzer's body with what it cannot guess set right (a template, a recipient, the placeholders), so
+    the rest of it reaches the code behind the checks: sanitising, filling, storing."""
+    kind = path.rsplit("/", 1)[-1]
+    given = body.get("personalisation")
+    filled = {"name": "Sam", "thing": "permit", "code": "1234", **(given if isinstance(given, dict) else {})}
+    if kind == "preview":
+        return {**body, "personalisation": filled}
+    sendable = {key: value for key, value in body.items() if key not in ("scheduled_for", "content")}
+    if kind == "email":
+        sendable["email_address"] = "someone@example.com"
+    elif kind == "sms":
+        sendable["phone_number"] = "07700 900123"
+    else:
+        filled.update(address_line_1="A Person", address_line_2="1 High Street", postcode="SW1A 1AA")
+    return {**sendable, "template_id": TEMPLATES[kind], "personalisation": filled}
+
+
+@schemathesis.hook
+def flatmap_body(context: schemathesis.HookContext, body: Any) -> st.SearchStrategy[Any]:
+    """Random bodies, and the same bodies made acceptable where one field the fuzzer cannot know decides."""
+    path = context.operation.path if context.operation is not None else ""
+    if not isinstance(body, dict):
+        return st.just(body)
+    if path in _SENDS:
+        return st.sampled_from([body, _sendable(path, body)])
+    if path == "/v2/template/{template_id}/preview":
+        return st.sampled_from([body, _sendable("preview", body)])
+    if path == "/v1/payments/{payment_id}/refunds":
+        return st.sampled_from([body, {**body, "amount": 1}])
+    return st.just(body)
+
+
+class _Failures(logging.Handler):
+    """Standard-library log records at error level or with a traceback."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.ERROR or record.exc_info:
+            self.found.append(f"{record.name}: {record.getMessage()}")
+
+
+@machine_apis_schema.parametrize()
+@hypothesis.settings(
+    max_examples=MAX_EXAMPLES,
+    deadline=None,
+    database=None,
+    derandomize=bool(os.environ.get("CI")),
+    suppress_health_check=list(hypothesis.HealthCheck),
+)
+def test_every_machine_api_answers_as_its_document_says(case: schemathesis.Case) -> None:
+    TRIED[f"{case.operation.method.upper()} {case.operation.path}"] += 1
+    handler = _Failures()
+    logging.getLogger().addHandler(handler)
+    try:
+        with structlog.testing.capture_logs() as captured:
+            response = case.call()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    logged = handler.found + [
+        str(entry) for entry in captured if entry.get("log_level") in ("error", "critical") or entry.get("exc_info")
+    ]
+    assert not logged, f"logged while answering {response.status_code}: {logged}"
+    case.validate_response(response, checks=CHECKS)
+
+
+def test_every_operation_was_tried_at_least_50_times(machine_apis: schemathesis.BaseSchema) -> None:
+    if not TRIED:
+        pytest.skip("the fuzzing test did not run in this session")
+    few = {}
+    for result in machine_apis.get_all_operations():
+        operation = result.ok()
+        label = f"{operation.method.upper()} {operation.path}"
+        takes_input = bool(list(operation.iter_parameters())) or bool(list(operation.body))
+        if TRIED[label] < MIN_EXAMPLES and takes_input:
+            few[label] = TRIED[label]
+    assert not few, f"operations tried fewer than {MIN_EXAMPLES} times: {few}"
