@@ -14,7 +14,7 @@ from __future__ import annotations
 import base64
 import re
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -163,7 +163,7 @@ def concrete(path: str, values: dict[str, str], hostile_name: str | None = None,
     return re.sub(r"\{(\w+)(?::\w+)?\}", fill, path)
 
 
-def problems_in(logs: list[dict[str, Any]]) -> list[str]:
+def problems_in(logs: list[MutableMapping[str, Any]]) -> list[str]:
     """Log lines that mean a request failed on our side: a traceback, or an error or worse."""
     return [
         f"logged {entry.get('event')} ({entry.get('error')})"

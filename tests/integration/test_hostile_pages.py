@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import MutableMapping
 from typing import Any
 
 import httpx
@@ -40,7 +41,7 @@ async def signed_in_admin(platform: Platform, client: httpx.AsyncClient) -> None
     await sign_in(client, "admin@example.gov.uk", secret)
 
 
-def failures(responses: list[tuple[str, httpx.Response]], logs: list[dict[str, Any]]) -> list[str]:
+def failures(responses: list[tuple[str, httpx.Response]], logs: list[MutableMapping[str, Any]]) -> list[str]:
     found = [f"{label}: answered {answer.status_code}" for label, answer in responses if answer.status_code >= 500]
     found += [
         f"logged {entry.get('event')} ({entry.get('error')})"

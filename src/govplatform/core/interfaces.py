@@ -17,6 +17,8 @@ from typing import Any, Protocol
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.unit_of_work import UnitOfWork
+from govplatform.core.web.input_rules import text_problem, whole_number
+from govplatform.core.web.json_body import JsonBodyError, NotJson, ValueRefused, parse_json_body
 
 __all__ = [
     "LANGUAGES",
@@ -28,8 +30,10 @@ __all__ = [
     "IssuedKey",
     "JobBatch",
     "JobContext",
+    "JsonBodyError",
     "KeyFormat",
     "KeySecret",
+    "NotJson",
     "PageRenderer",
     "PlatformKeyAuth",
     "ReadCache",
@@ -43,6 +47,7 @@ __all__ = [
     "UTCDateTime",
     "UnitOfWork",
     "UserFacingError",
+    "ValueRefused",
     "close_queued_job",
     "current_language",
     "enqueue_job",
@@ -51,8 +56,11 @@ __all__ = [
     "gettext_",
     "in_language",
     "localise",
+    "parse_json_body",
     "record_audit",
+    "text_problem",
     "utcnow",
+    "whole_number",
 ]
 
 

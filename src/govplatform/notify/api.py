@@ -8,7 +8,6 @@ a client following a redirect would turn a POST into a GET.
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -17,10 +16,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from govplatform.core.interfaces import UnitOfWork
+from govplatform.core.interfaces import JsonBodyError, UnitOfWork, ValueRefused, parse_json_body
 from govplatform.notify import openapi, schemas
 from govplatform.notify.component import NotifyComponent
-from govplatform.notify.errors import NotifyError, bad_request, no_result
+from govplatform.notify.errors import NotifyError, bad_request, no_result, validation_error
 from govplatform.notify.models import Notification
 from govplatform.notify.requests import authenticated_key, component_of, notification_of, parse_uuid
 from govplatform.notify.services import content, reading, settings, templates
@@ -44,13 +43,18 @@ def _route(method: str, path: str, **documented: Any) -> Callable[[Callable[...,
 
 
 async def _json_body(request: Request) -> object:
+    """The body, read by core's safe parser: a body that is not JSON is Notify's BadRequestError, and a value
+    no API may take (NUL, a lone surrogate, NaN, 1e400) a ValidationError naming where it is."""
     raw = await request.body()
     if not raw.strip():
         return {}
     try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise bad_request("Invalid JSON supplied in POST data") from None
+        return parse_json_body(raw)
+    except ValueRefused as refused:
+        raise validation_error(refused.sentence) from None
+    except JsonBodyError as refused:
+        detail = "" if refused.message == "The body is not valid JSON" else f": {refused.message}"
+        raise bad_request(f"Invalid JSON supplied in POST data{detail}") from None
 
 
 def _query(request: Request, repeated: tuple[str, ...] = ()) -> dict[str, Any]:

@@ -21,6 +21,7 @@ import structlog
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 
+from govplatform.core.interfaces import JsonBodyError, parse_json_body
 from govplatform.notify import openapi, schemas
 from govplatform.notify.component import NotifyComponent
 from govplatform.notify.requests import authenticated_key, component_of
@@ -57,9 +58,9 @@ async def _form(request: Request) -> dict[str, str]:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("application/json"):
         try:
-            body = await request.json()
-        except ValueError:
-            raise HTTPException(400, "The body is not JSON") from None
+            body = parse_json_body(await request.body())
+        except JsonBodyError as refused:
+            raise HTTPException(400, refused.sentence) from None
         if not isinstance(body, dict):
             raise HTTPException(400, "The body must be a JSON object")
         return {str(key): str(value) for key, value in body.items()}

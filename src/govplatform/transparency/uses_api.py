@@ -16,7 +16,15 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-from govplatform.core.interfaces import AuthenticatedKey, PlatformKeyAuth, UnitOfWork, utcnow
+from govplatform.core.interfaces import (
+    AuthenticatedKey,
+    JsonBodyError,
+    PlatformKeyAuth,
+    UnitOfWork,
+    ValueRefused,
+    parse_json_body,
+    utcnow,
+)
 from govplatform.transparency import openapi
 from govplatform.transparency.interfaces import DataUse
 from govplatform.transparency.merkle import leaf_hash
@@ -78,9 +86,10 @@ async def record_data_use(request: Request) -> JSONResponse:
 
 async def _body(request: Request) -> DataUseIn:
     try:
-        payload = await request.json()
-    except ValueError:
-        raise RequestValidationError([{"loc": ("body",), "msg": "The body must be JSON", "type": "json"}]) from None
+        payload = parse_json_body(await request.body())
+    except JsonBodyError as refused:
+        where = ("body", *refused.where) if isinstance(refused, ValueRefused) else ("body",)
+        raise RequestValidationError([{"loc": where, "msg": refused.message, "type": "json"}]) from None
     try:
         return DataUseIn.model_validate(payload)
     except ValidationError as error:

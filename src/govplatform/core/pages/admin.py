@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govplatform.core.jobs import queue
@@ -58,7 +59,12 @@ async def create_organisation(request: Request, staff: Staff = Depends(signed_in
 
 
 @router.get("/audit")
-async def audit_log(request: Request, staff: Staff = Depends(signed_in), before: int | None = None) -> Response:
+async def audit_log(
+    request: Request,
+    staff: Staff = Depends(signed_in),
+    before: Annotated[int | None, Query(ge=1, le=audit.LAST_EVENT_ID)] = None,
+) -> Response:
+    """The newest 50 events, or the 50 before event `before` (a number past any id is a 400, not an overflow)."""
     async with platform_of(request).uow() as uow:
         scope = None if staff.is_platform_admin else list(staff.roles)
         events = await audit.recent(uow, limit=50, before_id=before, service_ids=scope)

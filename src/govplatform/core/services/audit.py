@@ -16,6 +16,8 @@ from govplatform.core.interfaces import Actor
 from govplatform.core.models import AuditEvent
 from govplatform.core.unit_of_work import UnitOfWork
 
+LAST_EVENT_ID = 2**63 - 1  # event ids are BIGINT on PostgreSQL (SQLite's INTEGER is as wide)
+
 
 def record(
     uow: UnitOfWork,

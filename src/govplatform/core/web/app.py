@@ -29,6 +29,7 @@ from govplatform.core.web.errors import (
     middleware_error_responder,
     platform_error_body,
 )
+from govplatform.core.web.input_rules import InputRulesMiddleware
 from govplatform.core.web.middleware import (
     LargerBody,
     ProtectionMiddleware,
@@ -107,7 +108,9 @@ def create_app(platform: Platform) -> FastAPI:
     app.state.public_routes = PublicRoutes()
     install_error_handlers(app, templates, formats)
 
-    # Outermost first: context (request id, language) wraps headers wraps protection.
+    # Outermost first: context (request id, language) wraps headers wraps protection wraps the input rules,
+    # which read the body that protection has already buffered.
+    app.add_middleware(InputRulesMiddleware, error_responder=middleware_error_responder(templates, formats))
     app.add_middleware(
         ProtectionMiddleware,
         secret=settings.session_secret,

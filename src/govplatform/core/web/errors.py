@@ -20,6 +20,7 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from govplatform.core.web.i18n import gettext_ as _
+from govplatform.core.web.json_body import JsonBodyError
 from govplatform.core.web.templating import Templates
 
 log = structlog.get_logger("govplatform.errors")
@@ -117,6 +118,11 @@ def install_error_handlers(app: FastAPI, templates: Templates, formats: ErrorFor
             where = ".".join(str(part) for part in item.get("loc", ()) if part != "body")
             problems.append(f"{where}: {item.get('msg', 'is not valid')}" if where else item.get("msg", ""))
         return respond(request, 400, "; ".join(problems) or "The request is not valid")
+
+    @app.exception_handler(JsonBodyError)
+    async def unreadable_body(request: Request, error: JsonBodyError) -> Response:
+        # An API that reads its body with json_body answers in its own terms; this is for any that does not.
+        return respond(request, 400, error.sentence)
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)

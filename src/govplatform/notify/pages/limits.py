@@ -11,7 +11,7 @@ import uuid
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import Role, StaffMember, UserFacingError, localise
+from govplatform.core.interfaces import Role, StaffMember, UserFacingError, localise, whole_number
 from govplatform.core.interfaces import gettext_ as _
 from govplatform.notify.pages.access import ServicePage, error, form_of, service_page, staff_member
 from govplatform.notify.services import settings
@@ -67,8 +67,9 @@ async def change_limits(
     errors = []
     for field in NUMBER_FIELDS:
         text = form.get(field, "").strip().replace(",", "")
-        if text.isdigit() and len(text) < 10:
-            numbers[field] = int(text)
+        number = whole_number(text, maximum=999_999_999)
+        if number is not None:
+            numbers[field] = number
         else:
             errors.append(error(_("Enter a whole number"), field))
     if form.get("live") not in ("yes", "no"):

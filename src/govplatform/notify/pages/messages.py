@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 
-from govplatform.core.interfaces import N_, Role, StaffMember
+from govplatform.core.interfaces import N_, Role, StaffMember, whole_number
 from govplatform.core.interfaces import gettext_ as _
 from govplatform.notify.pages.access import service_page, staff_member
 from govplatform.notify.pages.preview import preview_of
@@ -63,7 +63,7 @@ async def message_list(
     channel = channel if channel in admin_queries.CHANNELS else ""
     status = status if status in admin_queries.STATUS_GROUPS else ""
     search = search.strip()[:320]
-    number = int(page) if page.isdigit() and 0 < int(page) < 100_000 else 1
+    number = whole_number(page, minimum=1, maximum=99_999) or 1
     async with shown.notify.uow(read_only=True) as uow:
         found = await admin_queries.sent_messages(
             uow, service_id, channel=channel or None, group=status or None, search=search or None, page=number

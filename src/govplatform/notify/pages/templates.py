@@ -13,7 +13,7 @@ import uuid
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import Role, StaffMember, UserFacingError, localise, utcnow
+from govplatform.core.interfaces import Role, StaffMember, UserFacingError, localise, utcnow, whole_number
 from govplatform.core.interfaces import gettext_ as _
 from govplatform.notify.pages.access import ServicePage, error, form_of, service_page, staff_member
 from govplatform.notify.pages.preview import preview_of
@@ -184,7 +184,7 @@ async def _shown(page: ServicePage, template: TemplateSnapshot, latest: bool) ->
         "latest": latest,
         "preview": preview_of(template, {}, sms_prefix=policy.sms_prefix),
         "from_email": page.notify.sender.from_email(policy),
-        "saved": saved.isdigit() and int(saved) == template.version,
+        "saved": whole_number(saved) == template.version,
     }
     return page.render("notify/template.html", context)
 

@@ -34,6 +34,7 @@ from govplatform.core.interfaces import (
     StaffAuth,
     StaffMember,
     gettext_,
+    whole_number,
 )
 from govplatform.pay.cards import LONDON, RULES_BY_BRAND, CardBrand
 from govplatform.pay.component import PayComponent
@@ -149,7 +150,7 @@ async def form_of(request: Request) -> dict[str, str]:
 
 
 def page_number(text: str) -> int:
-    return int(text) if text.isdigit() and 0 < int(text) < 100_000 else 1
+    return whole_number(text, minimum=1, maximum=99_999) or 1
 
 
 @dataclasses.dataclass(frozen=True)

@@ -11,7 +11,7 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 
-from govplatform.core.interfaces import N_
+from govplatform.core.interfaces import N_, whole_number
 from govplatform.pay.cards import CardBrand
 from govplatform.pay.services.admin_queries import STATUSES, PaymentFilters, RefundFilters
 from govplatform.pay.services.problems import Problem
@@ -40,9 +40,10 @@ def _day(params: Mapping[str, str], prefix: str, values: dict[str, str]) -> tupl
     if not any(parts):
         return None, None
     label = N_("The date from must be a real date") if prefix == "from" else N_("The date to must be a real date")
-    if not all(part.isdigit() for part in parts):
+    numbers = [whole_number(part) for part in parts]
+    if None in numbers:
         return None, Problem(f"{prefix}-day", label)
-    day, month, year = (int(part) for part in parts)
+    day, month, year = (number or 0 for number in numbers)
     try:
         return dt.date(year, month, day), None
     except ValueError:
