@@ -288,10 +288,10 @@ def gateway(answer: Schema) -> dict[str, Any]:
     return {
         "responses": {
             200: _json(answer, "Taken"),
-            400: {"description": "Not a receipt or text this gateway sends"},
-            401: {"description": "No HTTP Basic password, or not the provider callback secret"},
-            404: {"description": "Not the configured gateway"},
-            "4XX": {"description": "Another client error"},
+            400: _json(ERROR, "Not a receipt or text this gateway sends"),
+            401: _json(ERROR, "No HTTP Basic password, or not the provider callback secret"),
+            404: _json(ERROR, "Not the configured gateway"),
+            "4XX": _json(ERROR, "Another client error, in Notify's format"),
         },
         "description": "For the SMS gateway: HTTP Basic, the password being the provider callback secret.",
         "openapi_extra": {

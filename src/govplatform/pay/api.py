@@ -94,7 +94,7 @@ def _payment_json(
     return JSONResponse(body, status_code=status_code, headers=headers)
 
 
-@router.post("/v1/payments", **openapi.create(openapi.PAYMENT, openapi.CREATE_PAYMENT, idempotent=True))
+@router.post("/v1/payments", **openapi.create(openapi.PAYMENT, openapi.CREATE_PAYMENT))
 async def create_payment(request: Request) -> Response:
     pay = component_of(request)
     key = await key_of(request)

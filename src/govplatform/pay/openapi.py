@@ -406,16 +406,15 @@ def _body(schema: Schema) -> dict[str, Any]:
     return {"requestBody": {"required": True, "content": {"application/json": {"schema": schema}}}}
 
 
-def create(created: Schema, body: Schema, *, idempotent: bool = False, status: int = 201) -> dict[str, Any]:
+def create(created: Schema, body: Schema, *, status: int = 201) -> dict[str, Any]:
     """A POST that creates: the resource (201, or 202 for a refund), 200 for an Idempotency-Key replay."""
     responses: dict[int | str, dict[str, Any]] = {status: _json(created, "Created"), **_FOUND_ERRORS}
     if created is REFUND:
         responses[412] = _json(ERROR, "refund_amount_available is not what is available (P0604)")
-    extra = _body(body)
-    if idempotent:
-        responses[200] = _json(created, "A replay of an earlier request with this Idempotency-Key")
-        responses[409] = _json(ERROR, "The Idempotency-Key was used with another body (P0191)")
-        extra["parameters"] = [IDEMPOTENCY_KEY]
+    # Every create honours Idempotency-Key (Pay only for agreement payments; idempotency.once here).
+    responses[200] = _json(created, "A replay of an earlier request with this Idempotency-Key")
+    responses[409] = _json(ERROR, "The Idempotency-Key was used with another body (P0191)")
+    extra = {**_body(body), "parameters": [IDEMPOTENCY_KEY]}
     return {"status_code": status, "responses": responses, "description": AUTH, "openapi_extra": extra}
 
 
