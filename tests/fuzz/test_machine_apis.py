@@ -21,6 +21,7 @@ of the examples and coverage phases keeps the tier to about 3 minutes on a
 from __future__ import annotations
 
 import base64
+import json
 import logging
 import os
 from collections.abc import AsyncIterator
@@ -158,19 +159,61 @@ def _sendable(path: str, body: dict[str, Any]) -> dict[str, Any]:
     return {**sendable, "template_id": TEMPLATES[kind], "personalisation": filled}
 
 
+# Values that broke the platform before (issue 13, faults 5 and 6) and that a JSON Schema generator seldom makes:
+# a lone surrogate, NUL (PostgreSQL refuses it in text), CRLF where a header could be built, an integer of
+# thousands of digits, and text of many four-byte characters.
+HOSTILE: tuple[object, ...] = (
+    "\ud800",
+    "a\x00b",
+    "Subject\r\nBcc: someone@example.com",
+    10**4000,
+    "\U0001f600" * 300,
+)
+_HUGE = "fuzz-number-too-large-for-a-float"
+# Raw bodies no JSON encoder writes: a number a float cannot hold (Python reads 1e400 as infinity) and nesting
+# deeper than a recursive parser or serialiser survives.
+DEEP = b"[" * 50_000 + b"]" * 50_000
+
+
+def _hostile(body: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """The body with one field, or one entry of an object field (personalisation, metadata), made hostile;
+    or, as raw JSON, with 1e400 there; or nested too deep."""
+    if not body:
+        return st.just(DEEP)
+
+    def poison(choice: tuple[str, object, bool]) -> Any:
+        name, value, inside = choice
+        field = body[name]
+        poisoned = (
+            {**body, name: {**field, "fuzz": value}} if inside and isinstance(field, dict) else {**body, name: value}
+        )
+        if value == _HUGE:
+            return json.dumps(poisoned).replace(json.dumps(_HUGE), "1e400").encode()
+        return poisoned
+
+    return st.one_of(
+        st.tuples(st.sampled_from(sorted(body)), st.sampled_from((*HOSTILE, _HUGE)), st.booleans()).map(poison),
+        st.just(DEEP),
+    )
+
+
 @schemathesis.hook
 def flatmap_body(context: schemathesis.HookContext, body: Any) -> st.SearchStrategy[Any]:
-    """Random bodies, and the same bodies made acceptable where one field the fuzzer cannot know decides."""
+    """Random bodies; the same bodies made acceptable where one field the fuzzer cannot know decides; and
+    either with one hostile value."""
     path = context.operation.path if context.operation is not None else ""
     if not isinstance(body, dict):
         return st.just(body)
+    variants = [body]
+    if not path.startswith(("/v1/", "/v2/", "/api/")):  # the gateways' forms cannot carry these values
+        return st.just(body)
     if path in _SENDS:
-        return st.sampled_from([body, _sendable(path, body)])
-    if path == "/v2/template/{template_id}/preview":
-        return st.sampled_from([body, _sendable("preview", body)])
-    if path == "/v1/payments/{payment_id}/refunds":
-        return st.sampled_from([body, {**body, "amount": 1}])
-    return st.just(body)
+        variants.append(_sendable(path, body))
+    elif path == "/v2/template/{template_id}/preview":
+        variants.append(_sendable("preview", body))
+    elif path == "/v1/payments/{payment_id}/refunds":
+        variants.append({**body, "amount": 1})
+    return st.one_of(st.sampled_from(variants), *(_hostile(variant) for variant in variants))
 
 
 class _Failures(logging.Handler):
