@@ -22,13 +22,15 @@ from govplatform.app import build_app
 from govplatform.core.platform import Platform
 from govplatform.core.services import staff
 from tests.helpers import CLI, PASSWORD, csrf_from, ready_user
+from tests.throttle_support import HeldClock
 
 Client = Callable[[str], Awaitable[httpx.AsyncClient]]
 
 
 @pytest.fixture
 async def client_at(platform: Platform) -> AsyncIterator[Client]:
-    """Browsers at the client addresses a test names, all talking to one app."""
+    """Browsers at the client addresses a test names, all talking to one app whose throttle's clock stands still."""
+    platform.throttle.clock = HeldClock()
     app = build_app(platform.settings, platform)
     opened: list[httpx.AsyncClient] = []
 

@@ -1,4 +1,4 @@
-"""Staff sign in with a password and a TOTP code; failures lock the account for a while."""
+"""Staff sign in with a password and a TOTP code; guessing is slowed down, never locked out (test_guessing.py)."""
 
 import datetime as dt
 
@@ -6,9 +6,11 @@ import httpx
 import pyotp
 from sqlalchemy import select, update
 
-from govplatform.core.models import AuditEvent, StaffSession, StaffUser
+from govplatform.core.models import AuditEvent, StaffSession
 from govplatform.core.platform import Platform
+from govplatform.core.services.throttle import CODE_ACCOUNT
 from tests.helpers import PASSWORD, post_form, ready_user, sign_in
+from tests.throttle_support import HeldClock
 
 
 async def test_a_user_signs_in_with_password_and_code_and_reaches_the_admin_pages(
@@ -54,22 +56,26 @@ async def test_empty_fields_are_named_in_the_error_summary(client: httpx.AsyncCl
     assert 'href="#password"' in response.text and "Enter your password" in response.text
 
 
-async def test_five_wrong_codes_lock_the_account_even_with_the_right_code_after(
+async def test_wrong_codes_make_the_next_try_wait_and_the_right_code_works_once_the_wait_is_over(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    user_id, secret = await ready_user(platform, "dan@example.gov.uk")
+    clock = HeldClock()
+    platform.throttle.clock = clock
+    _user_id, secret = await ready_user(platform, "dan@example.gov.uk")
     await post_form(client, "/sign-in", "/sign-in", {"email": "dan@example.gov.uk", "password": PASSWORD})
-    for _ in range(5):
+    for _ in range(CODE_ACCOUNT.free + 1):
         bad = await post_form(client, "/sign-in/code", "/sign-in/code", {"code": "000000"})
         assert bad.status_code == 400
     good = await post_form(client, "/sign-in/code", "/sign-in/code", {"code": pyotp.TOTP(secret).now()})
-    assert good.status_code == 400
-    assert "tried to sign in too many times" in good.text
+    assert good.status_code == 429 and good.headers["retry-after"] == "1"
+    assert "You have tried to sign in too many times. Wait a minute, then try again." in good.text
+    clock.now += 1
+    good = await post_form(client, "/sign-in/code", "/sign-in/code", {"code": pyotp.TOTP(secret).now()})
+    assert good.status_code == 303 and good.headers["location"] == "/admin"
     async with platform.uow() as uow:
-        user = await uow.session.get(StaffUser, user_id)
-        assert user is not None and user.locked_until is not None
         failures = (await uow.session.scalars(select(AuditEvent).where(AuditEvent.action == "sign_in.failed"))).all()
-        assert len(failures) == 5
+        assert len(failures) == CODE_ACCOUNT.free + 1
+        assert all(event.detail == {"stage": "code"} for event in failures)
 
 
 async def test_a_totp_code_cannot_be_used_twice(platform: Platform, client: httpx.AsyncClient) -> None:

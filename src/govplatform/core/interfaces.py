@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.models import Base, UTCDateTime, utcnow
+from govplatform.core.services.throttle import BackOff, Guessing, Throttle, TooManyGuesses
 from govplatform.core.unit_of_work import UnitOfWork
 from govplatform.core.web.input_rules import text_problem, whole_number
 from govplatform.core.web.json_body import JsonBodyError, NotJson, ValueRefused, parse_json_body
@@ -26,7 +27,9 @@ __all__ = [
     "Actor",
     "ApiKeyStore",
     "AuthenticatedKey",
+    "BackOff",
     "Base",
+    "Guessing",
     "IssuedKey",
     "JobBatch",
     "JobContext",
@@ -44,6 +47,8 @@ __all__ = [
     "SignInRequired",
     "StaffAuth",
     "StaffMember",
+    "Throttle",
+    "TooManyGuesses",
     "UTCDateTime",
     "UnitOfWork",
     "UserFacingError",

@@ -15,6 +15,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -98,8 +99,6 @@ class StaffUser(Base):
     # Set once the user has proved their authenticator works; until then they cannot sign in.
     setup_completed_at: Mapped[dt.datetime | None]
     is_platform_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
@@ -135,6 +134,22 @@ class StaffSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     last_seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime]
+
+
+class GuessTally(Base):
+    """Recent attempts at guessing a secret from one address, or at one account (services/throttle.py).
+
+    The key is a keyed hash of what was guessed at and by whom, so the table
+    holds no email or address. Times are seconds since the epoch, as the
+    throttle's clock gives them: the back-off is arithmetic on them.
+    """
+
+    __tablename__ = "guess_tallies"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    level: Mapped[float] = mapped_column(Float)  # attempts not yet forgiven
+    changed_at: Mapped[float] = mapped_column(Float)  # when `level` was last set; it falls from there
+    wait_until: Mapped[float] = mapped_column(Float)  # no attempt is looked at before this
+    forget_at: Mapped[float] = mapped_column(Float, index=True)  # when `level` has fallen to nothing
 
 
 class ApiKey(Base):

@@ -20,6 +20,8 @@ from govplatform.core.interfaces import KeyFormat
 from govplatform.core.jobs.queue import TaskRegistry
 from govplatform.core.services.api_keys import PlatformKeyFormat
 from govplatform.core.services.sign_in import SessionPolicy
+from govplatform.core.services.throttle import TallyStore, Throttle
+from govplatform.core.services.throttle_stores import DatabaseTallies, RedisTallies, redis_client
 from govplatform.core.settings import Settings
 from govplatform.core.unit_of_work import UnitOfWork
 
@@ -33,6 +35,8 @@ class Platform:
     tasks: TaskRegistry
     key_formats: dict[str, KeyFormat]
     session_policy: SessionPolicy
+    # Every place a person can guess a secret goes through this (services/throttle.py).
+    throttle: Throttle
     # Long-running loops a worker process runs beside the job queue (the log's sequencer).
     background_loops: list[Callable[[asyncio.Event], Awaitable[None]]] = dataclasses.field(default_factory=list)
     # Component services, by component name, registered by the composition root.
@@ -49,6 +53,8 @@ class Platform:
         self.key_formats[key_format.component] = key_format
 
     async def dispose(self) -> None:
+        if isinstance(self.throttle.store, RedisTallies):
+            await self.throttle.store.aclose()
         await self.engine.dispose()
 
 
@@ -65,7 +71,14 @@ def build_platform(settings: Settings, sessions: async_sessionmaker[AsyncSession
             hash_secret=settings.api_key_hash_secret,
             idle=dt.timedelta(minutes=settings.session_idle_minutes),
             absolute=dt.timedelta(hours=settings.session_absolute_hours),
-            max_failures=settings.login_max_failures,
-            lockout=dt.timedelta(minutes=settings.login_lockout_minutes),
         ),
+        throttle=Throttle(guess_tallies(settings), settings.api_key_hash_secret),
     )
+
+
+def guess_tallies(settings: Settings) -> TallyStore:
+    """The throttle's tallies: in Redis when GOVPLATFORM_REDIS_URL is set (the database when it fails), else the
+    database."""
+    if settings.redis_url:
+        return RedisTallies(redis_client(settings.redis_url), DatabaseTallies())
+    return DatabaseTallies()

@@ -69,8 +69,6 @@ class Settings(BaseSettings):
 
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
-    login_max_failures: int = Field(default=5, ge=1, le=100)
-    login_lockout_minutes: int = Field(default=15, ge=1, le=24 * 60)
     setup_link_hours: int = Field(default=72, ge=1, le=24 * 14)
 
     max_body_bytes: int = Field(default=1_000_000, ge=1024)

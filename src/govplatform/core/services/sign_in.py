@@ -1,19 +1,25 @@
-"""Staff sign-in: password then TOTP, lockout after repeated failures, expiring sessions.
+"""Staff sign-in: password then TOTP, guessing slowed down by core's throttle, expiring sessions.
 
 A session is a random token in a cookie and its keyed hash in the table, so a
 copy of the database cannot be replayed as cookies. Sessions expire after a
 period of inactivity and after an absolute lifetime (OWASP ASVS V3.3). The
 token is replaced when the second factor succeeds, so a token seen before
 sign-in is worth nothing afterwards (session fixation, ASVS V3.2.1).
+
+Both factors go through the throttle (services/throttle.py): an attempt is
+counted against the client's address and the account before it is checked,
+and refused unchecked while either must wait. A known and an unknown email
+are treated alike: the same tallies, the same messages, and an argon2 verify
+(against a dummy hash for an unknown email) either way, run in a thread so
+that the event loop goes on serving other requests meanwhile.
 """
 
 from __future__ import annotations
 
-import contextlib
+import asyncio
 import dataclasses
 import datetime as dt
 import uuid
-from typing import Any
 
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
@@ -23,6 +29,7 @@ from govplatform.core.interfaces import N_, Actor, UserFacingError
 from govplatform.core.models import StaffSession, StaffUser, utcnow
 from govplatform.core.services import audit
 from govplatform.core.services.staff import accept_totp, find_by_email, password_hasher
+from govplatform.core.services.throttle import STAFF_CODE, STAFF_PASSWORD, Throttle
 from govplatform.core.unit_of_work import UnitOfWork
 
 # Verifying against this when the email is unknown keeps the timing the same.
@@ -34,8 +41,6 @@ class SessionPolicy:
     hash_secret: str
     idle: dt.timedelta
     absolute: dt.timedelta
-    max_failures: int
-    lockout: dt.timedelta
 
 
 SESSION_TIMED_OUT = N_("Your sign-in has timed out. Sign in again.")
@@ -43,10 +48,6 @@ SESSION_TIMED_OUT = N_("Your sign-in has timed out. Sign in again.")
 
 class SignInError(UserFacingError):
     """Sign-in failed; the message is safe to show and does not say which part was wrong."""
-
-
-class LockedOut(SignInError):
-    pass
 
 
 def _token_hash(policy: SessionPolicy, token: str) -> str:
@@ -71,58 +72,64 @@ async def _new_session(
     return token
 
 
-def _check_not_locked(user: StaffUser, policy: SessionPolicy) -> None:
-    if user.locked_until is not None and user.locked_until > utcnow():
-        minutes = int(policy.lockout.total_seconds() // 60)
-        raise LockedOut(
-            N_("You have tried to sign in too many times. Wait %(minutes)s minutes, then try again."), minutes=minutes
-        )
+def _failed(uow: UnitOfWork, user: StaffUser, ip: str | None, stage: str) -> None:
+    actor = Actor("staff", str(user.id), user.email, ip)
+    audit.record(uow, actor, "sign_in.failed", "staff_user", user.id, stage=stage)
 
 
-def _failed(uow: UnitOfWork, user: StaffUser, policy: SessionPolicy, ip: str | None, stage: str) -> None:
-    user.failed_logins += 1
-    detail: dict[str, Any] = {"stage": stage, "failures": user.failed_logins}
-    if user.failed_logins >= policy.max_failures:
-        user.locked_until = utcnow() + policy.lockout
-        user.failed_logins = 0
-        detail["locked"] = True
-    audit.record(uow, Actor("staff", str(user.id), user.email, ip), "sign_in.failed", "staff_user", user.id, **detail)
-
-
-async def check_password(uow: UnitOfWork, policy: SessionPolicy, email: str, password: str, ip: str | None) -> str:
-    """First factor. Returns a half-signed-in session token; the caller commits either way."""
-    user = await find_by_email(uow, email)
-    if user is None or user.password_hash is None or user.setup_completed_at is None:
-        with contextlib.suppress(VerificationError):
-            password_hasher.verify(_DUMMY_HASH, password)
-        raise SignInError(N_("Enter a correct email address and password"))
-    _check_not_locked(user, policy)
+def _verify(password_hash: str, password: str) -> bool:
     try:
-        password_hasher.verify(user.password_hash, password)
+        return password_hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
-        _failed(uow, user, policy, ip, "password")
-        raise SignInError(N_("Enter a correct email address and password")) from None
+        return False
+
+
+async def check_password(
+    uow: UnitOfWork, policy: SessionPolicy, throttle: Throttle, email: str, password: str, ip: str | None
+) -> str:
+    """First factor. Returns a half-signed-in session token; the caller commits either way.
+
+    Raises TooManyGuesses (before looking anything up) while the address or the email must wait.
+    """
+    attempt = await throttle.attempt(uow, STAFF_PASSWORD, ip, email.strip().lower())
+    user = await find_by_email(uow, email)
+    # A user who has not finished setting up cannot sign in: treated as an unknown email.
+    stored = user.password_hash if user is not None and user.setup_completed_at is not None else None
+    right = await asyncio.to_thread(_verify, stored or _DUMMY_HASH, password) and stored is not None
+    if user is None or not right:
+        if user is not None and stored is not None:
+            _failed(uow, user, ip, "password")
+        raise SignInError(N_("Enter a correct email address and password"))
+    await throttle.succeeded(uow, attempt)
     return await _new_session(uow, policy, None, user.id)
 
 
 async def check_code(
-    uow: UnitOfWork, policy: SessionPolicy, cipher: FieldCipher, pending_token: str, code: str, ip: str | None
+    uow: UnitOfWork,
+    policy: SessionPolicy,
+    throttle: Throttle,
+    cipher: FieldCipher,
+    pending_token: str,
+    code: str,
+    ip: str | None,
 ) -> str:
-    """Second factor. Replaces the half session with a full one and returns its token."""
+    """Second factor. Replaces the half session with a full one and returns its token.
+
+    Raises TooManyGuesses (before the code is looked at) while the address or the account must wait.
+    """
     pending = await _live_session(uow, policy, pending_token)
     if pending is None or pending.pending_user_id is None:
         raise SignInError(SESSION_TIMED_OUT)
     user = await uow.session.get(StaffUser, pending.pending_user_id)
     if user is None:
         raise SignInError(SESSION_TIMED_OUT)
-    _check_not_locked(user, policy)
+    attempt = await throttle.attempt(uow, STAFF_CODE, ip, str(user.id))
     step = accept_totp(cipher, user, code)
     if step is None:
-        _failed(uow, user, policy, ip, "code")
+        _failed(uow, user, ip, "code")
         raise SignInError(N_("Enter the 6-digit code your authenticator app shows now"))
+    await throttle.succeeded(uow, attempt)
     user.totp_last_step = step
-    user.failed_logins = 0
-    user.locked_until = None
     await uow.session.delete(pending)
     audit.record(uow, Actor("staff", str(user.id), user.email, ip), "sign_in.succeeded", "staff_user", user.id)
     return await _new_session(uow, policy, user.id, None)

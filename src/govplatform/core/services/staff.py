@@ -3,7 +3,9 @@
 A new user gets a set-up link (printed by the CLI or shown to the admin who
 invited them) on which they choose a password and enrol a TOTP authenticator.
 Passwords are argon2id hashes; TOTP secrets are encrypted at rest because the
-server needs them back to check codes.
+server needs them back to check codes. Opening a link and typing its code are
+guesses like any other, so both go through core's throttle (services/throttle.py):
+an address that keeps trying unknown links, or wrong codes, is made to wait.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from govplatform.core.interfaces import N_, Actor, Role, ServiceRef
 from govplatform.core.models import Organisation, Service, ServiceMembership, SetupToken, StaffUser, utcnow
 from govplatform.core.services import audit
 from govplatform.core.services.tenancy import NotFound, TenancyError, get_service
+from govplatform.core.services.throttle import STAFF_CODE, STAFF_LINK, Throttle
 from govplatform.core.unit_of_work import UnitOfWork
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -149,6 +152,19 @@ async def setup_user_for_token(uow: UnitOfWork, hash_secret: str, token: str) ->
     return row, user
 
 
+async def open_setup_link(
+    uow: UnitOfWork, throttle: Throttle, hash_secret: str, token: str, ip: str | None
+) -> tuple[SetupToken, StaffUser]:
+    """`setup_user_for_token`, counted as a guess at a link from this address; the caller commits either way.
+
+    Raises TooManyGuesses, before the link is looked up, while the address must wait; NotFound as that does.
+    """
+    attempt = await throttle.attempt(uow, STAFF_LINK, ip, None)
+    found = await setup_user_for_token(uow, hash_secret, token)
+    await throttle.succeeded(uow, attempt)
+    return found
+
+
 async def choose_password(uow: UnitOfWork, cipher: FieldCipher, hash_secret: str, token: str, password: str) -> str:
     """Step one of set-up: set the password and make a new TOTP secret; returns the secret."""
     _, user = await setup_user_for_token(uow, hash_secret, token)
@@ -164,15 +180,26 @@ def totp_uri(secret: str, email: str, issuer: str) -> str:
 
 
 async def confirm_totp(
-    uow: UnitOfWork, cipher: FieldCipher, hash_secret: str, token: str, code: str, actor_ip: str | None
+    uow: UnitOfWork,
+    throttle: Throttle,
+    cipher: FieldCipher,
+    hash_secret: str,
+    token: str,
+    code: str,
+    actor_ip: str | None,
 ) -> StaffUser:
-    """Step two of set-up: a correct code from the new authenticator completes set-up."""
+    """Step two of set-up: a correct code from the new authenticator completes set-up.
+
+    The code is a guess like one at sign-in (STAFF_CODE, for this user): the caller commits either way.
+    """
     setup, user = await setup_user_for_token(uow, hash_secret, token)
     if user.password_hash is None or user.totp_secret_encrypted is None:
         raise TenancyError(N_("Choose a password first"))
+    attempt = await throttle.attempt(uow, STAFF_CODE, actor_ip, str(user.id))
     step = accept_totp(cipher, user, code)
     if step is None:
         raise TenancyError(N_("Enter the 6-digit code your authenticator app shows now"))
+    await throttle.succeeded(uow, attempt)
     user.totp_last_step = step
     user.setup_completed_at = utcnow()
     setup.used_at = utcnow()
