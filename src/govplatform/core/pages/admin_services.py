@@ -159,6 +159,8 @@ async def change_member(
             if action == "remove":
                 await staff_service.remove_member(uow, staff.actor, service_id, user_id)
             else:
+                # Only a member's role changes here; people join through an invitation (issue 13 fault 7).
+                await tenancy.require_member(uow, service_id, user_id)
                 await staff_service.set_role(uow, staff.actor, service_id, user_id, str(form.get("role") or ""))
         except tenancy.NotFound as error:
             raise HTTPException(404, localise(error)) from None

@@ -1,4 +1,9 @@
-"""Organisations (public bodies) and their services."""
+"""Organisations (public bodies), their services, and who is on a service's team.
+
+A person joins a team only by an invitation they accept or by a platform
+admin (issue 13 fault 7); changing a member's role or removing them must
+never add someone, so those changes first check that the person is a member.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,7 @@ import uuid
 from sqlalchemy import func, select
 
 from govplatform.core.interfaces import N_, Actor, ServiceRef, UserFacingError
-from govplatform.core.models import Organisation, Service
+from govplatform.core.models import Organisation, Service, ServiceMembership
 from govplatform.core.services import audit
 from govplatform.core.unit_of_work import UnitOfWork
 
@@ -81,3 +86,9 @@ async def get_service(uow: UnitOfWork, service_id: uuid.UUID) -> ServiceRef:
     if not found:
         raise NotFound(N_("There is no service with that ID"))
     return found[0]
+
+
+async def require_member(uow: UnitOfWork, service_id: uuid.UUID, user_id: uuid.UUID) -> None:
+    """Raises NotFound unless the user is on the service's team (the same answer for no such user)."""
+    if await uow.session.get(ServiceMembership, (user_id, service_id)) is None:
+        raise NotFound(N_("That person is not on this service's team"))

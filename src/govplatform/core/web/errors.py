@@ -3,6 +3,14 @@
 Each machine API registers how its errors look under its path prefix (the
 platform API here; Notify and Pay register theirs). Everything else is a page.
 A traceback never reaches the client; the request id ties the page to the log.
+
+A database that refuses what was sent is not down: an integrity constraint
+(SQLSTATE class 23: a duplicate, a missing referenced row) is a 409 and a
+data exception (class 22: a value too long or out of range, NUL in text) a
+400, in the caller's format, logged as a warning with the SQLSTATE and never
+the values or a traceback (issue 13 fault 7). The transaction was rolled back
+whole, so what was committed before is untouched. Only the rest (no
+connection, a timeout, a lost server) is a 503 with Retry-After.
 """
 
 from __future__ import annotations
@@ -14,7 +22,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError, InterfaceError, OperationalError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import Scope
@@ -61,6 +69,20 @@ class ErrorFormats:
             if path.startswith(prefix):
                 return body
         return None
+
+
+def database_refusal(error: DBAPIError) -> tuple[int, str] | None:
+    """The status and message for a statement the database refused because of what was sent, or None.
+
+    asyncpg's errors reach SQLAlchemy as a plain DBAPIError carrying the
+    SQLSTATE (PostgreSQL appendix A); sqlite3's keep their DB-API classes.
+    """
+    state = str(getattr(error.orig, "sqlstate", None) or "")
+    if isinstance(error, IntegrityError) or state.startswith("23"):
+        return 409, "The request conflicts with something already stored"
+    if isinstance(error, DataError) or state.startswith("22"):
+        return 400, "The request holds a value that cannot be stored"
+    return None
 
 
 def _page_text(status: int) -> tuple[str, list[str]]:
@@ -129,6 +151,11 @@ def install_error_handlers(app: FastAPI, templates: Templates, formats: ErrorFor
     @app.exception_handler(DBAPIError)
     @app.exception_handler(OSError)
     async def database_unavailable(request: Request, error: Exception) -> Response:
+        if isinstance(error, DBAPIError) and (refusal := database_refusal(error)) is not None:
+            log.warning("database.refused", error=type(error).__name__, sqlstate=getattr(error.orig, "sqlstate", None))
+            status, message = refusal
+            # A page says it in the page's words (translated); an API in its own format.
+            return respond(request, status, message if formats.for_path(request.url.path) else "")
         log.error("database.unavailable", error=type(error).__name__)
         return respond(request, 503, "The service is temporarily unavailable. Try again later.", {"Retry-After": "5"})
 
