@@ -650,3 +650,26 @@ async def test_the_sandbox_and_smtp_build_the_same_message(tmp_path: Path) -> No
     written = email.message_from_bytes(next(tmp_path.iterdir()).read_bytes(), policy=email.policy.default)
     for header in ("From", "To", "Subject", "Message-ID", "Reply-To", "List-Unsubscribe", "List-Unsubscribe-Post"):
         assert sent[header] == written[header], header
+
+
+async def test_a_sender_address_with_a_line_break_is_a_technical_failure_before_connecting() -> None:
+    # Issue 13: the envelope's MAIL FROM is taken from the From address, so a line break there would be a
+    # second SMTP command. Port 9 (discard) on 127.0.0.1: nothing listens, and nothing should be tried.
+    message = email_message(from_address="Bins <bins@notify.gov.uk\r\nRCPT TO:someone@example.org>")
+    result = await provider(9).send(message)
+
+    assert result.outcome is Outcome.TECHNICAL
+    assert result.detail == "the message could not be built: ValueError"
+
+
+async def test_a_service_name_with_a_line_break_arrives_as_one_from_header_and_one_recipient() -> None:
+    mailbox = Mailbox()
+    async with smtp_server(mailbox) as port:
+        message = email_message(from_address="Bins\r\nBcc: someone@example.org <bins@notify.gov.uk>")
+        result = await provider(port).send(message)
+
+    assert result.outcome is Outcome.DELIVERED
+    assert (mailbox.received[0].mail_from, mailbox.received[0].rcpt_tos) == ("bins@notify.gov.uk", [RECIPIENT])
+    received = mailbox.only_message()
+    assert received["Bcc"] is None
+    assert received["From"].addresses[0].display_name == "Bins Bcc: someone@example.org"

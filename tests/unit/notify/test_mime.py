@@ -303,3 +303,47 @@ def test_an_address_keeps_its_name_and_quotes_what_needs_quoting() -> None:
     assert str(mailbox('"Bins, Recycling" <bins@notify.gov.uk>')) == '"Bins, Recycling" <bins@notify.gov.uk>'
     assert mailbox("<bins@notify.gov.uk>").display_name == ""
     assert mailbox('"first last"@example.com').addr_spec == '"first last"@example.com'
+
+
+# --- header injection (issue 13 fault 6) -------------------------------------------------------------
+
+# Every character a reader might take as the end of a line: CR, LF, the other Unicode line breaks, NUL.
+LINE_BREAKS = ["\r\n", "\r", "\n", "\x0b", "\x0c", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029", "\x00"]
+INJECTED = [f"Parking{brk}Bcc: someone@example.org{brk}X-Injected: yes" for brk in LINE_BREAKS]
+HEADERS = ["From", "To", "Subject", "Date", "Message-ID", "Reply-To", "List-Unsubscribe", "List-Unsubscribe-Post"]
+
+
+@pytest.mark.parametrize("text", INJECTED)
+@pytest.mark.parametrize("field", ["subject", "from_name", "to_name", "reply_to_name"])
+def test_a_line_break_in_a_subject_or_a_display_name_never_starts_a_header_of_its_own(field: str, text: str) -> None:
+    changes = {
+        "subject": {"subject": text},
+        "from_name": {"from_address": f"{text} <bins@notify.gov.uk>"},
+        "to_name": {"to": f"{text} <resident@example.com>"},
+        "reply_to_name": {"reply_to": f"{text} <parking@anglesey.gov.uk>"},
+    }[field]
+    raw = render(email_message(**changes))
+
+    assert_safe_to_send(raw)
+    head = raw.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    names = [line.split(":", 1)[0] for line in head.split("\r\n") if not line.startswith((" ", "\t"))]
+    assert names == [*HEADERS[:5], *HEADERS[5:6], *HEADERS[6:], "MIME-Version", "Content-Type"]
+    received = read(raw)
+    assert received["Bcc"] is None and received["X-Injected"] is None
+    assert [address.addr_spec for address in received["To"].addresses] == ["resident@example.com"]
+
+
+@pytest.mark.parametrize(
+    "address",
+    [
+        '"a\r\nRCPT TO:<someone@example.org>"@example.com',
+        "resident@example.com>\r\nRCPT TO:<someone@example.org",
+        '"resident\x00"@example.com',
+        "<resident@example.com\r\n.\r\nMAIL FROM:<x@example.org>>",
+    ],
+)
+def test_an_address_that_would_break_an_smtp_command_is_refused(address: str) -> None:
+    with pytest.raises(ValueError):
+        mailbox(address)
+    with pytest.raises(ValueError):
+        render(email_message(to=address))
