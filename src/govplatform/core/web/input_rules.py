@@ -33,6 +33,7 @@ import re
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from govplatform.core.web.i18n import gettext_ as _
 from govplatform.core.web.middleware import ErrorResponder
 
 _REFUSED_TEXT = re.compile("[\x00\ud800-\udfff]")
@@ -83,13 +84,13 @@ class InputRulesMiddleware:
             return
         problem = None
         if "\x00" in scope["path"] or _raw_has_nul(scope.get("query_string", b"")):
-            problem = "The address must not contain the NUL character (%00)"
+            problem = _("The web address must not contain a NUL character.")
         body: bytes | None = None
         content_type = Headers(scope=scope).get("content-type", "").split(";")[0].strip().lower()
         if problem is None and content_type == _FORM:
             body = await _read_body(receive)
             if _raw_has_nul(body):
-                problem = "The form must not contain the NUL character"
+                problem = _("What you entered must not contain a NUL character.")
         if problem is not None:
             status, headers, content = await self.error_responder(scope, 400, problem)
             await send({"type": "http.response.start", "status": status, "headers": headers})
