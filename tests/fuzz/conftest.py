@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import is_postgres
-from tests.fuzz.tally import TRIED
+from tests.fuzz.tally import TAKES_NO_INPUT, TRIED
 
 NOT_POSTGRES = (
     "the fuzzing tier runs on PostgreSQL only: set GOVPLATFORM_TEST_DATABASE_URL=postgresql://... (make test-fuzz)"
@@ -38,7 +38,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         return
     terminalreporter.section("API fuzzing: examples tried per operation")
     for label, count in sorted(TRIED.items()):
-        terminalreporter.write_line(f"{count:6d}  {label}")
+        note = "  (takes no input: every distinct request was sent)" if label in TAKES_NO_INPUT else ""
+        terminalreporter.write_line(f"{count:6d}  {label}{note}")
     terminalreporter.write_line(f"{sum(TRIED.values()):6d}  in all, over {len(TRIED)} operations")
 
 
