@@ -22,6 +22,7 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json
 install: $(STAMP) ## Create .venv and install pinned Python and npm packages
 
 run: export GOVPLATFORM_BASE_URL ?= http://$(HOST):$(PORT)
+run: export GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS ?= 127.0.0.1,localhost
 run: install ## Start the platform on SQLite with demo data at http://127.0.0.1:8000
 	$(BIN)/govplatform db upgrade
 	$(BIN)/govplatform demo

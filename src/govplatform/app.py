@@ -10,6 +10,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from govplatform.core.outbound import OutboundGuard
 from govplatform.core.platform import Platform, build_platform
 from govplatform.core.services.api_keys import StoredKeys
 from govplatform.core.services.staff import ServiceDirectory
@@ -113,7 +114,7 @@ def sending_limits(platform: Platform) -> SendingLimits:
     return SendingLimits(DatabaseTokenBuckets(platform.uow), DatabaseDailyCounts())
 
 
-def notify_component(platform: Platform) -> NotifyComponent:
+def notify_component(platform: Platform, outbound: OutboundGuard | None = None) -> NotifyComponent:
     settings = platform.settings
     directory = ServiceDirectory()
     return NotifyComponent(
@@ -130,15 +131,15 @@ def notify_component(platform: Platform) -> NotifyComponent:
         callback_policy=CallbackPolicy(
             retries=settings.notify_callback_retries,
             retry_seconds=settings.notify_callback_retry_seconds,
-            allow_http=settings.environment != "production",
         ),
+        outbound=outbound or OutboundGuard.from_settings(settings),
         delivery_attempts=settings.notify_delivery_attempts,
         delivery_retry_seconds=settings.notify_delivery_retry_seconds,
         email_batch_size=settings.notify_email_batch_size,
     )
 
 
-def pay_component(platform: Platform) -> PayComponent:
+def pay_component(platform: Platform, outbound: OutboundGuard | None = None) -> PayComponent:
     settings = platform.settings
     processors: dict[str, CardProcessor] = {"sandbox": SandboxProcessor()}
     if settings.pay_stripe_api_key:  # live keys reach Stripe when GOVPLATFORM_PAY_LIVE_PROCESSOR=stripe
@@ -158,7 +159,7 @@ def pay_component(platform: Platform) -> PayComponent:
         processors=processors,
         base_url=settings.base_url.rstrip("/"),
         live_processor=settings.pay_live_processor,
-        webhook_allow_http=settings.environment != "production",
+        outbound=outbound or OutboundGuard.from_settings(settings),
         rate_limiter=RateLimiter(windows, limits),
         directory=ServiceDirectory(),
     )
@@ -174,7 +175,9 @@ def register_components(platform: Platform) -> None:
     platform.background_loops.append(lambda stop: log.run_sequencer(stop, delay))
     platform.add_key_format(NotifyKeyFormat(platform.cipher))
     platform.add_key_format(PayKeyFormat(platform.settings.api_key_hash_secret))
-    notify = notify_component(platform)
+    # One guard for every URL a tenant or partner supplies (docs/adr/0010-outbound-guard.md).
+    outbound = OutboundGuard.from_settings(platform.settings)
+    notify = notify_component(platform, outbound)
     platform.components["notify"] = notify
     DeliveryTasks(notify).register(platform.tasks.register, platform.tasks.register_batch)
     schedule = Schedule(
@@ -183,7 +186,7 @@ def register_components(platform: Platform) -> None:
         platform.settings.notify_housekeeping_interval_seconds,
     )
     platform.background_loops.append(schedule.run)
-    pay = pay_component(platform)
+    pay = pay_component(platform, outbound)
     platform.components["pay"] = pay
     PayTasks(pay).register(platform.tasks.register)
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)

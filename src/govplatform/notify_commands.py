@@ -152,10 +152,10 @@ def callback(
     async def work(platform: Any) -> Any:
         register_components(platform)
         await _service_name(platform, service_id)
-        allow_http = platform.components["notify"].callback_policy.allow_http
+        outbound = platform.components["notify"].outbound  # the operator's settings: allowed hosts, https
         async with platform.uow() as uow:
             row = await callbacks.set_callback(
-                uow, platform.cipher, CLI_ACTOR, service_id, callback_type, url, token, allow_http
+                uow, platform.cipher, CLI_ACTOR, service_id, callback_type, url, token, outbound
             )
             await uow.commit()
             return row.id

@@ -249,7 +249,7 @@ async def test_a_redirect_is_answered_back_and_never_followed() -> None:
 
 async def test_a_port_where_nothing_listens_gives_one_plain_reason_without_the_error_class() -> None:
     with pytest.raises(OutboundUnreachable) as failed:
-        await guard(allowed="127.0.0.1").post("http://127.0.0.1:9/hooks", content=b"{}", timeout=2.0)
+        await guard(allowed="127.0.0.1").post("http://127.0.0.1:9/hooks", content=b"{}", seconds=2.0)
     assert failed.value.reason == "could not connect, or no answer within 2 seconds"
     assert "Error" not in str(failed.value) and "refused" not in str(failed.value).lower()
 
@@ -261,6 +261,6 @@ async def test_a_server_that_takes_the_connection_but_never_answers_is_given_up_
         port = silent.getsockname()[1]
         started = time.monotonic()
         with pytest.raises(OutboundUnreachable) as failed:
-            await guard(allowed="127.0.0.1").post(f"http://127.0.0.1:{port}/", content=b"{}", timeout=0.5)
+            await guard(allowed="127.0.0.1").post(f"http://127.0.0.1:{port}/", content=b"{}", seconds=0.5)
     assert time.monotonic() - started < 3
     assert failed.value.reason == "could not connect, or no answer within 0.5 seconds"

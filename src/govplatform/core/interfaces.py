@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.models import Base, UTCDateTime, utcnow
+from govplatform.core.outbound import OutboundAnswer, OutboundGuard, OutboundRefused, OutboundUnreachable
 from govplatform.core.services.throttle import BackOff, Guessing, Throttle, TooManyGuesses
 from govplatform.core.unit_of_work import UnitOfWork
 from govplatform.core.web.input_rules import text_problem, whole_number
@@ -37,6 +38,10 @@ __all__ = [
     "KeyFormat",
     "KeySecret",
     "NotJson",
+    "OutboundAnswer",
+    "OutboundGuard",
+    "OutboundRefused",
+    "OutboundUnreachable",
     "PageRenderer",
     "PlatformKeyAuth",
     "ReadCache",

@@ -23,6 +23,8 @@ from typing import Literal
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from govplatform.core.outbound import parse_allowed_hosts
+
 SECRET_NAMES = (
     "api_key_hash_secret",
     "encryption_keys",
@@ -137,6 +139,12 @@ class Settings(BaseSettings):
     # Empty: the limits are kept in the database. Options in the URL's query string reach the client.
     redis_url: str = ""
 
+    # Hosts that tenants' and partners' URLs (webhooks, callbacks) may reach even though they are on loopback or
+    # a private network: comma-separated `host` or `host:port`, matched as the URL writes the host, never by what
+    # a name resolves to (docs/adr/0010-outbound-guard.md). Empty refuses every inside address; `make run`'s demo
+    # and tests with a receiver on this machine list 127.0.0.1.
+    outbound_allowed_hosts: str = ""
+
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     frontend_dir: Path = Path("node_modules/govuk-frontend/dist/govuk")
 
@@ -157,6 +165,12 @@ class Settings(BaseSettings):
     def _known_redis(cls, value: str) -> str:
         if value and not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("outbound_allowed_hosts")
+    @classmethod
+    def _known_hosts(cls, value: str) -> str:
+        parse_allowed_hosts(value)  # a ValueError names the entry
         return value
 
     @field_validator("pay_stripe_api_base")

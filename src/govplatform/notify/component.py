@@ -9,9 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-import httpx
-
-from govplatform.core.interfaces import ApiKeyStore, SecretBox, ServiceDirectory, UnitOfWork
+from govplatform.core.interfaces import ApiKeyStore, OutboundGuard, SecretBox, ServiceDirectory, UnitOfWork
 from govplatform.notify.providers.base import EmailProvider, TextProvider
 from govplatform.notify.services.callbacks import CallbackPolicy
 from govplatform.notify.services.limits import SendingLimits
@@ -35,10 +33,6 @@ class NotifyComponent:
     email_batch_size: int = 20  # emails delivered in one worker job batch (see core's TaskRegistry.register_batch)
     sms_rate: float = 0.0227  # pounds per fragment, Notify's published rate from April 2025
     callback_policy: CallbackPolicy = dataclasses.field(default_factory=CallbackPolicy)
-    _http: httpx.AsyncClient | None = None
-
-    def http(self) -> httpx.AsyncClient:
-        """One HTTP client per process for callbacks to services (made on first use, in the worker's loop)."""
-        if self._http is None:
-            self._http = httpx.AsyncClient(follow_redirects=False)
-        return self._http
+    # Checks services' callback URLs when they are set and makes every callback (core's outbound guard; the
+    # composition root gives it the operator's settings).
+    outbound: OutboundGuard = dataclasses.field(default_factory=lambda: OutboundGuard(require_https=True))

@@ -105,8 +105,8 @@ class DeliveryTasks:
         log.info("notify.bulk_chunk", bulk_send_id=payload["bulk_send_id"], index=payload["index"], created=created)
 
     async def send_callback(self, context: JobContext, payload: dict[str, Any]) -> None:
-        component = self.component
-        await callbacks.send_callback(context.uow, component.box, component.http(), component.callback_policy, payload)
+        notify = self.component
+        await callbacks.send_callback(context.uow, notify.box, notify.outbound, notify.callback_policy, payload)
 
     async def simulate(self, context: JobContext, payload: dict[str, Any]) -> None:
         row = await _pending(context.uow, payload)

@@ -10,9 +10,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-import httpx
-
-from govplatform.core.interfaces import ApiKeyStore, KeyFormat, SecretBox, ServiceDirectory, UnitOfWork
+from govplatform.core.interfaces import ApiKeyStore, KeyFormat, OutboundGuard, SecretBox, ServiceDirectory, UnitOfWork
 from govplatform.pay.processors.base import CardProcessor
 from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter
 
@@ -26,16 +24,11 @@ class PayComponent:
     processors: dict[str, CardProcessor]  # by name: "sandbox" always, "stripe" when configured
     base_url: str
     live_processor: str = "sandbox"  # what live keys reach (test keys reach only the sandbox)
-    webhook_allow_http: bool = True  # live webhooks need https in production
     directory: ServiceDirectory | None = None  # services' names, for the payment pages' header
     rate_limiter: RateLimiter = dataclasses.field(default_factory=lambda: RateLimiter(LocalWindows(), Limits()))
-    _http: httpx.AsyncClient | None = None
+    # Checks webhook URLs when they are set and sends every webhook (core's outbound guard: https in production
+    # on live and test accounts alike; the composition root gives it the operator's settings).
+    outbound: OutboundGuard = dataclasses.field(default_factory=lambda: OutboundGuard(require_https=True))
 
     def processor_for(self, live: bool) -> str:
         return self.live_processor if live else "sandbox"
-
-    def http(self) -> httpx.AsyncClient:
-        """One HTTP client per process for webhooks (made on first use, in the running loop)."""
-        if self._http is None:
-            self._http = httpx.AsyncClient(follow_redirects=False)
-        return self._http

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
 import structlog
 
-from govplatform.core.interfaces import JobContext, enqueue_job
+from govplatform.core.interfaces import JobContext, OutboundRefused, OutboundUnreachable, enqueue_job
 from govplatform.pay.component import PayComponent
 from govplatform.pay.models import Webhook, WebhookMessage
 from govplatform.pay.services import operations, payments, refunds, webhooks
@@ -70,13 +69,13 @@ class PayTasks:
             secret = webhooks.signing_secret(pay.box, hook)
         headers = {"Content-Type": "application/json", "Pay-Signature": webhooks.signature(secret, body)}
         status_code: int | None = None
-        try:
-            response = await pay.http().post(url, content=body, headers=headers, timeout=webhooks.TIMEOUT_SECONDS)
-            status_code, result = response.status_code, f"HTTP {response.status_code}"
-        except httpx.TimeoutException:
-            result = "Timed out after 3 seconds"
-        except httpx.HTTPError as error:
-            result = f"Could not connect: {type(error).__name__}"
+        try:  # through core's outbound guard: checked again now, connected to the address it checked
+            answer = await pay.outbound.post(url, content=body, headers=headers, seconds=webhooks.TIMEOUT_SECONDS)
+            status_code, result = answer.status_code, f"HTTP {answer.status_code}"
+        except OutboundRefused as refused:  # retried like a failure: a name that does not resolve now may later
+            result = f"Not sent: {refused.reason}"
+        except OutboundUnreachable as failure:
+            result = failure.reason.capitalize()
         async with pay.uow() as uow:
             message = await uow.session.get(WebhookMessage, payload["message_id"], with_for_update=True)
             if message is None or message.status in ("successful", "failed"):

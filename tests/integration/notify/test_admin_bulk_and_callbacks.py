@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 
 from govplatform.core.interfaces import utcnow
 from govplatform.core.models import Job
+from govplatform.core.outbound import OutboundGuard
 from govplatform.core.platform import Platform
 from govplatform.notify.models import BulkChunk, BulkSend, CallbackDelivery, ServiceCallback
 from govplatform.notify.services import bulk, callbacks
@@ -24,7 +25,9 @@ from govplatform.notify.services import settings as notify_settings
 from tests.helpers import CLI, csrf_from, post_form
 from tests.integration.notify.support import live_service, template
 from tests.integration.notify.test_admin_pages import notify_path, signed_in_member
+from tests.outbound_support import public_dns, use_guard
 
+PUBLIC_DNS = OutboundGuard(require_https=True, resolver=public_dns())  # example.gov.uk as public DNS would answer
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
 EMAIL = "Hello ((name)), your bin goes out on ((day))."
 PEOPLE = b"email address,name,day\nada@example.com,Ada,Tuesday\nbob@example.com,Bob,Friday\ncy@example.com,Cy,Monday\n"
@@ -358,6 +361,7 @@ async def test_a_member_of_another_service_sees_no_bulk_sends_or_callbacks_of_th
 async def test_an_admin_sets_a_delivery_receipt_callback_and_its_token_is_never_shown(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
+    use_guard(platform, names=public_dns())  # example.gov.uk resolves as public DNS would answer
     service_id = await live_service(platform)
     await signed_in_member(platform, client, service_id, "admin")
     listing = f"{notify_path(service_id)}/callbacks"
@@ -382,6 +386,7 @@ async def test_an_admin_sets_a_delivery_receipt_callback_and_its_token_is_never_
 async def test_callback_errors_are_shown_against_their_fields_and_the_typed_token_is_not_sent_back(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
+    use_guard(platform, names=public_dns())
     service_id = await live_service(platform)
     await signed_in_member(platform, client, service_id, "admin")
     form_page = f"{notify_path(service_id)}/callbacks/received-text-messages"
@@ -405,7 +410,7 @@ async def test_an_admin_removes_a_callback(platform: Platform, client: httpx.Asy
     service_id = await live_service(platform)
     async with platform.uow() as uow:
         await callbacks.set_callback(
-            uow, platform.cipher, CLI, service_id, "inbound_sms", "https://example.gov.uk/in", "x" * 12
+            uow, platform.cipher, CLI, service_id, "inbound_sms", "https://example.gov.uk/in", "x" * 12, PUBLIC_DNS
         )
         await uow.commit()
     await signed_in_member(platform, client, service_id, "admin")
@@ -453,7 +458,7 @@ async def test_viewers_and_editors_see_callbacks_but_only_admins_change_them(
     service_id = await live_service(platform)
     async with platform.uow() as uow:
         await callbacks.set_callback(
-            uow, platform.cipher, CLI, service_id, "delivery_status", "https://example.gov.uk/r", "x" * 12
+            uow, platform.cipher, CLI, service_id, "delivery_status", "https://example.gov.uk/r", "x" * 12, PUBLIC_DNS
         )
         await uow.commit()
     listing = f"{notify_path(service_id)}/callbacks"

@@ -20,6 +20,7 @@ from pypdf import PdfReader
 from sqlalchemy import update
 
 from govplatform.core.interfaces import AuthenticatedKey, utcnow
+from govplatform.core.outbound import OutboundGuard
 from govplatform.core.platform import Platform
 from govplatform.core.services.staff import ServiceDirectory
 from govplatform.notify.models import Notification
@@ -30,6 +31,7 @@ from govplatform.notify.services.templates import create_template
 from govplatform.notify.templates.letter_pdf import render_letter_pdf
 from govplatform.notify.templates.placeholders import Personalisation
 from tests.helpers import CLI, service_with_org
+from tests.outbound_support import public_dns
 
 ADDRESS = {
     "address_line_1": "Mr A Resident",
@@ -415,8 +417,9 @@ async def test_services_with_a_delivery_status_callback_hear_of_letters_received
 ) -> None:
     async with platform.uow() as uow:
         await callbacks.set_callback(
-            uow, platform.cipher, CLI, service.service_id, "delivery_status", "https://example.org/cb", "a-long-token"
-        )
+            uow, platform.cipher, CLI, service.service_id, "delivery_status", "https://example.org/cb", "a-long-token",
+            OutboundGuard(require_https=True, resolver=public_dns()),  # example.org as public DNS would answer
+        )  # fmt: skip
         await uow.commit()
     received, returned = await service.send(), await service.send()
     failed = await precompiled(platform, service.service_id, None)

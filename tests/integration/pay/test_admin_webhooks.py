@@ -1,5 +1,7 @@
 """Webhooks in the admin pages: made by an admin with the secret shown once, regenerated, turned off and on,
-https for live accounts, and each subscription's delivery log down to its attempts."""
+https in production, and each subscription's delivery log down to its attempts. Where a URL may lead is
+test_webhook_destinations.py's subject; here names resolve as public DNS would, and a receiver on loopback is
+allowed as GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS=127.0.0.1 would allow it."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from tests.helpers import csrf_from
 from tests.integration.notify.receiver import callback_receiver
 from tests.integration.pay.admin_support import paid, pay_path, signed_in_member
 from tests.integration.pay.support import pay_key, pay_of, pay_service, run_queued
+from tests.outbound_support import public_dns, use_guard
 
 SECRET = re.compile(r'id="signing-secret">(webhook_(?:test|live)_[0-9a-f]{32})<')
 
@@ -32,6 +35,7 @@ async def create(client: httpx.AsyncClient, base: str, url: str, events: list[st
 async def test_an_admin_creates_a_webhook_sees_its_secret_once_and_its_delivery_log(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
+    use_guard(platform, allowed="127.0.0.1")
     service_id = await pay_service(platform)
     key = await pay_key(platform, service_id)
     await signed_in_member(platform, client, service_id, "admin")
@@ -78,6 +82,7 @@ async def test_an_admin_creates_a_webhook_sees_its_secret_once_and_its_delivery_
 async def test_a_new_secret_replaces_the_old_one_and_is_shown_once(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
+    use_guard(platform, names=public_dns())
     service_id = await pay_service(platform)
     await signed_in_member(platform, client, service_id, "admin")
     base = pay_path(service_id)
@@ -110,23 +115,24 @@ async def test_a_new_secret_replaces_the_old_one_and_is_shown_once(
         assert len(await webhooks.subscribers(uow, service_id, False, "card_payment_refunded")) == 1
 
 
-async def test_a_live_webhook_needs_https_where_the_platform_does_not_allow_http(
+async def test_in_production_live_and_test_webhooks_need_https_and_elsewhere_http_is_allowed(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     service_id = await pay_service(platform)
     await signed_in_member(platform, client, service_id, "admin")
-    pay = pay_of(platform)
-    pay.webhook_allow_http = False
-    try:
-        live = await create(client, pay_path(service_id, "live"), "http://example.org/hook", ["card_payment_failed"])
-        assert live.status_code == 400 and "<title>Error: " in live.text
-        assert '<a href="#callback_url">A live account’s callback URL must start with https://</a>' in live.text
-        none_chosen = await create(client, pay_path(service_id, "live"), "https://example.org/hook", [])
-        assert '<a href="#event_types">Select the events to send</a>' in none_chosen.text
-        test = await create(client, pay_path(service_id, "test"), "http://example.org/hook", ["card_payment_failed"])
-        assert test.status_code == 200 and SECRET.search(test.text)
-    finally:
-        pay.webhook_allow_http = True
+    use_guard(platform, names=public_dns(), environment="production")
+    for account in ("live", "test"):
+        refused = await create(
+            client, pay_path(service_id, account), "http://example.org/hook", ["card_payment_failed"]
+        )
+        assert refused.status_code == 400 and "<title>Error: " in refused.text
+        assert '<a href="#callback_url">Enter a callback URL that starts with https://</a>' in refused.text
+        assert "It must start with https://" in refused.text, "the hint says so too"
+    none_chosen = await create(client, pay_path(service_id, "live"), "https://example.org/hook", [])
+    assert '<a href="#event_types">Select the events to send</a>' in none_chosen.text
+    use_guard(platform, names=public_dns(), environment="development")
+    test = await create(client, pay_path(service_id, "test"), "http://example.org/hook", ["card_payment_failed"])
+    assert test.status_code == 200 and SECRET.search(test.text)
 
 
 async def test_a_viewer_sees_webhooks_but_cannot_create_or_change_them(

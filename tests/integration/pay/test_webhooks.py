@@ -1,4 +1,7 @@
-"""Webhooks: the events a payment makes, their bodies and signatures, and Pay's retry schedule."""
+"""Webhooks: the events a payment makes, their bodies and signatures, and Pay's retry schedule.
+
+The receivers are on loopback, which the operator allows here as GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS=127.0.0.1 would
+(core's outbound guard refuses it otherwise: test_webhook_destinations.py)."""
 
 from __future__ import annotations
 
@@ -24,9 +27,11 @@ from tests.integration.pay.support import (
     queued,
     run_queued,
 )
+from tests.outbound_support import use_guard
 
 
 async def _subscribe(platform: Platform, service_id: object, url: str, events: list[str]) -> str:
+    use_guard(platform, allowed="127.0.0.1")
     pay = pay_of(platform)
     async with platform.uow() as uow:
         _, secret = await webhooks.create_webhook(uow, pay.box, service_id, False, url, events)

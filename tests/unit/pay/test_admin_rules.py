@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from govplatform.core.outbound import OutboundGuard
 from govplatform.pay.services import exports, ledger, money, payment_links, settings_admin, webhook_admin
+from tests.outbound_support import public_dns
 
 
 def test_a_moment_late_on_a_summer_evening_in_utc_is_the_next_day_in_london() -> None:
@@ -102,13 +104,17 @@ def test_a_payment_link_form_needs_a_title_an_amount_choice_a_language_and_an_ac
     assert details.reference_label == payment_links.DEFAULT_REFERENCE_LABEL
 
 
-def test_a_live_webhook_needs_https_unless_http_is_allowed_and_a_test_one_may_use_http() -> None:
+async def test_a_webhook_needs_https_where_the_guard_requires_it_and_a_public_host() -> None:
     events = ["card_payment_succeeded"]
-    assert webhook_admin.check_subscription(True, "http://example.org/hook", "", events, False)[0] is None
-    assert webhook_admin.check_subscription(True, "http://example.org/hook", "", events, True)[0] is not None
-    assert webhook_admin.check_subscription(False, "http://example.org/hook", "", events, False)[0] is not None
-    assert webhook_admin.check_subscription(True, "https://example.org/hook", "", events, False)[0] is not None
-    bad = webhook_admin.check_subscription(False, "ftp://example.org", "x" * 256, ["card_payment_nonsense"], True)
+    production = OutboundGuard(require_https=True, resolver=public_dns())
+    elsewhere = OutboundGuard(require_https=False, resolver=public_dns())
+    refused, problems = await webhook_admin.check_subscription("http://example.org/hook", "", events, production)
+    assert refused is None and [p.message for p in problems] == ["Enter a callback URL that starts with https://"]
+    assert (await webhook_admin.check_subscription("http://example.org/hook", "", events, elsewhere))[0] is not None
+    assert (await webhook_admin.check_subscription("https://example.org/hook", "", events, production))[0] is not None
+    inside, problems = await webhook_admin.check_subscription("https://10.0.0.1/hook", "", events, elsewhere)
+    assert inside is None and [p.message for p in problems] == ["Enter the URL of a server on the public internet"]
+    bad = await webhook_admin.check_subscription("ftp://example.org", "x" * 256, ["card_payment_nonsense"], elsewhere)
     assert {problem.field for problem in bad[1]} == {"callback_url", "description", "event_types"}
 
 

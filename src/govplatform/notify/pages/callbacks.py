@@ -87,7 +87,7 @@ async def _form(
         "segment": segment,
         "kind_name": _(KIND_NAMES[kind]),
         "url": url,
-        "allow_http": page.notify.callback_policy.allow_http,
+        "allow_http": not page.notify.outbound.require_https,
         "errors": errors,
     }
     return page.render("notify/callback_form.html", context, status_code=400 if errors else 200)
@@ -112,7 +112,7 @@ async def set_callback(
     async with page.notify.uow() as uow:
         try:
             await callbacks.set_callback(
-                uow, page.notify.box, staff.actor, service_id, kind, url, token, page.notify.callback_policy.allow_http
+                uow, page.notify.box, staff.actor, service_id, kind, url, token, page.notify.outbound
             )
         except UserFacingError as problem:
             # The typed token is not sent back to the page, even with an error: it is a secret.

@@ -7,6 +7,11 @@ five times (both configurable). Other 4xx answers are the service's own
 error and are not retried. Every callback is a `CallbackDelivery` row, so
 failures show in the admin pages.
 
+Where a callback may go is core's outbound guard's to say, when the URL is set
+and again at every call: a public internet address (or a host the operator
+allows), https in production, no redirects followed. Its refusals and failures
+reach the log in its plain words, which name no address and no port's state.
+
 The body is built when the status changes (as Notify builds it) and travels
 in the job encrypted, since it names the recipient.
 """
@@ -18,14 +23,15 @@ import datetime as dt
 import json
 import uuid
 from typing import Any
-from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import select
 
 from govplatform.core.interfaces import (
     N_,
     Actor,
+    OutboundGuard,
+    OutboundRefused,
+    OutboundUnreachable,
     SecretBox,
     UnitOfWork,
     UserFacingError,
@@ -49,22 +55,20 @@ TIMEOUT_SECONDS = 5.0
 class CallbackPolicy:
     retries: int = 5
     retry_seconds: float = 300.0
-    allow_http: bool = False  # outside production, so a developer's local receiver works
 
 
 def _timestamp(value: Any) -> str | None:
     return None if value is None else value.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def check_url(url: str, allow_http: bool) -> str:
-    url = url.strip()
-    parts = urlsplit(url)
-    schemes = ("https", "http") if allow_http else ("https",)
-    if parts.scheme not in schemes or not parts.netloc:
-        raise UserFacingError(N_("Enter a URL that starts with https://"))
-    if len(url) > 2000:
+async def check_url(url: str, outbound: OutboundGuard) -> str:
+    """The URL to store, or a UserFacingError: too long, or refused by the outbound guard (which may resolve it)."""
+    if len(url.strip()) > 2000:
         raise UserFacingError(N_("The URL must be 2,000 characters or fewer"))
-    return url
+    try:
+        return await outbound.check(url)
+    except OutboundRefused as refused:
+        raise UserFacingError(refused.template) from None
 
 
 async def set_callback(
@@ -75,11 +79,13 @@ async def set_callback(
     callback_type: str,
     url: str,
     bearer_token: str,
-    allow_http: bool = False,
+    outbound: OutboundGuard,
 ) -> ServiceCallback:
+    """Set where a service's callbacks of one type go. The URL is checked before anything is read (a name's lookup
+    may take seconds, and the unit of work has not begun)."""
     if callback_type not in CALLBACK_TYPES:
         raise UserFacingError(N_("Callback type must be one of: %(types)s"), types=", ".join(CALLBACK_TYPES))
-    url = check_url(url, allow_http)
+    url = await check_url(url, outbound)
     if len(bearer_token.strip()) < 10:
         raise UserFacingError(N_("The bearer token must be at least 10 characters"))
     row = await uow.session.scalar(
@@ -193,7 +199,7 @@ async def text_received(uow: UnitOfWork, box: SecretBox, row: InboundRow, messag
 
 
 async def send_callback(
-    uow: UnitOfWork, box: SecretBox, client: httpx.AsyncClient, policy: CallbackPolicy, payload: dict[str, Any]
+    uow: UnitOfWork, box: SecretBox, outbound: OutboundGuard, policy: CallbackPolicy, payload: dict[str, Any]
 ) -> None:
     """Post one callback; on a retryable failure queue the next attempt, until the retries run out."""
     delivery = await uow.session.get(CallbackDelivery, uuid.UUID(payload["delivery_id"]))
@@ -214,19 +220,19 @@ async def send_callback(
     token = box.decrypt_text(callback.bearer_token, str(callback.id))
     retry, code, error = False, None, None
     try:
-        answer = await client.post(
+        answer = await outbound.post(
             callback.url,
             content=body.encode(),
             headers={"Content-Type": "application/json", "Authorization": f"Bearer {token}"},
-            timeout=TIMEOUT_SECONDS,
+            seconds=TIMEOUT_SECONDS,
         )
         code = answer.status_code
         retry = code >= 500 or code == 429
         error = None if code < 300 else f"the service answered {code}"
-    except httpx.TimeoutException:
-        retry, error = True, f"no answer within {TIMEOUT_SECONDS:.0f} seconds"
-    except httpx.HTTPError as failure:
-        retry, error = True, f"could not connect ({type(failure).__name__})"
+    except OutboundRefused as refused:  # retried: a name that does not resolve now may later
+        retry, error = True, f"not sent: {refused.reason}"
+    except OutboundUnreachable as failure:
+        retry, error = True, failure.reason
     delivery.last_status_code, delivery.last_error = code, error
     if error is None:
         delivery.status = "sent"

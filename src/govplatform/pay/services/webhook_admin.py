@@ -1,9 +1,11 @@
 """Webhook subscriptions as staff manage them: checked URLs, audited changes, and the delivery log.
 
 Making a subscription and its secret is `services.webhooks`' job; this adds
-what the admin pages need around it. A callback URL is an absolute http or
-https URL; a live account's must be https unless the platform allows http
-(outside production), because the signed body carries payment details. Every
+what the admin pages need around it. Where a callback URL may lead is core's
+outbound guard's to say, here when it is set and again at every delivery: a
+server on the public internet (or a host the operator allows), https in
+production on live and test accounts alike (the signed body carries payment
+details, and a test account's URL could as well be aimed inside). Every
 change (made, secret regenerated, turned off or on) is in the audit log. The
 signing secret itself is never logged or stored in clear.
 """
@@ -11,11 +13,10 @@ signing secret itself is never logged or stored in clear.
 from __future__ import annotations
 
 import dataclasses
-from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
 
-from govplatform.core.interfaces import N_, Actor, SecretBox, UnitOfWork, record_audit
+from govplatform.core.interfaces import N_, Actor, OutboundGuard, OutboundRefused, SecretBox, UnitOfWork, record_audit
 from govplatform.pay.models import Webhook, WebhookAttempt, WebhookMessage
 from govplatform.pay.services import webhooks
 from govplatform.pay.services.payments import Account
@@ -33,21 +34,23 @@ class Subscription:
     event_types: list[str]
 
 
-def check_subscription(
-    live: bool, url: str, description: str, event_types: list[str], allow_http: bool
+async def check_subscription(
+    url: str, description: str, event_types: list[str], outbound: OutboundGuard
 ) -> tuple[Subscription | None, list[Problem]]:
-    """The subscription the form asks for, or what is wrong with it."""
+    """The subscription the form asks for, or what is wrong with it (the guard may resolve the URL's host)."""
     url, description = url.strip(), description.strip()
     problems: list[Problem] = []
-    parts = urlsplit(url) if len(url) <= URL_MAX else None
     if not url:
         problems.append(Problem("callback_url", N_("Enter the callback URL")))
-    elif parts is None:
+    elif len(url) > URL_MAX:
         problems.append(Problem("callback_url", N_("The callback URL must be 2,048 characters or fewer")))
-    elif parts.scheme not in ("http", "https") or not parts.hostname or parts.username or parts.password:
-        problems.append(Problem("callback_url", N_("Enter a callback URL that starts with https://")))
-    elif live and parts.scheme != "https" and not allow_http:
-        problems.append(Problem("callback_url", N_("A live account’s callback URL must start with https://")))
+    else:
+        try:
+            url = await outbound.check(url)
+        except OutboundRefused as refused:
+            wrong_address = refused.kind == "address"
+            message = refused.template if wrong_address else N_("Enter a callback URL that starts with https://")
+            problems.append(Problem("callback_url", message))
     if len(description) > DESCRIPTION_MAX:
         problems.append(Problem("description", N_("The description must be 255 characters or fewer")))
     chosen = [event for event in webhooks.EVENT_TYPES if event in event_types]

@@ -82,7 +82,7 @@ def _form(page: PayPage, form: dict[str, str], chosen: list[str], problems: list
         "form": form,
         "chosen": chosen,
         "events": [(event, event_name(event)) for event in webhooks.EVENT_TYPES],
-        "https_only": page.live and not page.pay.webhook_allow_http,
+        "https_only": page.pay.outbound.require_https,
         "errors": errors_of(problems) if problems else None,
     }
     return page.render("pay/admin/webhook_form.html", context, status_code=400 if problems else 200)
@@ -112,8 +112,8 @@ async def create_webhook(
     posted = await request.form()
     form = {name: value for name, value in posted.items() if isinstance(value, str) and name != "event_types"}
     chosen = [value for value in posted.getlist("event_types") if isinstance(value, str)]
-    wanted, problems = webhook_admin.check_subscription(
-        page.live, form.get("callback_url", ""), form.get("description", ""), chosen, page.pay.webhook_allow_http
+    wanted, problems = await webhook_admin.check_subscription(
+        form.get("callback_url", ""), form.get("description", ""), chosen, page.pay.outbound
     )
     if wanted is None:
         return _form(page, form, chosen, problems)
