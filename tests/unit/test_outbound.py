@@ -69,7 +69,7 @@ async def test_a_url_with_an_inside_address_is_refused_when_it_is_set(url: str) 
     with pytest.raises(OutboundRefused) as refused:
         await guard(names).check(url)
     assert refused.value.template == NOT_PUBLIC and refused.value.reason == NO_PUBLIC_ADDRESS
-    assert names.asked in ([], [url.split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[0].strip("[]")])
+    assert names.asked == [], "an address written in the URL is judged as it is, never looked up"
 
 
 @pytest.mark.parametrize("url", ["http://2130706433/", "http://0x7f.1/", "http://127.1/", "http://017700000001/"])
