@@ -57,6 +57,7 @@ from govplatform.pay.processors.base import CardProcessor
 from govplatform.pay.processors.sandbox import SandboxProcessor
 from govplatform.pay.processors.stripe import StripeProcessor
 from govplatform.pay.schedule import PaySchedule
+from govplatform.pay.services.public_limits import DatabaseCounts, PublicLimiter, PublicLimits, RedisCounts
 from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter, RedisWindows, Windows
 from govplatform.pay.tasks import PayTasks
 from govplatform.transparency import api as transparency_api
@@ -161,6 +162,14 @@ def pay_component(platform: Platform, outbound: OutboundGuard | None = None) -> 
         live_processor=settings.pay_live_processor,
         outbound=outbound or OutboundGuard.from_settings(settings),
         rate_limiter=RateLimiter(windows, limits),
+        public_limiter=PublicLimiter(
+            RedisCounts(redis_client(settings.redis_url)) if settings.redis_url else DatabaseCounts(platform.uow),
+            PublicLimits(
+                per_address=settings.pay_link_payments_per_address_per_minute,
+                per_link=settings.pay_link_payments_per_link_per_minute,
+            ),
+            settings.api_key_hash_secret,
+        ),
         directory=ServiceDirectory(),
     )
 

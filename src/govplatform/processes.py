@@ -66,9 +66,21 @@ def serve(
         workers=workers,
         log_level=settings.log_level,
         access_log=False,
-        proxy_headers=True,
         server_header=False,
+        **proxy_options(settings),
     )
+
+
+def proxy_options(settings: Settings) -> dict[str, Any]:
+    """uvicorn's proxy options: X-Forwarded-For is believed only from GOVPLATFORM_TRUSTED_PROXIES.
+
+    uvicorn's own default believes it from 127.0.0.1, so anything on the same machine could name any client
+    address and so walk past per-address rate limits and throttles; with no trusted proxies, none is believed.
+    """
+    if not settings.trusted_proxies.strip():
+        return {"proxy_headers": False}
+    allowed = ",".join(entry.strip() for entry in settings.trusted_proxies.split(",") if entry.strip())
+    return {"proxy_headers": True, "forwarded_allow_ips": allowed}
 
 
 def worker(concurrency: int | None = typer.Option(None, help="Jobs run at once (default from settings)")) -> None:

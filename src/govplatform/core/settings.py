@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import ipaddress
 import json
 import os
 import secrets
@@ -130,6 +131,10 @@ class Settings(BaseSettings):
     pay_rate_limit_capture_per_second: int = Field(default=15, ge=1)
     pay_rate_limit_post_per_second: int = Field(default=15, ge=1)
     pay_rate_limit_get_per_second: int = Field(default=75, ge=1)
+    # Payments a payment link's public page starts a minute, per client address (across every link) and per
+    # link (from everyone); over either, the citizen is asked to wait (429). Shared through Redis or the database.
+    pay_link_payments_per_address_per_minute: int = Field(default=10, ge=1)
+    pay_link_payments_per_link_per_minute: int = Field(default=100, ge=1)
     # Stripe (docs/pay-stripe.md): the account's secret key, never shown (repr=False); the API's address,
     # empty for Stripe's own (a fake Stripe's address in tests).
     pay_stripe_api_key: str = Field(default="", repr=False)
@@ -138,6 +143,10 @@ class Settings(BaseSettings):
     # Redis for Notify's rate and daily limits, shared by every web process (redis://host:6379/0).
     # Empty: the limits are kept in the database. Options in the URL's query string reach the client.
     redis_url: str = ""
+    # Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (comma-separated addresses or networks,
+    # "10.0.0.0/8"; "*" for any, only where nothing else can reach the server). Empty: none, and the client's
+    # address is the connection's (what rate limits, throttles and the audit log count by). docs/security.md.
+    trusted_proxies: str = ""
 
     # Hosts that tenants' and partners' URLs (webhooks, callbacks) may reach even though they are on loopback or
     # a private network: comma-separated `host` or `host:port`, matched as the URL writes the host, never by what
@@ -159,6 +168,14 @@ class Settings(BaseSettings):
     @classmethod
     def _secure_in_production(cls, value: object, info: ValidationInfo) -> object:
         return info.data.get("environment") == "production" if value is None else value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        for entry in (item.strip() for item in value.split(",")):
+            if entry and entry != "*":
+                ipaddress.ip_network(entry, strict=False)  # a ValueError names the entry
+        return value
 
     @field_validator("redis_url")
     @classmethod

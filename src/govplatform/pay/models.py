@@ -285,3 +285,16 @@ class PaymentLink(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
     __table_args__ = (UniqueConstraint("slug", name="uq_pay_payment_links_slug"),)
+
+
+class PublicRateCount(Base):
+    """How many times one key (a client address's keyed hash, or a payment link) did something in one window.
+
+    Counts of what public pages start (`services.public_limits`), kept here when there is no Redis so that
+    every web process shares them; windows that have passed are deleted by the housekeeping loop.
+    """
+
+    __tablename__ = "pay_public_rate_counts"
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    window: Mapped[int] = mapped_column(Integer, primary_key=True, index=True)  # epoch seconds // its length
+    count: Mapped[int] = mapped_column(Integer)

@@ -3,7 +3,8 @@
 Every interval: expire payments left unfinished past 90 minutes (120 hours
 awaiting capture), forget Idempotency-Keys older than 24 hours and journey
 tokens older than 7 days (connector's timers), and ask each processor for
-disputes against recent captured payments. Each step is safe in several
+disputes against recent captured payments; counts of what public pages
+started in minutes that have passed are forgotten. Each step is safe in several
 workers at once: a payment is expired under its row lock and its version,
 and a dispute is keyed by the processor's id.
 """
@@ -21,7 +22,7 @@ from sqlalchemy import delete
 from govplatform.core.interfaces import utcnow
 from govplatform.pay.component import PayComponent
 from govplatform.pay.models import JourneyToken
-from govplatform.pay.services import disputes, idempotency, operations
+from govplatform.pay.services import disputes, idempotency, operations, public_limits
 
 log = structlog.get_logger("govplatform.pay.schedule")
 TOKENS_KEPT_FOR = dt.timedelta(days=7)
@@ -37,6 +38,7 @@ class PaySchedule:
         expired = await operations.expire_due(self.pay, now)
         async with self.pay.uow() as uow:
             purged = await idempotency.purge(uow, now)
+            await public_limits.purge(uow, now.timestamp())
             await uow.session.execute(delete(JourneyToken).where(JourneyToken.created_at <= now - TOKENS_KEPT_FOR))
             await uow.commit()
         raised = await disputes.poll(self.pay, now)

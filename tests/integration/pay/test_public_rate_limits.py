@@ -21,8 +21,8 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from govplatform.app import build_app
 from govplatform.core.platform import Platform, build_platform
-from govplatform.pay.models import Payment
-from govplatform.pay.services import payment_links
+from govplatform.pay.models import Payment, PublicRateCount
+from govplatform.pay.services import payment_links, public_limits
 from govplatform.pay.services.public_limits import DatabaseCounts, PublicLimiter, PublicLimits
 from govplatform.processes import proxy_options
 from tests.conftest import make_settings
@@ -158,3 +158,15 @@ async def test_the_counts_hold_across_web_processes(two_processes: tuple[Platfor
         statuses.append((await _pay(via_first, slug)).status_code)
         statuses.append((await _pay(via_second, slug)).status_code)
     assert statuses == [303, 303, 429, 429]
+
+
+async def test_counts_of_minutes_that_have_passed_are_forgotten(platform: Platform) -> None:
+    counts = DatabaseCounts(platform.uow)
+    await counts.count("link:old", 29_999_999, 60)
+    await counts.count("link:now", 30_000_000, 60)
+    async with platform.uow() as uow:
+        assert await public_limits.purge(uow, now=30_000_000 * 60 + 5) == 1
+        await uow.commit()
+    async with platform.uow(read_only=True) as uow:
+        left = (await uow.session.scalars(select(PublicRateCount.key))).all()
+    assert left == ["link:now"]

@@ -125,6 +125,11 @@ async def pay_now(request: Request, slug: str) -> Response:
     if amount is None:
         return await _start_page(request, link, form, problems)
     pay = _pay(request)
+    wait = await _over_a_limit(request, pay, link)
+    if wait is not None:
+        response = await _render(request, link, "pay/links/too_many.html", {}, status_code=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     async with pay.uow() as uow:
         _payment, token = await payment_links.start_payment(
             uow,
@@ -137,6 +142,18 @@ async def pay_now(request: Request, slug: str) -> Response:
         )
         await uow.commit()
     return RedirectResponse(f"{pay.base_url}/secure/{token}", status_code=303)
+
+
+async def _over_a_limit(request: Request, pay: PayComponent, link: PaymentLink) -> int | None:
+    """The seconds to wait when this address or this link has started too many payments this minute.
+
+    Counted only once the form is right, so a citizen who mistypes is not held back; the address is
+    the connection's, or what a trusted proxy said (`govplatform.processes.proxy_options`).
+    """
+    limiter = pay.public_limiter  # always set (PayComponent.__post_init__)
+    if limiter is None:
+        return None
+    return await limiter.start_payment(request.client.host if request.client else None, link.id)
 
 
 @router.get(COMPLETE)
