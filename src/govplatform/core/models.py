@@ -111,6 +111,23 @@ class ServiceMembership(Base):
     role: Mapped[str] = mapped_column(String(16))
 
 
+class TeamInvitation(Base):
+    """An invitation to join a service's team, waiting for the person to accept it.
+
+    A person is put on a team only by accepting one (or by a platform admin):
+    issue 13 found a service admin could add anyone, from any organisation.
+    One per person and service; inviting again replaces it.
+    """
+
+    __tablename__ = "team_invitations"
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), primary_key=True)
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    invited_by: Mapped[str] = mapped_column(String(320))  # who invited them, as the invitee is shown it
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
 class SetupToken(Base):
     """A one-time link on which a new staff user chooses a password and enrols TOTP."""
 

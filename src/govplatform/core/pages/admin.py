@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from govplatform.core.jobs import queue
 from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
-from govplatform.core.services import audit, tenancy
+from govplatform.core.services import audit, invitations, tenancy
 from govplatform.core.web.i18n import gettext_ as _
 from govplatform.core.web.i18n import localise
 
@@ -23,11 +23,31 @@ async def dashboard(request: Request, staff: Staff = Depends(signed_in)) -> Resp
     async with platform.uow() as uow:
         services = await tenancy.list_services(uow, None if staff.is_platform_admin else list(staff.roles))
         dead = (await queue.counts_by_status(uow)).get("dead", 0) if staff.is_platform_admin else 0
+        waiting = await invitations.for_user(uow, staff.user.id)
     return templates_of(request).render(
         request,
         "admin/dashboard.html",
-        {"page_title": _("Admin"), "services": services, "dead_jobs": dead, "staff": staff},
+        {"page_title": _("Admin"), "services": services, "dead_jobs": dead, "staff": staff, "invitations": waiting},
     )
+
+
+@router.post("/invitations/{service_id}/{answer}")
+async def answer_invitation(
+    request: Request, service_id: uuid.UUID, answer: str, staff: Staff = Depends(signed_in)
+) -> Response:
+    """The signed-in person accepts or declines their own invitation to a service's team."""
+    if answer not in ("accept", "decline"):
+        raise HTTPException(404, "Not found")
+    async with platform_of(request).uow() as uow:
+        try:
+            if answer == "accept":
+                await invitations.accept(uow, staff.actor, staff.user.id, service_id)
+            else:
+                await invitations.decline(uow, staff.actor, staff.user.id, service_id)
+        except tenancy.NotFound as error:
+            raise HTTPException(404, localise(error)) from None
+        await uow.commit()
+    return RedirectResponse(f"/admin/services/{service_id}" if answer == "accept" else "/admin", status_code=303)
 
 
 @router.get("/organisations")

@@ -11,7 +11,7 @@ from govplatform.core.interfaces import KeyFormat, Role, ServiceRef
 from govplatform.core.models import ApiKey
 from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
 from govplatform.core.platform import Platform
-from govplatform.core.services import api_keys, tenancy
+from govplatform.core.services import api_keys, invitations, tenancy
 from govplatform.core.services import staff as staff_service
 from govplatform.core.web.i18n import gettext_ as _
 from govplatform.core.web.i18n import localise
@@ -99,6 +99,7 @@ async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = D
     platform = platform_of(request)
     async with platform.uow() as uow:
         members = await staff_service.team(uow, service_id)
+        invited = await invitations.for_service(uow, service_id)
         keys = await api_keys.list_keys(uow, service_id)
     return templates_of(request).render(
         request,
@@ -106,6 +107,7 @@ async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = D
         {
             "service": service,
             "members": members,
+            "invited": invited,
             "keys": [(key, described_key(platform, key)) for key in keys],
             "key_kinds": key_kinds(platform),
             "staff": staff,
@@ -123,14 +125,16 @@ async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends
     platform = platform_of(request)
     async with platform.uow() as uow:
         try:
-            user, token = await staff_service.create_user(
+            # A platform admin's invitation adds at once; anyone else's waits for the person to accept it.
+            invited = await invitations.invite(
                 uow,
                 staff.actor,
                 platform.settings.api_key_hash_secret,
                 email,
                 platform.settings.setup_link_hours,
-                service_id=service_id,
-                role=role,
+                service_id,
+                role,
+                direct=staff.is_platform_admin,
             )
         except tenancy.TenancyError as error:
             field = "#role" if "role" in str(error) else "#email"
@@ -141,10 +145,27 @@ async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends
                 status_code=400,
             )
         await uow.commit()
+    token = invited.setup_token
     link = f"{platform.settings.base_url}/setup/{token}" if token else None
     return templates_of(request).render(
-        request, "admin/invite_result.html", {"service": service, "invited": user.email, "link": link, "role": role}
+        request,
+        "admin/invite_result.html",
+        {"service": service, "invited": invited.user.email, "joined": invited.joined, "link": link, "role": role},
     )
+
+
+@router.post("/{service_id}/invitations/{user_id}/cancel")
+async def cancel_invitation(
+    request: Request, service_id: uuid.UUID, user_id: uuid.UUID, staff: Staff = Depends(signed_in)
+) -> Response:
+    await _service(request, service_id, staff, Role.ADMIN)
+    async with platform_of(request).uow() as uow:
+        try:
+            await invitations.cancel(uow, staff.actor, service_id, user_id)
+        except tenancy.NotFound as error:
+            raise HTTPException(404, localise(error)) from None
+        await uow.commit()
+    return RedirectResponse(f"/admin/services/{service_id}", status_code=303)
 
 
 @router.post("/{service_id}/team/{user_id}")
