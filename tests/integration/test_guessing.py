@@ -20,7 +20,7 @@ import pytest
 
 from govplatform.app import build_app
 from govplatform.core.platform import Platform
-from govplatform.core.services import staff
+from govplatform.core.services import sign_in, staff
 from tests.helpers import CLI, PASSWORD, csrf_from, ready_user
 from tests.throttle_support import HeldClock
 
@@ -131,3 +131,23 @@ async def test_guessing_codes_after_a_right_password_is_slowed_down(platform: Pl
     token = csrf_from((await client.get("/sign-in/code")).text)
     right = await client.post("/sign-in/code", data={"code": pyotp.TOTP(secret).now(), "csrf_token": token})
     assert right.status_code == 429 and "Retry-After" in right.headers
+
+
+async def test_a_known_and_an_unknown_email_cost_the_same_argon2_work(
+    platform: Platform, client_at: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await ready_user(platform, "timed@example.gov.uk")
+    verified: list[str] = []
+    real = sign_in._verify
+
+    def counted(stored: str, password: str) -> bool:
+        verified.append(stored)
+        return real(stored, password)
+
+    monkeypatch.setattr(sign_in, "_verify", counted)
+    client = await client_at("198.51.100.40")
+    await try_password(client, "timed@example.gov.uk", "wrong password 1")
+    await try_password(client, "nobody-at-all@example.gov.uk", "wrong password 2")
+    assert len(verified) == 2, "one verification each"
+    known, unknown = (stored.split("$")[1:4] for stored in verified)
+    assert known == unknown and known[0] == "argon2id", "the same algorithm, version and cost"
