@@ -19,6 +19,16 @@ from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.outbound import OutboundAnswer, OutboundGuard, OutboundRefused, OutboundUnreachable
 from govplatform.core.services.throttle import BackOff, Guessing, Throttle, TooManyGuesses
 from govplatform.core.unit_of_work import UnitOfWork
+from govplatform.core.untrusted import (
+    Limit,
+    LimitExceeded,
+    ParseLimits,
+    ParseStopped,
+    check_zip_size,
+    current_limits,
+    parse_untrusted,
+    untrusted_parser,
+)
 from govplatform.core.web.input_rules import text_problem, whole_number
 from govplatform.core.web.json_body import JsonBodyError, NotJson, ValueRefused, parse_json_body
 
@@ -37,12 +47,16 @@ __all__ = [
     "JsonBodyError",
     "KeyFormat",
     "KeySecret",
+    "Limit",
+    "LimitExceeded",
     "NotJson",
     "OutboundAnswer",
     "OutboundGuard",
     "OutboundRefused",
     "OutboundUnreachable",
     "PageRenderer",
+    "ParseLimits",
+    "ParseStopped",
     "PlatformKeyAuth",
     "ReadCache",
     "Role",
@@ -58,8 +72,10 @@ __all__ = [
     "UnitOfWork",
     "UserFacingError",
     "ValueRefused",
+    "check_zip_size",
     "close_queued_job",
     "current_language",
+    "current_limits",
     "enqueue_job",
     "enqueue_jobs",
     "forget_after_change",
@@ -67,8 +83,10 @@ __all__ = [
     "in_language",
     "localise",
     "parse_json_body",
+    "parse_untrusted",
     "record_audit",
     "text_problem",
+    "untrusted_parser",
     "utcnow",
     "whole_number",
 ]

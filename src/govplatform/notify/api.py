@@ -157,11 +157,14 @@ async def _send(request: Request, kind: str) -> JSONResponse:
         policy = await settings.policy_for(uow, key.service.id, key.service.name)
     service_id, limits = key.service.id, component.limits
     await limits.check_rate(service_id, key.key_type, policy)
+    # A precompiled letter's PDF is read in a separate process before the write transaction, so no
+    # lock waits on it (issue 13); its outcome is reported in Notify's order, inside.
+    checked = await component.sender.check_precompiled(body["content"]) if send_request is None else None
     async with component.uow() as uow:
         await limits.check_daily(uow, service_id, key.key_type, policy, kind)
         if send_request is None:
             letter = await component.sender.accept_precompiled(
-                uow, key, policy, body["reference"], body["content"], body.get("postage")
+                uow, key, policy, body["reference"], body["content"], body.get("postage"), checked
             )
             await limits.record(uow, service_id, key.key_type, kind, international=False)
             await uow.commit()

@@ -18,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 
+from govplatform.core import untrusted
 from govplatform.core.jobs.worker import Worker, sqlite_worker_lock
 from govplatform.core.platform import Platform
 from govplatform.core.settings import SettingsError
@@ -85,6 +86,8 @@ def create_app(platform: Platform) -> FastAPI:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Started now, with every component's parsers imported, so the first upload does not wait for it.
+        await untrusted.start_parser_server()
         async with contextlib.AsyncExitStack() as stack:
             if settings.embedded_worker:
                 await stack.enter_async_context(embedded_worker(platform))

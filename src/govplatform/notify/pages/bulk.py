@@ -2,8 +2,9 @@
 
 The journey is Notify's: "Upload a list of recipients" on a template's page
 takes a CSV, TSV or XLSX file (multipart/form-data, up to 10 MB). Every row
-is checked before anything is stored (`spreadsheets.check_file`, in a thread:
-100,000 rows take seconds). A file with bad rows gets a report of them, row
+is checked before anything is stored (`spreadsheets.check_upload`, in a
+separate process with limits: 100,000 rows take seconds, and a hostile file
+could take far longer). A file with bad rows gets a report of them, row
 by row, and nothing is kept; a good file is kept encrypted for an hour (see
 `services/uploads.py` for why on disk and not in a table or a hidden field)
 and the check page shows how many recipients it has, its first rows and the
@@ -129,9 +130,7 @@ async def _checked(page: ServicePage, template: TemplateSnapshot, filename: str,
         policy = await settings.policy_for(uow, page.service.id, page.service.name)
         allowed = await bulk.allowed_recipients(uow, page.notify.team, page.service.id, policy)
     bulk.check_letters_allowed(template, policy)
-    return await asyncio.to_thread(
-        spreadsheets.check_file, filename, data, template, sms_prefix=policy.sms_prefix, allowed=allowed
-    )
+    return await spreadsheets.check_upload(filename, data, template, sms_prefix=policy.sms_prefix, allowed=allowed)
 
 
 def _report(page: ServicePage, template: TemplateSnapshot, filename: str, checked: CheckedFile) -> Response:

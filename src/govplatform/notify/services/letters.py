@@ -54,10 +54,11 @@ import structlog
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction, defer
 
-from govplatform.core.interfaces import SecretBox, UnitOfWork, utcnow
+from govplatform.core.interfaces import ParseStopped, SecretBox, UnitOfWork, parse_untrusted, utcnow
 from govplatform.notify.models import Notification
 from govplatform.notify.services import callbacks
 from govplatform.notify.services.templates import TemplateSnapshot, get_template
+from govplatform.notify.templates import precompiled
 from govplatform.notify.templates.letter import PostalAddress
 from govplatform.notify.templates.letter_pdf import page_count, render_letter_pdf
 from govplatform.notify.templates.placeholders import Personalisation
@@ -146,7 +147,10 @@ async def print_run(
             try:
                 template = await _template(uow, row, templates)
                 sealed = row.document if template is None else row.personalisation
-                pages = await asyncio.to_thread(_write_letter, box, row.id, sealed, template, today, staging)
+                pdf, pages = await asyncio.to_thread(_letter, box, row.id, sealed, template, today)
+                if pages is None:  # the service's own PDF: read in a separate process, with limits
+                    pages = await _precompiled_pages(pdf)
+                await asyncio.to_thread(_write_letter, staging, row.id, pdf, pages)
             except _Unprintable as problem:
                 row.status, row.completed_at = problem.status, now
                 await callbacks.status_changed(uow, box, row)
@@ -205,33 +209,43 @@ async def _template(
     return cache[key]
 
 
-def _write_letter(
+def _letter(
     box: SecretBox,
     notification_id: uuid.UUID,
     sealed: str | None,
     template: TemplateSnapshot | None,
     today: dt.date,
-    staging: Path,
-) -> int:
-    """Render one letter (or decode a precompiled one) into the staging folder; returns its page count.
+) -> tuple[bytes, int | None]:
+    """One letter's PDF and, for a templated letter, its page count (None for a precompiled one).
 
     ``sealed`` is the encrypted personalisation, or for a precompiled letter its encrypted PDF.
     Runs in a thread, so a long run does not hold up the worker's other jobs.
     """
     try:
         pdf = letter_pdf(box, notification_id, sealed, template, today)
-        pages = page_count(pdf)
+        return pdf, page_count(pdf) if template is not None else None
     except _Unprintable:
         raise
     except Exception as error:
         # Notify fails one letter it cannot render (technical-failure) and posts the rest.
         # Only the type is kept: messages may quote the letter's personal data.
         raise _Unprintable("technical-failure", type(error).__name__) from error
+
+
+async def _precompiled_pages(pdf: bytes) -> int:
+    try:
+        return await parse_untrusted(precompiled.count_pages, pdf, limits=precompiled.LIMITS)
+    except (ParseStopped, precompiled.PrecompiledLetterError) as error:
+        # Read when it was accepted, so this is rare: Notify's sanitise step fails such a letter.
+        raise _Unprintable("validation-failed", type(error).__name__) from None
+
+
+def _write_letter(staging: Path, notification_id: uuid.UUID, pdf: bytes, pages: int) -> None:
+    """Put one printable letter in the staging folder."""
     if pages > LETTER_MAX_PAGE_COUNT:
         # Notify's update_validation_failed_for_templated_letter: too long to print.
         raise _Unprintable("validation-failed", f"{pages} pages")
     _write_durably(staging / f"{notification_id}.pdf", pdf)
-    return pages
 
 
 def letter_pdf(

@@ -196,6 +196,12 @@ class Sender:
         await self._enqueue(uow, notification_id, request.type, key.key_type)
         return Accepted(notification_id, template, filled, stored=True, postage=postage, reply_to=reply_to)
 
+    async def check_precompiled(
+        self, content_b64: str
+    ) -> precompiled.PrecompiledLetter | precompiled.PrecompiledLetterError:
+        """Read a precompiled letter's PDF in a separate process, before any transaction (see accept_precompiled)."""
+        return await precompiled.check_precompiled(content_b64)
+
     async def accept_precompiled(
         self,
         uow: UnitOfWork,
@@ -204,23 +210,27 @@ class Sender:
         reference: str,
         content_b64: str,
         postage: str | None,
+        checked: precompiled.PrecompiledLetter | precompiled.PrecompiledLetterError | None = None,
     ) -> Accepted:
         """A letter the service made itself, as a PDF: checked as Notify checks it, stored encrypted.
 
         A PDF Notify cannot read is refused at once (400). One it can read but would not
         print (too long, not A4, no address in the window) is accepted and then fails with
         validation-failed, as Notify reports it after its checks.
+
+        The PDF is read in a separate process (``precompiled.check_precompiled``). A caller
+        holding a write transaction should do that first and pass ``checked``, so that no
+        lock is held while a PDF is read; its outcome is reported here, in Notify's order.
         """
         sending = Sending.by_key(key)
         letter_request = SendRequest("letter", uuid.UUID(int=0), "", "", {}, reference)
         await check_recipient_allowed(uow, self._team, sending, policy, letter_request)
         status, pages, address = "created", 0, ""
-        try:
-            letter = precompiled.validate_precompiled(content_b64)
-        except precompiled.PrecompiledLetterError as error:
-            if error.code is None:
-                raise bad_request(error.message) from None
-            status, pages = "validation-failed", error.page_count or 0
+        letter = checked if checked is not None else await precompiled.check_precompiled(content_b64)
+        if isinstance(letter, precompiled.PrecompiledLetterError):
+            if letter.code is None:
+                raise bad_request(letter.message)
+            status, pages = "validation-failed", letter.page_count or 0
         else:
             pages = letter.pages
             if not letter.has_address or letter.address.error() is not None:

@@ -39,6 +39,14 @@ once), so a caller can either refuse the request or, like Notify, accept it
 and mark the notification ``validation-failed``. Not checked here: content
 outside the printable area (template-preview renders every page to an image
 to find it) and the NOTIFY tag.
+
+The PDF comes from whoever holds an API key, so it is read by
+:func:`check_precompiled` in a separate process under ``LIMITS`` (core's
+``parse_untrusted``: a 30 KB PDF can inflate to 10 MB of content, or call
+one small form a thousand times, and take minutes of CPU). pypdf's own
+decompression limits are set to the same budget. A PDF that exceeds a limit
+is refused like any PDF Notify cannot read: 400 "Letter content is not a
+valid PDF".
 """
 
 from __future__ import annotations
@@ -51,8 +59,20 @@ from dataclasses import dataclass
 from io import BytesIO
 from typing import Any
 
+import pypdf
+import structlog
 from pypdf import PageObject, PasswordType, PdfReader
+from pypdf.errors import LimitReachedError
 
+from govplatform.core.interfaces import (
+    Limit,
+    LimitExceeded,
+    ParseLimits,
+    ParseStopped,
+    current_limits,
+    parse_untrusted,
+    untrusted_parser,
+)
 from govplatform.notify.templates.letter import PostalAddress
 from govplatform.notify.templates.letter_pdf import A4_HEIGHT, A4_WIDTH, ADDRESS_WINDOW, PT, Box
 
@@ -66,6 +86,12 @@ LETTER_TOO_LONG = "letter-too-long"
 NOT_A4_PORTRAIT = "letter-not-a4-portrait-oriented"
 ADDRESS_IS_EMPTY = "address-is-empty"
 ADDRESS_IS_EMPTY_MESSAGE = "Validation failed because the address block is empty."
+
+# A real letter reads in well under a second: ten pages of text, a logo, fonts. Content streams of
+# a few hundred KB; images are never decoded (text extraction does not look at them).
+LIMITS = ParseLimits(cpu_seconds=5, memory_bytes=256 * 1024 * 1024, decompressed_bytes=5_000_000, wall_seconds=15)
+
+log = structlog.get_logger("govplatform.notify.precompiled")
 
 
 def too_long_message(pages: int) -> str:
@@ -134,13 +160,66 @@ class PrecompiledLetter:
         return math.ceil(self.pages / 2)
 
 
+async def check_precompiled(content_b64: str) -> PrecompiledLetter | PrecompiledLetterError:
+    """Decode and check a precompiled letter in a separate process under ``LIMITS``.
+
+    Returns the error rather than raising it, so that the caller can report it
+    in Notify's order, after checks that need the database.
+    """
+    try:
+        return await parse_untrusted(validate_precompiled, content_b64, limits=LIMITS)
+    except PrecompiledLetterError as error:
+        return error
+    except ParseStopped as stopped:
+        log.warning("notify.precompiled_refused", limit=getattr(stopped, "limit", None), reason=stopped.message)
+        return PrecompiledLetterError(NOT_A_PDF)
+
+
+@untrusted_parser
 def validate_precompiled(content_b64: str) -> PrecompiledLetter:
-    """Decode and check a precompiled letter, raising :class:`PrecompiledLetterError`."""
+    """Decode and check a precompiled letter, raising :class:`PrecompiledLetterError`.
+
+    Run it through :func:`check_precompiled`, never on the event loop: its cost is the sender's to choose.
+    """
     try:
         content = base64.b64decode(content_b64)
     except (binascii.Error, ValueError) as error:
         raise PrecompiledLetterError(INVALID_BASE64) from error
+    budget = current_limits().decompressed_bytes
+    try:
+        with pypdf.apply_configuration(None, **_decompression_limits(budget)):
+            return _validate(content)
+    except LimitReachedError as error:
+        raise LimitExceeded(Limit.DECOMPRESSED_SIZE, f"the PDF unpacks to more than {budget} bytes") from error
 
+
+@untrusted_parser
+def count_pages(content: bytes) -> int:
+    """How many pages a precompiled letter's PDF has, for the print run (through ``parse_untrusted``)."""
+    with pypdf.apply_configuration(None, **_decompression_limits(current_limits().decompressed_bytes)):
+        return _open(content)[1]
+
+
+def _decompression_limits(budget: int) -> dict[str, int]:
+    """pypdf's limits on what one stream may unpack to, set to the parse's budget.
+
+    Not the declared length of a stream as stored: the request's size limit bounds that, and a
+    scanned letter's images are large and are never decoded here.
+    """
+    names = (
+        "zlib_maximum_output_length",
+        "lzw_maximum_output_length",
+        "run_length_maximum_output_length",
+        "brotli_maximum_output_length",
+        "jbig2_maximum_output_length",
+        "array_based_stream_maximum_output_length",
+        "stream_decoding_work_maximum_length",
+        "xmp_maximum_input_length",
+    )
+    return {name: budget for name in names}
+
+
+def _validate(content: bytes) -> PrecompiledLetter:
     reader, pages = _open(content)
     if pages > LETTER_MAX_PAGE_COUNT:
         raise PrecompiledLetterError(too_long_message(pages), code=LETTER_TOO_LONG, page_count=pages)
@@ -165,7 +244,7 @@ def _open(content: bytes) -> tuple[PdfReader, int]:
         if reader.is_encrypted and reader.decrypt("") == PasswordType.NOT_DECRYPTED:
             raise PrecompiledLetterError(NOT_A_PDF)
         pages = len(reader.pages)
-    except PrecompiledLetterError:
+    except (PrecompiledLetterError, LimitReachedError, MemoryError):
         raise
     except Exception as error:  # pypdf raises many kinds of error on a broken file
         raise PrecompiledLetterError(NOT_A_PDF) from error
@@ -235,5 +314,7 @@ def extract_address_lines(page: PageObject) -> list[str]:
     """The address showing through the envelope window, or ``[]`` if the window is blank."""
     try:
         return text_in_box(page, ADDRESS_WINDOW.expanded(ADDRESS_SEARCH_MARGIN_MM))
+    except (LimitReachedError, MemoryError):
+        raise  # a limit of the parse, not a broken stream: the letter is refused
     except Exception:  # an unreadable content stream leaves the address unknown, not the letter invalid
         return []
