@@ -31,8 +31,8 @@ GOVPLATFORM_REDIS_URL is set, as Notify's limits do (`throttle_stores.py`).
 Their keys are keyed hashes, so neither store holds an email or an address.
 
 The address is `request.client.host`; behind a proxy it is the proxy's unless
-the server is told to trust the proxy's X-Forwarded-For (uvicorn's
---forwarded-allow-ips), as docs/architecture.md ("Staff sign-in") says.
+GOVPLATFORM_TRUSTED_PROXIES names the proxy, whose X-Forwarded-For `serve` then
+lets uvicorn believe (docs/architecture.md, "Staff sign-in").
 """
 
 from __future__ import annotations
