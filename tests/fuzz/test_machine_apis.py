@@ -8,10 +8,11 @@ valid and invalid requests: its examples, the boundaries of each schema
 PostgreSQL database of the tier's own that seed.py filled. Hooks give every
 call its credentials (a Notify token signed when the call is sent: Notify
 refuses one older than 30 seconds), mix the seeded ids into path parameters
-so GET-by-id paths are reached as well as refused, make some bodies sendable
-(a real template and recipient) so the rest of them reaches storage, and put
-one hostile value into others (issue 13's lone surrogates, NUL, 1e400, deep
-nesting).
+so GET-by-id paths are reached as well as refused, send acceptable bodies (a
+real template, recipient or payment) with one of the fuzzer's fields at a
+time so its value reaches the code behind the first checks and storage, and
+put one hostile value into others (issue 13's lone surrogates, NUL, 1e400,
+deep nesting).
 
 A case fails on a 5xx, on a status, media type or body the document does not
 give that operation, or on anything logged with a traceback or at error level
@@ -141,25 +142,35 @@ def before_generate_path_parameters(
     return st.one_of(st.sampled_from(known), strategy) if known else strategy
 
 
-_SENDS = ("/v2/notifications/email", "/v2/notifications/sms", "/v2/notifications/letter")
+ACCEPTABLE_PAYMENT = {
+    "amount": 2500,
+    "reference": "PERMIT-1",
+    "description": "Parking permit",
+    "return_url": "https://service.example.gov.uk/done",
+}
 
 
-def _sendable(path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """The fuzzer's body with what it cannot guess set right (a template, a recipient, the placeholders), so
-    the rest of it reaches the code behind the checks: sanitising, filling, storing."""
-    kind = path.rsplit("/", 1)[-1]
+def _acceptable(path: str, body: dict[str, Any]) -> dict[str, Any] | None:
+    """A body the API accepts, built from what the fuzzer cannot guess (a template, a recipient, the
+    placeholders, a valid payment) and the fuzzer's own personalisation; None for other operations."""
     given = body.get("personalisation")
     filled = {"name": "Sam", "thing": "permit", "code": "1234", **(given if isinstance(given, dict) else {})}
-    if kind == "preview":
-        return {**body, "personalisation": filled}
-    sendable = {key: value for key, value in body.items() if key not in ("scheduled_for", "content")}
-    if kind == "email":
-        sendable["email_address"] = "someone@example.com"
-    elif kind == "sms":
-        sendable["phone_number"] = "07700 900123"
-    else:
-        filled.update(address_line_1="A Person", address_line_2="1 High Street", postcode="SW1A 1AA")
-    return {**sendable, "template_id": TEMPLATES[kind], "personalisation": filled}
+    if path == "/v2/notifications/email":
+        return {"template_id": TEMPLATES["email"], "email_address": "someone@example.com", "personalisation": filled}
+    if path == "/v2/notifications/sms":
+        return {"template_id": TEMPLATES["sms"], "phone_number": "07700 900123", "personalisation": filled}
+    if path == "/v2/notifications/letter":
+        address = {"address_line_1": "A Person", "address_line_2": "1 High Street", "postcode": "SW1A 1AA"}
+        return {"template_id": TEMPLATES["letter"], "personalisation": {**filled, **address}}
+    if path == "/v2/template/{template_id}/preview":
+        return {"personalisation": filled}
+    if path == "/v1/payments":
+        return dict(ACCEPTABLE_PAYMENT)
+    if path == "/v1/payments/{payment_id}/refunds":
+        return {"amount": 1}
+    if path == "/v1/agreements":
+        return {"reference": "AGREEMENT-1", "description": "Rent"}
+    return None
 
 
 # Values that broke the platform before (issue 13, faults 5 and 6) and that a JSON Schema generator seldom makes:
@@ -202,21 +213,17 @@ def _hostile(body: dict[str, Any]) -> st.SearchStrategy[Any]:
 
 @schemathesis.hook
 def flatmap_body(context: schemathesis.HookContext, body: Any) -> st.SearchStrategy[Any]:
-    """Random bodies; the same bodies made acceptable where one field the fuzzer cannot know decides; and
-    either with one hostile value."""
+    """The fuzzer's body; an acceptable body with one of the fuzzer's fields in it (one field at a time, so
+    that field's value is what the API meets, not whichever other field it checks first); and either with one
+    hostile value."""
     path = context.operation.path if context.operation is not None else ""
-    if not isinstance(body, dict):
-        return st.just(body)
-    variants = [body]
-    if not path.startswith(("/v1/", "/v2/", "/api/")):  # the gateways' forms cannot carry these values
-        return st.just(body)
-    if path in _SENDS:
-        variants.append(_sendable(path, body))
-    elif path == "/v2/template/{template_id}/preview":
-        variants.append(_sendable("preview", body))
-    elif path == "/v1/payments/{payment_id}/refunds":
-        variants.append({**body, "amount": 1})
-    return st.one_of(st.sampled_from(variants), *(_hostile(variant) for variant in variants))
+    if not isinstance(body, dict) or not path.startswith(("/v1/", "/v2/", "/api/")):
+        return st.just(body)  # the gateways' forms cannot carry the hostile values
+    base = _acceptable(path, body)
+    if base is None:
+        return st.one_of(st.just(body), _hostile(body))
+    singles = [base, *({**base, name: value} for name, value in body.items() if name not in base)]
+    return st.one_of(st.sampled_from([body, *singles]), _hostile(body), _hostile(base))
 
 
 class _Failures(logging.Handler):
