@@ -8,6 +8,7 @@ failing with "database is locked".
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Connection, event
@@ -15,6 +16,7 @@ from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.pool import ConnectionPoolEntry
 
+from govplatform.core.private_files import create_private, make_private, private_folder
 from govplatform.core.settings import Settings
 from govplatform.core.unit_of_work import READ_ONLY
 
@@ -41,6 +43,19 @@ def _sqlite_begin(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _private_database(path: Path) -> None:
+    """Create the database file 0600 before SQLite opens it, or make an existing one private.
+
+    SQLite gives the -wal and -shm files it creates the database file's permissions, so they
+    follow; ones left from an earlier run are made private too (issue 13 fault 8).
+    """
+    if not path.parent.is_dir():
+        return  # SQLite says so, in its own words, when it connects
+    create_private(path)
+    for companion in ("-wal", "-shm", "-journal"):
+        make_private(path.with_name(path.name + companion))
+
+
 def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     url = url or settings.resolved_database_url
     # No pre-ping: it costs a round trip per checkout; a connection that died is invalidated on
@@ -49,7 +64,8 @@ def create_engine(settings: Settings, url: str | None = None) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1]
         if path and path != ":memory:":
-            settings.var_dir.mkdir(parents=True, exist_ok=True)
+            private_folder(settings.var_dir)
+            _private_database(Path(path))
         kwargs["connect_args"] = {"timeout": 10}
     else:
         kwargs.update(pool_size=10, max_overflow=10)

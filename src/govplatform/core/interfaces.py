@@ -17,6 +17,7 @@ from typing import Any, Protocol
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.outbound import OutboundAnswer, OutboundGuard, OutboundRefused, OutboundUnreachable
+from govplatform.core.private_files import open_private, private_folder
 from govplatform.core.services.throttle import BackOff, Guessing, Throttle, TooManyGuesses
 from govplatform.core.unit_of_work import UnitOfWork
 from govplatform.core.untrusted import (
@@ -82,8 +83,10 @@ __all__ = [
     "gettext_",
     "in_language",
     "localise",
+    "open_private",
     "parse_json_body",
     "parse_untrusted",
+    "private_folder",
     "record_audit",
     "text_problem",
     "untrusted_parser",

@@ -25,6 +25,7 @@ from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from govplatform.core.outbound import parse_allowed_hosts
+from govplatform.core.private_files import make_private, open_private, private_folder
 
 SECRET_NAMES = (
     "api_key_hash_secret",
@@ -250,13 +251,14 @@ def _generated_secrets(var_dir: Path) -> dict[str, str]:
 
     A file lock makes processes that start together (web and worker) agree on one set.
     """
-    var_dir.mkdir(parents=True, exist_ok=True)
-    with (var_dir / "secrets.lock").open("w") as lock:
+    private_folder(var_dir)
+    with open_private(var_dir / "secrets.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         return _read_or_add_secrets(var_dir / "secrets.json")
 
 
 def _read_or_add_secrets(path: Path) -> dict[str, str]:
+    make_private(path)  # one written readable by others (by hand, or by an older release)
     stored: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
     makers = {
         "api_key_hash_secret": lambda: secrets.token_urlsafe(32),
@@ -272,8 +274,7 @@ def _read_or_add_secrets(path: Path) -> dict[str, str]:
     # Secrets added by a later release are generated once and added; existing ones never change.
     stored.update({name: makers[name]() for name in absent})
     temporary = path.with_suffix(".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as handle:
+    with open_private(temporary, "w") as handle:
         json.dump(stored, handle)
     os.replace(temporary, path)
     return stored

@@ -21,6 +21,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
+from govplatform.core.interfaces import private_folder
 from govplatform.notify.providers.base import EmailMessage, Outcome, SendResult
 from govplatform.notify.providers.mime import message_id_header, render
 
@@ -61,7 +62,8 @@ class SandboxEmailProvider:
         )
 
     def _write(self, path: Path, content: bytes) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
+        # mkstemp creates the file 0600: a message is for its recipient, not for other accounts.
         descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.", suffix=".tmp")
         try:
             with os.fdopen(descriptor, "wb") as file:

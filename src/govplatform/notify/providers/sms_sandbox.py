@@ -28,6 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
+from govplatform.core.interfaces import open_private, private_folder
 from govplatform.notify.providers.base import InboundText, Outcome, Receipt, SendResult, TextMessage
 from govplatform.notify.providers.sms_firetext import international_number
 
@@ -61,7 +62,7 @@ def _utc(form: Mapping[str, str], field: str, what: str) -> dt.datetime:
 class SandboxTextProvider:
     """Appends each text to ``path`` as a JSON line and reports it delivered.
 
-    The file and its folder are created when needed. A text that cannot be written (the
+    The file (0600) and its folder (0700) are created when needed. A text that cannot be written (the
     disk is full, the folder is read-only) is a TECHNICAL failure, as a broken gateway
     would be.
     """
@@ -74,8 +75,8 @@ class SandboxTextProvider:
 
     def _append(self, line: str) -> None:
         with self._lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as file:
+            private_folder(self.path.parent)
+            with open_private(self.path, "a", encoding="utf-8") as file:  # numbers and texts: ours to read
                 file.write(line + "\n")
 
     def read(self) -> list[dict[str, str]]:

@@ -54,7 +54,15 @@ import structlog
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session, SessionTransaction, defer
 
-from govplatform.core.interfaces import ParseStopped, SecretBox, UnitOfWork, parse_untrusted, utcnow
+from govplatform.core.interfaces import (
+    ParseStopped,
+    SecretBox,
+    UnitOfWork,
+    open_private,
+    parse_untrusted,
+    private_folder,
+    utcnow,
+)
 from govplatform.notify.models import Notification
 from govplatform.notify.services import callbacks
 from govplatform.notify.services.templates import TemplateSnapshot, get_template
@@ -131,7 +139,7 @@ async def print_run(
         return PrintRunResult(None, None, 0, 0, 0, recovered)
     run_id = f"{today.isoformat()}-{uuid.uuid4().hex[:8]}"
     staging, folder = outbox / STAGING / run_id, outbox / run_id
-    await asyncio.to_thread(staging.mkdir, parents=True)
+    await asyncio.to_thread(private_folder, staging)  # letters carry names and addresses: 0700, files 0600
     _after_unit_of_work(
         uow, committed=lambda: _publish(staging, folder), abandoned=lambda: shutil.rmtree(staging, ignore_errors=True)
     )
@@ -279,7 +287,7 @@ def _write_manifest(staging: Path, rows: Sequence[tuple[str, ...]]) -> None:
 
 
 def _write_durably(path: Path, data: bytes) -> None:
-    with path.open("wb") as file:
+    with open_private(path, "wb") as file:
         file.write(data)
         file.flush()
         os.fsync(file.fileno())
