@@ -23,15 +23,17 @@ Refusals are `JsonBodyError`s: `NotJson` for the document as a whole and
 its own terms (Notify's BadRequestError or ValidationError, Pay's P0197 or
 P0102 naming the field). The messages never quote the refused value.
 
-Checks that need the parsed value run in one pass over it afterwards, without
-recursion; strings are searched with one compiled pattern, so a 1 MB body
-costs about what `json.loads` does.
+Checks that need the parsed value run afterwards, without recursion, and only
+where they can find something: strings only when the text holds a \\u0000 or
+\\uD800-\\uDFFF escape (the only ways to write NUL or a surrogate in JSON),
+depth only when the text has more brackets than the limit.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -40,6 +42,9 @@ from govplatform.core.web.input_rules import text_problem
 MAX_DEPTH = 32
 MAX_INTEGER_DIGITS = 100
 _BOM = "\ufeff"
+# The only ways a parsed string can hold NUL or a lone surrogate are these escapes: strict UTF-8 refuses
+# an encoded surrogate, and JSON a raw control character in a string. Without one, strings need no look.
+_SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|[dD][89a-fA-F])")
 
 
 class JsonBodyError(ValueError):
@@ -87,22 +92,29 @@ class _Refused:
         self.reason = reason
 
 
-def _constant(name: str) -> _Refused:
-    return _Refused(f"must be a number JSON allows, not {name}")
+class _Numbers:
+    """The parser's number hooks, noting whether any number was refused (so the pass afterwards can be skipped)."""
 
+    def __init__(self, max_digits: int) -> None:
+        self.max_digits = max_digits
+        self.refused = False
 
-def _float(text: str) -> float | _Refused:
-    value = float(text)
-    return value if math.isfinite(value) else _Refused("must be a number a 64-bit float can hold")
+    def constant(self, name: str) -> _Refused:
+        self.refused = True
+        return _Refused(f"must be a number JSON allows, not {name}")
 
+    def float(self, text: str) -> float | _Refused:
+        value = float(text)
+        if math.isfinite(value):
+            return value
+        self.refused = True
+        return _Refused("must be a number a 64-bit float can hold")
 
-def _integer(max_digits: int) -> Any:
-    def parse(text: str) -> int | _Refused:
-        if len(text) - text.startswith("-") > max_digits:
-            return _Refused(f"must have {max_digits} digits or fewer")
+    def integer(self, text: str) -> int | _Refused:
+        if len(text) - text.startswith("-") > self.max_digits:
+            self.refused = True
+            return _Refused(f"must have {self.max_digits} digits or fewer")
         return int(text)
-
-    return parse
 
 
 def _object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -118,20 +130,41 @@ def parse_json_body(raw: bytes, *, max_depth: int = MAX_DEPTH, max_integer_digit
         text = raw.decode("utf-8")  # the strict codec refuses encoded surrogates too
     except UnicodeDecodeError:
         raise NotJson("The body is not UTF-8 text") from None
+    numbers = _Numbers(max_integer_digits)
     try:
         value = json.loads(
             text.removeprefix(_BOM),
-            parse_constant=_constant,
-            parse_float=_float,
-            parse_int=_integer(max_integer_digits),
+            parse_constant=numbers.constant,
+            parse_float=numbers.float,
+            parse_int=numbers.integer,
             object_pairs_hook=_object,
         )
     except RecursionError:
         raise NotJson(f"The body is nested more than {max_depth} levels deep") from None
     except json.JSONDecodeError:
         raise NotJson("The body is not valid JSON") from None
-    _check(value, max_depth)
+    if numbers.refused or _SUSPECT_ESCAPE.search(text):
+        _check(value, max_depth)  # finds the refused value and says where it is
+    elif text.count("[") + text.count("{") > max_depth and not _depth_within(value, max_depth):
+        raise NotJson(f"The body is nested more than {max_depth} levels deep")
     return value
+
+
+def _depth_within(value: Any, max_depth: int) -> bool:
+    """True when no container in `value` is more than `max_depth` levels deep, one level at a time."""
+    level = [value] if isinstance(value, dict | list) else []
+    for _depth in range(max_depth):
+        below: list[Any] = []
+        for item in level:
+            below.extend(
+                member
+                for member in (item.values() if isinstance(item, dict) else item)
+                if isinstance(member, dict | list)
+            )
+        if not below:
+            return True
+        level = below
+    return False
 
 
 def _check(value: Any, max_depth: int) -> None:
