@@ -8,9 +8,9 @@ counted in the transaction that looks at the guess, and the caller commits
 whatever the outcome. On PostgreSQL the tallies' rows are locked (`FOR
 UPDATE`) from the check until that commit, so parallel attempts at one address
 or account are counted one after another; SQLite's single writer does the same.
-Rows whose level has fallen to nothing are deleted as new attempts come
+Rows whose level has fallen to nothing are deleted after each counted attempt
 (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so no attempt waits for another's
-clean-up), so the table holds only the last few hours' guessers.
+clean-up), so the table holds only the last hours' guessers.
 
 The Redis store does the check and the count in one Lua script, atomic however
 many web processes share it, and lets each key expire when its level has
@@ -49,7 +49,6 @@ class DatabaseTallies:
     async def attempt(self, uow: UnitOfWork, tallies: Sequence[Tally], now: float) -> float:
         session = uow.session
         dialect = session.get_bind().dialect.name
-        await self._purge(uow, now)
         ordered = sorted(tallies, key=lambda tally: tally.key)  # rows locked in one order: no deadlock
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(GuessTally)
         await session.execute(
@@ -61,7 +60,6 @@ class DatabaseTallies:
             .where(GuessTally.key.in_([tally.key for tally in ordered]))
             .order_by(GuessTally.key)
             .with_for_update()
-            .execution_options(populate_existing=True)
         )
         found = {key: (level, changed_at, wait_until) for key, level, changed_at, wait_until in rows.all()}
         wait = max(found[tally.key][2] - now for tally in ordered)
@@ -80,6 +78,8 @@ class DatabaseTallies:
                     forget_at=now + risen * tally.back_off.forgive_every,
                 )
             )
+        # Last, once this attempt's rows are held: the clean-up skips rows others hold and never waits for them.
+        await self._purge(uow, now)
         return 0.0
 
     async def give_back(self, uow: UnitOfWork, tallies: Sequence[Tally], now: float) -> None:
