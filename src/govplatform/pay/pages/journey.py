@@ -70,8 +70,6 @@ PUBLIC_ROUTES: list[tuple[str, str]] = [
     ("POST", CARD + "/cancel"),
     ("GET", "/return/{payment_id}"),
 ]
-# A service's own page posts the token here, so it cannot carry our CSRF token; the token is the credential.
-CSRF_EXEMPT = ["/secure"]
 TOKEN_MAX = 200
 S = PaymentState
 

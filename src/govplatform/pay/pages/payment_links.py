@@ -37,7 +37,6 @@ router = APIRouter()
 PAGE = "/pay/{slug}"
 COMPLETE = PAGE + "/complete/{payment_id}"
 PUBLIC_ROUTES: list[tuple[str, str]] = [("GET", PAGE), ("POST", PAGE), ("GET", COMPLETE)]
-CSRF_EXEMPT: list[str] = []
 S = PaymentState
 PAID = (S.SUCCESS, S.CAPTURABLE)
 # What the completion page says when the payment did not go through: a heading and a sentence.
