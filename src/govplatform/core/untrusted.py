@@ -31,9 +31,11 @@ process itself would copy its threads' locks mid-use. A pool of long-lived
 workers was not chosen: it would save those milliseconds, but a worker killed
 at a limit has to be replaced anyway, and one that survives a hostile file
 may keep what it did. Children run at a lower priority (``nice`` 10), so on a
-small machine the web process is served first; at most ``set_max_parsers``
-parses of one kind (one set of limits) run at once per process (the number
-of CPUs, at least 2), and waiting for a turn counts against the wall clock.
+small machine the web process is served first (the cost: on a machine that is
+already busy a parse waits its turn for the CPU, so a wall clock should be set
+well above its CPU limit). At most ``set_max_parsers`` parses of one kind
+(one set of limits) run at once per process (the number of CPUs, at least
+2), and waiting for a turn counts against the wall clock.
 
 This is a boundary for resources, not for privileges: the child runs our own
 code as the same user, and its answer (pickled) is trusted. It keeps a
@@ -142,8 +144,9 @@ _preload: list[str] = []
 def untrusted_parser(function: Callable[P, T]) -> Callable[P, T]:
     """Marks a module-level function as one that :func:`parse_untrusted` runs.
 
-    Its module is imported once by the fork server (before the first parse),
-    so children do not each import it again.
+    Its module is imported once by the parser server when it starts (the web
+    app starts it once every route is imported), so children do not each
+    import it again.
     """
     if function.__module__ not in _preload:
         _preload.append(function.__module__)
