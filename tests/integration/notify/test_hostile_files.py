@@ -5,7 +5,7 @@ unpacks to 10 MB; its text was extracted on the event loop, so every other
 request waited 6-19 s. Here each hostile file goes through the route a service
 or a civil servant would use (the letters API, the upload page), other requests
 are sent one after another while it is read, and afterwards no process that
-read it is left (docs/security.md, "Untrusted files").
+read it is left (core/untrusted.py; docs/security.md, trust boundary 2).
 """
 
 from __future__ import annotations
