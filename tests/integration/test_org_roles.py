@@ -26,7 +26,9 @@ async def org_of(platform: Platform, service_id: uuid.UUID) -> uuid.UUID:
         return service.organisation_id
 
 
-async def person(platform: Platform, email: str, service_id: uuid.UUID | None = None, role: str = "viewer") -> uuid.UUID:
+async def person(
+    platform: Platform, email: str, service_id: uuid.UUID | None = None, role: str = "viewer"
+) -> uuid.UUID:
     """A staff user (no password: these tests never sign in), on the service's team if one is given."""
     user_id = uuid.uuid4()
     async with platform.uow() as uow:

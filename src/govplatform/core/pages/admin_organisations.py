@@ -124,8 +124,8 @@ async def remove_role(
             # Said on the confirmation page, in its error summary: the last org-admin stays, for one.
             organisation = await org_roles.get_organisation(uow, organisation_id)
             person = next((p for p in await org_roles.people(uow, organisation_id) if p.user_id == user_id), None)
-            context = {"organisation": organisation, "person": person, "role": role}
-            context["errors"] = [{"text": localise(error), "href": "#main-content"}]
+            errors = [{"text": localise(error), "href": "#main-content"}]
+            context = {"organisation": organisation, "person": person, "role": role, "errors": errors}
             return templates_of(request).render(request, "admin/organisation_remove.html", context, status_code=403)
         except tenancy.NotFound as error:
             raise HTTPException(404, localise(error)) from None
