@@ -21,6 +21,8 @@ from govplatform.core.web.i18n import localise
 
 router = APIRouter(prefix="/admin/organisations")
 
+# The roles' names as the pages show them (translated where shown, by `_(role)` in the templates).
+ROLE_NAMES = (N_("org-admin"), N_("data-owner"), N_("chief-data-officer"))
 ROLE_HINTS = {
     OrgRole.ORG_ADMIN: N_("Creates the organisation's services and runs their teams and invitations"),
     OrgRole.DATA_OWNER: N_("Approves sharing of the data the organisation's services hold"),
