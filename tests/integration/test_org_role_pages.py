@@ -182,3 +182,16 @@ async def test_the_last_org_admin_is_told_on_the_confirmation_page_that_they_mus
     assert "There is a problem" in refused.text and "at least one org-admin" in refused.text
     async with platform.uow(read_only=True) as uow:
         assert await org_roles.has_org_role(uow, me, places["shire"], OrgRole.ORG_ADMIN)
+
+
+async def test_a_platform_admin_is_offered_every_role_and_an_unknown_organisation_is_a_404(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    places = await setting(platform)
+    user_id, secret = await ready_user(platform, "ops@platform.gov.uk", platform_admin=True)
+    await sign_in(client, "ops@platform.gov.uk", secret)
+    page = await client.get(f"/admin/organisations/{places['shire']}")
+    assert all(f'value="{role}"' in page.text for role in OrgRole.ALL)
+    unknown = uuid.uuid4()
+    assert (await client.get(f"/admin/organisations/{unknown}")).status_code == 404
+    assert (await client.get(f"/admin/organisations/{unknown}/roles/{user_id}/org-admin/remove")).status_code == 404

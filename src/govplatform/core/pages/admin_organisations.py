@@ -105,7 +105,10 @@ async def confirm_removal(
 ) -> Response:
     _may_see(staff, organisation_id)
     async with platform_of(request).uow() as uow:
-        organisation = await org_roles.get_organisation(uow, organisation_id)
+        try:
+            organisation = await org_roles.get_organisation(uow, organisation_id)
+        except tenancy.NotFound:
+            raise HTTPException(404, "There is no organisation with that ID") from None
         person = next((p for p in await org_roles.people(uow, organisation_id) if p.user_id == user_id), None)
     if person is None or _role(role) not in person.roles:
         raise HTTPException(404, "That person does not hold that role in this organisation")
