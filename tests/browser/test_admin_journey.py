@@ -35,6 +35,7 @@ async def test_the_demo_staff_user_signs_in_with_totp_creates_a_service_and_an_a
     for path in (
         "/admin",
         "/admin/organisations",
+        f"/admin/organisations/{demo.organisation_id}",
         "/admin/services",
         f"/admin/services/{demo.service_id}",
         "/admin/audit",

@@ -1,4 +1,4 @@
-"""Core's commands: serve, worker, db, org, service, user, key, demo.
+"""Core's commands: serve, worker, db, org, service, user (create, role), key, demo.
 
 Each command builds what it needs from settings (no I/O at import). Create
 commands take --json and then print one JSON object with at least `id`, so
@@ -192,6 +192,45 @@ def user_create(
         {"id": user.id, "email": user.email, "setup_link": link},
         f"Staff user {user.email} has ID {user.id}.\n"
         + (f"Set-up link (works once, expires in 72 hours): {link}" if link else "They have already set up."),
+    )
+
+
+@user_cli.command("role")
+def user_role(
+    email: str = typer.Option(..., help="Their email address; they must already have an account"),
+    role: str = typer.Option(
+        ..., help="With --org: org-admin, data-owner or chief-data-officer. With --service: admin, editor or viewer"
+    ),
+    org: str | None = typer.Option(None, help="An organisation's ID, for an organisation role"),
+    service: str | None = typer.Option(None, help="A service's ID, for a role on its team"),
+    remove: bool = typer.Option(False, "--remove", help="Take the role away instead of giving it"),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
+) -> None:
+    """Give or take away a role in an organisation or on a service's team, as the operator (audited)."""
+    from govplatform.core.interfaces import OrgRole
+    from govplatform.core.services import org_roles
+
+    if (org is None) == (service is None):
+        fail("Give either --org ID or --service ID, not both or neither", 2)
+    scope = "organisation" if org else "service"
+    allowed = OrgRole.ALL if org else Role.ALL
+    if role not in allowed:
+        fail(f"--role for {'--org' if org else '--service'} must be one of {', '.join(allowed)}, not {role!r}", 2)
+    scope_id = parse_id(org or service or "", "--org" if org else "--service")
+
+    async def work(platform: Any) -> Any:
+        async with platform.uow() as uow:
+            changed = await org_roles.change_by_operator(uow, CLI_ACTOR, scope, scope_id, email, role, remove)
+            await uow.commit()
+            return changed
+
+    user_id, changed = _domain(lambda: run_with_platform(work))
+    verb = "removed" if remove else "granted"
+    emit(
+        as_json,
+        {"email": email.strip().lower(), "user_id": user_id, f"{scope}_id": scope_id, "role": role}
+        | {"action": verb, "changed": changed},
+        f"{email.strip().lower()}: {role} {verb} ({scope} {scope_id})" + ("" if changed else ", as it already was"),
     )
 
 

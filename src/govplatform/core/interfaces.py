@@ -51,6 +51,8 @@ __all__ = [
     "Limit",
     "LimitExceeded",
     "NotJson",
+    "OrgRole",
+    "OrgRoleHolder",
     "OutboundAnswer",
     "OutboundGuard",
     "OutboundRefused",
@@ -81,6 +83,8 @@ __all__ = [
     "enqueue_jobs",
     "forget_after_change",
     "gettext_",
+    "has_org_role",
+    "holders_of",
     "in_language",
     "localise",
     "open_private",
@@ -102,6 +106,25 @@ class Role:
     EDITOR = "editor"
     VIEWER = "viewer"
     ALL = ("admin", "editor", "viewer")
+
+
+class OrgRole:
+    """A staff user's role in an organisation, beside their service roles (ADR 0012).
+
+    An org-admin runs the organisation's services and teams; a data owner and the
+    chief data officer are the approvers of the organisation's data sharing.
+    """
+
+    ORG_ADMIN = "org-admin"
+    DATA_OWNER = "data-owner"
+    CHIEF_DATA_OFFICER = "chief-data-officer"
+    ALL = ("org-admin", "data-owner", "chief-data-officer")
+
+
+@dataclasses.dataclass(frozen=True)
+class OrgRoleHolder:
+    user_id: uuid.UUID
+    email: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -318,6 +341,10 @@ class StaffMember(Protocol):
 
     def require_platform_admin(self) -> None: ...
 
+    def has_org_role(self, organisation_id: uuid.UUID, role: str) -> bool:
+        """Whether the member holds this organisation role (platform admins hold none unless granted)."""
+        ...
+
 
 class StaffAuth(Protocol):
     """The signed-in staff member of a request (at `app.state.staff_auth`); raises SignInRequired."""
@@ -377,3 +404,17 @@ async def enqueue_jobs(uow: UnitOfWork, kind: str, payloads: list[dict[str, Any]
     from govplatform.core.jobs import queue
 
     return await queue.enqueue_many(uow, kind, payloads, max_attempts=max_attempts)
+
+
+async def holders_of(uow: UnitOfWork, organisation_id: uuid.UUID, role: str) -> list[OrgRoleHolder]:
+    """The people holding an organisation role (the exchange's approvers), by email."""
+    from govplatform.core.services import org_roles
+
+    return await org_roles.holders_of(uow, organisation_id, role)
+
+
+async def has_org_role(uow: UnitOfWork, user_id: uuid.UUID, organisation_id: uuid.UUID, role: str) -> bool:
+    """Whether the user holds the organisation role now (read it in the unit of work that acts on it)."""
+    from govplatform.core.services import org_roles
+
+    return await org_roles.has_org_role(uow, user_id, organisation_id, role)

@@ -1,4 +1,4 @@
-"""Core tables: tenancy (organisations, services, staff, roles, API keys), audit, jobs.
+"""Core tables: tenancy (organisations, services, staff, service and organisation roles, API keys), audit, jobs.
 
 Every other component's tables hang off `services.id`. Timestamps are stored as
 UTC and always come back timezone-aware, on SQLite as on PostgreSQL.
@@ -109,6 +109,21 @@ class ServiceMembership(Base):
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
     service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), primary_key=True, index=True)
     role: Mapped[str] = mapped_column(String(16))
+
+
+class OrganisationMembership(Base):
+    """A staff user's role in an organisation: org-admin, data-owner or chief-data-officer (ADR 0012).
+
+    One row per role held, so a person may hold several; who granted it and
+    when are kept for the organisation page (the audit log has the history).
+    """
+
+    __tablename__ = "organisation_memberships"
+    user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("staff_users.id"), primary_key=True)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organisations.id"), primary_key=True, index=True)
+    role: Mapped[str] = mapped_column(String(32), primary_key=True)
+    granted_by: Mapped[str] = mapped_column(String(320))
+    granted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
 
 class TeamInvitation(Base):

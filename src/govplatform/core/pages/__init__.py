@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from govplatform.core.pages import admin, admin_services, public, setup, sign_in
+from govplatform.core.pages import admin, admin_organisations, admin_services, public, setup, sign_in
 
 router = APIRouter(include_in_schema=False)
 router.include_router(public.router)
@@ -10,3 +10,4 @@ router.include_router(sign_in.router)
 router.include_router(setup.router)
 router.include_router(admin.router)
 router.include_router(admin_services.router)
+router.include_router(admin_organisations.router)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govplatform.core.jobs import queue
-from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
+from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of, visible_service_ids
 from govplatform.core.services import audit, invitations, tenancy
 from govplatform.core.web.i18n import gettext_ as _
 from govplatform.core.web.i18n import localise
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/admin")
 async def dashboard(request: Request, staff: Staff = Depends(signed_in)) -> Response:
     platform = platform_of(request)
     async with platform.uow() as uow:
-        services = await tenancy.list_services(uow, None if staff.is_platform_admin else list(staff.roles))
+        services = await tenancy.list_services(uow, await visible_service_ids(uow, staff))
         dead = (await queue.counts_by_status(uow)).get("dead", 0) if staff.is_platform_admin else 0
         waiting = await invitations.for_user(uow, staff.user.id)
     return templates_of(request).render(
@@ -52,10 +52,15 @@ async def answer_invitation(
 
 @router.get("/organisations")
 async def organisations(request: Request, staff: Staff = Depends(signed_in)) -> Response:
-    staff.require_platform_admin()
+    """Every organisation for a platform admin; for anyone else, those they hold a role in (ADR 0012)."""
+    if not staff.org_roles:
+        staff.require_platform_admin()
     async with platform_of(request).uow() as uow:
         rows = await tenancy.list_organisations(uow)
-    return templates_of(request).render(request, "admin/organisations.html", {"organisations": rows, "name": ""})
+    rows = [row for row in rows if staff.is_platform_admin or row.id in staff.org_roles]
+    return templates_of(request).render(
+        request, "admin/organisations.html", {"organisations": rows, "name": "", "staff": staff}
+    )
 
 
 @router.post("/organisations")
@@ -71,7 +76,12 @@ async def create_organisation(request: Request, staff: Staff = Depends(signed_in
             return templates_of(request).render(
                 request,
                 "admin/organisations.html",
-                {"organisations": rows, "name": name, "errors": [{"text": localise(error), "href": "#name"}]},
+                {
+                    "organisations": rows,
+                    "name": name,
+                    "staff": staff,
+                    "errors": [{"text": localise(error), "href": "#name"}],
+                },
                 status_code=400,
             )
         await uow.commit()
@@ -86,7 +96,7 @@ async def audit_log(
 ) -> Response:
     """The newest 50 events, or the 50 before event `before` (a number past any id is a 400, not an overflow)."""
     async with platform_of(request).uow() as uow:
-        scope = None if staff.is_platform_admin else list(staff.roles)
+        scope = await visible_service_ids(uow, staff)
         events = await audit.recent(uow, limit=50, before_id=before, service_ids=scope)
     older = events[-1].id if len(events) == 50 else None
     return templates_of(request).render(request, "admin/audit.html", {"events": events, "older": older})

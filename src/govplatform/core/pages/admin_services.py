@@ -8,24 +8,39 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govplatform.core.interfaces import KeyFormat, Role, ServiceRef
-from govplatform.core.models import ApiKey
-from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of
+from govplatform.core.models import ApiKey, Organisation
+from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of, visible_service_ids
 from govplatform.core.platform import Platform
 from govplatform.core.services import api_keys, invitations, tenancy
 from govplatform.core.services import staff as staff_service
+from govplatform.core.unit_of_work import UnitOfWork
 from govplatform.core.web.i18n import gettext_ as _
 from govplatform.core.web.i18n import localise
 
 router = APIRouter(prefix="/admin/services")
 
 
-async def _service(request: Request, service_id: uuid.UUID, current: Staff, at_least: str) -> ServiceRef:
-    current.require(service_id, at_least)
+async def _service(
+    request: Request, service_id: uuid.UUID, current: Staff, at_least: str, *, team: bool = False
+) -> ServiceRef:
+    """The service, if the person has at least this role on it or (for `team` pages) runs its organisation."""
+    allowed = current.has_role(service_id, at_least)
+    if not allowed and not (team and current.managed_organisations):
+        current.require(service_id, at_least)
     async with platform_of(request).uow() as uow:
         try:
-            return await tenancy.get_service(uow, service_id)
+            service = await tenancy.get_service(uow, service_id)
         except tenancy.NotFound:
             raise HTTPException(404, "There is no service with that ID") from None
+    if not allowed and not current.manages_organisation(service.organisation_id):
+        current.require(service_id, at_least)
+    return service
+
+
+async def _organisations_for_new_services(uow: UnitOfWork, staff: Staff) -> list[Organisation]:
+    """Where the person may create a service: anywhere for a platform admin, else the organisations they run."""
+    rows = await tenancy.list_organisations(uow)
+    return [row for row in rows if staff.manages_organisation(row.id)]
 
 
 def _api_label(key_format: KeyFormat | None, component: str) -> str:
@@ -57,8 +72,8 @@ def described_key(platform: Platform, key: ApiKey) -> dict[str, str]:
 @router.get("")
 async def services(request: Request, staff: Staff = Depends(signed_in)) -> Response:
     async with platform_of(request).uow() as uow:
-        rows = await tenancy.list_services(uow, None if staff.is_platform_admin else list(staff.roles))
-        organisations = await tenancy.list_organisations(uow) if staff.is_platform_admin else []
+        rows = await tenancy.list_services(uow, await visible_service_ids(uow, staff))
+        organisations = await _organisations_for_new_services(uow, staff)
     return templates_of(request).render(
         request, "admin/services.html", {"services": rows, "organisations": organisations, "staff": staff}
     )
@@ -66,7 +81,8 @@ async def services(request: Request, staff: Staff = Depends(signed_in)) -> Respo
 
 @router.post("")
 async def create_service(request: Request, staff: Staff = Depends(signed_in)) -> Response:
-    staff.require_platform_admin()
+    if not staff.is_platform_admin and not staff.managed_organisations:
+        staff.require_platform_admin()
     form = await request.form()
     name = str(form.get("name") or "")[:300]
     errors = []
@@ -75,6 +91,8 @@ async def create_service(request: Request, staff: Staff = Depends(signed_in)) ->
     except ValueError:
         errors.append({"text": _("Choose the organisation that runs the service"), "href": "#organisation_id"})
     async with platform_of(request).uow() as uow:
+        if not errors and not staff.manages_organisation(organisation_id):
+            raise HTTPException(403, "You do not run that organisation")
         if not errors:
             try:
                 service = await tenancy.create_service(uow, staff.actor, organisation_id, name)
@@ -83,8 +101,8 @@ async def create_service(request: Request, staff: Staff = Depends(signed_in)) ->
             else:
                 await uow.commit()
                 return RedirectResponse(f"/admin/services/{service.id}", status_code=303)
-        rows = await tenancy.list_services(uow)
-        organisations = await tenancy.list_organisations(uow)
+        rows = await tenancy.list_services(uow, await visible_service_ids(uow, staff))
+        organisations = await _organisations_for_new_services(uow, staff)
     return templates_of(request).render(
         request,
         "admin/services.html",
@@ -95,7 +113,7 @@ async def create_service(request: Request, staff: Staff = Depends(signed_in)) ->
 
 @router.get("/{service_id}")
 async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = Depends(signed_in)) -> Response:
-    service = await _service(request, service_id, staff, Role.VIEWER)
+    service = await _service(request, service_id, staff, Role.VIEWER, team=True)
     platform = platform_of(request)
     async with platform.uow() as uow:
         members = await staff_service.team(uow, service_id)
@@ -112,6 +130,10 @@ async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = D
             "key_kinds": key_kinds(platform),
             "staff": staff,
             "can_manage": staff.has_role(service_id, Role.ADMIN),
+            # An org-admin without a role here runs the team but sees none of the service's data (ADR 0012).
+            "can_manage_team": staff.has_role(service_id, Role.ADMIN)
+            or staff.manages_organisation(service.organisation_id),
+            "can_view": staff.has_role(service_id, Role.VIEWER),
             "roles": Role.ALL,
         },
     )
@@ -119,7 +141,7 @@ async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = D
 
 @router.post("/{service_id}/team")
 async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends(signed_in)) -> Response:
-    service = await _service(request, service_id, staff, Role.ADMIN)
+    service = await _service(request, service_id, staff, Role.ADMIN, team=True)
     form = await request.form()
     email, role = str(form.get("email") or "")[:320], str(form.get("role") or "")
     platform = platform_of(request)
@@ -158,7 +180,7 @@ async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends
 async def cancel_invitation(
     request: Request, service_id: uuid.UUID, user_id: uuid.UUID, staff: Staff = Depends(signed_in)
 ) -> Response:
-    await _service(request, service_id, staff, Role.ADMIN)
+    await _service(request, service_id, staff, Role.ADMIN, team=True)
     async with platform_of(request).uow() as uow:
         try:
             await invitations.cancel(uow, staff.actor, service_id, user_id)
@@ -172,7 +194,7 @@ async def cancel_invitation(
 async def change_member(
     request: Request, service_id: uuid.UUID, user_id: uuid.UUID, staff: Staff = Depends(signed_in)
 ) -> Response:
-    await _service(request, service_id, staff, Role.ADMIN)
+    await _service(request, service_id, staff, Role.ADMIN, team=True)
     form = await request.form()
     action = str(form.get("action") or "")
     async with platform_of(request).uow() as uow:

@@ -12,10 +12,11 @@ import uuid
 
 from fastapi import HTTPException, Request
 
-from govplatform.core.interfaces import Actor, Role, SignInRequired
+from govplatform.core.interfaces import Actor, OrgRole, Role, SignInRequired
 from govplatform.core.models import StaffUser
 from govplatform.core.platform import Platform
-from govplatform.core.services import sign_in, staff
+from govplatform.core.services import org_roles, sign_in, staff
+from govplatform.core.unit_of_work import UnitOfWork
 from govplatform.core.web.templating import Templates
 
 SESSION_COOKIE = "govplatform_session"
@@ -28,6 +29,7 @@ class Staff:
     user: StaffUser
     roles: dict[uuid.UUID, str]
     ip_address: str | None
+    org_roles: dict[uuid.UUID, frozenset[str]] = dataclasses.field(default_factory=dict)
 
     @property
     def actor(self) -> Actor:
@@ -45,6 +47,17 @@ class Staff:
     def require(self, service_id: uuid.UUID, at_least: str) -> None:
         if not self.has_role(service_id, at_least):
             raise HTTPException(403, "You do not have permission to do that on this service")
+
+    def has_org_role(self, organisation_id: uuid.UUID, role: str) -> bool:
+        return role in self.org_roles.get(organisation_id, frozenset())
+
+    def manages_organisation(self, organisation_id: uuid.UUID) -> bool:
+        """Runs the organisation's services and teams: a platform admin, or its org-admin (ADR 0012)."""
+        return self.user.is_platform_admin or self.has_org_role(organisation_id, OrgRole.ORG_ADMIN)
+
+    @property
+    def managed_organisations(self) -> list[uuid.UUID]:
+        return [org for org, roles in self.org_roles.items() if OrgRole.ORG_ADMIN in roles]
 
     def require_platform_admin(self) -> None:
         if not self.user.is_platform_admin:
@@ -73,11 +86,22 @@ async def optional_staff(request: Request) -> Staff | None:
     async with platform.uow() as uow:
         user = await sign_in.current_user(uow, platform.session_policy, token)
         roles = await staff.roles_of(uow, user.id) if user else {}
+        held = await org_roles.roles_of(uow, user.id) if user else {}
         await uow.commit()
     if user is None:
         return None
     request.scope.setdefault("state", {})["staff_user"] = user
-    return Staff(user, roles, client_ip(request))
+    return Staff(user, roles, client_ip(request), held)
+
+
+async def visible_service_ids(uow: UnitOfWork, current: Staff) -> list[uuid.UUID] | None:
+    """The services whose pages the person may open (None: every one, for a platform admin).
+
+    Their teams' services, and every service of an organisation they are org-admin of.
+    """
+    if current.is_platform_admin:
+        return None
+    return list(current.roles) + await org_roles.service_ids_of(uow, current.managed_organisations)
 
 
 async def signed_in(request: Request) -> Staff:
