@@ -40,7 +40,9 @@ from govplatform.notify.services.callbacks import CallbackPolicy
 from govplatform.notify.services.limits import SendingLimits
 from govplatform.notify.services.limits.database import DatabaseDailyCounts, DatabaseTokenBuckets
 from govplatform.notify.services.limits.redis_store import RedisLimitStore, redis_client
+from govplatform.notify.services.platform_messages import PlatformMessages
 from govplatform.notify.services.sending import Sender
+from govplatform.notify.services.templates import TemplateCatalogue
 from govplatform.notify.services.uploads import UploadStore
 from govplatform.notify.tasks import DeliveryTasks
 from govplatform.pay import agreements_api as pay_agreements_api
@@ -188,6 +190,8 @@ def register_components(platform: Platform) -> None:
     outbound = OutboundGuard.from_settings(platform.settings)
     notify = notify_component(platform, outbound)
     platform.components["notify"] = notify
+    platform.messages = PlatformMessages(notify.sender, notify.team)  # core's Messages, for every component
+    platform.components["notify.templates"] = TemplateCatalogue()  # notify/interfaces.py's, for higher components
     DeliveryTasks(notify).register(platform.tasks.register, platform.tasks.register_batch)
     schedule = Schedule(
         notify,

@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from govplatform.core.crypto import FieldCipher
 from govplatform.core.database import create_engine, create_session_factory
-from govplatform.core.interfaces import KeyFormat
+from govplatform.core.interfaces import KeyFormat, Messages
 from govplatform.core.jobs.queue import TaskRegistry
 from govplatform.core.services.api_keys import PlatformKeyFormat
 from govplatform.core.services.sign_in import SessionPolicy
@@ -41,6 +41,8 @@ class Platform:
     background_loops: list[Callable[[asyncio.Event], Awaitable[None]]] = dataclasses.field(default_factory=list)
     # Component services, by component name, registered by the composition root.
     components: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Emails and texts from templates: notify registers its implementation (core never imports notify).
+    messages: Messages | None = None
 
     def uow(self, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self.sessions, read_only=read_only)

@@ -14,8 +14,8 @@ from govplatform.core.platform import Platform
 from govplatform.core.services import api_keys, invitations, tenancy
 from govplatform.core.services import staff as staff_service
 from govplatform.core.unit_of_work import UnitOfWork
+from govplatform.core.web.i18n import current_language, localise
 from govplatform.core.web.i18n import gettext_ as _
-from govplatform.core.web.i18n import localise
 
 router = APIRouter(prefix="/admin/services")
 
@@ -166,13 +166,22 @@ async def invite(request: Request, service_id: uuid.UUID, staff: Staff = Depends
                 {"service": service, "errors": [{"text": localise(error), "href": field}], "email": email},
                 status_code=400,
             )
+        emailed = await invitations.email_invitee(
+            uow,
+            platform.messages,
+            invited,
+            service,
+            staff.actor.label,
+            platform.settings.base_url,
+            platform.settings.setup_link_hours,
+            current_language(),
+        )
         await uow.commit()
     token = invited.setup_token
     link = f"{platform.settings.base_url}/setup/{token}" if token else None
+    context = {"service": service, "invited": invited.user.email, "joined": invited.joined, "link": link}
     return templates_of(request).render(
-        request,
-        "admin/invite_result.html",
-        {"service": service, "invited": invited.user.email, "joined": invited.joined, "link": link, "role": role},
+        request, "admin/invite_result.html", {**context, "role": role, "emailed": emailed}
     )
 
 

@@ -14,6 +14,11 @@ lasts as long as a set-up link. A platform admin, who may act on every
 service anyway, still adds at once; so do the CLI and the demo data, which
 run as the operator. Someone already on the team just has their role
 changed, as the team-change route would.
+
+The invitee is told by email (`email_invitee`), through core's `Messages`
+(notify's, registered by the composition root) from the platform's own
+templates: a new person gets their set-up link, someone with an account a
+notice to sign in and accept. The admin's page still shows a set-up link.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ import uuid
 
 from sqlalchemy import delete, select
 
-from govplatform.core.interfaces import N_, Actor, Role, ServiceRef
+from govplatform.core.interfaces import N_, Actor, MessageRefused, Messages, PlatformTemplate, Role, ServiceRef
 from govplatform.core.models import ServiceMembership, StaffUser, TeamInvitation, utcnow
 from govplatform.core.services import audit, staff, tenancy
 from govplatform.core.unit_of_work import UnitOfWork
@@ -138,3 +143,34 @@ async def for_user(uow: UnitOfWork, user_id: uuid.UUID) -> list[Pending]:
 async def for_service(uow: UnitOfWork, service_id: uuid.UUID) -> list[Pending]:
     """The invitations to this service's team that no one has accepted yet."""
     return await _listed(uow, TeamInvitation.service_id == service_id)
+
+
+async def email_invitee(
+    uow: UnitOfWork,
+    messages: Messages | None,
+    invited: Invited,
+    service: ServiceRef,
+    invited_by: str,
+    base_url: str,
+    hours: int,
+    language: str = "en",
+) -> bool:
+    """Queue the invitee's email in the invitation's unit of work; False if none was sent (or none was needed).
+
+    A message the platform service refuses (a template someone archived) leaves the invitation as it is: the
+    admin's page shows the set-up link and says that no email went.
+    """
+    if messages is None or (invited.joined and not invited.setup_token):
+        return False
+    values: dict[str, object] = {"service_name": service.name, "invited_by": invited_by, "hours": hours}
+    if invited.setup_token:
+        template = PlatformTemplate.STAFF_INVITATION
+        values["setup_link"] = f"{base_url.rstrip('/')}/setup/{invited.setup_token}"
+    else:
+        template = PlatformTemplate.SERVICE_INVITATION
+        values["sign_in_link"] = f"{base_url.rstrip('/')}/sign-in"
+    try:
+        await messages.send_email(uow, template, invited.user.email, values, language=language)
+    except MessageRefused:
+        return False
+    return True

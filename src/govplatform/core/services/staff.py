@@ -1,7 +1,8 @@
 """Staff users, their roles on services, and the one-time set-up link.
 
-A new user gets a set-up link (printed by the CLI or shown to the admin who
-invited them) on which they choose a password and enrol a TOTP authenticator.
+A new user gets a set-up link (printed by the CLI, or shown to the admin who
+invited them and emailed to them through core's `Messages`, see
+invitations.py) on which they choose a password and enrol a TOTP authenticator.
 Passwords are argon2id hashes; TOTP secrets are encrypted at rest because the
 server needs them back to check codes. Opening a link and typing its code are
 guesses like any other, so both go through core's throttle (services/throttle.py):

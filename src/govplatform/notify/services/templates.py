@@ -14,6 +14,7 @@ import uuid
 from sqlalchemy import select
 
 from govplatform.core.interfaces import N_, Actor, UnitOfWork, UserFacingError, utcnow
+from govplatform.notify.interfaces import MessageTemplate
 from govplatform.notify.models import Template, TemplateVersion
 from govplatform.notify.templates import sms as sms_rules
 from govplatform.notify.templates.placeholders import find_placeholders
@@ -212,3 +213,30 @@ async def versions(uow: UnitOfWork, service_id: uuid.UUID, template_id: uuid.UUI
         .order_by(TemplateVersion.version.desc())
     )
     return [_snapshot(row, template_id) for row in (await uow.session.scalars(query)).all()]
+
+
+def _offered(template: TemplateSnapshot) -> MessageTemplate:
+    return MessageTemplate(
+        template.id,
+        template.service_id,
+        template.type,
+        template.name,
+        template.subject,
+        tuple(template.placeholders),
+        template.version,
+    )
+
+
+class TemplateCatalogue:
+    """Notify's `ServiceTemplates` (notify/interfaces.py), for higher components."""
+
+    async def list_templates(
+        self, uow: UnitOfWork, service_id: uuid.UUID, template_type: str | None = None
+    ) -> list[MessageTemplate]:
+        return [_offered(found) for found in await list_templates(uow, service_id, template_type)]
+
+    async def get_template(
+        self, uow: UnitOfWork, service_id: uuid.UUID, template_id: uuid.UUID
+    ) -> MessageTemplate | None:
+        found = await get_template(uow, service_id, template_id)
+        return None if found is None or found.archived else _offered(found)
