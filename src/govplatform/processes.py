@@ -1,6 +1,7 @@
-"""The long-running commands: serve (web, optionally with a worker), worker, and demo.
+"""The commands that start or seed the whole platform: serve (web, optionally with a worker), worker, and demo.
 
-They live beside the composition root, not in core, because they start every component.
+They live beside the composition root, not in a component's cli.py, because they start (or seed) every
+component; every other command is in its component's cli.py (tests/unit/test_commands_home.py).
 """
 
 from __future__ import annotations
@@ -10,12 +11,11 @@ import contextlib
 import dataclasses
 import os
 import signal
-import sys
 from typing import Any
 
 import typer
 
-from govplatform.core.cli import console, describe_database, fail, run_with_platform, settings_or_exit
+from govplatform.core.commands import command_context, console, describe_database, fail, run_with_platform
 from govplatform.core.settings import Settings
 
 
@@ -42,7 +42,7 @@ def serve(
     """Serve the platform over HTTP."""
     import uvicorn
 
-    settings = settings_or_exit()
+    settings = command_context().settings()
     from govplatform.app import build_app  # checks settings that only the web needs (assets)
     from govplatform.core.settings import SettingsError
 
@@ -85,11 +85,10 @@ def proxy_options(settings: Settings) -> dict[str, Any]:
 
 def worker(concurrency: int | None = typer.Option(None, help="Jobs run at once (default from settings)")) -> None:
     """Run background jobs until stopped (SIGTERM or Ctrl-C finishes running jobs first)."""
-    from govplatform.app import register_components
     from govplatform.core.jobs.worker import Worker, sqlite_worker_lock
     from govplatform.core.observability import configure_logging
 
-    settings = settings_or_exit()
+    settings = command_context().settings()
     if concurrency is not None:
         settings = settings.model_copy(update={"worker_concurrency": max(1, concurrency)})
     configure_logging(settings.log_level)
@@ -98,14 +97,11 @@ def worker(concurrency: int | None = typer.Option(None, help="Jobs run at once (
         fail("Another worker is already running on this SQLite database; on SQLite one worker runs.")
 
     async def work(platform: Any) -> None:
-        register_components(platform)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, stop.set)
-        await Worker(
-            platform.sessions, platform.tasks, platform.settings, background_loops=platform.background_loops
-        ).run(stop)
+        await Worker(platform.sessions, platform.tasks, settings, background_loops=platform.background_loops).run(stop)
 
     with contextlib.suppress(KeyboardInterrupt):
         run_with_platform(work)
@@ -115,10 +111,17 @@ def demo() -> None:
     """Seed the demo public body, service and staff user (once), and print how to sign in."""
     import segno
 
+    from govplatform.core.migrate import upgrade_to_head
     from govplatform.core.services import demo as demo_data
     from govplatform.core.services.staff import totp_uri
 
-    settings = settings_or_exit()
+    context = command_context()
+    settings = context.settings(creates=True)
+    if not context.database_was_there:  # made here, as `db upgrade` would (make run has run it already)
+        try:
+            upgrade_to_head(settings)
+        except Exception as error:
+            fail(f"Cannot migrate the database ({describe_database(settings)}): {str(error).splitlines()[0][:200]}")
 
     async def work(platform: Any) -> Any:
         async with platform.uow() as uow:
@@ -159,25 +162,6 @@ def demo() -> None:
     console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)
 
 
-def prove(index: int = typer.Option(..., help="The entry's index in the log")) -> None:
-    """Print a receipt (c2sp.org/tlog-proof@v1) for one entry, against the latest checkpoint."""
-    from govplatform.app import register_components
-    from govplatform.transparency.services.log import LogRequestError
-
-    async def work(platform: Any) -> str:
-        register_components(platform)
-        log = platform.components["transparency"]
-        async with platform.uow() as uow:
-            receipt: str = await log.receipt(uow, index)
-            return receipt
-
-    try:
-        receipt = run_with_platform(work)
-    except LogRequestError as error:
-        fail(str(error))
-    sys.stdout.write(receipt)
-
-
 DEMO_TEMPLATES = (
     (
         "email",
@@ -200,7 +184,7 @@ async def _demo_templates(platform: Any) -> int:
     """Example templates for the demo service, once, so the Notify pages and API have something to show."""
     import uuid
 
-    from govplatform.core.cli import CLI_ACTOR
+    from govplatform.core.commands import CLI_ACTOR
     from govplatform.core.services import demo as demo_data
     from govplatform.notify.services import templates
 
@@ -221,8 +205,7 @@ async def _demo_parking_shop(platform: Any) -> bool:
     """Give the example parking-permit shop a Pay test key of the demo service, once; whether it has one."""
     import uuid
 
-    from govplatform.app import register_components
-    from govplatform.core.cli import CLI_ACTOR
+    from govplatform.core.commands import CLI_ACTOR
     from govplatform.core.services import api_keys
     from govplatform.core.services import demo as demo_data
     from govplatform.examples import parking_shop
@@ -233,7 +216,6 @@ async def _demo_parking_shop(platform: Any) -> bool:
     credentials = demo_data.load_credentials(var_dir)
     if credentials is None:
         return False
-    register_components(platform)
     async with platform.uow() as uow:
         _, shown = await api_keys.create_key(
             uow, CLI_ACTOR, platform.key_formats["pay"], uuid.UUID(str(credentials.service_id)), "Parking shop", "test"
@@ -245,11 +227,9 @@ async def _demo_parking_shop(platform: Any) -> bool:
 
 async def _demo_data_uses(platform: Any) -> int:
     """Record a few example uses of data, once, so a fresh platform's log is not empty."""
-    from govplatform.app import register_components
     from govplatform.core.services import demo as demo_data
     from govplatform.transparency.interfaces import DataUse
 
-    register_components(platform)
     log = platform.components["transparency"]
     async with platform.uow() as uow:
         size, _ = await log.head(uow)
@@ -259,15 +239,3 @@ async def _demo_data_uses(platform: Any) -> int:
         await uow.commit()
     total: int = await log.integrate_all()
     return total
-
-
-def integrate() -> None:
-    """Integrate every pending entry into the log now and publish a checkpoint (on demand)."""
-    from govplatform.app import register_components
-
-    async def work(platform: Any) -> int:
-        register_components(platform)
-        size: int = await platform.components["transparency"].integrate_all()
-        return size
-
-    console.print(f"The log holds {run_with_platform(work)} entries; its checkpoint is published.", highlight=False)

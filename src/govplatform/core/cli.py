@@ -1,6 +1,8 @@
-"""Core's commands: serve, worker, db, org, service, user (create, role), key, demo.
+"""Core's commands: db, org, service, user (create, role), key (`serve`, `worker` and `demo` are in
+govplatform/processes.py).
 
-Each command builds what it needs from settings (no I/O at import). Create
+Each command builds what it needs from settings (no I/O at import), through the kit every component's
+commands share (core/commands.py), which names the database on stderr first. Create
 commands take --json and then print one JSON object with at least `id`, so
 scripts can use them. A wrong setting or an unreachable database ends the
 command with one clear line and a non-zero exit, never a traceback.
@@ -8,23 +10,24 @@ command with one clear line and a non-zero exit, never a traceback.
 
 from __future__ import annotations
 
-import asyncio
-import json
-import sys
-import uuid
-from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import typer
-from rich.console import Console
 
-from govplatform.core.interfaces import Actor, Role
-from govplatform.core.settings import Settings, SettingsError, load_settings
-
-T = TypeVar("T")
-console = Console()
-err = Console(stderr=True)
-CLI_ACTOR = Actor("cli", None, "govplatform cli")
+from govplatform.core.commands import (
+    CLI_ACTOR,
+    command_context,
+    console,
+    create_api_key,
+    describe_database,
+    emit,
+    fail,
+    parse_id,
+    run_with_platform,
+    user_facing,
+)
+from govplatform.core.interfaces import Role
+from govplatform.core.settings import Settings
 
 org_cli = typer.Typer(help="Organisations (public bodies).", no_args_is_help=True)
 service_cli = typer.Typer(help="Services, each run by one organisation.", no_args_is_help=True)
@@ -33,64 +36,9 @@ key_cli = typer.Typer(help="Platform API keys.", no_args_is_help=True)
 db_cli = typer.Typer(help="The database schema.", no_args_is_help=True)
 
 
-def fail(message: str, code: int = 1) -> None:
-    err.print(f"[red]Error:[/red] {message}", highlight=False, soft_wrap=True)
-    raise typer.Exit(code)
-
-
-def settings_or_exit() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as error:
-        fail(str(error), 2)
-        raise AssertionError from error  # unreachable: fail() exits
-
-
-def run_with_platform(work: Callable[[Any], Awaitable[T]]) -> T:
-    """Build the platform, run `work(platform)`, and turn start-up faults into one line."""
-    from sqlalchemy.exc import DBAPIError, OperationalError
-
-    from govplatform.core.platform import build_platform
-
-    settings = settings_or_exit()
-
-    async def main() -> T:
-        platform = build_platform(settings)
-        try:
-            return await work(platform)
-        finally:
-            await platform.dispose()
-
-    try:
-        return asyncio.run(main())
-    except SettingsError as error:
-        fail(str(error), 2)
-        raise AssertionError from error
-    except (OperationalError, DBAPIError, OSError) as error:
-        reason = str(getattr(error, "orig", error)).splitlines()[0][:200]
-        fail(f"Cannot use the database ({describe_database(settings)}): {reason}")
-        raise AssertionError from error
-
-
-def describe_database(settings: Settings) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(settings.resolved_database_url).render_as_string(hide_password=True)
-
-
-def parse_id(value: str, what: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        fail(f"{what} must be an ID like 123e4567-e89b-12d3-a456-426614174000, not {value!r}", 2)
-        raise
-
-
-def emit(as_json: bool, values: dict[str, Any], human: str) -> None:
-    if as_json:
-        sys.stdout.write(json.dumps(values, default=str) + "\n")
-    else:
-        console.print(human, highlight=False, soft_wrap=True)
+def settings_or_exit(creates: bool = False) -> Settings:
+    """This run's settings, its database named on stderr (see core/commands.py)."""
+    return command_context().settings(creates)
 
 
 @db_cli.command("upgrade")
@@ -98,7 +46,7 @@ def db_upgrade() -> None:
     """Apply every database migration (alembic upgrade head)."""
     from govplatform.core.migrate import upgrade_to_head
 
-    settings = settings_or_exit()
+    settings = settings_or_exit(creates=True)
     try:
         upgrade_to_head(settings)
     except Exception as error:
@@ -120,7 +68,7 @@ def org_create(
             await uow.commit()
             return organisation
 
-    organisation = _domain(lambda: run_with_platform(work))
+    organisation = user_facing(lambda: run_with_platform(work))
     emit(
         as_json,
         {"id": organisation.id, "name": organisation.name},
@@ -145,7 +93,7 @@ def service_create(
             await uow.commit()
             return service
 
-    service = _domain(lambda: run_with_platform(work))
+    service = user_facing(lambda: run_with_platform(work))
     emit(
         as_json,
         {"id": service.id, "name": service.name, "organisation_id": service.organisation_id},
@@ -185,7 +133,7 @@ def user_create(
             await uow.commit()
             return user, token, platform.settings.base_url
 
-    user, token, base_url = _domain(lambda: run_with_platform(work))
+    user, token, base_url = user_facing(lambda: run_with_platform(work))
     link = f"{base_url}/setup/{token}" if token else None
     emit(
         as_json,
@@ -224,7 +172,7 @@ def user_role(
             await uow.commit()
             return changed
 
-    user_id, changed = _domain(lambda: run_with_platform(work))
+    user_id, changed = user_facing(lambda: run_with_platform(work))
     verb = "removed" if remove else "granted"
     emit(
         as_json,
@@ -232,31 +180,6 @@ def user_role(
         | {"action": verb, "changed": changed},
         f"{email.strip().lower()}: {role} {verb} ({scope} {scope_id})" + ("" if changed else ", as it already was"),
     )
-
-
-def create_api_key(
-    component: str,
-    service_id: uuid.UUID,
-    name: str,
-    key_type: str | None = None,
-    prepare: Callable[[Any], None] | None = None,
-) -> tuple[Any, str]:
-    """Make a key in a component's format (after `prepare` registers the component's formats on the
-    platform); returns the stored key and the text to show once. Rule violations exit with one line."""
-    from govplatform.core.services import api_keys
-
-    async def work(platform: Any) -> Any:
-        if prepare is not None:
-            prepare(platform)
-        async with platform.uow() as uow:
-            made = await api_keys.create_key(
-                uow, CLI_ACTOR, platform.key_formats[component], service_id, name, key_type
-            )
-            await uow.commit()
-            return made
-
-    key, shown = _domain(lambda: run_with_platform(work))
-    return key, shown
 
 
 @key_cli.command("create")
@@ -272,14 +195,3 @@ def key_create(
         {"id": key.id, "name": key.name, "service_id": key.service_id, "key": shown},
         f"API key {key.name} ({key.id}) for service {key.service_id}:\n{shown}\nCopy it now: it is not shown again.",
     )
-
-
-def _domain(call: Callable[[], T]) -> T:
-    """Rule violations (duplicate names, unknown IDs) become one line and exit code 1."""
-    from govplatform.core.services.tenancy import TenancyError
-
-    try:
-        return call()
-    except TenancyError as error:
-        fail(str(error))
-        raise

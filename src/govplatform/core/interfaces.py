@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.models import Base, UTCDateTime, utcnow
@@ -478,3 +478,43 @@ class Messages(Protocol):
     async def status(self, uow: UnitOfWork, notification_id: uuid.UUID) -> str | None:
         """Notify's status of the message (created, sending, delivered, permanent-failure, ...), or None."""
         ...
+
+
+# What a component's cli.py uses (core/commands.py): this run's platform with every component, the database
+# named on stderr, and one way to fail. Read on first use, not imported here: core/commands.py builds on this
+# module, and no web process needs typer.
+__all__ += [
+    "CLI_ACTOR",
+    "CommandContext",
+    "command_context",
+    "console",
+    "create_api_key",
+    "emit",
+    "err",
+    "fail",
+    "parse_id",
+    "run_with_platform",
+    "user_facing",
+]
+if TYPE_CHECKING:
+    from govplatform.core.commands import (  # for the type checker; at run time through __getattr__
+        CLI_ACTOR,
+        CommandContext,
+        command_context,
+        console,
+        create_api_key,
+        emit,
+        err,
+        fail,
+        parse_id,
+        run_with_platform,
+        user_facing,
+    )
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:  # only the command kit gets here: every other exported name is defined above
+        from govplatform.core import commands
+
+        return getattr(commands, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -282,6 +282,15 @@ def _read_or_add_secrets(path: Path) -> dict[str, str]:
 
 def load_settings(**overrides: object) -> Settings:
     """Build settings from the environment; raise SettingsError naming the bad setting."""
+    return with_generated_secrets(read_settings(**overrides))
+
+
+def read_settings(**overrides: object) -> Settings:
+    """Settings from the environment, checked, without the embedded default's generated secrets.
+
+    It reads and writes no file, so the CLI can name the database and refuse to go on where there is
+    none before anything is created (core/commands.py).
+    """
     try:
         settings = Settings(**overrides)  # type: ignore[arg-type]
     except ValidationError as error:
@@ -292,6 +301,11 @@ def load_settings(**overrides: object) -> Settings:
         raise SettingsError(
             "Setting GOVPLATFORM_PAY_STRIPE_API_KEY is required when GOVPLATFORM_PAY_LIVE_PROCESSOR=stripe"
         )
+    return settings
+
+
+def with_generated_secrets(settings: Settings) -> Settings:
+    """The settings with every secret the environment did not set taken from var/secrets.json (made if absent)."""
     missing = [name for name in SECRET_NAMES if not getattr(settings, name)]
     if settings.transparency_signing_keys and "transparency_signing_seed" in missing:
         missing.remove("transparency_signing_seed")  # explicit keys replace the generated one

@@ -1,16 +1,22 @@
-"""`govplatform transparency verify` (witness a log from outside) and `prove` (print a receipt)."""
+"""`govplatform transparency verify` (witness a log from outside), `prove` (print a receipt) and `integrate`.
+
+`verify` reads a log over HTTP and touches no database; `prove` and `integrate` run on the platform that the
+root command lends through core's command kit (core/commands.py).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import httpx
 import typer
 
+from govplatform.core.interfaces import console, fail, run_with_platform
 from govplatform.transparency.note import NoteError, VerifierKey
+from govplatform.transparency.services.log import LogRequestError
 from govplatform.transparency.services.witness import FetchError, WitnessError, WitnessState, witness
 
 transparency_cli = typer.Typer(help="The transparency log.", no_args_is_help=True)
@@ -59,6 +65,34 @@ def verify(
         _fail(f"VERIFICATION FAILED: {error}", 1)
     except FetchError as error:
         _fail(str(error), 3)
+
+
+@transparency_cli.command("prove")
+def prove(index: int = typer.Option(..., help="The entry's index in the log")) -> None:
+    """Print a receipt (c2sp.org/tlog-proof@v1) for one entry, against the latest checkpoint."""
+
+    async def work(platform: Any) -> str:
+        log = platform.components["transparency"]
+        async with platform.uow() as uow:
+            receipt: str = await log.receipt(uow, index)
+            return receipt
+
+    try:
+        receipt = run_with_platform(work)
+    except LogRequestError as error:
+        fail(str(error))
+    sys.stdout.write(receipt)
+
+
+@transparency_cli.command("integrate")
+def integrate() -> None:
+    """Integrate every pending entry into the log now and publish a checkpoint (on demand)."""
+
+    async def work(platform: Any) -> int:
+        size: int = await platform.components["transparency"].integrate_all()
+        return size
+
+    console.print(f"The log holds {run_with_platform(work)} entries; its checkpoint is published.", highlight=False)
 
 
 def _fail(message: str, code: int) -> None:

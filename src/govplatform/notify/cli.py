@@ -1,8 +1,8 @@
 """`govplatform notify ...`: keys, templates and limits for a service's notifications.
 
-These sit outside the notify component because they need core's key store
-and the composition root as well as notify's services (the same reason
-`processes.py` does). Each prints one JSON object with --json, for scripts.
+The platform, with every component registered, is lent by the root command through core's
+command kit (core/commands.py), so these need nothing above notify. Each prints one JSON object
+with --json, for scripts.
 """
 
 from __future__ import annotations
@@ -13,8 +13,16 @@ from typing import Any
 
 import typer
 
-from govplatform.core.cli import CLI_ACTOR, create_api_key, emit, err, fail, parse_id, run_with_platform
-from govplatform.core.interfaces import UserFacingError
+from govplatform.core.interfaces import (
+    CLI_ACTOR,
+    UserFacingError,
+    create_api_key,
+    emit,
+    err,
+    fail,
+    parse_id,
+    run_with_platform,
+)
 from govplatform.notify.errors import NotifyError
 
 notify_cli = typer.Typer(help="Notifications: email, text messages and letters.", no_args_is_help=True)
@@ -27,13 +35,10 @@ KEY_TYPES = {"live": "normal", "team": "team", "test": "test"}
 
 
 async def _service_name(platform: Any, service_id: uuid.UUID) -> str:
-    from govplatform.core.services.staff import ServiceDirectory
-
     async with platform.uow(read_only=True) as uow:
-        service = await ServiceDirectory().describe(uow, service_id)
+        service = await platform.components["notify"].team.describe(uow, service_id)
     if service is None:
         fail(f"There is no service with ID {service_id}")
-        raise AssertionError  # unreachable: fail() exits
     return str(service.name)
 
 
@@ -45,12 +50,10 @@ def key_create(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Create a Notify API key; the key is printed once and never again."""
-    from govplatform.app import register_components
-
     service_id = parse_id(service, "--service")
     if key_type not in KEY_TYPES:
         fail("--type must be test, team or live", 2)
-    key, shown = create_api_key("notify", service_id, name, KEY_TYPES[key_type], prepare=register_components)
+    key, shown = create_api_key("notify", service_id, name, KEY_TYPES[key_type])
     emit(
         as_json,
         {"id": key.id, "name": key.name, "service_id": key.service_id, "type": key_type, "key": shown},
@@ -85,7 +88,6 @@ def template_create(
         created = run_with_platform(work)
     except UserFacingError as error:
         fail(str(error))
-        raise
     emit(
         as_json,
         {"id": created.id, "type": created.type, "name": created.name, "version": created.version},
@@ -125,7 +127,6 @@ def limits(
         policy = run_with_platform(work)
     except UserFacingError as error:
         fail(str(error))
-        raise
     values = {
         "service_id": policy.service_id,
         "live": not policy.restricted,
@@ -144,13 +145,11 @@ def callback(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Set where a service's delivery receipts or received texts are posted."""
-    from govplatform.app import register_components
     from govplatform.notify.services import callbacks
 
     service_id = parse_id(service, "--service")
 
     async def work(platform: Any) -> Any:
-        register_components(platform)
         await _service_name(platform, service_id)
         outbound = platform.components["notify"].outbound  # the operator's settings: allowed hosts, https
         async with platform.uow() as uow:
@@ -164,7 +163,6 @@ def callback(
         callback_id = run_with_platform(work)
     except UserFacingError as error:
         fail(str(error))
-        raise
     emit(as_json, {"id": callback_id, "service_id": service_id, "type": callback_type}, f"Callback {callback_type} set")
 
 
@@ -177,7 +175,6 @@ def send_csv(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """Send one template to every row of a file; every row is checked before anything is sent."""
-    from govplatform.app import register_components
     from govplatform.notify.services import bulk, spreadsheets
     from govplatform.notify.services import settings as notify_settings
 
@@ -186,7 +183,6 @@ def send_csv(
     data = file.read_bytes()
 
     async def work(platform: Any) -> Any:
-        register_components(platform)
         notify = platform.components["notify"]
         name = await _service_name(platform, service_id)
         async with platform.uow(read_only=True) as uow:
@@ -207,7 +203,6 @@ def send_csv(
         checked, bulk_id = run_with_platform(work)
     except (UserFacingError, NotifyError) as error:
         fail(str(error))
-        raise
     if bulk_id is None:
         for problem in checked.problems:
             err.print(f"Row {problem.row}: {problem.message}", highlight=False, soft_wrap=True)
