@@ -51,7 +51,8 @@ TIERS = {
     )
 }
 NOT_POSTGRES = (
-    "the {tier} tier runs on PostgreSQL only: set GOVPLATFORM_TEST_DATABASE_URL=postgresql://... (make test-{tier})"
+    "the {tier} tier runs on PostgreSQL only: set GOVPLATFORM_TEST_DATABASE_URL=postgresql://... "
+    "(then pytest tests/{tier})"
 )
 _seconds: dict[str, float] = defaultdict(float)
 _tests: dict[str, int] = defaultdict(int)
