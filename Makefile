@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test test-fast test-fuzz lint migrations-check translations bench lock clean
+.PHONY: help install run test test-unit test-integration test-browser test-fuzz lint migrations-check translations bench lock clean
 
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -28,16 +28,22 @@ run: install ## Start the platform on SQLite with demo data at http://127.0.0.1:
 	$(BIN)/govplatform demo
 	$(BIN)/govplatform serve --host $(HOST) --port $(PORT) --with-worker
 
-test: install ## Run the whole test suite (browser tests where Chromium is found, the fuzzing tier on PostgreSQL)
+# The tiers, their budgets and where each runs: tests/tiers.py. `make test` is one pytest run of them all, so
+# its summary counts the skips once (PostgreSQL-only tiers on SQLite, tests that need ../shared/reference).
+test: install ## Run the whole test suite: every tier (browser where Chromium is found; fuzz, corpus, scale on PostgreSQL)
 	$(BIN)/pytest
 
-test-fast: install ## Run the unit tests only (no database, no browser)
+test-unit: install ## Run the unit tier (no database, no browser)
 	$(BIN)/pytest tests/unit
 
-# The fuzzing tier runs once, on PostgreSQL (DESIGN.md): `make test` includes it when
-# GOVPLATFORM_TEST_DATABASE_URL names a PostgreSQL server and skips it in one line on SQLite.
+test-integration: install ## Run the integration tier (SQLite, or GOVPLATFORM_TEST_DATABASE_URL=postgresql://...)
+	$(BIN)/pytest tests/integration
+
+test-browser: install ## Run the browser tier: pages in Chromium, with axe-core's accessibility checks
+	$(BIN)/pytest tests/browser
+
 test-fuzz: install ## Fuzz every machine API from its OpenAPI document (schemathesis; needs GOVPLATFORM_TEST_DATABASE_URL=postgresql://...)
-	$(BIN)/pytest tests/fuzz -m fuzz
+	$(BIN)/pytest tests/fuzz
 
 lint: install ## ruff, mypy (strict on every component) and the import contracts
 	$(BIN)/ruff check src tests bench

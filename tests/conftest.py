@@ -28,6 +28,8 @@ from govplatform.core.settings import Settings, load_settings, normalise_databas
 from govplatform.core.unit_of_work import UnitOfWork
 
 ROOT = Path(__file__).resolve().parent.parent
+# The suite's tiers and their budgets, and the one way tests skip without ../shared/reference.
+pytest_plugins = ("tests.tiers", "tests.reference")
 
 # Property tests: no per-example deadline (a shared two-core machine stalls now and then), and
 # under CI a fixed seed, so a run that passed once passes again on the same code.

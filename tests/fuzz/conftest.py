@@ -2,9 +2,9 @@
 
 DESIGN.md runs the fuzz tier once, on PostgreSQL, to keep CI inside its time:
 so `make test` runs it when GOVPLATFORM_TEST_DATABASE_URL names a PostgreSQL
-server (as `.ci/run`'s second run does) and skips it with one line on SQLite.
-`make test-fuzz` runs it alone. Every test here carries the `fuzz` marker, so
-`-m "not fuzz"` leaves the tier out of any run.
+server (as `.ci/run`'s PostgreSQL run does) and skips it with one line on SQLite;
+tests/tiers.py does both for every PostgreSQL-only tier and marks every test here
+`fuzz`, so `-m "not fuzz"` leaves the tier out of any run. `make test-fuzz` runs it alone.
 
 At the end of a run the tier prints how many examples it tried per operation.
 """
@@ -13,24 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import is_postgres
 from tests.fuzz.tally import TAKES_NO_INPUT, TRIED
-
-NOT_POSTGRES = (
-    "the fuzzing tier runs on PostgreSQL only: set GOVPLATFORM_TEST_DATABASE_URL=postgresql://... (make test-fuzz)"
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/fuzz/" in item.nodeid:
-            item.add_marker(pytest.mark.fuzz)
-
-
-def pytest_runtest_setup(item: pytest.Item) -> None:
-    # One skip location, so pytest's summary folds the whole tier into a single line on SQLite.
-    if "tests/fuzz/" in item.nodeid and not is_postgres():
-        pytest.skip(NOT_POSTGRES)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -3,7 +3,8 @@
 Notify's and Pay's routes read the raw request, so their request bodies and
 query strings are described by hand (notify/openapi.py, pay/openapi.py). These
 tests keep those descriptions faithful: each body names the fields the
-published Notify and Pay specs name (../shared/reference/), with every
+published Notify and Pay specs name (alphagov/notifications-tech-docs' and
+alphagov/pay-publicapi's, from the reference material: tests/reference.py), with every
 difference listed here with its reason, and no machine API documents
 FastAPI's own 422, which the web shell never sends. The fuzzing tier
 (tests/fuzz/) then checks real answers against the document.
@@ -21,9 +22,6 @@ import pytest
 from govplatform.app import build_app
 from tests.conftest import make_settings
 
-REFERENCE = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-NOTIFY_SPEC = REFERENCE / "govuk-notify-openapi"
-PAY_SPEC = REFERENCE / "govuk-pay-publicapi-openapi.json"
 MACHINE_PREFIXES = ("/v1/", "/v2/", "/api/", "/notifications/", "/transparency/")
 # POSTs that take no body: Pay's cancel and capture, and an agreement's cancel.
 NO_BODY = {
@@ -80,10 +78,8 @@ def _json_body(operation: dict[str, Any]) -> dict[str, Any]:
     return schema
 
 
-def _reference_file(name: str) -> dict[str, Any]:
-    if not REFERENCE.is_dir():
-        pytest.skip(f"../shared/reference is not here: {REFERENCE}")
-    found: dict[str, Any] = json.loads((NOTIFY_SPEC / name).read_text(encoding="utf-8"))
+def _notify_file(reference_dir: Path, name: str) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((reference_dir / "govuk-notify-openapi" / name).read_text(encoding="utf-8"))
     return found
 
 
@@ -139,10 +135,11 @@ def test_every_documented_status_has_a_response_the_api_gives(document: dict[str
     ],
 )
 def test_notify_bodies_name_the_fields_notify_publishes(
-    document: dict[str, Any], path: str, reference_file: str, variant: int | None
+    document: dict[str, Any], reference_dir: Path, path: str, reference_file: str, variant: int | None
 ) -> None:
-    schemas = _reference_file("schema.json")["components"]["schemas"]
-    ref = _reference_file(reference_file)["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    schemas = _notify_file(reference_dir, "schema.json")["components"]["schemas"]
+    body = _notify_file(reference_dir, reference_file)["post"]["requestBody"]
+    ref = body["content"]["application/json"]["schema"]["$ref"]
     published = schemas[ref.rsplit("/", 1)[-1]]
     ours = _json_body(document["paths"][path]["post"])
     if variant is not None:  # a letter: from a template, or precompiled
@@ -162,17 +159,15 @@ def test_notify_bodies_name_the_fields_notify_publishes(
     ],
 )
 def test_notify_query_strings_name_the_parameters_notify_publishes(
-    document: dict[str, Any], path: str, reference_file: str
+    document: dict[str, Any], reference_dir: Path, path: str, reference_file: str
 ) -> None:
-    published = {parameter["name"] for parameter in _reference_file(reference_file)["get"]["parameters"]}
+    published = {parameter["name"] for parameter in _notify_file(reference_dir, reference_file)["get"]["parameters"]}
     ours = {parameter["name"] for parameter in document["paths"][path]["get"]["parameters"]}
     assert ours == published
 
 
-def _pay_spec() -> dict[str, Any]:
-    if not PAY_SPEC.is_file():
-        pytest.skip(f"Pay's spec is not here: {PAY_SPEC}")
-    found: dict[str, Any] = json.loads(PAY_SPEC.read_text(encoding="utf-8"))
+def _pay_spec(reference_dir: Path) -> dict[str, Any]:
+    found: dict[str, Any] = json.loads((reference_dir / "govuk-pay-publicapi-openapi.json").read_text(encoding="utf-8"))
     return found
 
 
@@ -181,8 +176,10 @@ def _our_path(published: str) -> str:
     return re.sub(r"\{(\w+)Id\}", lambda match: "{" + match.group(1) + "_id}", published)
 
 
-def test_pay_operations_take_the_bodies_and_parameters_pay_publishes(document: dict[str, Any]) -> None:
-    spec = _pay_spec()
+def test_pay_operations_take_the_bodies_and_parameters_pay_publishes(
+    document: dict[str, Any], reference_dir: Path
+) -> None:
+    spec = _pay_spec(reference_dir)
     for published_path, operations in spec["paths"].items():
         for method, published in operations.items():
             if (method, published_path) in PAY_NOT_SERVED:

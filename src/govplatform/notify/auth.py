@@ -1,7 +1,8 @@
 """Authenticating Notify API requests: an HS256 token signed with one of the service's key secrets.
 
 The checks, their order, status codes and messages follow notifications-api
-(see ../shared/reference/notify.md section 2), because integrations and the
+(https://github.com/alphagov/notifications-api,
+app/authentication/auth.py), because integrations and the
 official clients show these messages to developers: `iss` names the service,
 every secret of the service is tried in turn, `iat` must be within 30 seconds
 of the server's clock (and `exp` and `nbf`, when a token has them, hold as

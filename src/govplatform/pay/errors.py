@@ -1,7 +1,7 @@
 """Pay's error answers: `{"field"?, "header"?, "code", "description"}` with Pay's status codes.
 
 The codes and descriptions follow pay-publicapi's `RequestError.Code`
-(../shared/reference/pay.md section 4), because integrations branch on the
+(https://github.com/alphagov/pay-publicapi; docs/api/pay.md), because integrations branch on the
 code and show the description to their developers.
 """
 

@@ -6,7 +6,7 @@ developers and sometimes test the HTTP status. To be a drop-in replacement we
 must answer every bad request with the same code, status, field and text,
 and when a body has several faults, report the same one first. The checks
 therefore run in the order a request meets them on Pay
-(../shared/reference/pay.md, sections 2 and 4):
+(https://github.com/alphagov/pay-publicapi; docs/api/pay.md):
 
 1. publicapi's JSON parser (`RequestJsonParser`): presence and JSON types.
    Wrong types are 400; only enum values (language, authorisation_mode,

@@ -1,7 +1,7 @@
 """How payments, refunds, events and agreements look on the wire (and in webhook bodies).
 
-Field names, nesting and omissions follow pay-publicapi's responses as
-../shared/reference/pay.md section 2 gives them, because integrations read
+Field names, nesting and omissions follow pay-publicapi's responses
+(https://github.com/alphagov/pay-publicapi), because integrations read
 these fields by name: absent values are left out rather than sent as null,
 `settlement_summary` is `{}` until there is something to say, dates are UTC
 with milliseconds and a Z, and `card_details` is `card_details` (the spec's

@@ -1,7 +1,7 @@
 """GOV.UK Notify's published OpenAPI description, read field by field to check responses against it.
 
-The description (../shared/reference/govuk-notify-openapi/, from
-notifications-tech-docs) is too loose to validate a response against as a
+The description (alphagov/notifications-tech-docs' OpenAPI files, read from
+the reference material's govuk-notify-openapi/: tests/reference.py) is too loose to validate a response against as a
 whole: it marks no field required, shows example keys as if they were fields,
 and a few of its types are not what Notify sends. So it is read into `Shape`s,
 the JSON types each field may have, and a test checks a response's fields
@@ -22,8 +22,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-REPOSITORY = Path(__file__).resolve().parents[3]
-SPEC_DIR = REPOSITORY.parent / "shared" / "reference" / "govuk-notify-openapi"
 JSON_TYPES = frozenset({"string", "integer", "number", "boolean", "object", "array", "null"})
 
 
@@ -111,7 +109,7 @@ def conform(value: object, shape: Shape, where: str = "response", pick: Pick | N
 class NotifySpec:
     """The OpenAPI files in one directory: publicapi_spec.json, its path files, and schema.json."""
 
-    def __init__(self, directory: Path = SPEC_DIR) -> None:
+    def __init__(self, directory: Path) -> None:
         assert directory.is_dir(), f"Notify's OpenAPI description is expected in {directory}"
         self.directory = directory
         self._files: dict[str, dict[str, Any]] = {}

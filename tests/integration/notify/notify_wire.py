@@ -1,6 +1,6 @@
 """What each of Notify's v2 responses must carry: fields from notify.md, their types from the OpenAPI spec.
 
-notify.md (../shared/reference/notify.md, section 1) lists the fields of every
+notify.md (section 1; in the reference material, tests/reference.py) lists the fields of every
 response, taken from notifications-api's code; the published OpenAPI spec gives
 their JSON types. The two agree on the field names, except where noted below.
 Where notify.md (or the notifications-api code it was written from) says the

@@ -23,6 +23,7 @@ import io
 import re
 import uuid
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -82,8 +83,8 @@ async def world(tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[Confo
 
 
 @pytest.fixture(scope="module")
-def spec() -> wire.Wire:
-    return wire.Wire(NotifySpec())
+def spec(reference_dir: Path) -> wire.Wire:
+    return wire.Wire(NotifySpec(reference_dir / "govuk-notify-openapi"))
 
 
 @pytest.fixture(scope="module", params=["test", "live"])

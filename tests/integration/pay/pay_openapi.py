@@ -1,7 +1,7 @@
 """GOV.UK Pay's published OpenAPI spec, turned into JSON Schema to validate response bodies against.
 
-The spec (../shared/reference/govuk-pay-publicapi-openapi.json, pay-publicapi's
-`openapi/publicapi_spec.json`) is OpenAPI 3.0.1, generated from Swagger
+The spec (alphagov/pay-publicapi's `openapi/publicapi_spec.json`, read from the
+reference material's govuk-pay-publicapi-openapi.json: tests/reference.py) is OpenAPI 3.0.1, generated from Swagger
 annotations. Its schemas are close to JSON Schema but not quite: `nullable`
 stands for a null type, `$ref`s point into `#/components/schemas`, and
 `readOnly`, `example` and `deprecated` are annotations. `PaySpec` converts each
@@ -31,8 +31,6 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
-REPOSITORY = Path(__file__).resolve().parents[3]
-SPEC_FILE = REPOSITORY.parent / "shared" / "reference" / "govuk-pay-publicapi-openapi.json"
 COMPONENTS = "#/components/schemas/"
 # Annotations with no bearing on validation, or OpenAPI-only keywords handled here (nullable).
 _DROPPED = frozenset({"nullable", "readOnly", "writeOnly", "example", "examples", "deprecated", "xml", "externalDocs"})
@@ -74,7 +72,7 @@ def convert(schema: Any) -> Any:
 class PaySpec:
     """The spec file: which schema each response has, and its component schemas as JSON Schema."""
 
-    def __init__(self, path: Path = SPEC_FILE) -> None:
+    def __init__(self, path: Path) -> None:
         assert path.is_file(), f"GOV.UK Pay's OpenAPI spec is expected at {path}"
         self.document: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
         assert self.document["openapi"].startswith("3.0"), self.document["openapi"]

@@ -1,8 +1,8 @@
 """What each response of Pay's public API must carry: fields from pay.md, types from the OpenAPI spec.
 
-pay.md (../shared/reference/pay.md, section 2) lists the fields of every
-response as pay-publicapi's code sends them; the spec
-(../shared/reference/govuk-pay-publicapi-openapi.json) gives their JSON types.
+pay.md (section 2; in the reference material, tests/reference.py) lists the
+fields of every response as pay-publicapi's code sends them; the spec
+(alphagov/pay-publicapi's openapi/publicapi_spec.json) gives their JSON types.
 pay.md section 1 names the places where the spec is wrong about the wire; a
 few more turn up when the spec is read against pay.md and pay-publicapi's
 code. Each is an adjustment to the converted spec below (`_wire_definitions`)
@@ -261,8 +261,8 @@ NO_BODY = object()  # 204s, and the bare 401 (pay.md section 4: "a bare 401 with
 class Wire:
     """The spec's schemas adjusted to the wire, and which one each response is."""
 
-    def __init__(self, spec: PaySpec | None = None) -> None:
-        self.spec = spec or PaySpec()
+    def __init__(self, spec: PaySpec) -> None:
+        self.spec = spec
         self.definitions = _wire_definitions(self.spec)
 
     def schema_for(self, method: str, path: str, status: int) -> str | object:

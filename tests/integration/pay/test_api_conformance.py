@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -51,8 +52,8 @@ CARD = frozenset({"provider_id", "card_details", "card_brand", "email"})  # what
 
 
 @pytest.fixture(scope="module")
-def spec() -> wire.Wire:
-    return wire.Wire(PaySpec())
+def spec(reference_dir: Path) -> wire.Wire:
+    return wire.Wire(PaySpec(reference_dir / "govuk-pay-publicapi-openapi.json"))
 
 
 class Api:

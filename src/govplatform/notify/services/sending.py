@@ -1,7 +1,7 @@
 """Accepting a notification: Notify's checks in Notify's order, then one row and one job.
 
-The checks follow notifications-api's post_notification (see
-../shared/reference/notify.md sections 2-4): the template must exist, belong
+The checks follow notifications-api's post_notification (https://github.com/alphagov/notifications-api,
+app/v2/notifications/post_notifications.py): the template must exist, belong
 to the service and suit the channel; every placeholder needs a value; the
 content must fit; a team key or a trial-mode service may send only to the team
 and the guest list, and never letters. Test keys skip the team rules and their

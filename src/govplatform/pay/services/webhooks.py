@@ -1,6 +1,6 @@
 """Webhooks: subscriptions, the messages an event makes, and sending them with Pay's retries.
 
-The rules follow pay-webhooks (../shared/reference/pay.md section 6): six
+The rules follow pay-webhooks (https://github.com/alphagov/pay-webhooks): six
 event types; a body of `{webhook_message_id, created_date, resource_id,
 api_version, resource_type, event_type, resource}` written once when the event
 happens (so a retry sends the same bytes and the same signature); a

@@ -1,7 +1,7 @@
 """Notify's sending limits: a rate limit per service and key type, and daily limits per channel.
 
-The rules, numbers and messages are notifications-api's (app/notifications/validators.py, app/v2/errors.py;
-../shared/reference/notify.md section 5):
+The rules, numbers and messages are notifications-api's (https://github.com/alphagov/notifications-api:
+app/notifications/validators.py, app/v2/errors.py):
 
 - Rate limit: a token bucket per service *and* key type, so a test key's load never starves the live
   key. It refills at `rate_limit`/60 tokens a second and holds min(ceil(rate_limit/3) + 1, 1000)
