@@ -204,3 +204,25 @@ def test_hostile_spreadsheets_are_refused_on_the_upload_page_while_other_request
     assert_no_parser_left(server)
     good = an_upload(server, "people.csv", b"email address,name,day,time\na@example.com,Ada,Tuesday,7am\n")()
     assert good.status_code == 303, good.text  # and a real file is still read and kept for sending
+
+
+def nested_json(server: Server, depth: int) -> Callable[[], httpx.Response]:
+    """A body of nothing but brackets, nested `depth` deep (RecursionError in the standard parser)."""
+    body = b"[" * depth + b"]" * depth
+
+    def send() -> httpx.Response:
+        headers = bearer(server.world.test_key) | {"Content-Type": "application/json"}
+        return httpx.post(server.url + "/v2/notifications/email", content=body, headers=headers, timeout=60)
+
+    return send
+
+
+def test_deeply_nested_json_is_refused_in_notifys_format_while_other_requests_are_answered(server: Server) -> None:
+    hostile = [nested_json(server, 490_000) for _ in range(8)]  # just under the 1 MB body limit, eight at once
+    answers, latencies = while_read(hostile, a_template_read(server))
+
+    for answer in answers:
+        assert answer.status_code == 400, answer.text
+        assert answer.json()["errors"][0]["error"] in ("BadRequestError", "ValidationError"), answer.text
+    assert max(latencies, default=0) < ANSWERED_WITHIN, latencies
+    assert a_template_read(server)().status_code == 200  # the server is still there
