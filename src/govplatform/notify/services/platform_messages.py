@@ -69,13 +69,7 @@ class PlatformMessages:
         language: str = "en",
         reference: str | None = None,
     ) -> uuid.UUID:
-        try:
-            address = recipients.validate_email_address(to)
-        except recipients.InvalidEmailError as error:
-            raise MessageRefused(NOT_SENT, reason=str(error)) from None
-        found = await self._template(uow, service_id, template, "email", language)
-        request = SendRequest("email", found, address, address.lower(), personalisation, reference)
-        return await self._accept(uow, service_id or PLATFORM_SERVICE_ID, request)
+        return await self._send(uow, "email", template, to, personalisation, service_id, language, reference)
 
     async def send_text(
         self,
@@ -88,21 +82,21 @@ class PlatformMessages:
         language: str = "en",
         reference: str | None = None,
     ) -> uuid.UUID:
-        try:
-            number = recipients.validate_phone_number(to)
-        except recipients.InvalidPhoneError as error:
-            raise MessageRefused(NOT_SENT, reason=str(error)) from None
-        found = await self._template(uow, service_id, template, "sms", language)
-        request = SendRequest(
-            "sms",
-            found,
-            to.strip(),
-            number.normalised,
-            personalisation,
-            reference,
-            international=number.international and not number.crown_dependency,
-            rate_multiplier=float(number.rate_multiplier),
-        )
+        return await self._send(uow, "sms", template, to, personalisation, service_id, language, reference)
+
+    async def _send(
+        self,
+        uow: UnitOfWork,
+        channel: str,
+        template: str,
+        to: str,
+        personalisation: Mapping[str, object],
+        service_id: uuid.UUID | None,
+        language: str,
+        reference: str | None,
+    ) -> uuid.UUID:
+        found = await self._template(uow, service_id, template, channel, language)
+        request = _request(channel, found, to, personalisation, reference)
         return await self._accept(uow, service_id or PLATFORM_SERVICE_ID, request)
 
     async def status(self, uow: UnitOfWork, notification_id: uuid.UUID) -> str | None:
@@ -149,3 +143,29 @@ class PlatformMessages:
         except NotifyError as problem:
             raise MessageRefused(NOT_SENT, reason="; ".join(problem.messages)) from None
         return accepted.id
+
+
+def _request(
+    channel: str, template_id: uuid.UUID, to: str, personalisation: Mapping[str, object], reference: str | None
+) -> SendRequest:
+    """The send for one recipient, checked as the API checks it (a bad address is refused, not sent)."""
+    if channel == "email":
+        try:
+            address = recipients.validate_email_address(to)
+        except recipients.InvalidEmailError as error:
+            raise MessageRefused(NOT_SENT, reason=str(error)) from None
+        return SendRequest("email", template_id, address, address.lower(), personalisation, reference)
+    try:
+        number = recipients.validate_phone_number(to)
+    except recipients.InvalidPhoneError as error:
+        raise MessageRefused(NOT_SENT, reason=str(error)) from None
+    return SendRequest(
+        "sms",
+        template_id,
+        to.strip(),
+        number.normalised,
+        personalisation,
+        reference,
+        international=number.international and not number.crown_dependency,
+        rate_multiplier=float(number.rate_multiplier),
+    )
