@@ -64,15 +64,19 @@ class PaymentRequest:
 
 @dataclasses.dataclass(frozen=True)
 class PaymentOutcome:
-    """Where a payment stands, read from the payment itself (never from what the payer's browser sent)."""
+    """Where a payment stands, read from the payment itself (never from what the payer's browser sent).
+
+    An unhappy ending carries Pay's code and message: P0010 declined, P0020 expired, P0030 cancelled
+    by the payer, P0040 cancelled by the service, P0050 the processor's error.
+    """
 
     payment_id: str
     reference: str
     amount: int  # pence
     status: PaymentStatus  # created, started, submitted, capturable, success, failed, cancelled, error
     finished: bool
-    code: str | None  # Pay's code for an unhappy ending: P0010 declined, P0020 expired, P0030 cancelled by the
-    message: str | None  # payer, P0040 cancelled by the service, P0050 processor error; with Pay's message
+    code: str | None
+    message: str | None
     card_brand: str | None  # as the API shows it ("Visa"), once a card was given
     last_digits: str | None
 
