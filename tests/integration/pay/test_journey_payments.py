@@ -11,14 +11,12 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from govplatform.core.platform import Platform, build_platform
+from govplatform.core.platform import Platform
 from govplatform.pay.interfaces import (
     Account,
     JourneyPayments,
@@ -31,7 +29,6 @@ from govplatform.pay.models import Payment
 from govplatform.pay.services import settings as pay_settings
 from govplatform.pay.services import webhooks
 from govplatform.pay.services.checkout import Checkout
-from tests.conftest import make_settings
 from tests.integration.notify.receiver import callback_receiver
 from tests.integration.pay.admin_support import pay_path, signed_in_member
 from tests.integration.pay.pages_support import pay_on_the_pages
@@ -162,13 +159,6 @@ async def test_a_double_submit_of_one_journey_step_gets_the_first_payment_back(p
     live = await on_https(platform).create_payment(Account(service_id, live=True), "submission-46:pay", PERMIT)
     assert live.payment.payment_id != first.payment.payment_id, "each account keeps its own journey keys"
     assert await payments_of(platform, service_id) == 3
-
-
-@pytest.fixture
-async def own_platform(var_dir: Path, fresh_database: str) -> AsyncIterator[Platform]:
-    platform = build_platform(make_settings(var_dir, fresh_database))
-    yield platform
-    await platform.dispose()
 
 
 async def test_submits_of_one_journey_step_at_the_same_moment_make_one_payment(own_platform: Platform) -> None:
