@@ -107,6 +107,14 @@ async def fresh_database(var_dir: Path) -> AsyncIterator[str]:
     await drop_database(url)
 
 
+@pytest.fixture
+async def own_platform(var_dir: Path, fresh_database: str) -> AsyncIterator[Platform]:
+    """A platform on a database of this test's own: units of work at once need connections of their own."""
+    platform = build_platform(make_settings(var_dir, fresh_database))
+    yield platform
+    await platform.dispose()
+
+
 @pytest.fixture(scope="session")
 def settings(var_dir: Path, database_url: str) -> Settings:
     return make_settings(var_dir, database_url)

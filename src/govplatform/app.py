@@ -59,6 +59,7 @@ from govplatform.pay.processors.base import CardProcessor
 from govplatform.pay.processors.sandbox import SandboxProcessor
 from govplatform.pay.processors.stripe import StripeProcessor
 from govplatform.pay.schedule import PaySchedule
+from govplatform.pay.services.checkout import Checkout
 from govplatform.pay.services.public_limits import DatabaseCounts, PublicLimiter, PublicLimits, RedisCounts
 from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter, RedisWindows, Windows
 from govplatform.pay.tasks import PayTasks
@@ -201,6 +202,7 @@ def register_components(platform: Platform) -> None:
     platform.background_loops.append(schedule.run)
     pay = pay_component(platform, outbound)
     platform.components["pay"] = pay
+    platform.components["pay.journeys"] = Checkout(pay)  # pay/interfaces.py's, for higher components
     PayTasks(pay).register(platform.tasks.register)
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
 

@@ -14,10 +14,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from govplatform.core.interfaces import AuthenticatedKey, JsonBodyError, UnitOfWork, ValueRefused, parse_json_body
+from govplatform.core.interfaces import AuthenticatedKey, JsonBodyError, UnitOfWork, parse_json_body
 from govplatform.pay import openapi, schemas
 from govplatform.pay.component import PayComponent
-from govplatform.pay.errors import PayError, invalid, not_found
+from govplatform.pay.errors import PayError, body_refused, not_found
 from govplatform.pay.models import Payment
 from govplatform.pay.requests import parse_payment_search, parse_refund_search
 from govplatform.pay.services import creating, operations, payments, refunds, search
@@ -56,16 +56,10 @@ async def key_of(request: Request) -> AuthenticatedKey:
         return await authenticated(request, uow)
 
 
-# An endpoint's code for a body it cannot parse, and its code and status for a value it refuses (pay.md 4).
-_INVALID_VALUE = {"P0197": ("P0102", 422), "P0697": ("P0602", 422), "P2197": ("P2102", 400)}
-
-
 async def json_body(request: Request, parse_error: str = "P0197") -> object:
     """The JSON body; Pay's WAF turns away a POST that is empty or not sent as JSON (400 P0920).
 
-    Read by core's safe parser: a body that is not JSON, or too deep, or names a field twice, is the
-    endpoint's "Unable to parse JSON"; a value no API may take (NUL, a lone surrogate, NaN, 1e400, an
-    integer of hundreds of digits) is its invalid-value answer naming the top-level field.
+    Read by core's safe parser, whose refusals are the endpoint's own answers (`errors.body_refused`).
     """
     content_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     raw = await request.body()
@@ -73,14 +67,8 @@ async def json_body(request: Request, parse_error: str = "P0197") -> object:
         raise PayError(400, "P0920", _WAF)
     try:
         return parse_json_body(raw)
-    except ValueRefused as refused:
-        if refused.field is None:
-            raise PayError(400, parse_error, "Unable to parse JSON") from None
-        code, status = _INVALID_VALUE.get(parse_error, ("P0102", 422))
-        reason = refused.message[0].upper() + refused.message[1:]
-        raise invalid(refused.field, reason, code, status) from None
-    except JsonBodyError:
-        raise PayError(400, parse_error, "Unable to parse JSON") from None
+    except JsonBodyError as refused:
+        raise body_refused(refused, parse_error) from None
 
 
 def _payment_json(

@@ -144,6 +144,16 @@ RULES_BY_BRAND: dict[CardBrand, BrandRule] = {rule.brand: rule for rule in BRAND
 ALL_BRANDS: frozenset[CardBrand] = frozenset(CardBrand)
 
 
+def brand_label(brand: str | None) -> str | None:
+    """A stored brand as people and Pay's API name it ("Visa"); a brand we do not know, as stored."""
+    if brand is None:
+        return None
+    try:
+        return RULES_BY_BRAND[CardBrand(brand)].label
+    except ValueError:
+        return brand
+
+
 class CardError(UserFacingError):
     """A card detail is wrong; `reason` names which rule, as pay-frontend's validators do."""
 

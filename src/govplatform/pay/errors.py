@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from govplatform.core.interfaces import JsonBodyError, ValueRefused
+
 
 class PayError(Exception):
     """An answer in Pay's error format; the API turns it into JSON with its status code."""
@@ -40,6 +42,24 @@ def missing(field: str, code: str = "P0101") -> PayError:
 
 def invalid(field: str, reason: str, code: str = "P0102", status_code: int = 422) -> PayError:
     return PayError(status_code, code, f"Invalid attribute value: {field}. {reason}", field=field)
+
+
+# An endpoint's code for a body it cannot parse, and its code and status for a value it refuses (pay.md 4).
+_INVALID_VALUE = {"P0197": ("P0102", 422), "P0697": ("P0602", 422), "P2197": ("P2102", 400)}
+
+
+def body_refused(refused: JsonBodyError, parse_error: str = "P0197") -> PayError:
+    """Core's safe JSON parser's refusal as the endpoint answers it.
+
+    A body that is not JSON, or too deep, or names a field twice, is the endpoint's "Unable to parse
+    JSON"; a value no API may take (NUL, a lone surrogate, NaN, 1e400, an integer of hundreds of
+    digits) is its invalid-value answer naming the top-level field.
+    """
+    if not isinstance(refused, ValueRefused) or refused.field is None:
+        return PayError(400, parse_error, "Unable to parse JSON")
+    code, status = _INVALID_VALUE.get(parse_error, ("P0102", 422))
+    reason = refused.message[0].upper() + refused.message[1:]
+    return invalid(refused.field, reason, code, status)
 
 
 def not_found(code: str) -> PayError:

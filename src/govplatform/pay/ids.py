@@ -19,3 +19,8 @@ def new_external_id() -> str:
         number, digit = divmod(number, 32)
         digits.append(_BASE32[digit])
     return "".join(digits)
+
+
+def is_external_id(value: str) -> bool:
+    """Whether `value` could be one of these ids (so a stray value is turned away before any query)."""
+    return len(value) == LENGTH and all(ch in _BASE32 for ch in value)

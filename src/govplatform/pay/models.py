@@ -76,7 +76,8 @@ class Payment(Base):
     id: Mapped[str] = mapped_column(String(EXTERNAL_ID), primary_key=True)
     service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"))
     live: Mapped[bool] = mapped_column(Boolean)
-    key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # the key that created it (None: a payment link)
+    # The key that created it (None: a payment link, or a journey of the platform's own through pay/interfaces.py).
+    key_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
     processor: Mapped[str] = mapped_column(String(16))  # sandbox, stripe
     processor_id: Mapped[str | None] = mapped_column(String(255))
     amount: Mapped[int] = mapped_column(Integer)

@@ -15,7 +15,7 @@ from typing import Any
 
 from govplatform.core.interfaces import SecretBox, UnitOfWork
 from govplatform.pay import metadata
-from govplatform.pay.cards import RULES_BY_BRAND, CardBrand
+from govplatform.pay.cards import brand_label
 from govplatform.pay.models import Agreement, Dispute, Payment, PaymentEvent, Refund
 from govplatform.pay.services import payments, refunds
 from govplatform.pay.states import AuthorisationMode, PaymentState, RefundSummary, link_names
@@ -25,15 +25,6 @@ def iso_ms(moment: dt.datetime) -> str:
     """Pay's timestamps: `2016-01-21T17:15:00.000Z`."""
     moment = moment.astimezone(dt.UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
-
-
-def brand_label(brand: str | None) -> str | None:
-    if brand is None:
-        return None
-    try:
-        return RULES_BY_BRAND[CardBrand(brand)].label
-    except ValueError:
-        return brand
 
 
 def card_details(box: SecretBox, payment: Payment | Agreement, *, prefilled: bool = True) -> dict[str, Any] | None:

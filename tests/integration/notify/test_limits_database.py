@@ -8,26 +8,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
-from govplatform.core.platform import Platform, build_platform
+from govplatform.core.platform import Platform
 from govplatform.notify.models import TokenBucketShard
 from govplatform.notify.services.limits import capacity
 from govplatform.notify.services.limits.database import DatabaseDailyCounts, DatabaseTokenBuckets
-from tests.conftest import make_settings
 from tests.helpers import service_with_org
 from tests.integration.notify.limits_support import Clock
-
-
-@pytest.fixture
-async def own_platform(var_dir: Path, fresh_database: str) -> AsyncIterator[Platform]:
-    platform = build_platform(make_settings(var_dir, fresh_database))
-    yield platform
-    await platform.dispose()
 
 
 async def shares_of(platform: Platform, service_id: uuid.UUID) -> dict[int, float]:

@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from govplatform.app import build_app
-from govplatform.core.platform import Platform, build_platform
+from govplatform.core.platform import Platform
 from govplatform.pay.models import Payment
-from tests.conftest import make_settings
 from tests.integration.pay.support import bearer, pay_key, pay_service, payment_body
 
 
@@ -51,13 +47,6 @@ async def test_a_malformed_key_is_refused_with_422_naming_the_header(
     )
     assert response.status_code == 422
     assert response.json()["code"] == "P0102" and response.json()["header"] == "Idempotency-Key"
-
-
-@pytest.fixture
-async def own_platform(var_dir: Path, fresh_database: str) -> AsyncIterator[Platform]:
-    platform = build_platform(make_settings(var_dir, fresh_database))
-    yield platform
-    await platform.dispose()
 
 
 async def test_concurrent_duplicates_make_one_payment(own_platform: Platform) -> None:

@@ -11,16 +11,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
 from govplatform.app import build_app
-from govplatform.core.platform import Platform, build_platform
+from govplatform.core.platform import Platform
 from govplatform.pay.models import Agreement, Refund
-from tests.conftest import make_settings
 from tests.integration.pay.support import bearer, pay_by_card, pay_key, pay_of, pay_service, payment_body
 
 AGREEMENT = {"reference": "CT-2024-001", "description": "Council tax instalments", "user_identifier": "u-42"}
@@ -132,13 +130,6 @@ async def test_a_malformed_key_on_a_refund_or_an_agreement_is_refused_with_422_n
         assert response.status_code == 422, response.json()
         assert response.json()["code"] == "P0102" and response.json()["header"] == "Idempotency-Key"
     assert await _count(platform, Refund) == 0 and await _count(platform, Agreement) == 0
-
-
-@pytest.fixture
-async def own_platform(var_dir: Path, fresh_database: str) -> AsyncIterator[Platform]:
-    platform = build_platform(make_settings(var_dir, fresh_database))
-    yield platform
-    await platform.dispose()
 
 
 @pytest.fixture

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import httpx
 import pytest
 
 from govplatform.app import build_app
-from govplatform.core.platform import Platform, build_platform
+from govplatform.core.platform import Platform
 from govplatform.pay.processors.base import AuthorisationResult
 from govplatform.pay.processors.sandbox import SandboxProcessor
 from govplatform.pay.services import journey
-from tests.conftest import make_settings
 from tests.integration.pay.support import bearer, card, pay_key, pay_of, pay_service, payment_body
 
 
@@ -41,14 +39,6 @@ async def _in_three_d_secure(platform: Platform, client: httpx.AsyncClient) -> s
     payment = await journey.submit_card(pay, opened.id, card("4000002500003155"))
     assert payment.stage == journey.THREE_D_SECURE
     return payment.id
-
-
-@pytest.fixture
-async def own_platform(var_dir: Path, fresh_database: str) -> AsyncIterator[Platform]:
-    """A database of this test's own: two units of work at once need two connections."""
-    platform = build_platform(make_settings(var_dir, fresh_database))
-    yield platform
-    await platform.dispose()
 
 
 @pytest.fixture

@@ -18,10 +18,10 @@ from sqlalchemy import func, select, text
 
 from govplatform.core.platform import Platform
 from govplatform.pay.errors import PayError
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment
 from govplatform.pay.requests import CreatePayment
 from govplatform.pay.services import payments
-from govplatform.pay.services.payments import Account
 from tests.conftest import is_postgres
 from tests.integration.pay.support import bearer, pay_key, pay_of, pay_service, payment_body
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import html
 import logging
 import re
 import uuid
@@ -27,11 +26,21 @@ from govplatform.pay.processors.base import Authorisation, AuthorisationResult, 
 from govplatform.pay.processors.sandbox import SandboxProcessor
 from govplatform.pay.services import operations
 from govplatform.pay.services import settings as pay_settings
+from tests.helpers import csrf_from
+from tests.integration.pay.pages_support import (
+    CARD_NUMBER,
+    CVC,
+    card_form,
+    continues_to,
+    enter_card,
+    open_payment,
+    page_text,
+    path_of,
+    post_page,
+)
 from tests.integration.pay.support import bearer, pay_key, pay_of, pay_service, payment_body
 
 RETURN_URL = "https://parking.example.gov.uk/return/abc"
-CARD_NUMBER = "4242424242424242"
-CVC = "739"
 
 
 async def _create(platform: Platform, client: httpx.AsyncClient, **overrides: Any) -> tuple[str, dict[str, Any]]:
@@ -52,65 +61,10 @@ async def _create(platform: Platform, client: httpx.AsyncClient, **overrides: An
     return key, response.json()
 
 
-def _path(url: str) -> str:
-    return "/" + url.split("://", 1)[1].split("/", 1)[1]
-
-
-async def _open(client: httpx.AsyncClient, payment: dict[str, Any]) -> str:
-    """Follow the payment's next_url as the browser does; returns the card details page's path."""
-    response = await client.get(_path(payment["_links"]["next_url"]["href"]))
-    assert response.status_code == 303, response.text
-    assert response.headers["location"] == f"/card_details/{payment['payment_id']}"
-    return response.headers["location"]
-
-
-def _csrf(page: str) -> str:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert match, "the page has no CSRF token"
-    return match.group(1)
-
-
-def _card_form(number: str = CARD_NUMBER, **overrides: str) -> dict[str, str]:
-    form = {
-        "cardNo": number,
-        "expiryMonth": "12",
-        "expiryYear": str(dt.date.today().year + 2),
-        "cardholderName": "Ada Lovelace",
-        "cvc": CVC,
-        "addressLine1": "10 Downing Street",
-        "addressLine2": "",
-        "addressCity": "London",
-        "addressPostcode": "sw1a2aa",
-        "addressCountry": "GB",
-        "email": "ada@example.org",
-    }
-    form.update(overrides)
-    return form
-
-
-async def _post(client: httpx.AsyncClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
-    """Load `page` for its CSRF token, then post the form to `action`."""
-    shown = await client.get(page)
-    assert shown.status_code == 200, shown.text
-    return await client.post(action, data={**data, "csrf_token": _csrf(shown.text)})
-
-
-async def _enter_card(client: httpx.AsyncClient, payment_id: str, number: str = CARD_NUMBER) -> httpx.Response:
-    page = f"/card_details/{payment_id}"
-    return await _post(client, page, page, _card_form(number))
-
-
 async def _state(client: httpx.AsyncClient, key: str, payment_id: str) -> dict[str, Any]:
     body = (await client.get(f"/v1/payments/{payment_id}", headers=bearer(key))).json()
     state: dict[str, Any] = body["state"]
     return state
-
-
-def _continues_to(page: httpx.Response) -> str:
-    """Where a page sends the browser on by itself (a meta refresh, which needs no JavaScript)."""
-    match = re.search(r'<meta http-equiv="refresh" content="0; url=([^"]+)">', page.text)
-    assert match, "the page does not continue by itself"
-    return html.unescape(match.group(1))
 
 
 def _input_has_error(page: httpx.Response, element_id: str) -> bool:
@@ -119,37 +73,32 @@ def _input_has_error(page: httpx.Response, element_id: str) -> bool:
     return "govuk-input--error" in match.group(1)
 
 
-def _text(page: httpx.Response) -> str:
-    """The page's words, with tags and runs of white space collapsed."""
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", page.text)).split())
-
-
 async def test_a_good_card_is_entered_confirmed_and_the_user_is_sent_back_to_the_return_url(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     key, payment = await _create(platform, client, amount=123456)
     payment_id = payment["payment_id"]
-    card_page = await client.get(await _open(client, payment))
+    card_page = await client.get(await open_payment(client, payment))
     assert card_page.status_code == 200
-    words = _text(card_page)
+    words = page_text(card_page)
     assert "Enter card details" in words and "£1,234.56" in words and "Resident parking permit" in words
     assert "Pay for a parking permit" in words
     assert (await _state(client, key, payment_id)) == {"status": "started", "finished": False}
-    submitted = await _enter_card(client, payment_id)
+    submitted = await enter_card(client, payment_id)
     assert submitted.status_code == 303 and submitted.headers["location"] == f"/card_details/{payment_id}/confirm"
     confirm = await client.get(submitted.headers["location"])
-    words = _text(confirm)
+    words = page_text(confirm)
     assert "Confirm your payment" in words
     assert "Visa ending in 4242" in words and "Ada Lovelace" in words and "ada@example.org" in words
     assert "10 Downing Street" in words and "SW1A 2AA" in words and "United Kingdom" in words
-    confirmed = await client.post(f"/card_details/{payment_id}/confirm", data={"csrf_token": _csrf(confirm.text)})
-    assert confirmed.status_code == 200 and "Your payment was successful" in _text(confirmed)
-    assert _continues_to(confirmed) == f"/return/{payment_id}"
-    back = await client.get(_continues_to(confirmed))
+    confirmed = await client.post(f"/card_details/{payment_id}/confirm", data={"csrf_token": csrf_from(confirm.text)})
+    assert confirmed.status_code == 200 and "Your payment was successful" in page_text(confirmed)
+    assert continues_to(confirmed) == f"/return/{payment_id}"
+    back = await client.get(continues_to(confirmed))
     assert back.status_code == 303 and back.headers["location"] == RETURN_URL
     assert (await _state(client, key, payment_id)) == {"status": "success", "finished": True}
     again = await client.get(f"/card_details/{payment_id}")
-    assert "Your payment was successful" in _text(again) and "Enter card details" not in _text(again)
+    assert "Your payment was successful" in page_text(again) and "Enter card details" not in page_text(again)
 
 
 @pytest.mark.parametrize(
@@ -166,11 +115,11 @@ async def test_each_unhappy_sandbox_card_ends_on_its_own_page_with_a_way_back_to
 ) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    await _open(client, payment)
-    submitted = await _enter_card(client, payment_id, number)
+    await open_payment(client, payment)
+    submitted = await enter_card(client, payment_id, number)
     assert submitted.status_code == 303 and submitted.headers["location"] == f"/card_details/{payment_id}"
     ending = await client.get(submitted.headers["location"])
-    words = _text(ending)
+    words = page_text(ending)
     assert heading in words and "No money has been taken from your account." in words
     assert f'href="/return/{payment_id}"' in ending.text and "Go back to try the payment again" in words
     state = await _state(client, key, payment_id)
@@ -184,16 +133,16 @@ async def test_the_3d_secure_card_asks_for_the_check_and_once_authenticated_can_
 ) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    await _open(client, payment)
-    submitted = await _enter_card(client, payment_id, "4000002500003155")
+    await open_payment(client, payment)
+    submitted = await enter_card(client, payment_id, "4000002500003155")
     challenge = f"/card_details/{payment_id}/3ds"
     assert submitted.status_code == 303 and submitted.headers["location"] == challenge
     assert (await client.get(f"/card_details/{payment_id}")).headers["location"] == challenge
     assert (await _state(client, key, payment_id))["status"] == "started"
-    answered = await _post(client, challenge, challenge, {"result": "authenticate"})
+    answered = await post_page(client, challenge, challenge, {"result": "authenticate"})
     assert answered.status_code == 303 and answered.headers["location"] == f"/card_details/{payment_id}/confirm"
-    confirmed = await _post(client, answered.headers["location"], answered.headers["location"], {})
-    assert _continues_to(confirmed) == f"/return/{payment_id}"
+    confirmed = await post_page(client, answered.headers["location"], answered.headers["location"], {})
+    assert continues_to(confirmed) == f"/return/{payment_id}"
     assert (await _state(client, key, payment_id)) == {"status": "success", "finished": True}
     body = (await client.get(f"/v1/payments/{payment_id}", headers=bearer(key))).json()
     assert body["authorisation_summary"] == {"three_d_secure": {"required": True}}
@@ -202,13 +151,13 @@ async def test_the_3d_secure_card_asks_for_the_check_and_once_authenticated_can_
 async def test_failing_3d_secure_declines_the_payment(platform: Platform, client: httpx.AsyncClient) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    await _open(client, payment)
-    await _enter_card(client, payment_id, "4000002500003155")
+    await open_payment(client, payment)
+    await enter_card(client, payment_id, "4000002500003155")
     challenge = f"/card_details/{payment_id}/3ds"
-    assert "Authenticate" in _text(await client.get(challenge))
-    answered = await _post(client, challenge, challenge, {"result": "fail"})
+    assert "Authenticate" in page_text(await client.get(challenge))
+    answered = await post_page(client, challenge, challenge, {"result": "fail"})
     ending = await client.get(answered.headers["location"])
-    assert "Your payment has been declined" in _text(ending)
+    assert "Your payment has been declined" in page_text(ending)
     state = await _state(client, key, payment_id)
     assert state["status"] == "failed" and state["code"] == "P0010"
 
@@ -218,8 +167,8 @@ async def test_every_problem_is_listed_in_the_error_summary_and_the_card_number_
 ) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    page = await _open(client, payment)
-    bad = _card_form(
+    page = await open_payment(client, payment)
+    bad = card_form(
         "4242424242424241",
         expiryMonth="13",
         cardholderName="",
@@ -228,10 +177,10 @@ async def test_every_problem_is_listed_in_the_error_summary_and_the_card_number_
         addressPostcode="not a postcode",
         email="ada.example.org",
     )
-    response = await _post(client, page, page, bad)
+    response = await post_page(client, page, page, bad)
     assert response.status_code == 400
     assert re.search(r"<title>\s*Error:", response.text)
-    words = _text(response)
+    words = page_text(response)
     assert "There is a problem" in words
     for message in (
         "Enter a valid card number",
@@ -249,9 +198,9 @@ async def test_every_problem_is_listed_in_the_error_summary_and_the_card_number_
     assert 'value="ada.example.org"' in response.text and 'value="13"' in response.text
     assert _input_has_error(response, "expiry-month") and not _input_has_error(response, "expiry-year")
     blank = await client.post(
-        page, data={**_card_form(expiryMonth="", expiryYear=""), "csrf_token": _csrf(response.text)}
+        page, data={**card_form(expiryMonth="", expiryYear=""), "csrf_token": csrf_from(response.text)}
     )
-    assert "Enter the expiry date" in _text(blank)
+    assert "Enter the expiry date" in page_text(blank)
     assert _input_has_error(blank, "expiry-month") and _input_has_error(blank, "expiry-year")
     assert (await _state(client, key, payment_id))["status"] == "started"
 
@@ -260,10 +209,10 @@ async def test_a_postcode_is_needed_only_for_an_address_in_the_united_kingdom(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     key, payment = await _create(platform, client)
-    page = await _open(client, payment)
-    missing = await _post(client, page, page, _card_form(addressPostcode=""))
-    assert missing.status_code == 400 and "Enter postcode" in _text(missing)
-    abroad = await _post(client, page, page, _card_form(addressPostcode="", addressCountry="FR"))
+    page = await open_payment(client, payment)
+    missing = await post_page(client, page, page, card_form(addressPostcode=""))
+    assert missing.status_code == 400 and "Enter postcode" in page_text(missing)
+    abroad = await post_page(client, page, page, card_form(addressPostcode="", addressCountry="FR"))
     assert abroad.status_code == 303
     body = (await client.get(f"/v1/payments/{payment['payment_id']}", headers=bearer(key))).json()
     assert body["card_details"]["billing_address"] == {"line1": "10 Downing Street", "city": "London", "country": "FR"}
@@ -273,8 +222,8 @@ async def test_a_name_changed_in_the_settings_shows_on_the_next_page_though_the_
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     _key, payment = await _create(platform, client)
-    card_page = await _open(client, payment)
-    assert "Pay for a parking permit" in _text(await client.get(card_page))  # the settings are now kept
+    card_page = await open_payment(client, payment)
+    assert "Pay for a parking permit" in page_text(await client.get(card_page))  # the settings are now kept
     async with platform.uow() as uow:
         await pay_settings.change(
             uow,
@@ -284,7 +233,7 @@ async def test_a_name_changed_in_the_settings_shows_on_the_next_page_though_the_
             return_url_prefixes="",
         )
         await uow.commit()
-    words = _text(await client.get(card_page))
+    words = page_text(await client.get(card_page))
     assert "Parking and permits" in words and "Pay for a parking permit" not in words
 
 
@@ -302,15 +251,15 @@ async def test_what_one_payer_typed_or_was_prefilled_never_shows_on_the_next_pay
     _key, prefilled = await _create(
         platform, client, prefilled_cardholder_details={"cardholder_name": "Ada Prefilled"}, email="ada@example.org"
     )
-    shown = await client.get(await _open(client, prefilled))
+    shown = await client.get(await open_payment(client, prefilled))
     assert "Ada Prefilled" in shown.text and "ada@example.org" in shown.text
     _key, typed = await _create(platform, client)
-    card_page = await _open(client, typed)
-    wrong = await _post(client, card_page, card_page, _card_form("4242424242424241", cardholderName="Grace Typed"))
+    card_page = await open_payment(client, typed)
+    wrong = await post_page(client, card_page, card_page, card_form("4242424242424241", cardholderName="Grace Typed"))
     assert wrong.status_code == 400 and "Grace Typed" in wrong.text and "govuk-error-summary" in wrong.text
     for _ in range(2):
         _key, blank = await _create(platform, client)
-        page = await client.get(await _open(client, blank))
+        page = await client.get(await open_payment(client, blank))
         assert page.status_code == 200 and "Enter card details" in page.text
         for earlier in ("Ada Prefilled", "ada@example.org", "Grace Typed", "govuk-error", "4242"):
             assert earlier not in page.text
@@ -321,10 +270,10 @@ async def test_a_card_number_typed_into_the_name_is_refused_and_not_kept(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     _key, payment = await _create(platform, client)
-    page = await _open(client, payment)
-    response = await _post(client, page, page, _card_form(cardholderName=CARD_NUMBER, cvc="12"))
+    page = await open_payment(client, payment)
+    response = await post_page(client, page, page, card_form(cardholderName=CARD_NUMBER, cvc="12"))
     assert response.status_code == 400
-    words = _text(response)
+    words = page_text(response)
     assert "Enter the name as it appears on the card" in words and "Card security code must be 3 digits" in words
 
 
@@ -338,7 +287,7 @@ async def test_the_form_starts_with_what_the_service_prefilled(platform: Platfor
             "billing_address": {"line1": "1 Navy Way", "city": "Arlington", "postcode": "22201", "country": "US"},
         },
     )
-    page = await client.get(await _open(client, payment))
+    page = await client.get(await open_payment(client, payment))
     for value in ("grace@example.org", "Grace Hopper", "1 Navy Way", "Arlington", "22201"):
         assert f'value="{value}"' in page.text, value
     assert re.search(r'<option value="US" selected', page.text)
@@ -349,13 +298,13 @@ async def test_a_welsh_payment_is_shown_in_welsh_whatever_the_browser_chose(
 ) -> None:
     _key, payment = await _create(platform, client, language="cy")
     client.cookies.set("govplatform_lang", "en")
-    page = await client.get(await _open(client, payment))
+    page = await client.get(await open_payment(client, payment))
     assert '<html lang="cy"' in page.text
-    words = _text(page)
+    words = page_text(page)
     assert "Rhowch fanylion y cerdyn" in words and "Rhif cerdyn" in words and "Talu am drwydded barcio" in words
     assert "Enter card details" not in words and "Cymraeg" not in words
-    problem = await _post(client, page.url.path, page.url.path, _card_form(cardNo=""))
-    assert "Gwall:" in problem.text and "Rhowch rif eich cerdyn" in _text(problem)
+    problem = await post_page(client, page.url.path, page.url.path, card_form(cardNo=""))
+    assert "Gwall:" in problem.text and "Rhowch rif eich cerdyn" in page_text(problem)
 
 
 async def test_the_country_list_follows_each_payment_s_language_and_the_country_chosen(
@@ -364,16 +313,18 @@ async def test_the_country_list_follows_each_payment_s_language_and_the_country_
     # The list is rendered once per language and choice and kept (core's `cached`): each page must still get its own.
     _key, english = await _create(platform, client)
     _key, welsh = await _create(platform, client, language="cy")
-    english_page = await client.get(await _open(client, english))
-    welsh_page = await client.get(await _open(client, welsh))
-    assert "Country or territory" in _text(english_page) and "Gwlad neu diriogaeth" not in _text(english_page)
+    english_page = await client.get(await open_payment(client, english))
+    welsh_page = await client.get(await open_payment(client, welsh))
+    assert "Country or territory" in page_text(english_page) and "Gwlad neu diriogaeth" not in page_text(english_page)
     assert re.search(r'<option value="GB" selected[^>]*>United Kingdom</option>', english_page.text)
-    assert "Gwlad neu diriogaeth" in _text(welsh_page)
+    assert "Gwlad neu diriogaeth" in page_text(welsh_page)
     assert re.search(r'<option value="GB" selected[^>]*>Y Deyrnas Unedig</option>', welsh_page.text)
-    abroad = await _post(client, welsh_page.url.path, welsh_page.url.path, _card_form(cardNo="", addressCountry="FR"))
+    abroad = await post_page(
+        client, welsh_page.url.path, welsh_page.url.path, card_form(cardNo="", addressCountry="FR")
+    )
     assert re.search(r'<option value="FR" selected[^>]*>Ffrainc</option>', abroad.text)
     assert not re.search(r'<option value="GB" selected', abroad.text)
-    unknown = await _post(client, welsh_page.url.path, welsh_page.url.path, _card_form(addressCountry="XX"))
+    unknown = await post_page(client, welsh_page.url.path, welsh_page.url.path, card_form(addressCountry="XX"))
     assert unknown.status_code == 400 and 'id="address-country-error"' in unknown.text
     again = await client.get(english_page.url.path)
     assert re.search(r'<option value="GB" selected[^>]*>United Kingdom</option>', again.text)
@@ -385,27 +336,27 @@ async def test_an_english_payment_stays_english_for_a_browser_that_chose_welsh(
 ) -> None:
     _key, payment = await _create(platform, client)
     client.cookies.set("govplatform_lang", "cy")
-    page = await client.get(await _open(client, payment))
-    assert '<html lang="en"' in page.text and "Enter card details" in _text(page)
+    page = await client.get(await open_payment(client, payment))
+    assert '<html lang="en"' in page.text and "Enter card details" in page_text(page)
 
 
 async def test_another_browser_cannot_see_or_act_on_the_payment(platform: Platform, client: httpx.AsyncClient) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    await _open(client, payment)
+    await open_payment(client, payment)
     transport = httpx.ASGITransport(app=build_app(platform.settings, platform), raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as other:
-        csrf = _csrf((await other.get("/sign-in")).text)
+        csrf = csrf_from((await other.get("/sign-in")).text)
         for method, path, data in (
             ("GET", f"/card_details/{payment_id}", None),
-            ("POST", f"/card_details/{payment_id}", {**_card_form(), "csrf_token": csrf}),
+            ("POST", f"/card_details/{payment_id}", {**card_form(), "csrf_token": csrf}),
             ("GET", f"/card_details/{payment_id}/confirm", None),
             ("POST", f"/card_details/{payment_id}/cancel", {"csrf_token": csrf}),
             ("GET", f"/return/{payment_id}", None),
         ):
             response = await other.request(method, path, data=data)
             assert response.status_code == 403, (method, path)
-            assert "Your session has ended" in _text(response)
+            assert "Your session has ended" in page_text(response)
             assert "Resident parking permit" not in response.text and "£25.00" not in response.text
         other.cookies.set("govplatform_pay", "forged" + "A" * 60)
         assert (await other.get(f"/card_details/{payment_id}")).status_code == 403
@@ -416,12 +367,12 @@ async def test_a_used_or_unknown_token_shows_the_expired_link_page(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     _key, payment = await _create(platform, client)
-    next_url = _path(payment["_links"]["next_url"]["href"])
+    next_url = path_of(payment["_links"]["next_url"]["href"])
     assert (await client.get(next_url)).status_code == 303
     for path in (next_url, "/secure/not-a-token"):
         response = await client.get(path)
         assert response.status_code == 404
-        assert "This payment link has expired" in _text(response)
+        assert "This payment link has expired" in page_text(response)
         assert "Resident parking permit" not in response.text
 
 
@@ -430,7 +381,7 @@ async def test_a_service_s_form_can_post_the_token_without_our_csrf_token(
 ) -> None:
     _key, payment = await _create(platform, client)
     post = payment["_links"]["next_url_post"]
-    opened = await client.post(_path(post["href"]), data=post["params"])
+    opened = await client.post(path_of(post["href"]), data=post["params"])
     assert opened.status_code == 303 and opened.headers["location"] == f"/card_details/{payment['payment_id']}"
     cookie = opened.headers["set-cookie"]
     assert "HttpOnly" in cookie and "SameSite=lax" in cookie and "Path=/" in cookie
@@ -443,11 +394,11 @@ async def test_cancelling_shows_the_cancelled_page_and_the_service_sees_p0030(
 ) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    page = await _open(client, payment)
-    cancelled = await _post(client, page, f"/card_details/{payment_id}/cancel", {})
+    page = await open_payment(client, payment)
+    cancelled = await post_page(client, page, f"/card_details/{payment_id}/cancel", {})
     assert cancelled.status_code == 303
     ending = await client.get(cancelled.headers["location"])
-    assert "Your payment has been cancelled" in _text(ending) and f'href="/return/{payment_id}"' in ending.text
+    assert "Your payment has been cancelled" in page_text(ending) and f'href="/return/{payment_id}"' in ending.text
     assert await _state(client, key, payment_id) == {
         "status": "failed",
         "finished": True,
@@ -461,7 +412,7 @@ async def test_going_back_to_the_service_before_paying_cancels_the_payment(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     key, payment = await _create(platform, client)
-    await _open(client, payment)
+    await open_payment(client, payment)
     back = await client.get(f"/return/{payment['payment_id']}")
     assert back.status_code == 303 and back.headers["location"] == RETURN_URL
     assert (await _state(client, key, payment["payment_id"]))["code"] == "P0030"
@@ -472,20 +423,20 @@ async def test_an_expired_payment_says_so_and_links_back_to_the_service(
 ) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    page = await _open(client, payment)
+    page = await open_payment(client, payment)
     shown = await client.get(page)
     await operations.expire_due(pay_of(platform), now=dt.datetime.now(dt.UTC) + dt.timedelta(hours=2))
     assert (await _state(client, key, payment_id))["code"] == "P0020"
     ending = await client.get(page)
-    assert "Your payment session has expired" in _text(ending) and f'href="/return/{payment_id}"' in ending.text
-    late = await client.post(page, data={**_card_form(), "csrf_token": _csrf(shown.text)})
+    assert "Your payment session has expired" in page_text(ending) and f'href="/return/{payment_id}"' in ending.text
+    late = await client.post(page, data={**card_form(), "csrf_token": csrf_from(shown.text)})
     assert late.status_code == 303 and late.headers["location"] == page
     assert (await client.get(f"/return/{payment_id}")).headers["location"] == RETURN_URL
 
 
 async def test_the_pages_cannot_be_framed(platform: Platform, client: httpx.AsyncClient) -> None:
     _key, payment = await _create(platform, client)
-    page = await client.get(await _open(client, payment))
+    page = await client.get(await open_payment(client, payment))
     assert page.headers["x-frame-options"] == "DENY"
     assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
     assert page.headers["cache-control"] == "no-store"
@@ -498,11 +449,11 @@ async def test_the_card_number_and_security_code_are_neither_stored_nor_logged(
     payment_id = payment["payment_id"]
     caplog.set_level(logging.DEBUG)
     with capture_logs() as logs:
-        page = await _open(client, payment)
-        rejected = await _post(client, page, page, _card_form(email="not an email"))
+        page = await open_payment(client, payment)
+        rejected = await post_page(client, page, page, card_form(email="not an email"))
         assert rejected.status_code == 400
-        submitted = await _enter_card(client, payment_id)
-        await _post(client, submitted.headers["location"], submitted.headers["location"], {})
+        submitted = await enter_card(client, payment_id)
+        await post_page(client, submitted.headers["location"], submitted.headers["location"], {})
     assert (await _state(client, key, payment_id))["status"] == "success"
     logged = repr(logs) + caplog.text + "".join(capsys.readouterr())
     assert CARD_NUMBER not in logged and CARD_NUMBER[6:] not in logged and f"'{CVC}'" not in logged
@@ -530,7 +481,7 @@ async def test_a_page_for_a_payment_that_does_not_exist_says_only_that_the_sessi
 ) -> None:
     await pay_service(platform)
     response = await client.get(f"/card_details/{uuid.uuid4().hex[:26]}")
-    assert response.status_code == 403 and "Your session has ended" in _text(response)
+    assert response.status_code == 403 and "Your session has ended" in page_text(response)
 
 
 async def test_a_link_opened_after_the_service_cancelled_the_payment_shows_that_it_was_cancelled(
@@ -540,8 +491,8 @@ async def test_a_link_opened_after_the_service_cancelled_the_payment_shows_that_
     payment_id = payment["payment_id"]
     fresh = (await client.get(f"/v1/payments/{payment_id}", headers=bearer(key))).json()
     assert (await client.post(f"/v1/payments/{payment_id}/cancel", headers=bearer(key))).status_code == 204
-    page = await client.get(await _open(client, fresh))
-    words = _text(page)
+    page = await client.get(await open_payment(client, fresh))
+    words = page_text(page)
     assert "Your payment was cancelled" in words and "Enter card details" not in words
     assert f'href="/return/{payment_id}"' in page.text
 
@@ -551,14 +502,14 @@ async def test_a_card_still_with_the_processor_gets_a_page_to_check_again_and_is
 ) -> None:
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    page = await _open(client, payment)
+    page = await open_payment(client, payment)
     shown = await client.get(page)
     async with platform.uow() as uow:
         await uow.session.execute(update(Payment).where(Payment.id == payment_id).values(stage="authorising"))
         await uow.commit()
     checking = await client.get(page)
-    assert "Checking card details" in _text(checking) and f'href="/card_details/{payment_id}"' in checking.text
-    again = await client.post(page, data={**_card_form(), "csrf_token": _csrf(shown.text)})
+    assert "Checking card details" in page_text(checking) and f'href="/card_details/{payment_id}"' in checking.text
+    again = await client.post(page, data={**card_form(), "csrf_token": csrf_from(shown.text)})
     assert again.status_code == 303 and again.headers["location"] == page
     assert (await _state(client, key, payment_id))["status"] == "started"
 
@@ -588,13 +539,13 @@ async def test_where_the_issuer_has_its_own_3d_secure_page_the_user_is_sent_ther
     monkeypatch.setitem(pay_of(platform).processors, "sandbox", bank)
     key, payment = await _create(platform, client)
     payment_id = payment["payment_id"]
-    await _open(client, payment)
-    submitted = await _enter_card(client, payment_id, "4000002500003155")
+    await open_payment(client, payment)
+    submitted = await enter_card(client, payment_id, "4000002500003155")
     challenge = f"/card_details/{payment_id}/3ds"
     assert submitted.headers["location"] == challenge
     page = await client.get(challenge)
     assert page.status_code == 200 and 'href="https://bank.example.test/check/1"' in page.text
-    assert "Continue to your bank" in _text(page) and "Fail authentication" not in _text(page)
+    assert "Continue to your bank" in page_text(page) and "Fail authentication" not in page_text(page)
     bank.checked_by_bank = True
     back = await client.get(challenge + "?payment_intent=pi_1")
     assert back.status_code == 303 and back.headers["location"] == f"/card_details/{payment_id}/confirm"

@@ -47,7 +47,7 @@ from govplatform.core.interfaces import (
     in_language,
     utcnow,
 )
-from govplatform.pay.cards import RULES_BY_BRAND, CardBrand
+from govplatform.pay.cards import brand_label
 from govplatform.pay.component import PayComponent
 from govplatform.pay.models import Payment
 from govplatform.pay.pages import binding, card_form
@@ -428,12 +428,8 @@ async def answer_three_d_secure(request: Request, payment_id: str) -> Response:
 
 
 def _card_label(payment: Payment) -> str:
-    try:
-        brand = RULES_BY_BRAND[CardBrand(payment.card_brand or "")].label
-    except ValueError:
-        brand = payment.card_brand or ""
     return gettext_(N_("%(brand)s ending in %(last_four)s")) % {
-        "brand": brand,
+        "brand": brand_label(payment.card_brand) or "",
         "last_four": payment.last_digits or "",
     }
 

@@ -17,9 +17,9 @@ from typing import Any
 from sqlalchemy import Select, and_, func, or_, select
 
 from govplatform.core.interfaces import UnitOfWork
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment, PaymentLink, Refund
 from govplatform.pay.services.ledger import start_of_day
-from govplatform.pay.services.payments import Account
 from govplatform.pay.states import PaymentState, PaymentStatus, RefundStatus
 
 PAGE_SIZE = 50

@@ -16,10 +16,10 @@ from sqlalchemy import select
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.pay.errors import PayError, not_found
 from govplatform.pay.ids import new_external_id
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Agreement
 from govplatform.pay.requests import AgreementSearch, CreateAgreement, parse_create_agreement, parse_idempotency_key
 from govplatform.pay.services import idempotency
-from govplatform.pay.services.payments import Account
 from govplatform.pay.services.search import Page, page_of
 
 ENDPOINT = "create_agreement"

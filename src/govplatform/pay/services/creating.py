@@ -15,11 +15,11 @@ import structlog
 from govplatform.core.interfaces import AuthenticatedKey, UnitOfWork
 from govplatform.pay.component import PayComponent
 from govplatform.pay.errors import PayError
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Agreement, Payment
 from govplatform.pay.processors.base import AuthorisationResult, Outcome, ProcessorError
 from govplatform.pay.requests import CreatePayment, parse_create_payment, parse_idempotency_key
 from govplatform.pay.services import idempotency, operations, payments
-from govplatform.pay.services.payments import Account
 from govplatform.pay.services.settings import current
 from govplatform.pay.states import AuthorisationMode, PaymentState, link_names
 
@@ -41,6 +41,24 @@ def account_of(key: AuthenticatedKey) -> Account:
 async def create(pay: PayComponent, key: AuthenticatedKey, body: object, idempotency_header: str | None) -> Created:
     account = account_of(key)
     keyed = idempotency.Keyed(account, ENDPOINT, parse_idempotency_key(idempotency_header), idempotency.body_hash(body))
+    return await create_keyed(pay, keyed, body, key_id=key.key_id)
+
+
+async def create_keyed(
+    pay: PayComponent,
+    keyed: idempotency.Keyed,
+    body: object,
+    *,
+    key_id: uuid.UUID | None,
+    platform_return: bool = False,
+) -> Created:
+    """Create from a Pay API body on the keyed account, once per idempotency key.
+
+    `key_id` is the API key that asked (None: the platform asked, for a journey of its own).
+    `platform_return` says the caller has already made sure the return URL is inside the platform,
+    so a service's return URL prefixes, which name its own sites, do not apply to it.
+    """
+    account = keyed.account
 
     async def make(uow: UnitOfWork) -> tuple[tuple[Payment, str | None], str]:
         settings = await current(uow, pay.directory, account.service_id)
@@ -48,11 +66,11 @@ async def create(pay: PayComponent, key: AuthenticatedKey, body: object, idempot
             body,
             live=account.live,
             allow_zero_amount=settings.allow_zero_amount,
-            return_url_prefixes=settings.return_url_prefixes,
+            return_url_prefixes=() if platform_return else settings.return_url_prefixes,
         )
         await _check_agreement(uow, account, request)
         payment = await payments.create_payment(
-            uow, pay.box, account, request, processor=pay.processor_for(account.live), key_id=key.key_id
+            uow, pay.box, account, request, processor=pay.processor_for(account.live), key_id=key_id
         )
         return (payment, await token_if_open(uow, payment)), payment.id
 

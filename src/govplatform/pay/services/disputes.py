@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.pay.component import PayComponent
 from govplatform.pay.ids import new_external_id
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Dispute, Payment
 from govplatform.pay.processors.base import ProcessorError
 from govplatform.pay.requests import DisputeSearch
-from govplatform.pay.services.payments import Account
 from govplatform.pay.services.search import Page, page_of
 
 WINDOW = dt.timedelta(days=120)

@@ -23,8 +23,9 @@ from typing import Any
 
 from govplatform.core.interfaces import Actor, UnitOfWork, record_audit
 from govplatform.pay.cards import LONDON
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment, Refund
-from govplatform.pay.services.payments import Account, state_of
+from govplatform.pay.services.payments import state_of
 
 BOM = "\ufeff"
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")

@@ -31,8 +31,8 @@ from sqlalchemy.exc import IntegrityError
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.pay.errors import PayError
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import IdempotencyKey
-from govplatform.pay.services.payments import Account
 
 KEPT_FOR = dt.timedelta(hours=24)
 T = TypeVar("T")

@@ -22,10 +22,10 @@ from sqlalchemy import or_, select
 from govplatform.core.interfaces import UnitOfWork, close_queued_job, enqueue_job, utcnow
 from govplatform.pay.component import PayComponent
 from govplatform.pay.errors import PayError, not_found
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment
 from govplatform.pay.processors.base import ProcessorError
 from govplatform.pay.services import payments, webhooks
-from govplatform.pay.services.payments import Account
 from govplatform.pay.states import (
     DELAYED_CAPTURE_EXPIRY,
     PAYMENT_EXPIRY,

@@ -24,11 +24,11 @@ import uuid
 from sqlalchemy import select
 
 from govplatform.core.interfaces import N_, Actor, SecretBox, UnitOfWork, record_audit
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment, PaymentLink
 from govplatform.pay.requests import CreatePayment, card_number_in_reference
 from govplatform.pay.services import payments
 from govplatform.pay.services.money import amount_problem
-from govplatform.pay.services.payments import Account
 from govplatform.pay.services.problems import Problem
 
 TEXT_MAX = 255

@@ -10,18 +10,17 @@ payment at once, the second fails instead of overwriting the first.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 import hashlib
 import json
 import secrets
-import uuid
 
 from sqlalchemy import select, update
 
 from govplatform.core.interfaces import SecretBox, UnitOfWork, utcnow
 from govplatform.pay import metadata
 from govplatform.pay.ids import new_external_id
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import JourneyToken, Payment, PaymentEvent
 from govplatform.pay.requests import BillingAddress, CreatePayment
 from govplatform.pay.services import webhooks
@@ -33,14 +32,6 @@ AUTHORISING = "authorising"
 THREE_D_SECURE = "three_d_secure"
 COMPLETING_THREE_D_SECURE = "completing_3ds"
 WITH_THE_ISSUER = (THREE_D_SECURE, COMPLETING_THREE_D_SECURE)  # the processor holds a pending authorisation
-
-
-@dataclasses.dataclass(frozen=True)
-class Account:
-    """A service's test or live account: what an API key reaches."""
-
-    service_id: uuid.UUID
-    live: bool
 
 
 def state_of(payment: Payment) -> PaymentState:

@@ -19,11 +19,11 @@ from sqlalchemy import func, select
 from govplatform.core.interfaces import AuthenticatedKey, SecretBox, UnitOfWork, enqueue_job, utcnow
 from govplatform.pay.errors import PayError, not_found
 from govplatform.pay.ids import new_external_id
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Dispute, Payment, Refund
 from govplatform.pay.processors.base import CardProcessor, ProcessorError
 from govplatform.pay.requests import CreateRefund, parse_create_refund, parse_idempotency_key
 from govplatform.pay.services import idempotency, payments, webhooks
-from govplatform.pay.services.payments import Account
 from govplatform.pay.states import Refund as RefundFigure
 from govplatform.pay.states import RefundStatus, RefundSummary, refund_refusal, refund_summary
 

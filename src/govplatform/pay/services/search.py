@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 
 from govplatform.core.interfaces import UnitOfWork
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment, Refund
 from govplatform.pay.requests import Paging, PaymentSearch, RefundSearch
-from govplatform.pay.services.payments import Account
 from govplatform.pay.states import PaymentState
 
 _STATES_BY_STATUS: dict[str, list[str]] = {}

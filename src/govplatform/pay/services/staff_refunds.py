@@ -14,11 +14,11 @@ from __future__ import annotations
 from govplatform.core.interfaces import N_, Actor, record_audit
 from govplatform.pay.component import PayComponent
 from govplatform.pay.errors import PayError
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Refund
 from govplatform.pay.requests import CreateRefund
 from govplatform.pay.services import refunds
 from govplatform.pay.services.money import MAX_AMOUNT, amount_problem, shown
-from govplatform.pay.services.payments import Account
 from govplatform.pay.services.problems import Problem
 
 _BY_STATUS = {

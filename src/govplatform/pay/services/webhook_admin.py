@@ -17,9 +17,9 @@ import dataclasses
 from sqlalchemy import func, select
 
 from govplatform.core.interfaces import N_, Actor, OutboundGuard, OutboundRefused, SecretBox, UnitOfWork, record_audit
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Webhook, WebhookAttempt, WebhookMessage
 from govplatform.pay.services import webhooks
-from govplatform.pay.services.payments import Account
 from govplatform.pay.services.problems import Problem
 
 URL_MAX = 2048

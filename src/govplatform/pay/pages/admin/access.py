@@ -36,11 +36,12 @@ from govplatform.core.interfaces import (
     gettext_,
     whole_number,
 )
-from govplatform.pay.cards import LONDON, RULES_BY_BRAND, CardBrand
+from govplatform.pay.cards import LONDON, brand_label
 from govplatform.pay.component import PayComponent
+from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment
 from govplatform.pay.services.money import shown
-from govplatform.pay.services.payments import Account, state_of
+from govplatform.pay.services.payments import state_of
 from govplatform.pay.services.problems import Problem
 from govplatform.pay.states import PaymentState
 
@@ -102,12 +103,7 @@ def day_text(value: dt.date) -> str:
 
 
 def brand_name(brand: str | None) -> str:
-    if not brand:
-        return ""
-    try:
-        return RULES_BY_BRAND[CardBrand(brand)].label
-    except ValueError:
-        return brand
+    return brand_label(brand) or ""
 
 
 def state_tag(payment: Payment) -> dict[str, str]:
