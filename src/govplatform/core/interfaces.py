@@ -15,6 +15,18 @@ import datetime as dt
 import uuid
 from typing import TYPE_CHECKING, Any, Protocol
 
+from govplatform.core.admin_registry import (
+    ANYONE,
+    PLATFORM_ADMINS,
+    AdminRegistry,
+    AuditRecord,
+    AuditTarget,
+    DashboardPanel,
+    FoundTarget,
+    NavEntry,
+    ServiceLink,
+    uuids_in,
+)
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.keys import (
     ApiKeyStore,
@@ -56,13 +68,20 @@ from govplatform.core.web.input_rules import text_problem, whole_number
 from govplatform.core.web.json_body import JsonBodyError, NotJson, ValueRefused, parse_json_body
 
 __all__ = [
+    "ANYONE",
     "LANGUAGES",
     "N_",
+    "PLATFORM_ADMINS",
     "Actor",
+    "AdminRegistry",
     "ApiKeyStore",
+    "AuditRecord",
+    "AuditTarget",
     "AuthenticatedKey",
     "BackOff",
     "Base",
+    "DashboardPanel",
+    "FoundTarget",
     "Guessing",
     "IssuedKey",
     "JobBatch",
@@ -74,6 +93,7 @@ __all__ = [
     "LimitExceeded",
     "MessageRefused",
     "Messages",
+    "NavEntry",
     "NotJson",
     "OrgRole",
     "OrgRoleHolder",
@@ -90,6 +110,7 @@ __all__ = [
     "Role",
     "SecretBox",
     "ServiceDirectory",
+    "ServiceLink",
     "ServiceRef",
     "SignInRequired",
     "StaffAuth",
@@ -120,6 +141,7 @@ __all__ = [
     "text_problem",
     "untrusted_parser",
     "utcnow",
+    "uuids_in",
     "whole_number",
 ]
 
