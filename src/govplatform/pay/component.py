@@ -100,4 +100,4 @@ def declare_admin(registry: AdminRegistry) -> None:
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(AuditTarget("payment_link", N_("Payment link"), find=audit_targets.payment_links))
     registry.add_audit_target(AuditTarget("webhook", N_("Webhook"), find=audit_targets.webhooks))
-    registry.add_audit_target(AuditTarget("refund", N_("Refund"), find=audit_targets.refunds))
+    registry.add_audit_target(AuditTarget("refund", N_("Payment refund"), find=audit_targets.refunds))
