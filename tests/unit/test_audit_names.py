@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
@@ -18,8 +17,8 @@ from govplatform.app import register_components
 from govplatform.core.admin_registry import AdminRegistry
 from govplatform.core.platform import build_platform
 from govplatform.core.settings import load_settings
+from tests.code_reading import PACKAGE
 
-PACKAGE = Path(__file__).resolve().parents[2] / "src" / "govplatform"
 # The two functions that write an event take its name as a parameter; every other call names it.
 RECORDERS = {("core/services/audit.py", "record"), ("core/interfaces.py", "record_audit")}
 

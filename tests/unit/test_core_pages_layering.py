@@ -8,13 +8,11 @@ component's address written into core's Python or Jinja by hand.
 
 from __future__ import annotations
 
-import ast
 import re
 import tomllib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "src" / "govplatform"
+from tests.code_reading import PACKAGE, ROOT, imported_modules
+
 CORE = PACKAGE / "core"
 # Every component: each package beside core (notify, pay, transparency, and those to come).
 COMPONENTS = sorted(
@@ -22,16 +20,6 @@ COMPONENTS = sorted(
     for path in PACKAGE.iterdir()
     if (path / "__init__.py").exists() and path.name not in {"core", "migrations"}
 )
-
-
-def imported_modules(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-    return found
 
 
 def test_the_layers_contract_puts_core_below_every_component() -> None:

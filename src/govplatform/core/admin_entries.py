@@ -7,7 +7,6 @@ and the test that every recorded event has a name covers core too. `build_platfo
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from govplatform.core.admin_registry import (
     AuditTarget,
     FoundTarget,
     NavEntry,
+    service_page,
     uuids_in,
 )
 from govplatform.core.language import N_
@@ -48,13 +48,12 @@ AUDIT_EVENTS = {
 }
 
 
-def service_page(service_id: uuid.UUID) -> str:
-    return f"/admin/services/{service_id}"
+DASHBOARD = service_page()
 
 
 async def _services(uow: UnitOfWork, records: Sequence[AuditRecord]) -> Mapping[str, FoundTarget]:
     rows = await uow.session.execute(select(Service.id, Service.name).where(Service.id.in_(uuids_in(records))))
-    return {str(row.id): FoundTarget(row.name, service_page(row.id)) for row in rows}
+    return {str(row.id): FoundTarget(row.name, DASHBOARD(row.id)) for row in rows}
 
 
 async def _organisations(uow: UnitOfWork, records: Sequence[AuditRecord]) -> Mapping[str, FoundTarget]:
@@ -71,11 +70,11 @@ async def _staff_users(uow: UnitOfWork, records: Sequence[AuditRecord]) -> Mappi
 
 def _keys_service(record: AuditRecord) -> str | None:
     # A service's keys are listed on its dashboard.
-    return service_page(record.service_id) if record.service_id else None
+    return DASHBOARD(record.service_id) if record.service_id else None
 
 
 def declare(registry: AdminRegistry) -> None:
-    registry.add_nav_entry(NavEntry("core", N_("Dashboard"), service_page, role=ANYONE, order=0))
+    registry.add_nav_entry(NavEntry("core", N_("Dashboard"), DASHBOARD, role=ANYONE, order=0))
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(AuditTarget("service", N_("Service"), name_in="name", find=_services))
     registry.add_audit_target(AuditTarget("organisation", N_("Organisation"), name_in="name", find=_organisations))

@@ -28,6 +28,11 @@ ANYONE = "anyone"  # a `role` that everyone who may open the service's pages hol
 ServiceUrl = Callable[[uuid.UUID], str]  # a service's id -> the path of one of its pages
 
 
+def service_page(path: str = "") -> ServiceUrl:
+    """The URL builder of a page of a service's: `service_page("/notify/templates")`; "" is its dashboard."""
+    return lambda service_id: f"/admin/services/{service_id}{path}"
+
+
 def may_see(staff: StaffMember, service_id: uuid.UUID, role: str) -> bool:
     if role == ANYONE:
         return True

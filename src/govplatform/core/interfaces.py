@@ -25,6 +25,7 @@ from govplatform.core.admin_registry import (
     FoundTarget,
     NavEntry,
     ServiceLink,
+    service_page,
     uuids_in,
 )
 from govplatform.core.caching import ReadCache, forget_after_change
@@ -138,6 +139,7 @@ __all__ = [
     "parse_untrusted",
     "private_folder",
     "record_audit",
+    "service_page",
     "text_problem",
     "untrusted_parser",
     "utcnow",

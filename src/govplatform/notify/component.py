@@ -9,7 +9,6 @@ its audit events' names) is declared here too, by `declare_admin` at start-up.
 from __future__ import annotations
 
 import dataclasses
-import uuid
 from collections.abc import Callable
 
 from govplatform.core.interfaces import (
@@ -26,6 +25,7 @@ from govplatform.core.interfaces import (
     ServiceDirectory,
     ServiceLink,
     UnitOfWork,
+    service_page,
 )
 from govplatform.notify.providers.base import EmailProvider, TextProvider
 from govplatform.notify.services import audit_targets
@@ -72,12 +72,8 @@ AUDIT_EVENTS = {
 }
 
 
-def _page(path: str) -> Callable[[uuid.UUID], str]:
-    return lambda service_id: f"/admin/services/{service_id}/notify{path}"
-
-
 def _guest_list(record: AuditRecord) -> str | None:
-    return _page("/guest-list")(record.service_id) if record.service_id else None
+    return service_page("/notify/guest-list")(record.service_id) if record.service_id else None
 
 
 def declare_admin(registry: AdminRegistry) -> None:
@@ -88,19 +84,25 @@ def declare_admin(registry: AdminRegistry) -> None:
             N_("Notifications"),
             N_("Emails, text messages and letters, through the Notify-compatible API."),
             (
-                ServiceLink(N_("Templates"), _page("/templates")),
-                ServiceLink(N_("Sent messages"), _page("/messages")),
-                ServiceLink(N_("Bulk sends"), _page("/bulk-sends")),
-                ServiceLink(N_("Usage"), _page("/usage")),
-                ServiceLink(N_("Guest list"), _page("/guest-list")),
-                ServiceLink(N_("Reply-to email addresses and text message senders"), _page("/senders")),
-                ServiceLink(N_("Callbacks: delivery receipts and received text messages"), _page("/callbacks")),
-                ServiceLink(N_("Limits and trial mode"), _page("/limits"), role=PLATFORM_ADMINS),
+                ServiceLink(N_("Templates"), service_page("/notify/templates")),
+                ServiceLink(N_("Sent messages"), service_page("/notify/messages")),
+                ServiceLink(N_("Bulk sends"), service_page("/notify/bulk-sends")),
+                ServiceLink(N_("Usage"), service_page("/notify/usage")),
+                ServiceLink(N_("Guest list"), service_page("/notify/guest-list")),
+                ServiceLink(N_("Reply-to email addresses and text message senders"), service_page("/notify/senders")),
+                ServiceLink(
+                    N_("Callbacks: delivery receipts and received text messages"), service_page("/notify/callbacks")
+                ),
+                ServiceLink(N_("Limits and trial mode"), service_page("/notify/limits"), role=PLATFORM_ADMINS),
             ),
             order=10,
         )
     )
-    registry.add_nav_entry(NavEntry("notify", N_("Notifications"), _page("/templates"), order=10, section=_page("/")))
+    registry.add_nav_entry(
+        NavEntry(
+            "notify", N_("Notifications"), service_page("/notify/templates"), order=10, section=service_page("/notify/")
+        )
+    )
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(
         AuditTarget("reply_to", N_("Reply-to email address"), find=audit_targets.reply_to_addresses)

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import dataclasses
 import secrets
-import uuid
 from collections.abc import Callable
 
 from govplatform.core.interfaces import (
@@ -28,6 +27,7 @@ from govplatform.core.interfaces import (
     ServiceDirectory,
     ServiceLink,
     UnitOfWork,
+    service_page,
 )
 from govplatform.pay.processors.base import CardProcessor
 from govplatform.pay.services import audit_targets
@@ -77,10 +77,6 @@ AUDIT_EVENTS = {
 }
 
 
-def _page(path: str) -> Callable[[uuid.UUID], str]:
-    return lambda service_id: f"/admin/services/{service_id}/pay{path}"
-
-
 def declare_admin(registry: AdminRegistry) -> None:
     """Pay's panel on a service's dashboard, its section in the service's navigation, and its audit names."""
     registry.add_panel(
@@ -89,14 +85,16 @@ def declare_admin(registry: AdminRegistry) -> None:
             N_("Payments"),
             N_("Card payments, refunds and payment links, through the Pay-compatible API."),
             (
-                ServiceLink(N_("Live payments"), _page("/live/payments")),
-                ServiceLink(N_("Test payments"), _page("/test/payments")),
-                ServiceLink(N_("Payment settings"), _page("/settings"), role=Role.ADMIN),
+                ServiceLink(N_("Live payments"), service_page("/pay/live/payments")),
+                ServiceLink(N_("Test payments"), service_page("/pay/test/payments")),
+                ServiceLink(N_("Payment settings"), service_page("/pay/settings"), role=Role.ADMIN),
             ),
             order=20,
         )
     )
-    registry.add_nav_entry(NavEntry("pay", N_("Payments"), _page("/live/payments"), order=20, section=_page("/")))
+    registry.add_nav_entry(
+        NavEntry("pay", N_("Payments"), service_page("/pay/live/payments"), order=20, section=service_page("/pay/"))
+    )
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(AuditTarget("payment_link", N_("Payment link"), find=audit_targets.payment_links))
     registry.add_audit_target(AuditTarget("webhook", N_("Webhook"), find=audit_targets.webhooks))

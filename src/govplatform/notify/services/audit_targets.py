@@ -7,17 +7,14 @@ the page that shows it; these finders look up a page of the log's targets of one
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 
 from sqlalchemy import select
 
-from govplatform.core.interfaces import AuditRecord, FoundTarget, UnitOfWork, uuids_in
+from govplatform.core.interfaces import AuditRecord, FoundTarget, UnitOfWork, service_page, uuids_in
 from govplatform.notify.models import BulkSend, ReplyToAddress, SmsSender
 
-
-def senders_page(service_id: uuid.UUID) -> str:
-    return f"/admin/services/{service_id}/notify/senders"
+SENDERS = service_page("/notify/senders")
 
 
 async def reply_to_addresses(uow: UnitOfWork, records: Sequence[AuditRecord]) -> Mapping[str, FoundTarget]:
@@ -25,13 +22,13 @@ async def reply_to_addresses(uow: UnitOfWork, records: Sequence[AuditRecord]) ->
         ReplyToAddress.id.in_(uuids_in(records))
     )
     rows = await uow.session.execute(query)
-    return {str(row.id): FoundTarget(row.email_address, senders_page(row.service_id)) for row in rows}
+    return {str(row.id): FoundTarget(row.email_address, SENDERS(row.service_id)) for row in rows}
 
 
 async def sms_senders(uow: UnitOfWork, records: Sequence[AuditRecord]) -> Mapping[str, FoundTarget]:
     query = select(SmsSender.id, SmsSender.service_id, SmsSender.sms_sender).where(SmsSender.id.in_(uuids_in(records)))
     rows = await uow.session.execute(query)
-    return {str(row.id): FoundTarget(row.sms_sender, senders_page(row.service_id)) for row in rows}
+    return {str(row.id): FoundTarget(row.sms_sender, SENDERS(row.service_id)) for row in rows}
 
 
 async def bulk_sends(uow: UnitOfWork, records: Sequence[AuditRecord]) -> Mapping[str, FoundTarget]:
@@ -40,6 +37,6 @@ async def bulk_sends(uow: UnitOfWork, records: Sequence[AuditRecord]) -> Mapping
     )
     rows = await uow.session.execute(query)
     return {
-        str(row.id): FoundTarget(row.original_file_name, f"/admin/services/{row.service_id}/notify/bulk-sends/{row.id}")
+        str(row.id): FoundTarget(row.original_file_name, service_page(f"/notify/bulk-sends/{row.id}")(row.service_id))
         for row in rows
     }
