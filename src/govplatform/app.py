@@ -25,6 +25,7 @@ from govplatform.notify import letters_api as notify_letters_api
 from govplatform.notify.auth import NotifyAuthError
 from govplatform.notify.auth import error_body as notify_error_body
 from govplatform.notify.component import NotifyComponent
+from govplatform.notify.component import declare_admin as declare_notify_admin
 from govplatform.notify.errors import NotifyError
 from govplatform.notify.keys import NotifyKeyFormat
 from govplatform.notify.pages import PAGES_TEMPLATES as NOTIFY_PAGES_TEMPLATES
@@ -49,6 +50,7 @@ from govplatform.pay import agreements_api as pay_agreements_api
 from govplatform.pay import api as pay_api
 from govplatform.pay.api import PayAuthRefused
 from govplatform.pay.component import PayComponent
+from govplatform.pay.component import declare_admin as declare_pay_admin
 from govplatform.pay.errors import PayError
 from govplatform.pay.errors import error_body as pay_error_body
 from govplatform.pay.keys import PayKeyFormat
@@ -200,11 +202,13 @@ def register_components(platform: Platform) -> None:
         platform.settings.notify_housekeeping_interval_seconds,
     )
     platform.background_loops.append(schedule.run)
+    declare_notify_admin(platform.admin)  # its panel, section and audit names in core's admin pages (ADR 0016)
     pay = pay_component(platform, outbound)
     platform.components["pay"] = pay
     platform.components["pay.journeys"] = Checkout(pay)  # pay/interfaces.py's, for higher components
     PayTasks(pay).register(platform.tasks.register)
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
+    declare_pay_admin(platform.admin)
 
 
 def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:

@@ -3,12 +3,9 @@ no module of theirs imports notify (core reaches it only through `Messages`, whi
 
 from __future__ import annotations
 
-import ast
 import tomllib
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGE = ROOT / "src" / "govplatform"
+from tests.code_reading import PACKAGE, ROOT, imported_modules
 
 
 def layer_of(layers: list[str], component: str) -> int:
@@ -17,16 +14,6 @@ def layer_of(layers: list[str], component: str) -> int:
         if component in names:
             return index
     raise AssertionError(f"{component} is in no layer")
-
-
-def imported_modules(path: Path) -> set[str]:
-    found: set[str] = set()
-    for node in ast.walk(ast.parse(path.read_text(), str(path))):
-        if isinstance(node, ast.Import):
-            found.update(alias.name for alias in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            found.add(node.module)
-    return found
 
 
 def test_the_layers_contract_puts_notify_above_core_and_transparency() -> None:

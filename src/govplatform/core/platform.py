@@ -14,6 +14,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from govplatform.core import admin_entries
+from govplatform.core.admin_registry import AdminRegistry
 from govplatform.core.crypto import FieldCipher
 from govplatform.core.database import create_engine, create_session_factory
 from govplatform.core.interfaces import KeyFormat, Messages
@@ -43,6 +45,8 @@ class Platform:
     components: dict[str, Any] = dataclasses.field(default_factory=dict)
     # Emails and texts from templates: notify registers its implementation (core never imports notify).
     messages: Messages | None = None
+    # What core's admin pages show for every component: panels, a service's sections, audit events' names.
+    admin: AdminRegistry = dataclasses.field(default_factory=AdminRegistry)
 
     def uow(self, read_only: bool = False) -> UnitOfWork:
         return UnitOfWork(self.sessions, read_only=read_only)
@@ -75,7 +79,15 @@ def build_platform(settings: Settings, sessions: async_sessionmaker[AsyncSession
             absolute=dt.timedelta(hours=settings.session_absolute_hours),
         ),
         throttle=Throttle(guess_tallies(settings), settings.api_key_hash_secret),
+        admin=admin_registry(),
     )
+
+
+def admin_registry() -> AdminRegistry:
+    """The admin registry holding core's own entries; each component adds its own at start-up."""
+    registry = AdminRegistry()
+    admin_entries.declare(registry)
+    return registry
 
 
 def guess_tallies(settings: Settings) -> TallyStore:

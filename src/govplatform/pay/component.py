@@ -2,7 +2,9 @@
 
 Routes, pages, tasks and the CLI reach pay's services through this one
 object, so nothing is built at import time and tests can build their own
-(with their own processors).
+(with their own processors). What core's admin pages show for pay (its
+dashboard panel, its section of a service, its audit events' names) is
+declared here too, by `declare_admin` at start-up.
 """
 
 from __future__ import annotations
@@ -11,8 +13,24 @@ import dataclasses
 import secrets
 from collections.abc import Callable
 
-from govplatform.core.interfaces import ApiKeyStore, KeyFormat, OutboundGuard, SecretBox, ServiceDirectory, UnitOfWork
+from govplatform.core.interfaces import (
+    N_,
+    AdminRegistry,
+    ApiKeyStore,
+    AuditTarget,
+    DashboardPanel,
+    KeyFormat,
+    NavEntry,
+    OutboundGuard,
+    Role,
+    SecretBox,
+    ServiceDirectory,
+    ServiceLink,
+    UnitOfWork,
+    service_page,
+)
 from govplatform.pay.processors.base import CardProcessor
+from govplatform.pay.services import audit_targets
 from govplatform.pay.services.public_limits import DatabaseCounts, PublicLimiter, PublicLimits
 from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter
 
@@ -42,3 +60,42 @@ class PayComponent:
 
     def processor_for(self, live: bool) -> str:
         return self.live_processor if live else "sandbox"
+
+
+AUDIT_EVENTS = {
+    "pay.payment_link_activated": N_("Payment link turned on"),
+    "pay.payment_link_created": N_("Payment link created"),
+    "pay.payment_link_deactivated": N_("Payment link turned off"),
+    "pay.payments_exported": N_("Payments downloaded"),
+    "pay.refund_created": N_("Refund made"),
+    "pay.refunds_exported": N_("Refunds downloaded"),
+    "pay.settings_changed": N_("Payment settings changed"),
+    "pay.webhook_activated": N_("Webhook turned on"),
+    "pay.webhook_created": N_("Webhook created"),
+    "pay.webhook_deactivated": N_("Webhook turned off"),
+    "pay.webhook_secret_regenerated": N_("Webhook signing secret replaced"),
+}
+
+
+def declare_admin(registry: AdminRegistry) -> None:
+    """Pay's panel on a service's dashboard, its section in the service's navigation, and its audit names."""
+    registry.add_panel(
+        DashboardPanel(
+            "pay",
+            N_("Payments"),
+            N_("Card payments, refunds and payment links, through the Pay-compatible API."),
+            (
+                ServiceLink(N_("Live payments"), service_page("/pay/live/payments")),
+                ServiceLink(N_("Test payments"), service_page("/pay/test/payments")),
+                ServiceLink(N_("Payment settings"), service_page("/pay/settings"), role=Role.ADMIN),
+            ),
+            order=20,
+        )
+    )
+    registry.add_nav_entry(
+        NavEntry("pay", N_("Payments"), service_page("/pay/live/payments"), order=20, section=service_page("/pay/"))
+    )
+    registry.add_audit_events(AUDIT_EVENTS)
+    registry.add_audit_target(AuditTarget("payment_link", N_("Payment link"), find=audit_targets.payment_links))
+    registry.add_audit_target(AuditTarget("webhook", N_("Webhook"), find=audit_targets.webhooks))
+    registry.add_audit_target(AuditTarget("refund", N_("Payment refund"), find=audit_targets.refunds))

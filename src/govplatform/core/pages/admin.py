@@ -1,16 +1,15 @@
-"""Admin pages for the platform as a whole: dashboard, organisations, audit log, dead-lettered jobs."""
+"""Admin pages for the platform as a whole: dashboard, organisations, dead-lettered jobs (audit log: admin_audit)."""
 
 from __future__ import annotations
 
 import uuid
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govplatform.core.jobs import queue
 from govplatform.core.pages.auth import Staff, platform_of, signed_in, templates_of, visible_service_ids
-from govplatform.core.services import audit, invitations, tenancy
+from govplatform.core.services import invitations, tenancy
 from govplatform.core.web.i18n import gettext_ as _
 from govplatform.core.web.i18n import localise
 
@@ -86,20 +85,6 @@ async def create_organisation(request: Request, staff: Staff = Depends(signed_in
             )
         await uow.commit()
     return RedirectResponse("/admin/organisations", status_code=303)
-
-
-@router.get("/audit")
-async def audit_log(
-    request: Request,
-    staff: Staff = Depends(signed_in),
-    before: Annotated[int | None, Query(ge=1, le=audit.LAST_EVENT_ID)] = None,
-) -> Response:
-    """The newest 50 events, or the 50 before event `before` (a number past any id is a 400, not an overflow)."""
-    async with platform_of(request).uow() as uow:
-        scope = await visible_service_ids(uow, staff)
-        events = await audit.recent(uow, limit=50, before_id=before, service_ids=scope)
-    older = events[-1].id if len(events) == 50 else None
-    return templates_of(request).render(request, "admin/audit.html", {"events": events, "older": older})
 
 
 @router.get("/jobs")

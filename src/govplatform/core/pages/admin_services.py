@@ -135,6 +135,7 @@ async def service_page(request: Request, service_id: uuid.UUID, staff: Staff = D
             or staff.manages_organisation(service.organisation_id),
             "can_view": staff.has_role(service_id, Role.VIEWER),
             "roles": Role.ALL,
+            "panels": platform.admin.panels_for(staff, service_id),
         },
     )
 

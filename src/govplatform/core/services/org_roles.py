@@ -40,12 +40,6 @@ GRANTS: dict[str, frozenset[str]] = {
     OrgRole.DATA_OWNER: frozenset(),
 }
 
-# What the audit log calls these events (for core's registry of readable audit names).
-AUDIT_NAMES = {
-    "organisation_role.granted": N_("Organisation role granted"),
-    "organisation_role.removed": N_("Organisation role removed"),
-}
-
 
 class NotAllowed(TenancyError):
     """The person acting may not make this change; pages answer 403, the CLI exits 1."""

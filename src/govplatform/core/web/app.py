@@ -80,6 +80,8 @@ def create_app(platform: Platform) -> FastAPI:
     i18n.load_catalogues()
     reload = settings.environment == "development" if settings.template_reload is None else settings.template_reload
     templates = Templates(settings.platform_name, settings.session_secret, auto_reload=reload)
+    # Every page of a service shows its sections, as the components declared them (layout.html, ADR 0016).
+    templates.env.globals["service_sections"] = platform.admin.navigation_for
     formats = ErrorFormats()
     formats.register("/api/", platform_error_body)
     larger_bodies: list[LargerBody] = []  # upload forms that components register, each with its own limit

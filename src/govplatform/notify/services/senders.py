@@ -31,7 +31,6 @@ _GENERIC_SENDER_IDS = frozenset({"alert", "info", "verify"})
 
 Sender = ReplyToAddress | SmsSender
 AnySender = TypeVar("AnySender", ReplyToAddress, SmsSender)
-_AUDIT_NAMES: dict[type[Sender], str] = {ReplyToAddress: "reply_to", SmsSender: "sms_sender"}
 
 
 def checked_reply_to(text: str) -> str:
@@ -130,34 +129,30 @@ async def _one(uow: UnitOfWork, model: type[AnySender], service_id: uuid.UUID, s
     return row
 
 
-async def _make_default(
-    uow: UnitOfWork, actor: Actor, model: type[AnySender], service_id: uuid.UUID, sender_id: uuid.UUID
-) -> None:
+async def _make_default(uow: UnitOfWork, model: type[AnySender], service_id: uuid.UUID, sender_id: uuid.UUID) -> None:
     chosen = await _one(uow, model, service_id, sender_id)
     for row in await _current(uow, model, service_id):
         row.is_default = row.id == chosen.id
-    name = _AUDIT_NAMES[model]
-    record_audit(uow, actor, f"notify.{name}_made_default", name, sender_id, service_id)
 
 
-async def _remove(
-    uow: UnitOfWork, actor: Actor, model: type[AnySender], service_id: uuid.UUID, sender_id: uuid.UUID
-) -> None:
+async def _remove(uow: UnitOfWork, model: type[AnySender], service_id: uuid.UUID, sender_id: uuid.UUID) -> None:
     row = await _one(uow, model, service_id, sender_id)
     if row.is_default and len(await _current(uow, model, service_id)) > 1:
         raise UserFacingError(N_("You cannot remove the default. Make another one the default first."))
     row.archived = True
     row.is_default = False
-    name = _AUDIT_NAMES[model]
-    record_audit(uow, actor, f"notify.{name}_removed", name, sender_id, service_id)
 
 
+# Each audit event is named in full where it is recorded, so the test that every recorded event has a
+# readable name (tests/unit/test_audit_names.py) can read them from the code.
 async def make_default(uow: UnitOfWork, actor: Actor, kind: str, service_id: uuid.UUID, sender_id: uuid.UUID) -> None:
     """Make one reply-to address (kind "reply_to") or text message sender ("sms_sender") the default."""
     if kind == "reply_to":
-        await _make_default(uow, actor, ReplyToAddress, service_id, sender_id)
+        await _make_default(uow, ReplyToAddress, service_id, sender_id)
+        record_audit(uow, actor, "notify.reply_to_made_default", "reply_to", sender_id, service_id)
     elif kind == "sms_sender":
-        await _make_default(uow, actor, SmsSender, service_id, sender_id)
+        await _make_default(uow, SmsSender, service_id, sender_id)
+        record_audit(uow, actor, "notify.sms_sender_made_default", "sms_sender", sender_id, service_id)
     else:
         raise LookupError(f"no such kind of sender: {kind}")
 
@@ -165,9 +160,11 @@ async def make_default(uow: UnitOfWork, actor: Actor, kind: str, service_id: uui
 async def remove(uow: UnitOfWork, actor: Actor, kind: str, service_id: uuid.UUID, sender_id: uuid.UUID) -> None:
     """Archive a reply-to address (kind "reply_to") or a text message sender ("sms_sender")."""
     if kind == "reply_to":
-        await _remove(uow, actor, ReplyToAddress, service_id, sender_id)
+        await _remove(uow, ReplyToAddress, service_id, sender_id)
+        record_audit(uow, actor, "notify.reply_to_removed", "reply_to", sender_id, service_id)
     elif kind == "sms_sender":
-        await _remove(uow, actor, SmsSender, service_id, sender_id)
+        await _remove(uow, SmsSender, service_id, sender_id)
+        record_audit(uow, actor, "notify.sms_sender_removed", "sms_sender", sender_id, service_id)
     else:
         raise LookupError(f"no such kind of sender: {kind}")
 

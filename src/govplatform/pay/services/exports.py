@@ -130,7 +130,6 @@ async def csv_text(
 
 def record_export(uow: UnitOfWork, actor: Actor, account: Account, what: str) -> None:
     """Note in the audit log who took a file of personal data away (not what they searched for: that may be
-    an email address, which has no place in the log)."""
-    record_audit(
-        uow, actor, f"pay.{what}_exported", "service", account.service_id, account.service_id, live=account.live
-    )
+    an email address, which has no place in the log). `what` is "payments" or "refunds"."""
+    action = {"payments": "pay.payments_exported", "refunds": "pay.refunds_exported"}[what]
+    record_audit(uow, actor, action, "service", account.service_id, account.service_id, live=account.live)
