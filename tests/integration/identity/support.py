@@ -137,3 +137,32 @@ def code_from(location: str) -> dict[str, str]:
     from urllib.parse import parse_qs, urlsplit
 
     return {name: values[0] for name, values in parse_qs(urlsplit(location).query).items()}
+
+
+async def a_code(platform: Platform, rp: Client, person: Person, **overrides: str | None) -> tuple[str, dict[str, str]]:
+    """A code issued as the sign-in pages issue one (their own tests cover them), and the query it answers."""
+    from govplatform.identity.services import sign_in
+    from govplatform.identity.services.authorisation import check_request
+
+    identity = identity_of(platform)
+    query = authorise_query(rp, **overrides)
+    async with platform.uow() as uow:
+        checked = await check_request(uow, identity, {name: [value] for name, value in query.items()}, 100)
+        token = await sign_in.start(uow, identity, checked)
+        row = await sign_in.find(uow, identity, token)
+        assert row is not None
+        code, _ = sign_in.issue_code(uow, identity, row, person.id)
+        await uow.commit()
+    return code, query
+
+
+def token_form(rp: Client, code: str, audience: str, **overrides: str | None) -> dict[str, str]:
+    form: dict[str, str | None] = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": REDIRECT_URI,
+        "client_assertion_type": "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+        "client_assertion": assertion(rp, audience),
+    }
+    form.update(overrides)
+    return {name: value for name, value in form.items() if value is not None}
