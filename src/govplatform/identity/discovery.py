@@ -13,13 +13,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from govplatform.identity.component import IdentityComponent
+from govplatform.identity.profile import CLIENT_ASSERTION_ALGS, USERINFO_CLAIMS
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_ROUTES = [("GET", "/.well-known/openid-configuration"), ("GET", "/.well-known/jwks.json")]
 CACHE = {"Cache-Control": "max-age=86400"}
-VOCAB = "https://vocab.account.gov.uk/v1/"
-VOCAB_CLAIMS = ("coreIdentityJWT", "address", "passport", "drivingPermit", "socialSecurityRecord", "returnCode")
-CLIENT_ASSERTION_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
 
 
 def identity_of(request: Request) -> IdentityComponent:
@@ -51,7 +49,7 @@ def configuration(identity: IdentityComponent) -> dict[str, Any]:
             "email_verified",
             "phone_number",
             "phone_number_verified",
-            *(VOCAB + name for name in VOCAB_CLAIMS),
+            *USERINFO_CLAIMS,
         ],
         "claims_parameter_supported": True,
         "ui_locales_supported": ["en", "cy"],

@@ -22,9 +22,9 @@ from joserfc.errors import JoseError
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.discovery import CLIENT_ASSERTION_ALGS, VOCAB, VOCAB_CLAIMS
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.models import RelyingParty
+from govplatform.identity.profile import CLIENT_ASSERTION_ALGS, USERINFO_CLAIMS
 from govplatform.identity.services.vectors import VectorRefused, parse_vtr
 
 MAX_QUERY = 4096  # One Login's firewall answers 403 beyond this
@@ -174,7 +174,7 @@ def _claims(text: str | None, client: RelyingParty, refuse: Any) -> list[str]:
     if not isinstance(asked, dict) or set(asked) - {"userinfo"} or not isinstance(asked.get("userinfo", {}), dict):
         raise refuse("invalid_request", "Request contains invalid claims")
     names = list(asked.get("userinfo", {}))
-    allowed = set(STANDARD_CLAIMS) | {claim for claim in client.claims if claim in {VOCAB + n for n in VOCAB_CLAIMS}}
+    allowed = set(STANDARD_CLAIMS) | {claim for claim in client.claims if claim in USERINFO_CLAIMS}
     if any(name not in allowed for name in names):
         raise refuse("invalid_request", "Request contains invalid claims")
     return names

@@ -21,8 +21,8 @@ from joserfc.errors import JoseError
 
 from govplatform.core.interfaces import UnitOfWork, constant_time_equal, utcnow
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.discovery import CLIENT_ASSERTION_ALGS
 from govplatform.identity.errors import OAuthError
+from govplatform.identity.profile import CLIENT_ASSERTION_ALGS
 from govplatform.identity.services import token_store
 from govplatform.identity.services.clients import secret_hash
 

@@ -31,6 +31,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import RelyingParty
+from govplatform.identity.profile import USERINFO_CLAIMS
 from govplatform.identity.services.subjects import sector_host
 from govplatform.identity.services.vectors import LEVELS
 
@@ -83,6 +84,7 @@ async def create_relying_party(
     token_auth_method: str = "private_key_jwt",
     sector: str | None = None,
     scopes: list[str] | None = None,
+    claims: list[str] | None = None,
     levels: list[str] | None = None,
     id_token_alg: str = "ES256",
     pkce_required: bool = False,
@@ -107,6 +109,10 @@ async def create_relying_party(
     chosen_scopes = scopes or ["openid", "email"]
     if "openid" not in chosen_scopes or any(scope not in SCOPES for scope in chosen_scopes):
         raise IdentityError(N_("Scopes must include openid and may add email and phone"))
+    if any(claim not in USERINFO_CLAIMS for claim in claims or []):
+        raise IdentityError(
+            N_("Claims must be among One Login's userinfo claims (https://vocab.account.gov.uk/v1/...)")
+        )
     chosen_levels = levels or ["P0"]
     if any(level not in LEVELS for level in chosen_levels):
         raise IdentityError(N_("Levels of confidence must be among P0, P1, P2, P3 and P4"))
@@ -139,7 +145,7 @@ async def create_relying_party(
         jwks_url=jwks,
         sector=chosen_sector,
         scopes=chosen_scopes,
-        claims=[],
+        claims=list(claims or []),
         levels=chosen_levels,
         id_token_alg=id_token_alg,
         token_auth_method=token_auth_method,
