@@ -24,6 +24,7 @@ from govplatform.identity import discovery as identity_discovery
 from govplatform.identity import pages as identity_pages
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import OAuthError
+from govplatform.identity.schedule import IdentitySchedule
 from govplatform.notify import api as notify_api
 from govplatform.notify import inbound_api as notify_inbound_api
 from govplatform.notify import letters_api as notify_letters_api
@@ -221,7 +222,9 @@ def register_components(platform: Platform) -> None:
     pay = pay_component(platform, outbound)
     platform.components["pay"] = pay
     PayTasks(pay).register(platform.tasks.register)
-    platform.components["identity"] = identity_component(platform, outbound)
+    identity = identity_component(platform, outbound)
+    platform.components["identity"] = identity
+    platform.background_loops.append(IdentitySchedule(identity).run)
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
 
 
