@@ -112,3 +112,23 @@ async def test_the_fragment_response_mode_puts_the_code_in_the_fragment(
     rp, person = await a_client(platform), await a_citizen(platform)
     back = await sign_in_through_pages(client, authorise_query(rp, response_mode="fragment"), person)
     assert back.status_code == 302 and back.headers["location"].startswith(REDIRECT_URI + "#code=")
+
+
+async def test_guessing_codes_meets_the_throttle_and_then_even_the_right_code_waits(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    rp, person = await a_client(platform), await a_citizen(platform)
+    await client.get("/authorize", params=authorise_query(rp))
+    await post_form(client, EMAIL, EMAIL, {"email": person.email})
+    await post_form(client, PASSWORD_PAGE, PASSWORD_PAGE, {"password": PASSWORD})
+    right = person.totp.now()
+    wrong = str((int(right) + 500_000) % 1_000_000).zfill(6)
+    statuses = []
+    for _ in range(12):
+        answer = await post_form(client, CODE, CODE, {"code": wrong})
+        statuses.append(answer.status_code)
+        if answer.status_code == 429:
+            break
+    assert statuses[-1] == 429 and set(statuses[:-1]) == {400}
+    waited = await post_form(client, CODE, CODE, {"code": right})
+    assert waited.status_code == 429 and "location" not in waited.headers

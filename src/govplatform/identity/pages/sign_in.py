@@ -104,6 +104,21 @@ def _page(request: Request, name: str, row: SignIn, errors: list[dict[str, str]]
     return page
 
 
+def _refused(request: Request, name: str, row: SignIn, error: Exception, **values: object) -> Response:
+    """The page again with why: 429 and Retry-After while the throttle makes the address or account wait."""
+    errors = [{"text": localise(error), "href": f"#{name}"}]
+    if isinstance(error, TooManyGuesses):
+        page = _page(request, name, row, errors, 429, **values)
+        page.headers["Retry-After"] = str(error.wait_seconds)
+        return page
+    return _page(request, name, row, errors, 400, **values)
+
+
+def _typed(form: object, name: str, limit: int) -> str:
+    value = form.get(name) if hasattr(form, "get") else None
+    return value[:limit] if isinstance(value, str) else ""
+
+
 @router.get(EMAIL)
 async def email_page(request: Request) -> Response:
     _, row = await _current(request)
@@ -114,9 +129,7 @@ async def email_page(request: Request) -> Response:
 
 @router.post(EMAIL)
 async def email_submit(request: Request) -> Response:
-    form = await request.form()
-    typed = form.get("email")
-    email = typed.strip()[:320] if isinstance(typed, str) else ""
+    email = _typed(await request.form(), "email", 320).strip()
     identity = _identity(request)
     async with identity.uow() as uow:
         row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
@@ -146,9 +159,7 @@ async def password_page(request: Request) -> Response:
 
 @router.post(PASSWORD)
 async def password_submit(request: Request) -> Response:
-    form = await request.form()
-    typed = form.get("password")
-    password = typed[:1000] if isinstance(typed, str) else ""
+    password = _typed(await request.form(), "password", 1000)
     identity = _identity(request)
     async with identity.uow() as uow:
         row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
@@ -161,17 +172,9 @@ async def password_submit(request: Request) -> Response:
             return _page(request, "password", row, errors, 400, email=row.email)
         try:
             await sign_in.check_password(uow, identity, row, password, _ip(request))
-        except TooManyGuesses as error:
-            page = _page(
-                request, "password", row, [{"text": localise(error), "href": "#password"}], 429, email=row.email
-            )
-            page.headers["Retry-After"] = str(error.wait_seconds)
-            return page
-        except sign_in.SignInFailed as error:
-            await uow.commit()  # the attempt's count is kept
-            return _page(
-                request, "password", row, [{"text": localise(error), "href": "#password"}], 400, email=row.email
-            )
+        except (TooManyGuesses, sign_in.SignInFailed) as error:
+            await uow.commit()  # a wrong password's count is kept (a refused attempt counted nothing)
+            return _refused(request, "password", row, error, email=row.email)
         if sign_in.request_of(row).credential == "Cl":  # a password alone was asked for (One Login's low level)
             assert row.citizen_id is not None
             code, checked = sign_in.issue_code(uow, identity, row, row.citizen_id)
@@ -193,9 +196,7 @@ async def code_page(request: Request) -> Response:
 
 @router.post(CODE)
 async def code_submit(request: Request) -> Response:
-    form = await request.form()
-    typed = form.get("code")
-    code = typed[:20] if isinstance(typed, str) else ""
+    code = _typed(await request.form(), "code", 20)
     identity = _identity(request)
     async with identity.uow() as uow:
         row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
@@ -208,13 +209,9 @@ async def code_submit(request: Request) -> Response:
             return _page(request, "code", row, errors, 400)
         try:
             issued, checked = await sign_in.check_code(uow, identity, row, code, _ip(request))
-        except TooManyGuesses as error:
-            page = _page(request, "code", row, [{"text": localise(error), "href": "#code"}], 429)
-            page.headers["Retry-After"] = str(error.wait_seconds)
-            return page
-        except sign_in.SignInFailed as error:
+        except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()
-            return _page(request, "code", row, [{"text": localise(error), "href": "#code"}], 400)
+            return _refused(request, "code", row, error)
         await uow.commit()
     return _back_to_client(request, issued, checked)
 
