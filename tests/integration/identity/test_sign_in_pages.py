@@ -132,3 +132,16 @@ async def test_guessing_codes_meets_the_throttle_and_then_even_the_right_code_wa
     assert statuses[-1] == 429 and set(statuses[:-1]) == {400}
     waited = await post_form(client, CODE, CODE, {"code": right})
     assert waited.status_code == 429 and "location" not in waited.headers
+
+
+async def test_an_empty_or_malformed_email_is_asked_for_again_on_the_page(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    rp = await a_client(platform)
+    await client.get("/authorize", params=authorise_query(rp))
+    empty = await post_form(client, EMAIL, EMAIL, {"email": " "})
+    assert empty.status_code == 400 and "Enter your email address" in empty.text and "Error:" in empty.text
+    malformed = await post_form(client, EMAIL, EMAIL, {"email": "not-an-email"})
+    assert (
+        malformed.status_code == 400 and "correct format" in malformed.text and 'value="not-an-email"' in malformed.text
+    )

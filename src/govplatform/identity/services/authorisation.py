@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from govplatform.identity.services.vectors import VectorRefused, parse_vtr
 
 MAX_QUERY = 4096  # One Login's firewall answers 403 beyond this
 MAX_STATE = 1024
+_CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")  # RFC 7636 section 4.2: base64url of a SHA-256
 STANDARD_CLAIMS = ("sub", "email", "email_verified", "phone_number", "phone_number_verified")
 REQUEST_OBJECT_SECONDS = 3600
 
@@ -90,7 +92,8 @@ async def check_request(
     except ValueError as error:
         raise ShownError(f"Request has a repeated {str(error)[:40]} parameter") from None
     client_id = params.get("client_id")
-    client = await uow.session.get(RelyingParty, client_id) if client_id and len(client_id) <= 64 else None
+    known = client_id and len(client_id) <= 64 and client_id.isprintable()
+    client = await uow.session.get(RelyingParty, client_id) if known else None
     if client is None:
         raise ShownError("Client authentication failed: unknown client_id")
     redirect_uri = params.get("redirect_uri")
@@ -120,11 +123,13 @@ async def check_request(
         raise refuse("invalid_scope", "Invalid, unknown or malformed scope")
     if not state:
         raise refuse("invalid_request", "Request is missing state parameter")
-    if len(state) > MAX_STATE:
-        raise refuse("invalid_request", "State parameter is too long")
+    if len(state) > MAX_STATE or not state.isprintable():
+        raise RedirectedError("invalid_request", "Invalid state parameter", redirect_uri, None, mode)
     nonce = params.get("nonce")
-    if not nonce or len(nonce) > 512:
+    if not nonce:
         raise refuse("invalid_request", "Request is missing nonce parameter")
+    if len(nonce) > 512 or not nonce.isprintable():
+        raise refuse("invalid_request", "Invalid nonce parameter")
     try:
         vector = parse_vtr(params.get("vtr"), client.levels)
     except VectorRefused:
@@ -136,7 +141,7 @@ async def check_request(
     if challenge is not None:
         if (method or "plain") != "S256":
             raise refuse("invalid_request", "Invalid value for code_challenge_method parameter: only S256")
-        if not 43 <= len(challenge) <= 128:
+        if not _CHALLENGE.match(challenge):
             raise refuse("invalid_request", "Invalid value for code_challenge parameter")
     elif client.pkce_required:
         raise refuse("invalid_request", "Request is missing code_challenge parameter, but PKCE is enforced")

@@ -26,7 +26,7 @@ MIN_PASSWORD_LENGTH = 8  # One Login's minimum
 
 def normalise_email(email: str) -> str:
     email = email.strip().lower()
-    if len(email) > 320 or not _EMAIL.match(email):
+    if len(email) > 320 or not _EMAIL.match(email) or not email.isprintable():
         raise IdentityError(N_("Enter an email address in the correct format, like name@example.com"))
     return email
 

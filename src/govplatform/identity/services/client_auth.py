@@ -60,7 +60,8 @@ async def _client_secret_post(
     uow: UnitOfWork, identity: IdentityComponent, form: Mapping[str, str]
 ) -> AuthenticatedClient:
     client_id = form.get("client_id", "")
-    row = await token_store.client(uow, client_id) if client_id and len(client_id) <= 64 else None
+    known = client_id and len(client_id) <= 64 and client_id.isprintable()
+    row = await token_store.client(uow, client_id) if known else None
     presented = secret_hash(identity.hash_secret, form.get("client_secret", ""))
     if row is None or row.client_secret_hash is None or row.token_auth_method != "client_secret_post":
         raise _invalid("Client authentication failed")
@@ -94,7 +95,7 @@ async def _private_key_jwt(
     if alg not in CLIENT_ASSERTION_ALGS:
         raise _invalid("Client assertion must be signed with RS256, RS384, RS512, PS256, PS384 or PS512")
     client_id = claims.get("sub")
-    if not isinstance(client_id, str) or not client_id or len(client_id) > 64:
+    if not isinstance(client_id, str) or not client_id or len(client_id) > 64 or not client_id.isprintable():
         raise _invalid("Client assertion has no sub")
     if "client_id" in form and form["client_id"] != client_id:
         raise _invalid("client_id does not match the client assertion's sub")
@@ -132,7 +133,7 @@ def _check_claims(identity: IdentityComponent, claims: dict[str, Any], client_id
     if not any(item in (identity.token_endpoint, identity.issuer) for item in audiences):
         raise _invalid("Client assertion aud must be the token endpoint")
     jti = claims.get("jti")
-    if not isinstance(jti, str) or not jti or len(jti) > 255:
+    if not isinstance(jti, str) or not jti or len(jti) > 255 or not jti.isprintable():
         raise _invalid("Client assertion has no jti")
     now = int(utcnow().timestamp())
     exp, iat, nbf = _number(claims, "exp"), _number(claims, "iat"), _number(claims, "nbf")
