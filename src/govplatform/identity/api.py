@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from govplatform.core.interfaces import utcnow
 from govplatform.identity.discovery import identity_of
 from govplatform.identity.errors import OAuthError
-from govplatform.identity.services import token_store, tokens
+from govplatform.identity.services import client_auth, token_store, tokens
 
 router = APIRouter(include_in_schema=False)
 PUBLIC_ROUTES = [("POST", "/token"), ("GET", "/userinfo")]  # a client assertion or a bearer token is the credential
@@ -47,14 +47,19 @@ async def _form(request: Request) -> dict[str, str]:
 @router.post("/token")
 async def token(request: Request) -> JSONResponse:
     identity = identity_of(request)
-    form = await _form(request)
-    async with identity.uow() as uow:
-        try:
-            issued = await tokens.exchange(uow, identity, form)
-        except OAuthError as error:
-            await uow.commit()  # a replayed code's revocation is kept
-            raise OAuthError(error.error, error.description, 400, NO_STORE) from None
-        await uow.commit()
+    try:
+        form = await _form(request)
+        tokens.check_grant(form)
+        await identity.signing_keys.ring()  # the first keys, made in a unit of work of their own
+        async with identity.uow(read_only=True) as reading:
+            client = await client_auth.authenticate(reading, identity, form)
+        async with identity.uow() as uow:
+            try:
+                issued = await tokens.exchange(uow, identity, form, client)
+            finally:
+                await uow.commit()  # a replayed code's revocation and a used jti are kept
+    except OAuthError as error:
+        raise OAuthError(error.error, error.description, 400, NO_STORE) from None
     return JSONResponse(issued.body(), headers=NO_STORE)
 
 

@@ -4,8 +4,9 @@ The checks run in this order, and it matters: the algorithm is checked against t
 chosen, so `alg: none`, HMAC signed with the client's public key, and every other algorithm confusion fail
 before verification (RSA only, as One Login: no ES256 for client assertions); the client is found from the
 unverified `sub` only to pick its key; every claim is checked only after the signature; and the jti is
-recorded last, so a forged assertion cannot use up a jti. As One Login and authlib's PrivateKeyJWT: `aud` may
-be the token endpoint or the issuer, `kid` is optional with a static key, and an assertion may live an hour.
+recorded last, in the exchange's own unit of work (`record_jti`), so a forged assertion cannot use up a jti.
+As One Login and authlib's PrivateKeyJWT: `aud` may be the token endpoint or the issuer, `kid` is optional
+with a static key, and an assertion may live an hour.
 """
 
 from __future__ import annotations
@@ -37,6 +38,16 @@ class AuthenticatedClient:
     client_id: str
     sector: str
     id_token_alg: str
+    jti: str | None = None  # a checked assertion's jti, recorded by `record_jti` in the exchange's unit of work
+    jti_expires: dt.datetime | None = None
+
+
+async def record_jti(uow: UnitOfWork, client: AuthenticatedClient) -> None:
+    """Record the assertion's jti; invalid_client if the client used it before (RFC 7523 section 3, point 7)."""
+    if client.jti is None or client.jti_expires is None:
+        return
+    if not await token_store.use_jti(uow, client.client_id, client.jti, client.jti_expires):
+        raise _invalid("Client assertion jti has been used before")
 
 
 def _invalid(description: str) -> OAuthError:
@@ -44,6 +55,8 @@ def _invalid(description: str) -> OAuthError:
 
 
 async def authenticate(uow: UnitOfWork, identity: IdentityComponent, form: Mapping[str, str]) -> AuthenticatedClient:
+    """Who the client is, checked without writing anything: call it in a read-only unit of work, since a
+    JWKS URL may be fetched on the way (up to 5 s) and no transaction should be held open meanwhile."""
     if "client_assertion" in form or "client_assertion_type" in form:
         return await _private_key_jwt(uow, identity, form)
     if "client_secret" in form:
@@ -110,9 +123,7 @@ async def _private_key_jwt(
         raise _invalid("Client assertion signature is not valid") from None
     expires = _check_claims(identity, claims, client_id)
     _usable(row)
-    if not await token_store.use_jti(uow, client_id, claims["jti"], expires):
-        raise _invalid("Client assertion jti has been used before")
-    return AuthenticatedClient(row.client_id, row.sector, row.id_token_alg)
+    return AuthenticatedClient(row.client_id, row.sector, row.id_token_alg, claims["jti"], expires)
 
 
 def _number(claims: dict[str, Any], name: str) -> int | None:

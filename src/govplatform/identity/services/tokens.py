@@ -23,7 +23,7 @@ from govplatform.core.interfaces import UnitOfWork, constant_time_equal, keyed_h
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.services import token_store
-from govplatform.identity.services.client_auth import authenticate
+from govplatform.identity.services.client_auth import AuthenticatedClient, record_jti
 from govplatform.identity.services.subjects import pairwise_subject
 
 ID_TOKEN_SECONDS = 120
@@ -78,9 +78,8 @@ def _check_pkce(challenge: str | None, verifier: str | None) -> None:
         raise _grant("PKCE code_verifier is missing or does not match the code_challenge")
 
 
-async def exchange(uow: UnitOfWork, identity: IdentityComponent, form: Mapping[str, str]) -> Tokens:
-    """Check everything and issue the tokens; raises OAuthError. The caller commits in either case (a
-    replayed code's revocation and a used jti are kept)."""
+def check_grant(form: Mapping[str, str]) -> tuple[str, str]:
+    """The code and redirect URI of an authorization_code grant, or OAuthError (checked before the client)."""
     grant_type = form.get("grant_type")
     if not grant_type:
         raise OAuthError("invalid_request", "Request is missing grant_type parameter")
@@ -89,8 +88,17 @@ async def exchange(uow: UnitOfWork, identity: IdentityComponent, form: Mapping[s
     code, redirect_uri = form.get("code"), form.get("redirect_uri")
     if not code or not redirect_uri:
         raise OAuthError("invalid_request", "Request is missing code or redirect_uri parameter")
+    return code, redirect_uri
+
+
+async def exchange(
+    uow: UnitOfWork, identity: IdentityComponent, form: Mapping[str, str], client: AuthenticatedClient
+) -> Tokens:
+    """Issue the tokens to an authenticated client (client_auth.authenticate); raises OAuthError. The caller
+    commits in either case (a replayed code's revocation and a used jti are kept)."""
+    code, redirect_uri = check_grant(form)
     ring = await identity.signing_keys.ring()
-    client = await authenticate(uow, identity, form)
+    await record_jti(uow, client)
     hashed = code_hash(identity, code[:200])
     row = await token_store.code(uow, hashed)
     now = utcnow()
