@@ -19,6 +19,12 @@ from govplatform.core.web.app import create_app
 from govplatform.core.web.middleware import LargerBody
 from govplatform.core.web.routing import install_route_index
 from govplatform.examples import parking_shop
+from govplatform.identity import api as identity_api
+from govplatform.identity import discovery as identity_discovery
+from govplatform.identity import pages as identity_pages
+from govplatform.identity.component import IdentityComponent
+from govplatform.identity.errors import OAuthError
+from govplatform.identity.schedule import IdentitySchedule
 from govplatform.notify import api as notify_api
 from govplatform.notify import inbound_api as notify_inbound_api
 from govplatform.notify import letters_api as notify_letters_api
@@ -179,6 +185,20 @@ def pay_component(platform: Platform, outbound: OutboundGuard | None = None) -> 
     )
 
 
+def identity_component(platform: Platform, outbound: OutboundGuard) -> IdentityComponent:
+    settings = platform.settings
+    return IdentityComponent(
+        uow=platform.uow,
+        box=platform.cipher,
+        throttle=platform.throttle,
+        hash_secret=settings.api_key_hash_secret,
+        base_url=settings.base_url.rstrip("/"),
+        directory=ServiceDirectory(),
+        outbound=outbound,
+        secure_cookies=settings.secure_cookies,
+    )
+
+
 def register_components(platform: Platform) -> None:
     """Build each component's services and register its tasks and background loops on the platform."""
     if "transparency" in platform.components:
@@ -207,6 +227,9 @@ def register_components(platform: Platform) -> None:
     platform.components["pay"] = pay
     platform.components["pay.journeys"] = Checkout(pay)  # pay/interfaces.py's, for higher components
     PayTasks(pay).register(platform.tasks.register)
+    identity = identity_component(platform, outbound)
+    platform.components["identity"] = identity
+    platform.background_loops.append(IdentitySchedule(identity).run)
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
     declare_pay_admin(platform.admin)
 
@@ -247,6 +270,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     for method, path in PAY_PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
     app.include_router(pay_pages_router)
+    register_identity(app, platform)
     app.state.templates.add_folder(parking_shop.TEMPLATES)
     for method, path in parking_shop.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
@@ -257,6 +281,24 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
     app.include_router(notify_pages_router)
     install_route_index(app)  # last: it indexes the routes added above
     return app
+
+
+def register_identity(app: FastAPI, platform: Platform) -> None:
+    """The OpenID Connect provider's routes, pages and error format (One Login's: `error`, `error_description`)."""
+    app.state.identity = platform.components["identity"]
+    for prefix in identity_api.OAUTH_PREFIXES:
+        app.state.error_formats.register(prefix, identity_api.error_body)
+    app.add_exception_handler(OAuthError, _oauth_error)
+    app.state.templates.add_folder(identity_pages.TEMPLATES)
+    for module in (identity_discovery, identity_api, identity_pages):
+        for method, path in module.PUBLIC_ROUTES:
+            app.state.public_routes.add(method, path)
+        app.include_router(module.router)
+
+
+async def _oauth_error(_request: Request, error: Exception) -> Response:
+    assert isinstance(error, OAuthError)
+    return JSONResponse(error.body(), status_code=error.status_code, headers=error.headers)
 
 
 async def _notify_error(_request: Request, error: Exception) -> Response:

@@ -14,6 +14,7 @@ import typer
 from govplatform import processes
 from govplatform.core import cli as core_cli
 from govplatform.core.commands import CommandContext, lend
+from govplatform.identity.cli import identity_cli
 from govplatform.notify.cli import notify_cli
 from govplatform.pay.cli import pay_cli
 from govplatform.transparency.cli import transparency_cli
@@ -35,6 +36,7 @@ app.add_typer(core_cli.key_cli, name="key")
 app.add_typer(transparency_cli, name="transparency")
 app.add_typer(notify_cli, name="notify")
 app.add_typer(pay_cli, name="pay")
+app.add_typer(identity_cli, name="identity")
 
 
 @app.callback()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import uuid
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from govplatform.core.admin_registry import (
@@ -49,6 +50,7 @@ from govplatform.core.language import (
     localise,
 )
 from govplatform.core.messages import MessageRefused, Messages, PlatformTemplate
+from govplatform.core.crypto import constant_time_equal, keyed_hash, random_token
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.outbound import OutboundAnswer, OutboundGuard, OutboundRefused, OutboundUnreachable
 from govplatform.core.people import Actor, OrgRole, OrgRoleHolder, Role, SignInRequired, StaffAuth, StaffMember
@@ -124,6 +126,7 @@ __all__ = [
     "ValueRefused",
     "check_zip_size",
     "close_queued_job",
+    "constant_time_equal",
     "current_language",
     "current_limits",
     "enqueue_job",
@@ -131,19 +134,25 @@ __all__ = [
     "forget_after_change",
     "gettext_",
     "has_org_role",
+    "hash_password",
     "holders_of",
     "in_language",
+    "keyed_hash",
     "localise",
+    "new_totp_secret",
     "open_private",
     "parse_json_body",
     "parse_untrusted",
     "private_folder",
+    "random_token",
     "record_audit",
     "service_page",
     "text_problem",
+    "totp_step",
     "untrusted_parser",
     "utcnow",
     "uuids_in",
+    "verify_password",
     "whole_number",
 ]
 
@@ -243,6 +252,37 @@ async def has_org_role(uow: UnitOfWork, user_id: uuid.UUID, organisation_id: uui
     from govplatform.core.services import org_roles
 
     return await org_roles.has_org_role(uow, user_id, organisation_id, role)
+
+
+def hash_password(password: str) -> str:
+    """An argon2id hash of a password, with the parameters core uses for staff (RFC 9106 defaults)."""
+    from govplatform.core.services.staff import password_hasher
+
+    return password_hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches; with no hash, a dummy one is verified so the time taken is the same.
+
+    Slow on purpose (argon2id): call it in a thread (asyncio.to_thread) from a request.
+    """
+    from govplatform.core.services import sign_in
+
+    return sign_in.verify_password(password_hash, password)
+
+
+def totp_step(secret: Callable[[], str], code: str, last_step: int | None) -> int | None:
+    """The RFC 6238 time step a correct authenticator code belongs to (one step of drift), if after `last_step`."""
+    from govplatform.core.services.staff import totp_step as step
+
+    return step(secret, code, last_step)
+
+
+def new_totp_secret() -> str:
+    """A fresh base32 TOTP secret, as core makes for staff."""
+    import pyotp
+
+    return pyotp.random_base32()
 
 
 # What a component's cli.py uses (core/commands.py): this run's platform with every component, the database

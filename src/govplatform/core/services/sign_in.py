@@ -84,6 +84,11 @@ def _verify(password_hash: str, password: str) -> bool:
         return False
 
 
+def verify_password(password_hash: str | None, password: str) -> bool:
+    """Whether the password matches the hash; with none, the dummy hash is verified so the time is the same."""
+    return _verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
+
+
 async def check_password(
     uow: UnitOfWork, policy: SessionPolicy, throttle: Throttle, email: str, password: str, ip: str | None
 ) -> str:
@@ -95,7 +100,7 @@ async def check_password(
     user = await find_by_email(uow, email)
     # A user who has not finished setting up cannot sign in: treated as an unknown email.
     stored = user.password_hash if user is not None and user.setup_completed_at is not None else None
-    right = await asyncio.to_thread(_verify, stored or _DUMMY_HASH, password) and stored is not None
+    right = await asyncio.to_thread(verify_password, stored, password)
     if user is None or not right:
         if user is not None and stored is not None:
             _failed(uow, user, ip, "password")

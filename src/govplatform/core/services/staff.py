@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import uuid
+from collections.abc import Callable
 
 import pyotp
 from argon2 import PasswordHasher
@@ -211,14 +212,26 @@ async def confirm_totp(
 
 def accept_totp(cipher: FieldCipher, user: StaffUser, code: str) -> int | None:
     """The time step a correct, unused code belongs to, allowing one step of clock drift."""
-    code = "".join(code.split())
-    if user.totp_secret_encrypted is None or not re.fullmatch(r"\d{6}", code):
+    if user.totp_secret_encrypted is None:
         return None
-    totp = pyotp.TOTP(cipher.decrypt_text(user.totp_secret_encrypted, str(user.id)))
+    encrypted = user.totp_secret_encrypted
+    return totp_step(lambda: cipher.decrypt_text(encrypted, str(user.id)), code, user.totp_last_step)
+
+
+def totp_step(secret: Callable[[], str], code: str, last_step: int | None) -> int | None:
+    """The time step (RFC 6238) a correct code belongs to, one step of drift allowed, if later than `last_step`.
+
+    A code is accepted once (RFC 6238 section 5.2): the caller keeps the step and passes it back next time.
+    `secret` is called only for a code that looks like one, so a malformed code decrypts nothing.
+    """
+    code = "".join(code.split())
+    if not re.fullmatch(r"\d{6}", code):
+        return None
+    totp = pyotp.TOTP(secret())
     now = int(utcnow().timestamp())
     for drift in (0, -1, 1):
         step = now // totp.interval + drift
-        if step > user.totp_last_step and totp.at(step * totp.interval) == code:
+        if (last_step is None or step > last_step) and totp.at(step * totp.interval) == code:
             return step
     return None
 

@@ -67,6 +67,11 @@ CSRF_EXEMPT: tuple[CsrfExemption, ...] = (
     CsrfExemption(r"/api/platform/", "the platform API: a bearer platform key; it reads no cookie"),
     CsrfExemption(r"/api/transparency/", "the transparency API: a bearer platform key; it reads no cookie"),
     CsrfExemption(
+        r"/token$",
+        "the OpenID Connect token endpoint: the client proves itself with a signed assertion or its secret in the "
+        "body, and the code is single-use; it reads no cookie",
+    ),
+    CsrfExemption(
         r"/notifications/sms/",
         "SMS gateways' receipts and inbound texts: HTTP Basic with the callback secret, known only to the "
         "gateway (no person is ever given it, so no browser holds it)",

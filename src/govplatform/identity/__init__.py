@@ -1,0 +1,1 @@
+"""Identity: a GOV.UK One Login-compatible OpenID Connect provider and citizen accounts."""

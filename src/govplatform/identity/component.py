@@ -1,0 +1,45 @@
+"""Everything the identity component needs at run time, built once per process by the composition root.
+
+Routes, pages and the CLI reach identity's services through this one object, so nothing is built at
+import time and tests can build their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from govplatform.core.interfaces import OutboundGuard, SecretBox, ServiceDirectory, Throttle, UnitOfWork
+from govplatform.identity.services.client_keys import ClientKeys
+from govplatform.identity.services.keys import SigningKeys
+
+
+@dataclasses.dataclass
+class IdentityComponent:
+    uow: Callable[..., UnitOfWork]
+    box: SecretBox
+    throttle: Throttle
+    hash_secret: str  # keys the hashes of codes, tokens, sign-in cookies and client secrets
+    base_url: str  # GOVPLATFORM_BASE_URL without its trailing slash
+    directory: ServiceDirectory
+    outbound: OutboundGuard  # fetches relying parties' JWKS URLs
+    secure_cookies: bool = True
+    signing_keys: SigningKeys = dataclasses.field(init=False)
+    client_keys: ClientKeys = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.signing_keys = SigningKeys(self.box, self.uow)
+        self.client_keys = ClientKeys(self.outbound)
+
+    @property
+    def issuer(self) -> str:
+        """One Login's issuers end in a slash, and `iss` must match it exactly."""
+        return self.base_url + "/"
+
+    @property
+    def token_endpoint(self) -> str:
+        return self.base_url + "/token"
+
+    @property
+    def authorization_endpoint(self) -> str:
+        return self.base_url + "/authorize"

@@ -1,0 +1,139 @@
+"""Identity's tables: citizens, relying parties, the provider's signing keys, sign-ins in progress,
+authorisation codes, access tokens and used client-assertion ids.
+
+What is secret is never stored in a form that can be replayed: an authorisation code, an access token,
+a sign-in cookie and a client secret are kept as keyed hashes (HMAC-SHA256 with the platform's hash
+secret); passwords as argon2id hashes; the TOTP secret and the provider's private keys, which the server
+needs back, AES-GCM encrypted with core's field cipher (associated data: the row's id, so a value copied
+to another row does not decrypt). docs/adr/0017-identity-provider.md says why each is kept as it is.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from govplatform.core.interfaces import Base, utcnow
+
+
+class Citizen(Base):
+    """A citizen's account: what they sign in with and what they told us about themselves."""
+
+    __tablename__ = "identity_citizens"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    email: Mapped[str] = mapped_column(String(320), unique=True)  # normalised: trimmed, lower case
+    email_verified: Mapped[bool] = mapped_column(Boolean, default=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is accepted once (RFC 6238 section 5.2)
+    phone_number: Mapped[str | None] = mapped_column(String(20))  # E.164; held only when SMS is the second factor
+    given_name: Mapped[str | None] = mapped_column(String(255))
+    family_name: Mapped[str | None] = mapped_column(String(255))
+    birth_date: Mapped[dt.date | None]
+    # Mixed into the pairwise subject (services/subjects.py), as One Login's per-user salt.
+    subject_salt: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class RelyingParty(Base):
+    """A service's OpenID Connect client, with One Login's client registry fields."""
+
+    __tablename__ = "identity_relying_parties"
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    service_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("services.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    redirect_uris: Mapped[list[str]] = mapped_column(JSON)
+    post_logout_redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
+    back_channel_logout_uri: Mapped[str | None] = mapped_column(String(2000))
+    public_key_pem: Mapped[str | None] = mapped_column(Text)  # PublicKeySource STATIC
+    jwks_url: Mapped[str | None] = mapped_column(String(2000))  # PublicKeySource JWKS
+    sector: Mapped[str] = mapped_column(String(255))  # the host pairwise subjects are computed for
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    claims: Mapped[list[str]] = mapped_column(JSON, default=list)
+    levels: Mapped[list[str]] = mapped_column(JSON)  # ClientLoCs: P0, P1, P2, ...
+    id_token_alg: Mapped[str] = mapped_column(String(8), default="ES256")
+    token_auth_method: Mapped[str] = mapped_column(String(32), default="private_key_jwt")
+    client_secret_hash: Mapped[str | None] = mapped_column(String(128))  # keyed hash; client_secret_post only
+    pkce_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class SigningKey(Base):
+    """One of the provider's ID token keys: published before it signs, published a while after it stops.
+
+    state: "next" (published, not yet signing), "signing", or "retired" (published, no longer signing).
+    """
+
+    __tablename__ = "identity_signing_keys"
+    kid: Mapped[str] = mapped_column(String(64), primary_key=True)
+    alg: Mapped[str] = mapped_column(String(8))  # ES256 or RS256
+    state: Mapped[str] = mapped_column(String(8))
+    public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
+    private_key_encrypted: Mapped[str] = mapped_column(Text)  # PEM, AES-GCM under core's cipher, kid as AD
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    signing_since: Mapped[dt.datetime | None]
+    retired_at: Mapped[dt.datetime | None]
+    __table_args__ = (Index("ix_identity_signing_keys_alg_state", "alg", "state"),)
+
+
+class SignIn(Base):
+    """A sign-in in progress: the checked authorisation request, and how far the citizen has got.
+
+    The browser holds a random token in a cookie; this row holds its keyed hash.
+    """
+
+    __tablename__ = "identity_sign_ins"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    request: Mapped[dict[str, Any]] = mapped_column(JSON)
+    email: Mapped[str | None] = mapped_column(String(320))  # as typed, for the password page
+    citizen_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # set when the password was right
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class AuthorisationCode(Base):
+    """A code issued to a relying party: single use, 300 seconds (One Login's default)."""
+
+    __tablename__ = "identity_authorisation_codes"
+    code_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    redirect_uri: Mapped[str] = mapped_column(String(2000))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    claims: Mapped[list[str]] = mapped_column(JSON, default=list)  # the userinfo claims requested and allowed
+    nonce: Mapped[str] = mapped_column(String(512))
+    credential: Mapped[str] = mapped_column(String(8))  # Cl or Cl.Cm: the ID token's vot
+    code_challenge: Mapped[str | None] = mapped_column(String(128))
+    sid: Mapped[str] = mapped_column(String(64))
+    auth_time: Mapped[dt.datetime]
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    used_at: Mapped[dt.datetime | None]
+
+
+class AccessToken(Base):
+    """An opaque bearer token for /userinfo: 180 seconds, revoked when its code is replayed."""
+
+    __tablename__ = "identity_access_tokens"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    code_hash: Mapped[str] = mapped_column(String(64), index=True)
+    client_id: Mapped[str] = mapped_column(String(64))
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    subject: Mapped[str] = mapped_column(String(100))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    claims: Mapped[list[str]] = mapped_column(JSON, default=list)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    revoked: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class UsedAssertion(Base):
+    """A client assertion's jti, kept until the assertion expires, so none is accepted twice (RFC 7523 3)."""
+
+    __tablename__ = "identity_used_assertions"
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    jti: Mapped[str] = mapped_column(String(255), primary_key=True)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -1,0 +1,222 @@
+"""/authorize and the sign-in pages: email, password, then the authenticator app's code.
+
+/authorize checks the request (services/authorisation.py decides whether an error is shown here or sent
+to the client), starts a sign-in and sends the browser to the email page, in Welsh when `ui_locales` asks
+for it (`?lang=cy`, which the web shell remembers). Each page works without JavaScript; forms carry the
+platform's CSRF token; a refused guess is answered 429 with Retry-After, the same for every email.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse, Response
+
+from govplatform.core.interfaces import N_, PageRenderer, TooManyGuesses, gettext_, localise
+from govplatform.identity.component import IdentityComponent
+from govplatform.identity.errors import IdentityError
+from govplatform.identity.models import SignIn
+from govplatform.identity.services import sign_in
+from govplatform.identity.services.authorisation import (
+    AuthorisationRequest,
+    RedirectedError,
+    ShownError,
+    check_request,
+)
+from govplatform.identity.services.citizens import normalise_email
+
+router = APIRouter(include_in_schema=False)
+COOKIE = "govplatform_identity_sign_in"
+EMAIL, PASSWORD, CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
+PUBLIC_ROUTES = [
+    ("GET", "/authorize"),
+    ("GET", EMAIL),
+    ("POST", EMAIL),
+    ("GET", PASSWORD),
+    ("POST", PASSWORD),
+    ("GET", CODE),
+    ("POST", CODE),
+]
+TIMED_OUT = N_("Your sign-in has timed out or was not started by a service. Go back to the service and try again.")
+
+
+def _identity(request: Request) -> IdentityComponent:
+    component: IdentityComponent = request.app.state.identity
+    return component
+
+
+def _templates(request: Request) -> PageRenderer:
+    templates: PageRenderer = request.app.state.templates
+    return templates
+
+
+def _ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+def redirect_to_client(redirect_uri: str, mode: str, values: dict[str, str | None]) -> RedirectResponse:
+    """The browser sent back to the client: in the query (the default) or the fragment (response_mode)."""
+    encoded = urlencode({name: value for name, value in values.items() if value is not None})
+    if mode == "fragment":
+        return RedirectResponse(f"{redirect_uri}#{encoded}", status_code=302)
+    joiner = "&" if "?" in redirect_uri else "?"
+    return RedirectResponse(f"{redirect_uri}{joiner}{encoded}", status_code=302)
+
+
+def _problem(request: Request, message: str, status_code: int) -> Response:
+    page: Response = _templates(request).render(request, "identity/problem.html", {"message": message}, status_code)
+    return page
+
+
+@router.get("/authorize")
+async def authorize(request: Request) -> Response:
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        try:
+            query: dict[str, list[str]] = {}
+            for name, value in request.query_params.multi_items():
+                query.setdefault(name, []).append(value)
+            checked = await check_request(uow, identity, query, len(request.url.query))
+        except ShownError as error:
+            return _problem(request, error.description, error.status_code)
+        except RedirectedError as error:
+            values = {"error": error.error, "error_description": error.description, "state": error.state}
+            return redirect_to_client(error.redirect_uri, error.mode, values)
+        token = await sign_in.start(uow, identity, checked)
+        await uow.commit()
+    target = EMAIL + (f"?lang={checked.language}" if checked.language else "")
+    response = RedirectResponse(target, status_code=302)
+    response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=identity.secure_cookies)
+    return response
+
+
+async def _current(request: Request) -> tuple[IdentityComponent, SignIn | None]:
+    identity = _identity(request)
+    async with identity.uow(read_only=True) as uow:
+        return identity, await sign_in.find(uow, identity, request.cookies.get(COOKIE))
+
+
+def _page(request: Request, name: str, row: SignIn, errors: list[dict[str, str]] | None = None,
+          status_code: int = 200, **values: object) -> Response:  # fmt: skip
+    context = {"errors": errors or [], "service_name": sign_in.request_of(row).client_name, **values}
+    page: Response = _templates(request).render(request, f"identity/{name}.html", context, status_code)
+    return page
+
+
+def _refused(request: Request, name: str, row: SignIn, error: Exception, **values: object) -> Response:
+    """The page again with why: 429 and Retry-After while the throttle makes the address or account wait."""
+    errors = [{"text": localise(error), "href": f"#{name}"}]
+    if isinstance(error, TooManyGuesses):
+        page = _page(request, name, row, errors, 429, **values)
+        page.headers["Retry-After"] = str(error.wait_seconds)
+        return page
+    return _page(request, name, row, errors, 400, **values)
+
+
+def _typed(form: object, name: str, limit: int) -> str:
+    value = form.get(name) if hasattr(form, "get") else None
+    return value[:limit] if isinstance(value, str) else ""
+
+
+@router.get(EMAIL)
+async def email_page(request: Request) -> Response:
+    _, row = await _current(request)
+    if row is None:
+        return _problem(request, gettext_(TIMED_OUT), 400)
+    return _page(request, "email", row, email=row.email or "")
+
+
+@router.post(EMAIL)
+async def email_submit(request: Request) -> Response:
+    email = _typed(await request.form(), "email", 320).strip()
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
+        if row is None:
+            return _problem(request, gettext_(TIMED_OUT), 400)
+        try:
+            normal = normalise_email(email) if email else None
+        except IdentityError as error:
+            return _page(request, "email", row, [{"text": localise(error), "href": "#email"}], 400, email=email)
+        if normal is None:
+            message = gettext_("Enter your email address")
+            return _page(request, "email", row, [{"text": message, "href": "#email"}], 400, email=email)
+        row.email, row.citizen_id = normal, None  # never looked up here: the password page follows either way
+        await uow.commit()
+    return RedirectResponse(PASSWORD, status_code=303)
+
+
+@router.get(PASSWORD)
+async def password_page(request: Request) -> Response:
+    _, row = await _current(request)
+    if row is None:
+        return _problem(request, gettext_(TIMED_OUT), 400)
+    if not row.email:
+        return RedirectResponse(EMAIL, status_code=303)
+    return _page(request, "password", row, email=row.email)
+
+
+@router.post(PASSWORD)
+async def password_submit(request: Request) -> Response:
+    password = _typed(await request.form(), "password", 1000)
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
+        if row is None:
+            return _problem(request, gettext_(TIMED_OUT), 400)
+        if not row.email:
+            return RedirectResponse(EMAIL, status_code=303)
+        if not password:
+            errors = [{"text": gettext_("Enter your password"), "href": "#password"}]
+            return _page(request, "password", row, errors, 400, email=row.email)
+        try:
+            await sign_in.check_password(uow, identity, row, password, _ip(request))
+        except (TooManyGuesses, sign_in.SignInFailed) as error:
+            await uow.commit()  # a wrong password's count is kept (a refused attempt counted nothing)
+            return _refused(request, "password", row, error, email=row.email)
+        if sign_in.request_of(row).credential == "Cl":  # a password alone was asked for (One Login's low level)
+            assert row.citizen_id is not None
+            code, checked = sign_in.issue_code(uow, identity, row, row.citizen_id)
+            await uow.commit()
+            return _back_to_client(request, code, checked)
+        await uow.commit()
+    return RedirectResponse(CODE, status_code=303)
+
+
+@router.get(CODE)
+async def code_page(request: Request) -> Response:
+    _, row = await _current(request)
+    if row is None:
+        return _problem(request, gettext_(TIMED_OUT), 400)
+    if row.citizen_id is None:
+        return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
+    return _page(request, "code", row)
+
+
+@router.post(CODE)
+async def code_submit(request: Request) -> Response:
+    code = _typed(await request.form(), "code", 20)
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
+        if row is None:
+            return _problem(request, gettext_(TIMED_OUT), 400)
+        if row.citizen_id is None:
+            return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
+        if not code.strip():
+            errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
+            return _page(request, "code", row, errors, 400)
+        try:
+            issued, checked = await sign_in.check_code(uow, identity, row, code, _ip(request))
+        except (TooManyGuesses, sign_in.SignInFailed) as error:
+            await uow.commit()
+            return _refused(request, "code", row, error)
+        await uow.commit()
+    return _back_to_client(request, issued, checked)
+
+
+def _back_to_client(request: Request, code: str, checked: AuthorisationRequest) -> Response:
+    response = redirect_to_client(checked.redirect_uri, checked.response_mode, {"code": code, "state": checked.state})
+    response.delete_cookie(COOKIE)
+    return response

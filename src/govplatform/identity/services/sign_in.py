@@ -1,0 +1,147 @@
+"""A citizen's sign-in for an authorisation request: email, then password, then an authenticator-app code,
+then an authorisation code for the relying party.
+
+The browser holds a random token in a cookie and the row holds its keyed hash, so a copy of the table cannot
+be replayed as cookies. The email step never looks the address up: whether it has an account shows nowhere,
+not in the pages, not in the time taken (an unknown email is verified against a dummy argon2 hash), not in
+the throttle (it counts the email typed, known or not). Passwords and codes go through core's throttle per
+client address and per account. One Login's lifetimes: a sign-in lasts an hour, a code 300 seconds.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import uuid
+
+from sqlalchemy import delete
+
+from govplatform.core.interfaces import (
+    N_,
+    BackOff,
+    Guessing,
+    UnitOfWork,
+    UserFacingError,
+    keyed_hash,
+    random_token,
+    totp_step,
+    utcnow,
+    verify_password,
+)
+from govplatform.identity.component import IdentityComponent
+from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
+from govplatform.identity.services.authorisation import AuthorisationRequest
+from govplatform.identity.services.citizens import find_by_email
+from govplatform.identity.services.tokens import code_hash
+
+SIGN_IN_SECONDS = 3600
+CODE_SECONDS = 300
+# Core's back-offs for staff (core/services/throttle.py), for citizens: an address slows down after ten
+# failures, an account gently after twenty passwords (so no one can lock another out), firmly after five codes.
+_ADDRESS = BackOff(free=10, first_wait=1.0, longest_wait=15 * 60.0, forgive_every=10 * 60.0)
+CITIZEN_PASSWORD = Guessing(
+    "identity.password", _ADDRESS, BackOff(free=20, first_wait=1.0, longest_wait=60.0, forgive_every=5 * 60.0)
+)
+CITIZEN_CODE = Guessing(
+    "identity.code", _ADDRESS, BackOff(free=5, first_wait=1.0, longest_wait=15 * 60.0, forgive_every=10 * 60.0)
+)
+WRONG_PASSWORD = N_("Enter the correct email address and password")
+WRONG_CODE = N_("The code you entered is not correct, or may have expired, try again")
+
+
+class SignInFailed(UserFacingError):
+    """A wrong password or code; the message does not say whether the email has an account."""
+
+
+def _hash(identity: IdentityComponent, token: str) -> str:
+    return keyed_hash(identity.hash_secret, token, "identity-sign-in")
+
+
+async def start(uow: UnitOfWork, identity: IdentityComponent, request: AuthorisationRequest) -> str:
+    """A sign-in for a checked request; returns the cookie's token. The caller commits."""
+    token = random_token(32)
+    now = utcnow()
+    await uow.session.execute(delete(SignIn).where(SignIn.expires_at <= now))
+    uow.session.add(
+        SignIn(
+            token_hash=_hash(identity, token),
+            request=request.as_json(),
+            created_at=now,
+            expires_at=now + dt.timedelta(seconds=SIGN_IN_SECONDS),
+        )
+    )
+    return token
+
+
+async def find(uow: UnitOfWork, identity: IdentityComponent, token: str | None) -> SignIn | None:
+    if not token or len(token) > 100:
+        return None
+    row = await uow.session.get(SignIn, _hash(identity, token))
+    if row is None or row.expires_at <= utcnow():
+        return None
+    return row
+
+
+def request_of(row: SignIn) -> AuthorisationRequest:
+    return AuthorisationRequest(**row.request)
+
+
+async def check_password(
+    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, password: str, ip: str | None
+) -> None:
+    """First factor. Raises TooManyGuesses (before anything is checked) or SignInFailed; the caller commits."""
+    email = (row.email or "").strip().lower()
+    attempt = await identity.throttle.attempt(uow, CITIZEN_PASSWORD, ip, email)
+    citizen = await find_by_email(uow, email)
+    stored = citizen.password_hash if citizen is not None else None
+    if citizen is None or not await asyncio.to_thread(verify_password, stored, password):
+        raise SignInFailed(WRONG_PASSWORD)
+    await identity.throttle.succeeded(uow, attempt)
+    row.citizen_id = citizen.id
+
+
+async def check_code(
+    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, code: str, ip: str | None
+) -> tuple[str, AuthorisationRequest]:
+    """Second factor; returns the authorisation code and the request it answers, and ends the sign-in.
+
+    Raises TooManyGuesses or SignInFailed; the caller commits either way.
+    """
+    citizen = await uow.session.get(Citizen, row.citizen_id) if row.citizen_id else None
+    if citizen is None or citizen.totp_secret_encrypted is None:
+        raise SignInFailed(WRONG_CODE)
+    attempt = await identity.throttle.attempt(uow, CITIZEN_CODE, ip, str(citizen.id))
+    encrypted = citizen.totp_secret_encrypted
+    step = totp_step(lambda: identity.box.decrypt_text(encrypted, str(citizen.id)), code, citizen.totp_last_step)
+    if step is None:
+        raise SignInFailed(WRONG_CODE)
+    await identity.throttle.succeeded(uow, attempt)
+    citizen.totp_last_step = step
+    return issue_code(uow, identity, row, citizen.id)
+
+
+def issue_code(
+    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, citizen_id: uuid.UUID
+) -> tuple[str, AuthorisationRequest]:
+    """The authorisation code for a finished sign-in, which ends (its cookie is worth nothing after)."""
+    request = request_of(row)
+    code_value = random_token(32)
+    now = utcnow()
+    uow.session.add(
+        AuthorisationCode(
+            code_hash=code_hash(identity, code_value),
+            client_id=request.client_id,
+            citizen_id=citizen_id,
+            redirect_uri=request.redirect_uri,
+            scopes=request.scopes,
+            claims=request.claims,
+            nonce=request.nonce,
+            credential=request.credential,
+            code_challenge=request.code_challenge,
+            sid=str(uuid.uuid4()),
+            auth_time=now,
+            expires_at=now + dt.timedelta(seconds=CODE_SECONDS),
+        )
+    )
+    row.expires_at = now  # ended: `find` no longer returns it, and the next sign-in's start deletes it
+    return code_value, request
