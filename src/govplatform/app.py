@@ -23,6 +23,7 @@ from govplatform.identity import api as identity_api
 from govplatform.identity import discovery as identity_discovery
 from govplatform.identity import pages as identity_pages
 from govplatform.identity.component import IdentityComponent
+from govplatform.identity.component import declare_admin as declare_identity_admin
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.schedule import IdentitySchedule
 from govplatform.notify import api as notify_api
@@ -232,6 +233,7 @@ def register_components(platform: Platform) -> None:
     platform.background_loops.append(IdentitySchedule(identity).run)
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
     declare_pay_admin(platform.admin)
+    declare_identity_admin(platform.admin)
 
 
 def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:

@@ -30,6 +30,7 @@ from govplatform.core.admin_registry import (
     uuids_in,
 )
 from govplatform.core.caching import ReadCache, forget_after_change
+from govplatform.core.crypto import constant_time_equal, keyed_hash, random_token
 from govplatform.core.keys import (
     ApiKeyStore,
     AuthenticatedKey,
@@ -50,7 +51,6 @@ from govplatform.core.language import (
     localise,
 )
 from govplatform.core.messages import MessageRefused, Messages, PlatformTemplate
-from govplatform.core.crypto import constant_time_equal, keyed_hash, random_token
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.outbound import OutboundAnswer, OutboundGuard, OutboundRefused, OutboundUnreachable
 from govplatform.core.people import Actor, OrgRole, OrgRoleHolder, Role, SignInRequired, StaffAuth, StaffMember

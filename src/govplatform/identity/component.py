@@ -9,7 +9,16 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from govplatform.core.interfaces import OutboundGuard, SecretBox, ServiceDirectory, Throttle, UnitOfWork
+from govplatform.core.interfaces import (
+    N_,
+    AdminRegistry,
+    AuditTarget,
+    OutboundGuard,
+    SecretBox,
+    ServiceDirectory,
+    Throttle,
+    UnitOfWork,
+)
 from govplatform.identity.services.client_keys import ClientKeys
 from govplatform.identity.services.keys import SigningKeys
 
@@ -43,3 +52,20 @@ class IdentityComponent:
     @property
     def authorization_endpoint(self) -> str:
         return self.base_url + "/authorize"
+
+
+AUDIT_EVENTS = {
+    "identity.client_created": N_("Sign-in client registered"),
+    "identity.citizen_created": N_("Citizen account made by a command"),
+}
+
+
+def declare_admin(registry: AdminRegistry) -> None:
+    """Identity's audit names in core's admin pages (ADR 0016); its panel and section come with its admin pages.
+
+    A citizen is named by no more than the words "Citizen account": their email is personal data, and
+    the audit log is read by staff who have no need of it.
+    """
+    registry.add_audit_events(AUDIT_EVENTS)
+    registry.add_audit_target(AuditTarget("relying_party", N_("Sign-in client"), name_in="name"))
+    registry.add_audit_target(AuditTarget("citizen", N_("Citizen account")))
