@@ -120,3 +120,58 @@ async def test_refresh_reads_again_without_stopping_other_reads_under_way_from_b
     await other
     assert await cache.get("a", Reads("not read")) == "a, read again"
     assert await cache.get("b", Reads("not read")) == "b, read slowly"
+
+
+class Hearing:
+    """Stands in for `Notices.fresh`: whether this process has heard every other process's change."""
+
+    def __init__(self) -> None:
+        self.heard = True
+        self.asked = 0
+
+    def __call__(self) -> bool:
+        self.asked += 1
+        return self.heard
+
+
+async def test_while_changes_elsewhere_may_be_unheard_every_get_reads_and_nothing_is_kept() -> None:
+    hearing, row = Hearing(), Reads("first")
+    cache: ReadCache[str, str] = ReadCache(clock=Clock(), fresh=hearing)
+    assert await cache.get("k", row) == "first"
+    hearing.heard = False
+    row.value = "second"
+    assert await cache.get("k", row) == "second", "a kept copy is not served while changes may be unheard"
+    assert await cache.refresh("k", row) == "second"
+    hearing.heard = True  # (Notices forget everything when they hear again; this stand-in does not)
+    assert await cache.get("k", row) == "first", "what was read while unheard was not kept over the earlier copy"
+    assert row.count == 3
+
+
+async def test_a_read_that_began_unheard_is_not_kept_even_when_hearing_returns_meanwhile() -> None:
+    hearing, row = Hearing(), Reads("read while unheard")
+    cache: ReadCache[str, str] = ReadCache(clock=Clock(), fresh=hearing)
+    hearing.heard = False
+    await cache.get("k", row)
+    hearing.heard = True
+    row.value = "read again"
+    assert await cache.get("k", row) == "read again"
+    assert len(cache) == 1
+
+
+async def test_forget_everything_drops_every_key_and_stops_reads_under_way_from_being_kept() -> None:
+    cache: ReadCache[str, str] = ReadCache(clock=Clock())
+    await cache.get("a", Reads("a"))
+    await cache.get("b", Reads("b"))
+    reading, release = asyncio.Event(), asyncio.Event()
+
+    async def slow_read() -> str:
+        reading.set()
+        await release.wait()
+        return "old"
+
+    under_way = asyncio.create_task(cache.get("c", slow_read))
+    await reading.wait()
+    cache.forget_everything()
+    release.set()
+    assert await under_way == "old"
+    assert len(cache) == 0

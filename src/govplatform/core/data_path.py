@@ -55,9 +55,9 @@ class _Compiled:
 class Prebuilt:
     """A Core statement written once (at import, no I/O) and compiled once per dialect for the driver.
 
-    Parameters are `bindparam`s by name. Statements whose SQL changes with
-    their parameters (an expanding IN list) are refused here: their SQL cannot
-    be compiled once.
+    Parameters are `bindparam`s by name; rows come back as mappings by column
+    name (a column's key or label). Statements whose SQL changes with their
+    parameters (an expanding IN list), and unnamed columns, are refused here.
     """
 
     def __init__(self, statement: ReturnsRows) -> None:
@@ -77,12 +77,19 @@ class Prebuilt:
         if any(compiled.binds[name].expanding for name in names):
             raise ValueError("a prebuilt statement cannot have an expanding parameter (its SQL changes per call)")
         bind = tuple(compiled.binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names)
-        columns = tuple(column.key for column in self.statement.exported_columns)
+        columns = tuple(_name(column) for column in self.statement.exported_columns)
         results = tuple(
             column.type.dialect_impl(dialect).result_processor(dialect, None)
             for column in self.statement.exported_columns
         )
         return _Compiled(compiled.string, names, bind, columns, results)
+
+
+def _name(column: Any) -> str:
+    name = column.key if column.key is not None else getattr(column, "name", None)
+    if not name:
+        raise ValueError(f"a prebuilt statement's columns need names: label {column}")
+    return str(name)
 
 
 async def fetch(connection: AsyncConnection, prebuilt: Prebuilt, params: Mapping[str, Any]) -> list[Row]:
