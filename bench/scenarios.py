@@ -221,6 +221,24 @@ SCENARIOS = [
         baseline="accept",
         note="the platform's web stack around the yardstick's INSERT, by the unit of work",
     ),
+    # the data path (core/data_path.py): one lookup of a platform key, never kept, by each of the unit of
+    # work's three ways to the database
+    *[
+        Scenario(
+            name=f"floor-key-{way}",
+            server="floor",
+            method="GET",
+            path=f"/bench/floor/key-{way}",
+            setup=with_platform_key,
+            baseline="hello",
+            note=f"one key lookup through {what}, nothing kept",
+        )
+        for way, what in [
+            ("session", "the ORM session"),
+            ("core", "Core on the unit's connection"),
+            ("driver", "the driver on the unit's connection"),
+        ]
+    ],
     # core: the calling key's service (one keyed hash and one indexed lookup of the key per request)
     Scenario(
         name="platform-service",
