@@ -271,9 +271,7 @@ class PostgresNotices(Notices):
             try:
                 await asyncio.wait_for(waiting.done.wait(), self.ack_wait_seconds)
             except TimeoutError:
-                log.warning(
-                    "read_cache.notice_unanswered", expected=waiting.expected, answered=len(waiting.answered)
-                )
+                log.warning("read_cache.notice_unanswered", expected=waiting.expected, answered=len(waiting.answered))
 
         uow.after_commit(until_heard)
 

@@ -39,7 +39,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql.expression import ReturnsRows
 
-Row = Mapping[str, Any]
+DriverRow = Mapping[str, Any]
 _Processor = Callable[[Any], Any] | None
 
 
@@ -92,7 +92,7 @@ def _name(column: Any) -> str:
     return str(name)
 
 
-async def fetch(connection: AsyncConnection, prebuilt: Prebuilt, params: Mapping[str, Any]) -> list[Row]:
+async def fetch(connection: AsyncConnection, prebuilt: Prebuilt, params: Mapping[str, Any]) -> list[DriverRow]:
     """The statement's rows, by the driver, on `connection` and inside its transaction."""
     dialect = connection.dialect
     compiled = prebuilt.compiled_for(dialect)
@@ -119,7 +119,7 @@ async def fetch(connection: AsyncConnection, prebuilt: Prebuilt, params: Mapping
     return [_row(compiled, record) for record in records]
 
 
-def _row(compiled: _Compiled, record: Sequence[Any]) -> Row:
+def _row(compiled: _Compiled, record: Sequence[Any]) -> DriverRow:
     return {
         name: value if process is None else process(value)
         for name, value, process in zip(compiled.columns, record, compiled.results, strict=True)

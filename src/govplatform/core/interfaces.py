@@ -14,7 +14,9 @@ import uuid
 from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
+from govplatform.core.cache_notices import Notices
 from govplatform.core.caching import ReadCache, forget_after_change
+from govplatform.core.data_path import DriverRow, Prebuilt
 from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.outbound import OutboundAnswer, OutboundGuard, OutboundRefused, OutboundUnreachable
 from govplatform.core.private_files import open_private, private_folder
@@ -41,6 +43,7 @@ __all__ = [
     "AuthenticatedKey",
     "BackOff",
     "Base",
+    "DriverRow",
     "Guessing",
     "IssuedKey",
     "JobBatch",
@@ -53,6 +56,7 @@ __all__ = [
     "MessageRefused",
     "Messages",
     "NotJson",
+    "Notices",
     "OrgRole",
     "OrgRoleHolder",
     "OutboundAnswer",
@@ -64,6 +68,7 @@ __all__ = [
     "ParseStopped",
     "PlatformKeyAuth",
     "PlatformTemplate",
+    "Prebuilt",
     "ReadCache",
     "Role",
     "SecretBox",

@@ -26,7 +26,7 @@ from sqlalchemy import Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, async_sessionmaker
 
 from govplatform.core import data_path
-from govplatform.core.data_path import Prebuilt, Row
+from govplatform.core.data_path import DriverRow, Prebuilt
 
 if TYPE_CHECKING:
     from govplatform.core.cache_notices import Notices
@@ -121,11 +121,11 @@ class UnitOfWork:
         connection = await self.session.connection()
         return await connection.execute(statement, params)
 
-    async def fetch(self, statement: Prebuilt, **params: Any) -> list[Row]:
+    async def fetch(self, statement: Prebuilt, **params: Any) -> list[DriverRow]:
         """A prebuilt statement's rows, by the driver, on the unit's connection (core/data_path.py)."""
         return await data_path.fetch(await self.session.connection(), statement, params)
 
-    async def fetch_first(self, statement: Prebuilt, **params: Any) -> Row | None:
+    async def fetch_first(self, statement: Prebuilt, **params: Any) -> DriverRow | None:
         rows = await data_path.fetch(await self.session.connection(), statement, params)
         return rows[0] if rows else None
 

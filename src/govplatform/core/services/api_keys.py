@@ -18,7 +18,7 @@ from sqlalchemy import bindparam, select
 from govplatform.core.cache_notices import Notices
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
-from govplatform.core.data_path import Prebuilt, Row
+from govplatform.core.data_path import DriverRow, Prebuilt
 from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, KeySecret, ServiceRef
 from govplatform.core.models import ApiKey, Organisation, Service, utcnow
 from govplatform.core.services import audit
@@ -149,7 +149,7 @@ _SECRETS = Prebuilt(
 )
 
 
-def _key_of(row: Row) -> AuthenticatedKey:
+def _key_of(row: DriverRow) -> AuthenticatedKey:
     return AuthenticatedKey(
         key_id=row["id"],
         key_name=row["name"],
