@@ -255,8 +255,10 @@ class PostgresNotices(Notices):
         await self._close()
 
     async def announce(self, uow: UnitOfWork, topic: str, subject: str) -> None:
-        # Our own listener must be up to hear the answers; the notice itself goes whether or not it is.
-        await self.start()
+        # Our own listener must be up to hear the answers: started now if it never was (a command's first
+        # change), but not waited for inside the change if it is reconnecting. The notice goes either way.
+        if self._task is None:
+            await self.start()
         notice = uuid.uuid4().hex
         payload = json.dumps({"id": notice, "answer": self.answers_channel, "forget": [topic, subject]})
         sent = await uow.execute(_NOTIFY, {"channel": CHANNEL, "payload": payload, "listener": LISTENER_NAME})
