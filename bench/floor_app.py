@@ -16,6 +16,15 @@ much of /accept's throughput the stack leaves before any endpoint's own work:
   work (BEGIN, INSERT, COMMIT on a pooled SQLAlchemy connection), as every
   platform endpoint that writes does it.
 
+And three routes that each look up the presented platform key, never kept,
+by one of the unit of work's three ways to the database, so that
+`--only floor-key-session --only floor-key-core --only floor-key-driver`
+shows what the data path (core/data_path.py) buys a read that misses the
+cache: `GET /bench/floor/key-session` through the ORM session's `execute` (as
+the key check did before it), `/key-core` through Core on the unit's
+connection (`UnitOfWork.execute`), `/key-driver` through the driver
+(`UnitOfWork.fetch_first`).
+
 Served by uvicorn exactly as `govplatform serve` serves the platform; never
 part of the platform itself (it lives in bench/ and is started only by
 bench/run.py).
@@ -30,12 +39,45 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
-from sqlalchemy import text
+from sqlalchemy import bindparam, select, text
 
 from govplatform.app import app_factory as platform_app_factory
+from govplatform.core.models import ApiKey, Organisation, Service
+from govplatform.core.services.api_keys import _AUTHENTICATE
+from govplatform.core.unit_of_work import UnitOfWork
+from govplatform.core.web import middleware
 from govplatform.core.web.routing import install_route_index
 
 INSERT = "insert into yardstick (id, body) values ({}, {})"
+# The key check's statement as it was before the data path: ORM attributes, run by the session.
+BY_SESSION = (
+    select(
+        ApiKey.id,
+        ApiKey.name,
+        ApiKey.key_type,
+        ApiKey.component,
+        ApiKey.revoked_at,
+        Service.id.label("service_id"),
+        Service.name.label("service_name"),
+        Organisation.id.label("organisation_id"),
+        Organisation.name.label("organisation_name"),
+    )
+    .join(Service, ApiKey.service_id == Service.id)
+    .join(Organisation, Service.organisation_id == Organisation.id)
+    .where(ApiKey.secret_hash == bindparam("digest"), ApiKey.component == bindparam("component"))
+)
+
+
+async def by_session(uow: UnitOfWork, digest: str) -> bool:
+    return (await uow.session.execute(BY_SESSION, {"digest": digest, "component": "platform"})).first() is not None
+
+
+async def by_core(uow: UnitOfWork, digest: str) -> bool:
+    return (await uow.execute(_AUTHENTICATE.statement, {"digest": digest, "component": "platform"})).first() is not None
+
+
+async def by_driver(uow: UnitOfWork, digest: str) -> bool:
+    return await uow.fetch_first(_AUTHENTICATE, digest=digest, component="platform") is not None
 
 
 def app_factory() -> FastAPI:
@@ -90,8 +132,23 @@ def app_factory() -> FastAPI:
             await uow.commit()
         return Response(json.dumps({"id": row_id}).encode(), status_code=201, media_type="application/json")
 
+    def key_lookup(way: Any) -> Any:
+        async def route(request: Request) -> Response:
+            presented = request.headers.get("authorization", "").partition(" ")[2]
+            digest = platform.platform_keys.lookup_hash(presented) or ""
+            async with platform.uow(read_only=True) as uow:
+                found = await way(uow, digest)
+            return Response(b'{"found": true}' if found else b"{}", status_code=200 if found else 401)
+
+        return route
+
+    for name, way in [("session", by_session), ("core", by_core), ("driver", by_driver)]:
+        app.add_api_route(f"/bench/floor/key-{name}", key_lookup(way), methods=["GET"], include_in_schema=False)
     app.add_api_route("/bench/floor/driver", driver, methods=["POST"], include_in_schema=False)
     app.add_api_route("/bench/floor/unit-of-work", unit_of_work, methods=["POST"], include_in_schema=False)
-    app.state.csrf_exempt.append("/bench/")  # bearer-less machine calls, like the yardstick's
+    # Bearer-less machine calls, like the yardstick's: exempt from CSRF in this benchmark app only (the
+    # platform's own list, core/web/access.py, is fixed at import, and the floor is not the platform's).
+    everywhere_else = middleware.csrf_exempt
+    middleware.csrf_exempt = lambda path: path.startswith("/bench/") or everywhere_else(path)
     install_route_index(app)
     return app

@@ -462,6 +462,14 @@ def start_servers(
     return {server.name: server for server in servers}
 
 
+def started(scenario: Scenario, servers: dict[str, Server]) -> Scenario:
+    """The scenario with what its `started` hook made on the running server (a payment to read, say)."""
+    if scenario.started is None:
+        return scenario
+    changes = scenario.started(scenario, f"http://{HOST}:{servers[scenario.server].port}")
+    return dataclasses.replace(scenario, **changes)
+
+
 def request_for(scenario: Scenario) -> loadgen.Request:
     headers = {**scenario.headers, **(scenario.fresh_headers() if scenario.fresh_headers else {})}
     return loadgen.Request(scenario.method, scenario.path, headers, scenario.body)
@@ -628,6 +636,7 @@ def run(args: argparse.Namespace) -> int:
                     args, govplatform, yardstick, url, env, scratch, servers,
                     need_floor="floor" in servers_needed, need_platform="platform" in servers_needed,
                 )  # fmt: skip
+                scenarios = [started(s, running) for s in scenarios]
                 startup_log_lines = len(running[app_server].log_lines())
                 results = measure_rounds(args, generator, scenarios, running)
                 paced = measure_half_peak(args, results, running)

@@ -13,6 +13,11 @@ to replace, usually `headers` with a key in them, sometimes `path` or `body`
 (an id created for the run). Setup must be idempotent within a run: use
 `Context.shared` to create a thing once when several scenarios need it.
 
+`started`, when a scenario needs something that only the running platform can
+make (a payment, made through Pay's own API), runs once the servers answer. It
+gets the scenario (as its setup left it) and the platform's base URL, and
+returns fields to replace in the same way.
+
 Adding an endpoint, for example Notify's send-email:
 
     Scenario(
@@ -32,6 +37,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import subprocess
+import urllib.request
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
@@ -100,6 +106,8 @@ class Scenario:
     fresh_headers: Callable[[], dict[str, str]] | None = None
     # Also measure latency under a paced load at half the measured peak (the issue's p99 target).
     latency_at_half_peak: bool = False
+    # Run once the servers answer: (the scenario, the server's base URL) -> the fields to replace.
+    started: Callable[[Scenario, str], dict[str, Any]] | None = None
 
     @property
     def label(self) -> str:
@@ -141,6 +149,28 @@ def pay_test_key(context: Context) -> dict[str, Any]:
     service_id = context.platform_service()["service_id"]
     key = context.cli("pay", "key", "create", "--service", service_id, "--mode", "test")["key"]
     return {"headers": {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}}
+
+
+def notify_template(context: Context) -> dict[str, Any]:
+    """The send's live key and template, for reading the template back (`GET /v2/template/{id}`)."""
+    if "notify" not in context.shared:
+        context.shared["notify"] = notify_email(context)
+    found: dict[str, Any] = context.shared["notify"]
+    template_id = json.loads(found["body"])["template_id"]
+    return {"path": f"/v2/template/{template_id}", "fresh_headers": found["fresh_headers"]}
+
+
+def a_payment(scenario: Scenario, base_url: str) -> dict[str, Any]:
+    """One payment made through Pay's API with the scenario's key; the scenario then reads its events."""
+    body = (
+        b'{"amount": 2500, "reference": "BENCH-1", "description": "Benchmark", "return_url": "https://example.gov.uk/"}'
+    )
+    headers = {**scenario.headers, "Content-Type": "application/json"}
+    # The benchmark's own server on 127.0.0.1, over http.
+    sent = urllib.request.Request(base_url + "/v1/payments", data=body, method="POST", headers=headers)  # noqa: S310
+    with urllib.request.urlopen(sent, timeout=30) as answer:  # noqa: S310
+        payment_id = json.loads(answer.read())["payment_id"]
+    return {"path": f"/v1/payments/{payment_id}/events"}
 
 
 def with_platform_key(context: Context) -> dict[str, Any]:
@@ -191,6 +221,24 @@ SCENARIOS = [
         baseline="accept",
         note="the platform's web stack around the yardstick's INSERT, by the unit of work",
     ),
+    # the data path (core/data_path.py): one lookup of a platform key, never kept, by each of the unit of
+    # work's three ways to the database
+    *[
+        Scenario(
+            name=f"floor-key-{way}",
+            server="floor",
+            method="GET",
+            path=f"/bench/floor/key-{way}",
+            setup=with_platform_key,
+            baseline="hello",
+            note=f"one key lookup through {what}, nothing kept",
+        )
+        for way, what in [
+            ("session", "the ORM session"),
+            ("core", "Core on the unit's connection"),
+            ("driver", "the driver on the unit's connection"),
+        ]
+    ],
     # core: the calling key's service (one keyed hash and one indexed lookup of the key per request)
     Scenario(
         name="platform-service",
@@ -200,6 +248,26 @@ SCENARIOS = [
         setup=with_platform_key,
         baseline="hello",
         note="with a platform API key",
+    ),
+    # the key check of Notify's and Pay's formats, each with the cheapest read its API offers
+    Scenario(
+        name="notify-get-template",
+        server="platform",
+        method="GET",
+        path="/v2/template/{id}",
+        setup=notify_template,
+        baseline="hello",
+        note="an HS256 token signed with a live key's secret; one template read",
+    ),
+    Scenario(
+        name="pay-payment-events",
+        server="platform",
+        method="GET",
+        path="/v1/payments/{id}/events",
+        setup=pay_test_key,
+        started=a_payment,
+        baseline="hello",
+        note="a test key; one payment's events (the payment made through the API once the server is up)",
     ),
     # transparency: a service records one use of personal data; each request is its own
     # transaction that adds a pending entry (the sequencer integrates them in batches)

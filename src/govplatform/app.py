@@ -12,7 +12,6 @@ from fastapi.responses import JSONResponse, Response
 
 from govplatform.core.outbound import OutboundGuard
 from govplatform.core.platform import Platform, build_platform
-from govplatform.core.services.api_keys import StoredKeys
 from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import create_app
@@ -132,7 +131,7 @@ def notify_component(platform: Platform, outbound: OutboundGuard | None = None) 
     directory = ServiceDirectory()
     return NotifyComponent(
         uow=platform.uow,
-        keys=StoredKeys(platform.cipher),
+        keys=platform.keys,
         box=platform.cipher,
         team=directory,
         sender=Sender(platform.cipher, directory, settings.resolved_notify_email_domain),
@@ -167,7 +166,7 @@ def pay_component(platform: Platform, outbound: OutboundGuard | None = None) -> 
     return PayComponent(
         uow=platform.uow,
         box=platform.cipher,
-        keys=StoredKeys(platform.cipher),
+        keys=platform.keys,
         key_format=platform.key_formats["pay"],
         processors=processors,
         base_url=settings.base_url.rstrip("/"),

@@ -110,16 +110,24 @@ def running_server(var_dir: Path) -> Iterator[LiveServer]:
     run_cli(env, "demo")
     demo = DemoUser(**json.loads((var_dir / "demo-credentials.json").read_text()))
     server = LiveServer(url, env, var_dir / "serve.log", demo)
-    with server.log.open("wb") as log:
+    with serving(env, port, server.log):
+        yield server
+
+
+@contextlib.contextmanager
+def serving(env: dict[str, str], port: int, log_path: Path, with_worker: bool = True) -> Iterator[None]:
+    """`govplatform serve` on 127.0.0.1:`port` with `env`, until it answers /healthz; stopped afterwards."""
+    worker = "--with-worker" if with_worker else "--without-worker"
+    with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "govplatform", "serve", "--host", "127.0.0.1", "--port", str(port), "--with-worker"],
+            [sys.executable, "-m", "govplatform", "serve", "--host", "127.0.0.1", "--port", str(port), worker],
             env=env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
     try:
-        _wait_until_healthy(url, process, server.log)
-        yield server
+        _wait_until_healthy(f"http://127.0.0.1:{port}", process, log_path)
+        yield
     finally:
         process.terminate()
         try:

@@ -12,7 +12,6 @@ from sqlalchemy import text
 from govplatform.core.interfaces import AuthenticatedKey
 from govplatform.core.platform import Platform
 from govplatform.core.schemas import CallingKeyOut, ErrorOut, OrganisationOut, ServiceOut, WhoAmIOut
-from govplatform.core.services import api_keys
 from govplatform.core.unit_of_work import UnitOfWork
 
 router = APIRouter()
@@ -46,10 +45,10 @@ async def check_platform_key(
             401, "The Authorization header must be: Bearer <key>", headers={"WWW-Authenticate": "Bearer"}
         )
     if uow is not None:
-        key = await api_keys.authenticate(uow, platform.platform_keys, presented.strip())
+        key = await platform.keys.find(uow, platform.platform_keys, presented.strip())
     else:
         async with platform.uow(read_only=True) as own:
-            key = await api_keys.authenticate(own, platform.platform_keys, presented.strip())
+            key = await platform.keys.find(own, platform.platform_keys, presented.strip())
     if key is None:
         raise HTTPException(
             401, "The API key is not valid, or it has been revoked", headers={"WWW-Authenticate": "Bearer"}

@@ -11,9 +11,12 @@ process must see lives only in memory). A change made in this process is seen
 at once: the code that changes a row calls `forget_on_commit`, which drops the
 key now and again when the transaction commits, so a read that raced the
 change is not kept. A change made in another process is seen here within
-`ttl_seconds`. Keep nothing personal in one, and nothing whose staleness for
-that long would let someone do what they no longer may (revoked keys have
-their own store, which re-reads before refusing and forgets on revocation).
+`ttl_seconds`, or at once where the cache is given `fresh` (a `Notices`'s,
+core/cache_notices.py, ADR 0015): kept copies are then served only while it
+says that every other process's change has reached this one, and the change
+tells every process to forget with `UnitOfWork.forget_elsewhere`. Keep nothing
+personal in one, and nothing whose staleness would let someone do what they no
+longer may unless it has `fresh` and its changes tell the others (API keys).
 
 A hand-written class rather than cachetools' `TTLCache` because the part that
 matters is the forgetting: a read under way when the key is forgotten must not
@@ -38,23 +41,38 @@ V = TypeVar("V")
 class ReadCache(Generic[K, V]):
     """Values by key for `ttl_seconds`, the least recently read dropped beyond `size`."""
 
-    def __init__(self, ttl_seconds: float = 2.0, size: int = 1024, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        ttl_seconds: float = 2.0,
+        size: int = 1024,
+        clock: Callable[[], float] = time.monotonic,
+        fresh: Callable[[], bool] | None = None,
+    ) -> None:
         self.ttl_seconds = ttl_seconds
         self.size = size
         self._clock = clock
+        # Asked before each serve and keep: False sends the read to the database, and keeps nothing.
+        self._fresh = fresh
         self._kept: OrderedDict[K, tuple[float, V]] = OrderedDict()
         self._generation = 0  # bumped by every forget: a read that spans one is used but not kept
 
     async def get(self, key: K, read: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None = None) -> V:
         """The kept value, or `read()`'s: kept if `keep` allows it and nothing was forgotten while it ran."""
+        if self._fresh is not None and not self._fresh():
+            return await read()
         kept = self._kept.get(key)
         if kept is not None and self._clock() - kept[0] < self.ttl_seconds:
             self._kept.move_to_end(key)
             return kept[1]
-        return await self.refresh(key, read, keep)
+        return await self._read(key, read, keep)
 
     async def refresh(self, key: K, read: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None = None) -> V:
         """`read()`'s value whatever is kept, then kept in its place (as `get` keeps one)."""
+        if self._fresh is not None and not self._fresh():
+            return await read()
+        return await self._read(key, read, keep)
+
+    async def _read(self, key: K, read: Callable[[], Awaitable[V]], keep: Callable[[V], bool] | None) -> V:
         now = self._clock()
         generation = self._generation
         value = await read()
@@ -74,6 +92,10 @@ class ReadCache(Generic[K, V]):
         self._generation += 1
         for key in [key for key, (_, value) in self._kept.items() if matches(key, value)]:
             del self._kept[key]
+
+    def forget_everything(self) -> None:
+        self._generation += 1
+        self._kept.clear()
 
     def forget_on_commit(self, uow: UnitOfWork, key: K) -> None:
         """Forget `key` as `forget_after_change` says. Call it after the change is flushed."""

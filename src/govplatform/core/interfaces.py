@@ -29,8 +29,10 @@ from govplatform.core.admin_registry import (
     service_page,
     uuids_in,
 )
+from govplatform.core.cache_notices import Notices
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.crypto import constant_time_equal, keyed_hash, random_token
+from govplatform.core.data_path import DriverRow, Prebuilt
 from govplatform.core.keys import (
     ApiKeyStore,
     AuthenticatedKey,
@@ -84,6 +86,7 @@ __all__ = [
     "BackOff",
     "Base",
     "DashboardPanel",
+    "DriverRow",
     "FoundTarget",
     "Guessing",
     "IssuedKey",
@@ -98,6 +101,7 @@ __all__ = [
     "Messages",
     "NavEntry",
     "NotJson",
+    "Notices",
     "OrgRole",
     "OrgRoleHolder",
     "OutboundAnswer",
@@ -109,6 +113,7 @@ __all__ = [
     "ParseStopped",
     "PlatformKeyAuth",
     "PlatformTemplate",
+    "Prebuilt",
     "ReadCache",
     "Role",
     "SecretBox",

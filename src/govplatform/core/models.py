@@ -239,3 +239,16 @@ class Job(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[dt.datetime | None]
     __table_args__ = (Index("ix_jobs_status_run_at", "status", "run_at"),)
+
+
+class ReadCacheEpoch(Base):
+    """One row on SQLite: moved by every change that processes' read caches must forget (ADR 0015).
+
+    Each process reads it before serving a kept copy and forgets everything it
+    keeps when it moved (core/cache_notices.py). PostgreSQL has the table too,
+    for one schema on both, but tells its processes by NOTIFY instead.
+    """
+
+    __tablename__ = "read_cache_epoch"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    epoch: Mapped[int] = mapped_column(BigInteger)

@@ -16,11 +16,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from govplatform.core import admin_entries
 from govplatform.core.admin_registry import AdminRegistry
+from govplatform.core.cache_notices import Notices, notices_for
 from govplatform.core.crypto import FieldCipher
 from govplatform.core.database import create_engine, create_session_factory
 from govplatform.core.interfaces import KeyFormat, Messages
 from govplatform.core.jobs.queue import TaskRegistry
-from govplatform.core.services.api_keys import PlatformKeyFormat
+from govplatform.core.services.api_keys import PlatformKeyFormat, StoredKeys
 from govplatform.core.services.sign_in import SessionPolicy
 from govplatform.core.services.throttle import TallyStore, Throttle
 from govplatform.core.services.throttle_stores import DatabaseTallies, RedisTallies, redis_client
@@ -39,6 +40,10 @@ class Platform:
     session_policy: SessionPolicy
     # Every place a person can guess a secret goes through this (services/throttle.py).
     throttle: Throttle
+    # How a change reaches the read caches of every process (cache_notices.py, ADR 0015).
+    notices: Notices
+    # The API keys every component checks, kept briefly and forgotten everywhere when revoked.
+    keys: StoredKeys
     # Long-running loops a worker process runs beside the job queue (the log's sequencer).
     background_loops: list[Callable[[asyncio.Event], Awaitable[None]]] = dataclasses.field(default_factory=list)
     # Component services, by component name, registered by the composition root.
@@ -49,7 +54,7 @@ class Platform:
     admin: AdminRegistry = dataclasses.field(default_factory=AdminRegistry)
 
     def uow(self, read_only: bool = False) -> UnitOfWork:
-        return UnitOfWork(self.sessions, read_only=read_only)
+        return UnitOfWork(self.sessions, read_only=read_only, notices=self.notices)
 
     @property
     def platform_keys(self) -> KeyFormat:
@@ -59,6 +64,7 @@ class Platform:
         self.key_formats[key_format.component] = key_format
 
     async def dispose(self) -> None:
+        await self.notices.stop()
         if isinstance(self.throttle.store, RedisTallies):
             await self.throttle.store.aclose()
         await self.engine.dispose()
@@ -66,11 +72,14 @@ class Platform:
 
 def build_platform(settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None) -> Platform:
     engine = create_engine(settings)
+    sessions = sessions or create_session_factory(engine)
+    cipher = FieldCipher(settings.encryption_key_list())
+    notices = notices_for(engine, sessions)
     return Platform(
         settings=settings,
         engine=engine,
-        sessions=sessions or create_session_factory(engine),
-        cipher=FieldCipher(settings.encryption_key_list()),
+        sessions=sessions,
+        cipher=cipher,
         tasks=TaskRegistry(),
         key_formats={"platform": PlatformKeyFormat(settings.api_key_hash_secret)},
         session_policy=SessionPolicy(
@@ -80,6 +89,8 @@ def build_platform(settings: Settings, sessions: async_sessionmaker[AsyncSession
         ),
         throttle=Throttle(guess_tallies(settings), settings.api_key_hash_secret),
         admin=admin_registry(),
+        notices=notices,
+        keys=StoredKeys(cipher, notices),
     )
 
 

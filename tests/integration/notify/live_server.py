@@ -11,8 +11,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
-import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -22,7 +20,8 @@ from notifications_python_client.notifications import NotificationsAPIClient
 
 from govplatform.notify.templates.letter_pdf import render_letter_pdf
 from govplatform.notify.templates.placeholders import Personalisation
-from tests.browser.server import _wait_until_healthy, free_port, run_cli, server_env
+from tests.browser.server import free_port, run_cli, server_env
+from tests.browser.server import serving as serving_process
 from tests.integration.notify.receiver import Receiver
 
 
@@ -51,24 +50,8 @@ def serving(var_dir: Path, database_url: str) -> Iterator[Platform]:
     env = server_env(var_dir, url)
     env["GOVPLATFORM_DATABASE_URL"] = database_url
     env["GOVPLATFORM_JOB_POLL_SECONDS"] = "0.2"
-    log_path = var_dir / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "govplatform", "serve", "--host", "127.0.0.1", "--port", str(port), "--with-worker"],
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        _wait_until_healthy(url, process, log_path)
+    with serving_process(env, port, var_dir / "serve.log"):
         yield Platform(url, env, var_dir, database_url)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 class World:

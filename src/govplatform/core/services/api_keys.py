@@ -15,8 +15,10 @@ from collections.abc import Awaitable
 
 from sqlalchemy import bindparam, select
 
+from govplatform.core.cache_notices import Notices
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
+from govplatform.core.data_path import DriverRow, Prebuilt
 from govplatform.core.interfaces import N_, Actor, AuthenticatedKey, IssuedKey, KeyFormat, KeySecret, ServiceRef
 from govplatform.core.models import ApiKey, Organisation, Service, utcnow
 from govplatform.core.services import audit
@@ -100,6 +102,8 @@ async def revoke_key(uow: UnitOfWork, actor: Actor, service_id: uuid.UUID, key_i
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.record(uow, actor, "api_key.revoked", "api_key", key_id, service_id, name=key.name)
+        # Every other process forgets the service's keys when this commits; the commit waits until they have.
+        await uow.forget_elsewhere(KEYS_TOPIC, str(service_id))
     # Now, and again once the revocation has committed: a read between the two saw the key still live.
     forget_after_change(uow, lambda: _forget(service_id))
     return key
@@ -112,28 +116,54 @@ async def list_keys(uow: UnitOfWork, service_id: uuid.UUID, component: str | Non
     return list((await uow.session.scalars(query)).all())
 
 
-_AUTHENTICATE = (
-    select(
-        ApiKey.id,
-        ApiKey.name,
-        ApiKey.key_type,
-        ApiKey.component,
-        ApiKey.revoked_at,
-        Service.id.label("service_id"),
-        Service.name.label("service_name"),
-        Organisation.id.label("organisation_id"),
-        Organisation.name.label("organisation_name"),
+_keys, _services, _organisations = ApiKey.__table__.c, Service.__table__.c, Organisation.__table__.c
+_KEY_COLUMNS = (
+    _keys.id,
+    _keys.name,
+    _keys.key_type,
+    _keys.component,
+    _keys.revoked_at,
+    _services.id.label("service_id"),
+    _services.name.label("service_name"),
+    _organisations.id.label("organisation_id"),
+    _organisations.name.label("organisation_name"),
+)
+_KEY_SERVICE = ApiKey.__table__.join(Service.__table__, _keys.service_id == _services.id).join(
+    Organisation.__table__, _services.organisation_id == _organisations.id
+)
+# The hot path's two reads, written once and run by the driver on the unit's connection (core/data_path.py).
+_AUTHENTICATE = Prebuilt(
+    select(*_KEY_COLUMNS)
+    .select_from(_KEY_SERVICE)
+    .where(_keys.secret_hash == bindparam("digest"), _keys.component == bindparam("component"))
+)
+_SECRETS = Prebuilt(
+    select(*_KEY_COLUMNS, _keys.secret_encrypted)
+    .select_from(_KEY_SERVICE)
+    .where(
+        _keys.service_id == bindparam("service_id"),
+        _keys.component == bindparam("component"),
+        _keys.secret_encrypted.is_not(None),
     )
-    .join(Service, ApiKey.service_id == Service.id)
-    .join(Organisation, Service.organisation_id == Organisation.id)
-    .where(ApiKey.secret_hash == bindparam("digest"), ApiKey.component == bindparam("component"))
+    .order_by(_keys.created_at)
 )
 
 
-async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
-    """The live key matching the presented text, or None (malformed, unknown or revoked).
+def _key_of(row: DriverRow) -> AuthenticatedKey:
+    return AuthenticatedKey(
+        key_id=row["id"],
+        key_name=row["name"],
+        key_type=row["key_type"],
+        component=row["component"],
+        service=ServiceRef(row["service_id"], row["service_name"], row["organisation_id"], row["organisation_name"]),
+    )
 
-    One prebuilt query of plain columns: this runs on every API request.
+
+async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
+    """The live key matching the presented text, or None (malformed, unknown or revoked), read now.
+
+    One prebuilt statement by the driver: this runs on every API request that
+    `StoredKeys` has not answered from what it keeps.
     """
     digest = key_format.lookup_hash(presented)
     if digest is None:
@@ -142,16 +172,10 @@ async def authenticate(uow: UnitOfWork, key_format: KeyFormat, presented: str) -
 
 
 async def _authenticate_digest(uow: UnitOfWork, component: str, digest: str) -> AuthenticatedKey | None:
-    row = (await uow.session.execute(_AUTHENTICATE, {"digest": digest, "component": component})).first()
-    if row is None or row.revoked_at is not None:
+    row = await uow.fetch_first(_AUTHENTICATE, digest=digest, component=component)
+    if row is None or row["revoked_at"] is not None:
         return None
-    return AuthenticatedKey(
-        key_id=row.id,
-        key_name=row.name,
-        key_type=row.key_type,
-        component=row.component,
-        service=ServiceRef(row.service_id, row.service_name, row.organisation_id, row.organisation_name),
-    )
+    return _key_of(row)
 
 
 async def key_secrets(
@@ -163,46 +187,45 @@ async def key_secrets(
     the service, so the server must try each of the service's secrets in turn;
     revoked keys are included on request so that the error can say "revoked".
     """
-    query = (
-        select(ApiKey, Service, Organisation)
-        .join(Service, ApiKey.service_id == Service.id)
-        .join(Organisation, Service.organisation_id == Organisation.id)
-        .where(ApiKey.service_id == service_id, ApiKey.component == component, ApiKey.secret_encrypted.is_not(None))
-        .order_by(ApiKey.created_at)
-    )
-    if not include_revoked:
-        query = query.where(ApiKey.revoked_at.is_(None))
     found = []
-    for key, service, organisation in (await uow.session.execute(query)).all():
-        ref = AuthenticatedKey(
-            key_id=key.id,
-            key_name=key.name,
-            key_type=key.key_type,
-            component=key.component,
-            service=ServiceRef(service.id, service.name, organisation.id, organisation.name),
-        )
-        secret = cipher.decrypt_text(key.secret_encrypted or "", str(key.id))
-        found.append(KeySecret(ref, secret, key.revoked_at is not None))
+    for row in await uow.fetch(_SECRETS, service_id=service_id, component=component):
+        revoked = row["revoked_at"] is not None
+        if revoked and not include_revoked:
+            continue
+        secret = cipher.decrypt_text(row["secret_encrypted"] or "", str(row["id"]))
+        found.append(KeySecret(_key_of(row), secret, revoked))
     return found
 
 
+KEYS_TOPIC = "api_keys"  # what a revocation tells every process to forget: a service's keys (cache_notices.py)
+
+
 class StoredKeys:
-    """Core's `ApiKeyStore`: what the composition root hands to components that check keys.
+    """Core's `ApiKeyStore`: what every component checks keys with (one per platform, `Platform.keys`).
 
     What it reads is kept for `ttl_seconds` (2, as notifications-api keeps a
     service's API keys in memory; core's `ReadCache`): a service's decrypted
     secrets (reading and decrypting them was a tenth of a Notify send), and a
-    presented key's row by its hash (one query on every Pay API call). A key
-    made meanwhile is found all the same: unknown hashes are not kept, and a
-    caller that finds no secret to match asks again, `fresh`. A key revoked in
-    this process is dropped at once; one revoked in another process still works
-    here for up to `ttl_seconds`, as with Notify.
+    presented key's row by its hash (one query on every API call). A key made
+    meanwhile is found all the same: unknown hashes are not kept, and a caller
+    that finds no secret to match asks again, `fresh`. A key revoked anywhere
+    is refused at once: in this process its service's keys are dropped when
+    the revocation is made and again when it commits; every other process is
+    told by the revocation's `forget_elsewhere` through `notices`, and serves
+    kept keys only while `notices` says it has heard every such change
+    (core/cache_notices.py, ADR 0015). Without `notices` (a store of its own in
+    a test), another process's revocation is seen here within `ttl_seconds`.
     """
 
-    def __init__(self, cipher: FieldCipher, ttl_seconds: float = 2.0, size: int = 1024) -> None:
+    def __init__(
+        self, cipher: FieldCipher, notices: Notices | None = None, ttl_seconds: float = 2.0, size: int = 1024
+    ) -> None:
         self._cipher = cipher
-        self._secrets: ReadCache[tuple[str, uuid.UUID], list[KeySecret]] = ReadCache(ttl_seconds, size)
-        self._found: ReadCache[tuple[str, str], AuthenticatedKey | None] = ReadCache(ttl_seconds, size)
+        fresh = notices.fresh if notices is not None else None
+        self._secrets: ReadCache[tuple[str, uuid.UUID], list[KeySecret]] = ReadCache(ttl_seconds, size, fresh=fresh)
+        self._found: ReadCache[tuple[str, str], AuthenticatedKey | None] = ReadCache(ttl_seconds, size, fresh=fresh)
+        if notices is not None:
+            notices.subscribe(KEYS_TOPIC, self._on_notice)
         _STORES.add(self)
 
     async def secrets_for(
@@ -220,6 +243,16 @@ class StoredKeys:
     def forget(self, service_id: uuid.UUID) -> None:
         self._secrets.forget_where(lambda key, _secrets: key[1] == service_id)
         self._found.forget_where(lambda _digest, found: found is not None and found.service.id == service_id)
+
+    def _on_notice(self, subject: str | None) -> None:
+        if subject is None:
+            self._secrets.forget_everything()
+            self._found.forget_everything()
+            return
+        try:
+            self.forget(uuid.UUID(subject))
+        except ValueError:  # not a service id: forget everything rather than guess
+            self._on_notice(None)
 
     async def find(self, uow: UnitOfWork, key_format: KeyFormat, presented: str) -> AuthenticatedKey | None:
         digest = key_format.lookup_hash(presented)

@@ -90,6 +90,8 @@ def create_app(platform: Platform) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Started now, with every component's parsers imported, so the first upload does not wait for it.
         await untrusted.start_parser_server()
+        # Kept API keys are served only while this process hears other processes' revocations (ADR 0015).
+        await platform.notices.start()
         async with contextlib.AsyncExitStack() as stack:
             if settings.embedded_worker:
                 await stack.enter_async_context(embedded_worker(platform))
