@@ -46,6 +46,11 @@ class IdentityComponent:
         return self.base_url + "/"
 
     @property
+    def trustmark_url(self) -> str:
+        """Discovery's `trustmarks` and every ID token's `vtm`: one address, so they cannot drift apart."""
+        return self.issuer + "trustmark"
+
+    @property
     def token_endpoint(self) -> str:
         return self.base_url + "/token"
 
