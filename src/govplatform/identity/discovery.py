@@ -68,8 +68,8 @@ def configuration(identity: IdentityComponent) -> dict[str, Any]:
         "request_uri_parameter_supported": False,
         "require_request_uri_registration": False,
         "trustmarks": identity.trustmark_url,
-        # Back-channel logout comes with a later part of issue 15, and is advertised when it is sent.
-        "backchannel_logout_supported": False,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": False,  # One Login's logout tokens carry no sid
         "service_documentation": "https://docs.sign-in.service.gov.uk/",
     }
 
