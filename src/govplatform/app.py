@@ -25,6 +25,7 @@ from govplatform.identity.component import IdentityComponent
 from govplatform.identity.component import declare_admin as declare_identity_admin
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.schedule import IdentitySchedule
+from govplatform.identity.tasks import IdentityTasks
 from govplatform.notify import api as notify_api
 from govplatform.notify import inbound_api as notify_inbound_api
 from govplatform.notify import letters_api as notify_letters_api
@@ -230,6 +231,7 @@ def register_components(platform: Platform) -> None:
     identity = identity_component(platform, outbound)
     platform.components["identity"] = identity
     platform.background_loops.append(IdentitySchedule(identity).run)
+    IdentityTasks(identity).register(platform.tasks.register)
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
     declare_pay_admin(platform.admin)
     declare_identity_admin(platform.admin)

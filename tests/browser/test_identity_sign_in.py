@@ -97,3 +97,15 @@ async def test_a_citizen_signs_in_without_javascript_and_is_sent_back_with_a_cod
     await expect(page).to_have_url(re.compile(r"\?code=.+&state=no-js$"))
     returned = parse_qs(urlsplit(page.url).query)
     assert len(returned["code"][0]) >= 43
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_signed_out_page_has_no_accessibility_violations_in_english_and_welsh(
+    page: Page, language: str
+) -> None:
+    heading = {"en": "You have signed out", "cy": "Rydych wedi allgofnodi"}[language]
+    await page.goto(f"/logout?post_logout_redirect_uri=https%3A%2F%2Fevil.example.com%2F&lang={language}")
+    await expect(page.locator("html")).to_have_attribute("lang", language)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+    assert urlsplit(page.url).path == "/logout" and "evil" not in urlsplit(page.url).netloc  # never sent away
+    await assert_no_accessibility_violations(page)

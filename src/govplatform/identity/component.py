@@ -31,7 +31,7 @@ class IdentityComponent:
     hash_secret: str  # keys the hashes of codes, tokens, sign-in cookies and client secrets
     base_url: str  # GOVPLATFORM_BASE_URL without its trailing slash
     directory: ServiceDirectory
-    outbound: OutboundGuard  # fetches relying parties' JWKS URLs
+    outbound: OutboundGuard  # fetches relying parties' JWKS URLs, sends them back-channel logout tokens
     secure_cookies: bool = True
     signing_keys: SigningKeys = dataclasses.field(init=False)
     client_keys: ClientKeys = dataclasses.field(init=False)
@@ -44,6 +44,11 @@ class IdentityComponent:
     def issuer(self) -> str:
         """One Login's issuers end in a slash, and `iss` must match it exactly."""
         return self.base_url + "/"
+
+    @property
+    def trustmark_url(self) -> str:
+        """Discovery's `trustmarks` and every ID token's `vtm`: one address, so they cannot drift apart."""
+        return self.issuer + "trustmark"
 
     @property
     def token_endpoint(self) -> str:

@@ -1,8 +1,9 @@
-"""Discovery (OpenID Connect Discovery 1.0) and the JWKS, with the values One Login's WellknownHandler
+"""Discovery (OpenID Connect Discovery 1.0), the JWKS and /trustmark, with the values One Login's WellknownHandler
 publishes, so a relying party built for One Login needs only the discovery URL changed.
 
 Both are served with `Cache-Control: max-age=86400`, as One Login's are; a rotation therefore publishes a key
 a rotation before it signs (services/keys.py), never at the moment it starts signing.
+/trustmark is what an ID token's `vtm` names: the credential and identity levels this provider can achieve.
 """
 
 from __future__ import annotations
@@ -13,10 +14,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.profile import CLIENT_ASSERTION_ALGS, USERINFO_CLAIMS
+from govplatform.identity.profile import (
+    CLIENT_ASSERTION_ALGS,
+    TRUSTMARK_CREDENTIALS,
+    TRUSTMARK_LEVELS,
+    USERINFO_CLAIMS,
+)
 
 router = APIRouter(include_in_schema=False)
-PUBLIC_ROUTES = [("GET", "/.well-known/openid-configuration"), ("GET", "/.well-known/jwks.json")]
+PUBLIC_ROUTES = [
+    ("GET", "/.well-known/openid-configuration"),
+    ("GET", "/.well-known/jwks.json"),
+    ("GET", "/trustmark"),
+]
 CACHE = {"Cache-Control": "max-age=86400"}
 
 
@@ -32,6 +42,7 @@ def configuration(identity: IdentityComponent) -> dict[str, Any]:
         "authorization_endpoint": identity.authorization_endpoint,
         "token_endpoint": identity.token_endpoint,
         "userinfo_endpoint": f"{base}/userinfo",
+        "end_session_endpoint": f"{base}/logout",
         "jwks_uri": f"{base}/.well-known/jwks.json",
         "scopes_supported": ["openid", "email", "phone", "offline_access"],
         "response_types_supported": ["code"],
@@ -56,9 +67,9 @@ def configuration(identity: IdentityComponent) -> dict[str, Any]:
         "request_parameter_supported": True,
         "request_uri_parameter_supported": False,
         "require_request_uri_registration": False,
-        # Logout (end_session_endpoint, back-channel logout) and /trustmark come with a later part of issue 15,
-        # and are advertised when they answer.
-        "backchannel_logout_supported": False,
+        "trustmarks": identity.trustmark_url,
+        "backchannel_logout_supported": True,
+        "backchannel_logout_session_supported": False,  # One Login's logout tokens carry no sid
         "service_documentation": "https://docs.sign-in.service.gov.uk/",
     }
 
@@ -72,3 +83,15 @@ async def openid_configuration(request: Request) -> JSONResponse:
 async def jwks(request: Request) -> JSONResponse:
     ring = await identity_of(request).signing_keys.ring()
     return JSONResponse({"keys": ring.published}, headers=CACHE)
+
+
+@router.get("/trustmark")
+async def trustmark(request: Request) -> JSONResponse:
+    identity = identity_of(request)
+    body = {
+        "idp": identity.issuer,
+        "trustmark_provider": identity.issuer,
+        "C": TRUSTMARK_CREDENTIALS,
+        "P": TRUSTMARK_LEVELS,
+    }
+    return JSONResponse(body, headers=CACHE)

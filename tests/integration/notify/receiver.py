@@ -6,6 +6,7 @@ import contextlib
 import dataclasses
 import json
 import threading
+import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -34,7 +35,12 @@ def callback_receiver(answers: list[int] | None = None) -> Iterator[Receiver]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length)
-            received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, json.loads(raw)))
+            headers = {k.lower(): v for k, v in self.headers.items()}
+            if headers.get("content-type") == "application/x-www-form-urlencoded":  # a logout token (identity)
+                body: dict[str, Any] = dict(urllib.parse.parse_qsl(raw.decode(), keep_blank_values=True))
+            else:
+                body = json.loads(raw)
+            received.append(Received(self.path, headers, body))
             status = queue.pop(0) if queue else 200
             self.send_response(status)
             self.send_header("Content-Length", "0")

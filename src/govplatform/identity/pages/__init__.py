@@ -1,4 +1,4 @@
-"""Identity's HTML routes: /authorize and the citizen sign-in pages it sends to.
+"""Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, and /logout.
 
 The composition root includes `router`, adds `TEMPLATES` to the template folders and marks `PUBLIC_ROUTES`
 public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps).
@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from govplatform.identity.pages.sign_in import PUBLIC_ROUTES, router
+from fastapi import APIRouter
+
+from govplatform.identity.pages import logout, sign_in
+
+router = APIRouter(include_in_schema=False)
+router.include_router(sign_in.router)
+router.include_router(logout.router)
+PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 __all__ = ["PUBLIC_ROUTES", "TEMPLATES", "router"]

@@ -82,6 +82,13 @@ async def find(uow: UnitOfWork, identity: IdentityComponent, token: str | None) 
     return row
 
 
+async def end(uow: UnitOfWork, identity: IdentityComponent, token: str | None) -> None:
+    """Signing out: the sign-in this browser holds ends, wherever it had got to. The caller commits."""
+    row = await find(uow, identity, token)
+    if row is not None:
+        row.expires_at = utcnow()
+
+
 def request_of(row: SignIn) -> AuthorisationRequest:
     return AuthorisationRequest(**row.request)
 

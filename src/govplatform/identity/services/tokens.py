@@ -143,7 +143,7 @@ async def exchange(
         "auth_time": int(row.auth_time.timestamp()),
         "at_hash": at_hash(access),
         "vot": row.credential,
-        "vtm": identity.issuer + "trustmark",
+        "vtm": identity.trustmark_url,
         "sid": row.sid,
     }
     kid, key = ring.signers[client.id_token_alg]
