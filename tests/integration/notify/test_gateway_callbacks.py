@@ -12,7 +12,7 @@ import pytest
 
 from govplatform.app import build_app
 from govplatform.core.jobs.queue import TaskRegistry
-from govplatform.core.platform import Platform
+from govplatform.core.platform import Platform, admin_registry
 from govplatform.notify.models import Notification, SmsSender
 from tests.integration.notify.support import bearer, live_service, notify_key, template
 
@@ -27,8 +27,15 @@ async def firetext_client(platform: Platform) -> AsyncIterator[httpx.AsyncClient
     settings = platform.settings.model_copy(
         update={"notify_sms_provider": "firetext", "notify_firetext_api_key": "firetext-test-key"}
     )
+    # A second platform beside the fixture's, with registries of its own (the admin registry refuses a
+    # component declared twice, as start-up should).
     copy = dataclasses.replace(
-        platform, settings=settings, components={}, tasks=TaskRegistry(), key_formats=dict(platform.key_formats)
+        platform,
+        settings=settings,
+        components={},
+        tasks=TaskRegistry(),
+        key_formats=dict(platform.key_formats),
+        admin=admin_registry(),
     )
     app = build_app(settings, copy)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)

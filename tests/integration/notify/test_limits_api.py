@@ -15,7 +15,7 @@ from notifications_python_client.authentication import create_jwt_token
 
 from govplatform.app import build_app
 from govplatform.core.jobs.queue import TaskRegistry
-from govplatform.core.platform import Platform
+from govplatform.core.platform import Platform, admin_registry
 from govplatform.core.services import api_keys
 from govplatform.notify.keys import NotifyKeyFormat
 from govplatform.notify.models import GuestListEntry, NotifySettings
@@ -212,7 +212,7 @@ async def redis_app(platform: Platform) -> AsyncIterator[tuple[httpx.AsyncClient
         settings = platform.settings.model_copy(update={"redis_url": REDIS_URL})
         with_redis = dataclasses.replace(
             platform, settings=settings, tasks=TaskRegistry(), key_formats={**platform.key_formats},
-            background_loops=[], components={},
+            background_loops=[], components={}, admin=admin_registry(),
         )  # fmt: skip
         app = build_app(settings, with_redis)
         store = app.state.notify.limits.buckets
