@@ -1,8 +1,10 @@
 """The token exchange's database work, in prebuilt Core statements run on the unit of work's connection.
 
-Kept apart from the exchange's rules (token_exchange.py) so that it can move onto the unit of work's
-data path API as one piece. Each function is one round trip; the statements are built once, at import,
-with bound parameters (DESIGN.md, "Hot paths").
+Kept apart from the exchange's rules (token_exchange.py), on the unit of work's data path
+(`uow.execute`: Core on its own connection, without the ORM session's per-statement work; ADR 0015).
+Each function is one round trip; the statements are built once, at import, with bound parameters
+(DESIGN.md, "Hot paths"). Nothing in the exchange adds ORM objects before these run, so the session's
+autoflush that `uow.execute` skips has nothing to flush.
 """
 
 from __future__ import annotations
@@ -57,36 +59,36 @@ _USE_JTI = {
 
 
 async def client(uow: UnitOfWork, client_id: str) -> Row[Any] | None:
-    return cast(Row[Any] | None, (await uow.session.execute(CLIENT, {"client_id": client_id})).first())
+    return (await uow.execute(CLIENT, {"client_id": client_id})).first()
 
 
 async def code(uow: UnitOfWork, code_hash: str) -> Row[Any] | None:
-    return (await uow.session.execute(CODE, {"code_hash": code_hash})).first()
+    return (await uow.execute(CODE, {"code_hash": code_hash})).first()
 
 
 async def claim_code(uow: UnitOfWork, code_hash: str, now: dt.datetime) -> bool:
     """Mark the code used; False if it already was (two exchanges at once: only one claims it)."""
-    return (await uow.session.execute(CLAIM_CODE, {"hash": code_hash, "now": now})).first() is not None
+    return (await uow.execute(CLAIM_CODE, {"hash": code_hash, "now": now})).first() is not None
 
 
 async def revoke_tokens(uow: UnitOfWork, code_hash: str) -> None:
-    await uow.session.execute(REVOKE_TOKENS, {"hash": code_hash})
+    await uow.execute(REVOKE_TOKENS, {"hash": code_hash})
 
 
 async def use_jti(uow: UnitOfWork, client_id: str, jti: str, expires_at: dt.datetime) -> bool:
     """Record a client assertion's jti; False if the client used it before (RFC 7523 section 3, point 7)."""
     statement = _USE_JTI[uow.session.get_bind().dialect.name]
-    result = await uow.session.execute(statement, {"client_id": client_id, "jti": jti, "expires_at": expires_at})
+    result = await uow.execute(statement, {"client_id": client_id, "jti": jti, "expires_at": expires_at})
     return bool(getattr(result, "rowcount", 0))
 
 
 async def subject_salt(uow: UnitOfWork, citizen_id: uuid.UUID) -> str | None:
-    return (await uow.session.execute(SUBJECT_SALT, {"citizen_id": citizen_id})).scalar()
+    return (await uow.execute(SUBJECT_SALT, {"citizen_id": citizen_id})).scalar()
 
 
 async def add_access_token(uow: UnitOfWork, **values: Any) -> None:
-    await uow.session.execute(ADD_TOKEN, values)
+    await uow.execute(ADD_TOKEN, values)
 
 
 async def access_token(uow: UnitOfWork, token_hash: str) -> Row[Any] | None:
-    return (await uow.session.execute(TOKEN, {"token_hash": token_hash})).first()
+    return (await uow.execute(TOKEN, {"token_hash": token_hash})).first()
