@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The Django relying party of the browser tests, in an environment of its own (see its requirements.txt)
+RP_VENV := .venv-onelogin-django
+RP_REQUIREMENTS := tests/browser/onelogin_django/requirements.txt
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -12,10 +15,13 @@ PORT ?= 8000
 help: ## List every target
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml constraints.txt package.json package-lock.json
+$(STAMP): pyproject.toml constraints.txt package.json package-lock.json $(RP_REQUIREMENTS)
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade "pip==25.3"
 	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	test -d $(RP_VENV) || $(PYTHON) -m venv $(RP_VENV)
+	$(RP_VENV)/bin/pip install --quiet --upgrade "pip==25.3"
+	$(RP_VENV)/bin/pip install --quiet -r $(RP_REQUIREMENTS)
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
@@ -72,4 +78,4 @@ lock: ## Re-pin every Python dependency from a fresh virtual environment
 	rm -rf .venv-lock
 
 clean: ## Remove the virtual environment, node_modules and caches (keeps var/ data)
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(RP_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -71,6 +71,7 @@ from govplatform.core.untrusted import (
 )
 from govplatform.core.web.input_rules import text_problem, whole_number
 from govplatform.core.web.json_body import JsonBodyError, NotJson, ValueRefused, parse_json_body
+from govplatform.core.web.middleware import allow_form_action
 
 __all__ = [
     "ANYONE",
@@ -328,3 +329,6 @@ def __getattr__(name: str) -> Any:
 
         return getattr(commands, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+# A page whose form may end in a redirect to another site (identity's sign-in pages back to the service).
+__all__ += ["allow_form_action"]

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from http.cookies import SimpleCookie
 from typing import Any
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import structlog
 from prometheus_client import Counter, Histogram
@@ -122,6 +122,33 @@ class RequestContextMiddleware:
             i18n.reset_language(token)
 
 
+FORM_ACTION_KEY = "csp_form_action"  # request.state.csp_form_action: see allow_form_action
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?")
+
+
+def allow_form_action(request: Request, url: str) -> None:
+    """Let this page's forms end at `url`'s origin as well as our own.
+
+    Browsers check every redirect that follows a form submission against the submitting page's CSP
+    form-action, so a form whose answer is a redirect to another site (the sign-in pages sending the
+    citizen back to the service with a code) is blocked under form-action 'self' alone.
+    """
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}"
+    if _ORIGIN.fullmatch(origin):
+        request.state.csp_form_action = origin
+
+
+def content_security_policy(nonce: str, form_action_origin: object = None) -> str:
+    form_action = "'self'" + (f" {form_action_origin}" if isinstance(form_action_origin, str) else "")
+    return (
+        "default-src 'self'; "
+        f"script-src 'self' 'nonce-{nonce}'; "
+        "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
+        f"object-src 'none'; base-uri 'none'; form-action {form_action}; frame-ancestors 'none'"
+    )
+
+
 class SecurityHeadersMiddleware:
     """CSP with a per-request nonce (no unsafe-inline), HSTS, framing, referrer and sniffing headers."""
 
@@ -134,18 +161,13 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         nonce = secrets.token_urlsafe(16)
-        scope.setdefault("state", {})["csp_nonce"] = nonce
-        csp = (
-            "default-src 'self'; "
-            f"script-src 'self' 'nonce-{nonce}'; "
-            "style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; "
-            "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-        )
+        state = scope.setdefault("state", {})
+        state["csp_nonce"] = nonce
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 headers = MutableHeaders(scope=message)
-                headers["Content-Security-Policy"] = csp
+                headers["Content-Security-Policy"] = content_security_policy(nonce, state.get(FORM_ACTION_KEY))
                 headers["X-Frame-Options"] = "DENY"
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "strict-origin-when-cross-origin"

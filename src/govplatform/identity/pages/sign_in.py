@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import N_, PageRenderer, TooManyGuesses, gettext_, localise
+from govplatform.core.interfaces import N_, PageRenderer, TooManyGuesses, allow_form_action, gettext_, localise
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import SignIn
@@ -99,7 +99,10 @@ async def _current(request: Request) -> tuple[IdentityComponent, SignIn | None]:
 
 def _page(request: Request, name: str, row: SignIn, errors: list[dict[str, str]] | None = None,
           status_code: int = 200, **values: object) -> Response:  # fmt: skip
-    context = {"errors": errors or [], "service_name": sign_in.request_of(row).client_name, **values}
+    checked = sign_in.request_of(row)
+    # The password and code forms end in a redirect to the service's redirect URI, which the page's CSP allows.
+    allow_form_action(request, checked.redirect_uri)
+    context = {"errors": errors or [], "service_name": checked.client_name, **values}
     page: Response = _templates(request).render(request, f"identity/{name}.html", context, status_code)
     return page
 
