@@ -145,3 +145,16 @@ async def test_an_empty_or_malformed_email_is_asked_for_again_on_the_page(
     assert (
         malformed.status_code == 400 and "correct format" in malformed.text and 'value="not-an-email"' in malformed.text
     )
+
+
+async def test_the_sign_in_pages_let_their_forms_end_at_the_service_and_nowhere_else(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    # Browsers check the redirect after a form against the page's CSP form-action: without the service's
+    # origin there, the citizen's last Continue could never take them back to a service on another site.
+    await _to_password(client, platform, "csp@example.com")
+    policy = (await client.get(PASSWORD_PAGE)).headers["content-security-policy"]
+    origin = "/".join(REDIRECT_URI.split("/")[:3])
+    assert f"form-action 'self' {origin};" in policy
+    elsewhere = (await client.get("/")).headers["content-security-policy"]
+    assert "form-action 'self';" in elsewhere
