@@ -167,3 +167,16 @@ async def test_when_redis_does_not_answer_the_database_keeps_the_tallies(platfor
         assert await subject.guess(account=None) == 0.0
     assert await subject.guess(account=None) == SMALL.first_wait, "still throttled, never failed open"
     await unreachable.aclose()
+
+
+async def test_an_attempt_whose_clock_was_read_before_another_finished_is_not_made_to_wait(subject: Subject) -> None:
+    # Parallel sign-ins from one address: one reads its clock, waits for the rows another holds, and then
+    # sees what that one wrote at a later moment. A right guess or a free failure must not look like a wait.
+    subject.clock.now += 5.0
+    await subject.right(account=None)
+    subject.clock.now -= 0.1
+    assert await subject.guess(account=None) == 0.0, "a right guess made a parallel attempt wait"
+    subject.clock.now += 0.2
+    assert await subject.guess(account=None) == 0.0
+    subject.clock.now -= 0.1
+    assert await subject.guess(account=None) == 0.0, "a free failure made a parallel attempt wait"

@@ -43,6 +43,14 @@ PURGE_BATCH = 100
 RETRY_AFTER_FAILURE_SECONDS = 5.0
 WARNING_EVERY_SECONDS = 60.0
 REDIS_PREFIX = "govplatform:throttle:"
+# "No wait" is a moment long past, never the writer's `now`: an attempt that read its clock and then waited
+# for another attempt's rows (FOR UPDATE) has an earlier `now`, and would see that writer's `now` as a wait
+# still to run, refusing a right password with 429 whenever people behind one address sign in at once.
+NO_WAIT = 0.0
+
+
+def wait_until(now: float, wait: float) -> float:
+    return now + wait if wait > 0 else NO_WAIT
 
 
 class DatabaseTallies:
@@ -53,7 +61,7 @@ class DatabaseTallies:
         insert = (postgresql.insert if dialect == "postgresql" else sqlite.insert)(GuessTally)
         await session.execute(
             insert.on_conflict_do_nothing(),
-            [{"key": t.key, "level": 0.0, "changed_at": now, "wait_until": now, "forget_at": now} for t in ordered],
+            [{"key": t.key, "level": 0.0, "changed_at": now, "wait_until": NO_WAIT, "forget_at": now} for t in ordered],
         )
         rows = await session.execute(
             select(GuessTally.key, GuessTally.level, GuessTally.changed_at, GuessTally.wait_until)
@@ -74,7 +82,7 @@ class DatabaseTallies:
                 .values(
                     level=risen,
                     changed_at=now,
-                    wait_until=now + tally.back_off.wait(risen),
+                    wait_until=wait_until(now, tally.back_off.wait(risen)),
                     forget_at=now + risen * tally.back_off.forgive_every,
                 )
             )
@@ -88,7 +96,7 @@ class DatabaseTallies:
             if row is None:
                 continue
             fallen = max(tally.back_off.fallen(row.level, row.changed_at, now) - 1, 0.0)
-            row.level, row.changed_at, row.wait_until = fallen, now, now
+            row.level, row.changed_at, row.wait_until = fallen, now, NO_WAIT
             row.forget_at = now + fallen * tally.back_off.forgive_every
 
     async def _purge(self, uow: UnitOfWork, now: float) -> None:
@@ -125,7 +133,7 @@ for i, key in ipairs(KEYS) do
   local pause = 0
   if beyond > 0 then pause = math.min(first * 2 ^ math.min(beyond - 1, 60), longest) end
   redis.call('HSET', key, 'level', string.format('%.17g', level), 'changed_at', string.format('%.17g', now),
-    'wait_until', string.format('%.17g', now + pause))
+    'wait_until', string.format('%.17g', pause > 0 and now + pause or 0))
   redis.call('EXPIRE', key, math.ceil(level * forgive) + 1)
 end
 return '0'
@@ -140,7 +148,7 @@ for i, key in ipairs(KEYS) do
     local forgive = tonumber(ARGV[i + 1])
     local fallen = math.max(tonumber(state[1]) - math.max(now - tonumber(state[2]), 0) / forgive - 1, 0)
     redis.call('HSET', key, 'level', string.format('%.17g', fallen), 'changed_at', string.format('%.17g', now),
-      'wait_until', string.format('%.17g', now))
+      'wait_until', '0')
     redis.call('EXPIRE', key, math.ceil(fallen * forgive) + 1)
   end
 end
