@@ -8,15 +8,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from govplatform.core.interfaces import utcnow
 from govplatform.identity.discovery import identity_of
 from govplatform.identity.errors import OAuthError
+from govplatform.identity.firewall import require_user_agent
 from govplatform.identity.services import client_auth, token_store, tokens
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_user_agent)])
 PUBLIC_ROUTES = [("POST", "/token"), ("GET", "/userinfo")]  # a client assertion or a bearer token is the credential
 OAUTH_PREFIXES = ("/token", "/userinfo")
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
 from govplatform.identity.component import IdentityComponent
+from govplatform.identity.firewall import require_user_agent
 from govplatform.identity.profile import (
     CLIENT_ASSERTION_ALGS,
     TRUSTMARK_CREDENTIALS,
@@ -21,7 +22,7 @@ from govplatform.identity.profile import (
     USERINFO_CLAIMS,
 )
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_user_agent)])
 PUBLIC_ROUTES = [
     ("GET", "/.well-known/openid-configuration"),
     ("GET", "/.well-known/jwks.json"),
