@@ -249,6 +249,27 @@ SCENARIOS = [
         baseline="hello",
         note="with a platform API key",
     ),
+    # identity: the provider's discovery document and JWKS, as a relying party fetches them (One Login's
+    # firewall, and so the provider, refuses a request without a User-Agent). The token exchange, /userinfo
+    # and whole sign-in journeys need a code or a token of their own per request: bench/identity.py.
+    Scenario(
+        name="identity-discovery",
+        server="platform",
+        method="GET",
+        path="/.well-known/openid-configuration",
+        headers={"User-Agent": "govplatform-bench/1"},
+        baseline="hello",
+        note="the discovery document, built per request",
+    ),
+    Scenario(
+        name="identity-jwks",
+        server="platform",
+        method="GET",
+        path="/.well-known/jwks.json",
+        headers={"User-Agent": "govplatform-bench/1"},
+        baseline="hello",
+        note="the published keys",
+    ),
     # the key check of Notify's and Pay's formats, each with the cheapest read its API offers
     Scenario(
         name="notify-get-template",

@@ -330,5 +330,6 @@ def __getattr__(name: str) -> Any:
         return getattr(commands, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
+
 # A page whose form may end in a redirect to another site (identity's sign-in pages back to the service).
 __all__ += ["allow_form_action"]
