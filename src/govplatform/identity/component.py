@@ -13,6 +13,7 @@ from govplatform.core.interfaces import (
     N_,
     AdminRegistry,
     AuditTarget,
+    Messages,
     OutboundGuard,
     SecretBox,
     ServiceDirectory,
@@ -33,6 +34,7 @@ class IdentityComponent:
     directory: ServiceDirectory
     outbound: OutboundGuard  # fetches relying parties' JWKS URLs, sends them back-channel logout tokens
     secure_cookies: bool = True
+    messages: Messages | None = None  # core's messaging (notify's), for sign-up codes; None where notify is not
     signing_keys: SigningKeys = dataclasses.field(init=False)
     client_keys: ClientKeys = dataclasses.field(init=False)
 
@@ -61,7 +63,7 @@ class IdentityComponent:
 
 AUDIT_EVENTS = {
     "identity.client_created": N_("Sign-in client registered"),
-    "identity.citizen_created": N_("Citizen account made by a command"),
+    "identity.citizen_created": N_("Citizen account created"),
 }
 
 
