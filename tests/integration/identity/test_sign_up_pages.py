@@ -19,6 +19,7 @@ from govplatform.core.interfaces import PlatformTemplate
 from govplatform.core.jobs.worker import Worker
 from govplatform.core.platform import Platform
 from govplatform.identity.models import Citizen, SignUp
+from govplatform.identity.schedule import purge_expired
 from govplatform.notify.models import Notification
 from govplatform.notify.services.platform_messages import PLATFORM_TEMPLATES
 from tests.helpers import csrf_from, post_form
@@ -365,3 +366,20 @@ async def test_the_pages_and_the_email_are_in_welsh_when_asked(platform: Platfor
     [message] = await emails_to(platform, "cymraeg@example.com")
     assert message["Subject"] == "Eich cod diogelwch i greu cyfrif"
     assert re.search(r"\b\d{6}\b yw eich cod diogelwch", body_of(message))
+
+
+async def test_housekeeping_keeps_a_sign_up_in_progress_and_deletes_it_when_its_sign_in_has_expired(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    address = "forgotten@example.com"
+    await start(client, platform, address)
+
+    async def rows() -> int:
+        async with platform.uow(read_only=True) as uow:
+            return int(await uow.session.scalar(select(func.count()).where(SignUp.email == address)) or 0)
+
+    for later, left in ((dt.timedelta(0), 1), (dt.timedelta(hours=2), 0)):
+        async with platform.uow() as uow:
+            await purge_expired(uow, dt.datetime.now(dt.UTC) + later)
+            await uow.commit()
+        assert await rows() == left
