@@ -146,25 +146,22 @@ def demo() -> None:
     if templates_made:
         console.print(f"Added {templates_made} example message templates to the demo service.", highlight=False)
     if shop_ready and shop_signs_in:
-        console.print(
-            f"Example service signing residents in and taking test payments: {settings.base_url}/examples/parking-permits",
-            highlight=False,
-        )
-    _print_resident(resident, settings)
+        console.print(f"Example service: {settings.base_url}/examples/parking-permits", highlight=False)
     if credentials is None:
         console.print(
             "The demo user's credentials file is missing from var/; create a user with `govplatform user create`."
         )
-        return
-    uri = totp_uri(credentials.totp_secret, credentials.email, settings.platform_name)
-    console.print(f"\nSign in at {settings.base_url}/sign-in", highlight=False)
-    console.print(f"  Email:       {credentials.email}", highlight=False)
-    console.print(f"  Password:    {credentials.password}", highlight=False)
-    console.print(
-        f"  TOTP secret: {credentials.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False
-    )
-    segno.make(uri, error="l").terminal(compact=True)
-    console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)
+    else:
+        uri = totp_uri(credentials.totp_secret, credentials.email, settings.platform_name)
+        console.print(f"\nSign in at {settings.base_url}/sign-in", highlight=False)
+        console.print(f"  Email:       {credentials.email}", highlight=False)
+        console.print(f"  Password:    {credentials.password}", highlight=False)
+        console.print(
+            f"  TOTP secret: {credentials.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False
+        )
+        segno.make(uri, error="l").terminal(compact=True)
+        console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)
+    _print_resident(resident, settings)
 
 
 DEMO_TEMPLATES = (
@@ -252,10 +249,8 @@ def _print_resident(resident: Any, settings: Any) -> None:
         console.print(f"The demo resident's file {RESIDENT_FILE} is missing from var/; make a citizen with "
                       "`govplatform identity citizen create`.", highlight=False)  # fmt: skip
         return
-    console.print(
-        f"\nSign in to the example service as the demo resident at {settings.base_url}/examples/parking-permits",
-        highlight=False,
-    )
+    console.print("The demo resident (a citizen account) signs in to the example service:", highlight=False)
+    console.print(f"  Start at:    {settings.base_url}/examples/parking-permits", highlight=False)
     console.print(f"  Email:       {resident.email}", highlight=False)
     console.print(f"  Password:    {resident.password}", highlight=False)
     console.print(
@@ -264,6 +259,7 @@ def _print_resident(resident: Any, settings: Any) -> None:
     segno.make(totp_uri(resident.totp_secret, resident.email, settings.platform_name), error="l").terminal(
         compact=True
     )
+    console.print()
 
 
 async def _demo_parking_sign_in(platform: Any) -> bool:
