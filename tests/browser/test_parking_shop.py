@@ -53,7 +53,8 @@ def shop_key(live_server: LiveServer) -> str:
 @pytest.fixture(scope="module")
 def resident(live_server: LiveServer) -> tuple[dict[str, str], Authenticator]:
     """The demo resident `govplatform demo` made, and their authenticator app."""
-    saved: dict[str, str] = json.loads((Path(live_server.env["GOVPLATFORM_VAR_DIR"]) / "demo-resident.json").read_text())
+    var_dir = Path(live_server.env["GOVPLATFORM_VAR_DIR"])
+    saved: dict[str, str] = json.loads((var_dir / "demo-resident.json").read_text())
     return saved, Authenticator(saved["totp_secret"])
 
 

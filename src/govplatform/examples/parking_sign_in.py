@@ -246,20 +246,18 @@ class Provider:
     async def _id_token_claims(self, config: dict[str, Any], token: dict[str, Any], nonce: str) -> dict[str, Any]:
         if not isinstance(token.get("id_token"), str):
             raise SignInFailed("the token response has no ID token")
+        algorithms = config["id_token_signing_alg_values_supported"]
+        params = {"nonce": nonce, "client_id": self.registration.client_id, "access_token": token["access_token"]}
         try:
-            decoded = jwt.decode(
-                token["id_token"], await self.key_set(config), algorithms=config["id_token_signing_alg_values_supported"]
-            )
+            decoded = jwt.decode(token["id_token"], await self.key_set(config), algorithms=algorithms)
             id_token = CodeIDToken(
                 decoded.claims,
                 decoded.header,
                 options={"iss": {"essential": True, "value": config["issuer"]}},
-                params={"nonce": nonce, "client_id": self.registration.client_id, "access_token": token["access_token"]},
+                params=params,
             )
             id_token.validate(leeway=LEEWAY_SECONDS)  # iss, aud, exp, iat, nonce and at_hash
-        except (JoseError, ValueError, KeyError) as error:
-            raise SignInFailed(f"the ID token is not valid: {type(error).__name__}") from None
-        except Exception as error:  # authlib's claim errors
+        except Exception as error:  # joserfc's errors, authlib's claim errors, a malformed token
             raise SignInFailed(f"the ID token is not valid: {type(error).__name__}") from None
         if decoded.claims.get("vot") != VOT or not decoded.claims.get("sub"):
             raise SignInFailed("the ID token is not for the level asked for")
