@@ -8,6 +8,8 @@ resident's session as the shop's callback would: the sign-in itself, over HTTP, 
 from __future__ import annotations
 
 import base64
+import dataclasses
+import hashlib
 import json
 import re
 import time
@@ -16,6 +18,8 @@ import uuid
 import httpx
 import pyotp
 import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey
 
 from govplatform.core.platform import Platform
 from govplatform.examples import parking_shop, parking_sign_in
@@ -180,3 +184,46 @@ async def test_a_logout_token_for_another_client_or_without_one_is_refused(
         refused = await shop.post(parking_shop.BACK_CHANNEL, data=body)
         assert refused.status_code == 400 and refused.json()["error"] == "invalid_request", body
     assert "You are signed in as" in (await shop.get(parking_shop.PATH)).text
+
+
+async def test_a_registration_made_for_another_address_is_not_used(platform: Platform, shop: httpx.AsyncClient) -> None:
+    var_dir = platform.settings.var_dir
+    registration = parking_sign_in.load_registration(var_dir)
+    assert registration is not None
+    moved = dataclasses.replace(registration, base_url="http://localhost:8000")
+    parking_sign_in.save_registration(var_dir, moved)
+    page = await shop.get(parking_shop.PATH)
+    assert "The shop is not set up for this address yet" in page.text and "Sign in to apply" not in page.text
+    sent = await shop.get(parking_shop.SIGN_IN)
+    assert sent.status_code == 303 and sent.headers["location"] == parking_shop.PATH, "never to a wrong redirect URI"
+
+
+async def test_the_shop_trusts_only_an_id_token_the_provider_signed_for_it_with_its_nonce_and_access_token(
+    platform: Platform, shop: httpx.AsyncClient
+) -> None:
+    registration = parking_sign_in.load_registration(platform.settings.var_dir)
+    assert registration is not None
+    app = shop._transport.app  # type: ignore[attr-defined]
+    provider = parking_sign_in.Provider(platform.settings.base_url, registration, httpx.ASGITransport(app=app))
+    config = await provider.configuration()
+    identity = platform.components["identity"]
+    kid, key = (await identity.signing_keys.ring()).signers["ES256"]
+    access, now = "an-access-token", int(time.time())
+    at_hash = base64.urlsafe_b64encode(hashlib.sha256(access.encode()).digest()[:16]).rstrip(b"=").decode()
+    good = {"iss": identity.issuer, "aud": registration.client_id, "sub": "the-sub", "iat": now, "exp": now + 120,
+            "nonce": "the-nonce", "at_hash": at_hash, "vot": "Cl.Cm"}  # fmt: skip
+
+    async def claims(token: str) -> dict[str, object]:
+        return await provider._id_token_claims(config, {"id_token": token, "access_token": access}, "the-nonce")
+
+    assert (await claims(jwt.encode({"alg": "ES256", "kid": kid}, good, key)))["sub"] == "the-sub"
+    wrong = [{"nonce": "another"}, {"aud": "another-client"}, {"iss": "https://elsewhere.example/"},
+             {"at_hash": "AAAAAAAAAAAAAAAAAAAAAA"}, {"exp": now - 600}, {"vot": "Cl"}]  # fmt: skip
+    for change in wrong:
+        with pytest.raises(parking_sign_in.SignInFailed):
+            await claims(jwt.encode({"alg": "ES256", "kid": kid}, {**good, **change}, key))
+    with pytest.raises(parking_sign_in.SignInFailed):  # the right claims, signed by someone else's key
+        await claims(jwt.encode({"alg": "ES256", "kid": kid}, good, ECKey.generate_key("P-256")))
+    unsigned = jwt.encode({"alg": "ES256", "kid": kid}, good, key).rsplit(".", 1)[0] + "."
+    with pytest.raises(parking_sign_in.SignInFailed):
+        await claims(unsigned.replace(unsigned.split(".")[0], "eyJhbGciOiJub25lIn0", 1))  # alg: none

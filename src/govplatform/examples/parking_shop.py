@@ -131,9 +131,15 @@ def _sessions(request: Request) -> Sessions:
     return sessions
 
 
+def _registration(request: Request) -> parking_sign_in.Registration | None:
+    """The shop's registration with the provider, if it was made for this base URL (its URIs are absolute)."""
+    registration = parking_sign_in.load_registration(request.app.state.platform.settings.var_dir)
+    return registration if registration is not None and registration.base_url == _base(request) else None
+
+
 def _provider(request: Request) -> Provider | None:
     """The provider as the shop's registration knows it; None until `govplatform demo` has registered it."""
-    registration = parking_sign_in.load_registration(request.app.state.platform.settings.var_dir)
+    registration = _registration(request)
     return Provider(_base(request), registration, _transport(request)) if registration else None
 
 
@@ -159,8 +165,7 @@ def _permit_choices(selected: str = "") -> list[dict[str, object]]:
 
 
 def _ready(request: Request) -> bool:
-    var_dir = request.app.state.platform.settings.var_dir
-    return load_key(var_dir) is not None and parking_sign_in.load_registration(var_dir) is not None
+    return load_key(request.app.state.platform.settings.var_dir) is not None and _registration(request) is not None
 
 
 @router.get(PATH)

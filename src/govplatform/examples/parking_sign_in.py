@@ -113,6 +113,12 @@ class Sessions:
         self._seen: dict[str, float] = {}
 
     def start(self, resident: Resident) -> str:
+        now = time.time()
+        self._residents = {
+            session_id: kept
+            for session_id, kept in self._residents.items()
+            if now - kept.signed_in_at <= SESSION_SECONDS
+        }
         session_id = secrets.token_urlsafe(32)
         self._residents[session_id] = resident
         return session_id
