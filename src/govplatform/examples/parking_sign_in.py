@@ -291,6 +291,7 @@ class Provider:
         events = claims.get("events")
         if not isinstance(events, dict) or BACK_CHANNEL_EVENT not in events or "nonce" in claims:
             raise SignInFailed("the token is not a logout token")
-        if claims["iat"] < time.time() - JTI_SECONDS:
+        if not isinstance(claims["iat"], int | float) or claims["iat"] < time.time() - JTI_SECONDS:
+            # Older than the jti memory: a replay of it could no longer be told from a first use.
             raise SignInFailed("the logout token is too old")
         return str(claims["sub"]), str(claims["jti"])
