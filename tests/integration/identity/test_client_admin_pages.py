@@ -315,7 +315,7 @@ async def test_the_pages_and_their_errors_are_in_welsh(platform: Platform, clien
     assert 'lang="cy"' in form.text and "Cofrestru cleient mewngofnodi" in form.text
     refused = await post(client, f"{base}/new", f"{base}/new", a_form(redirect_uris="http://x.example.gov.uk/cb"))
     assert refused.status_code == 400 and "Mae problem wedi codi" in refused.text
-    assert "cyfeiriad https llawn" in refused.text
+    assert "gyfeiriad https llawn" in refused.text
 
 
 async def test_the_service_dashboard_links_to_its_sign_in_clients(platform: Platform, client: httpx.AsyncClient) -> None:
