@@ -19,8 +19,8 @@ from govplatform.core.interfaces import (
     Role,
     SecretBox,
     ServiceDirectory,
-    Throttle,
     ServiceLink,
+    Throttle,
     UnitOfWork,
     service_page,
 )
@@ -86,7 +86,7 @@ def declare_admin(registry: AdminRegistry) -> None:
         DashboardPanel(
             "identity",
             N_("Sign-in"),
-            N_("The service's OpenID Connect clients, which sign citizens in through the One Login-compatible provider."),
+            N_("OpenID Connect clients that sign citizens in through the One Login-compatible provider."),
             (
                 ServiceLink(N_("Sign-in clients"), clients),
                 ServiceLink(N_("Register a sign-in client"), service_page("/identity/clients/new"), role=Role.ADMIN),

@@ -255,7 +255,10 @@ async def test_turning_a_client_off_makes_authorize_and_token_answer_client_deac
     on = await post_form(client, page, f"{page}/reactivate", {})
     assert on.status_code == 303
     assert (await client.get("/authorize", params=authorise_query(rp))).headers["location"].startswith("/identity/")
-    assert [len(await audited(platform, action)) for action in ("identity.client_deactivated", "identity.client_reactivated")] == [1, 1]
+    assert [
+        len(await audited(platform, action))
+        for action in ("identity.client_deactivated", "identity.client_reactivated")
+    ] == [1, 1]
 
 
 async def test_a_viewer_sees_clients_but_cannot_register_change_or_turn_them_off(
@@ -266,7 +269,11 @@ async def test_a_viewer_sees_clients_but_cannot_register_change_or_turn_them_off
     await signed_in_member(platform, client, service_id, "viewer")
     base = clients_path(service_id)
     listed = await client.get(base)
-    assert listed.status_code == 200 and "Parking permits" in listed.text and "Register a sign-in client" not in listed.text
+    assert (
+        listed.status_code == 200
+        and "Parking permits" in listed.text
+        and "Register a sign-in client" not in listed.text
+    )
     shown = await client.get(f"{base}/{rp.client_id}")
     assert shown.status_code == 200 and "Turn off" not in shown.text
     assert (await client.get(f"{base}/new")).status_code == 403
@@ -318,7 +325,9 @@ async def test_the_pages_and_their_errors_are_in_welsh(platform: Platform, clien
     assert "gyfeiriad https llawn" in refused.text
 
 
-async def test_the_service_dashboard_links_to_its_sign_in_clients(platform: Platform, client: httpx.AsyncClient) -> None:
+async def test_the_service_dashboard_links_to_its_sign_in_clients(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
     service_id = await a_service(platform)
     await signed_in_member(platform, client, service_id, "admin")
     dashboard = await client.get(f"/admin/services/{service_id}")

@@ -271,7 +271,5 @@ async def create_relying_party(
         **values,
     )
     uow.session.add(client)
-    record_audit(
-        uow, actor, "identity.client_created", "relying_party", client.client_id, service_id, name=client.name
-    )
+    record_audit(uow, actor, "identity.client_created", "relying_party", client.client_id, service_id, name=client.name)
     return client, secret
