@@ -332,3 +332,39 @@ async def test_the_service_dashboard_links_to_its_sign_in_clients(
     await signed_in_member(platform, client, service_id, "admin")
     dashboard = await client.get(f"/admin/services/{service_id}")
     assert f'href="{clients_path(service_id)}"' in dashboard.text and "Sign-in clients" in dashboard.text
+
+
+async def test_every_broken_rule_is_listed_at_once_and_the_form_keeps_what_was_typed(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    service_id = await a_service(platform)
+    await signed_in_member(platform, client, service_id, "admin")
+    base = clients_path(service_id)
+    form = a_form(name="Kept name", redirect_uris="http://x.example.gov.uk/cb", levels=["P7"], id_token_alg="none")
+    refused = await post(client, f"{base}/new", f"{base}/new", form)
+    assert refused.status_code == 400
+    summary = refused.text.split("govuk-error-summary__list", 1)[1].split("</ul>", 1)[0]
+    assert re.findall(r'href="#([a-z_]+)"', summary) == ["redirect_uris", "id_token_alg", "levels"]
+    assert 'value="Kept name"' in refused.text and "http://x.example.gov.uk/cb</textarea>" in refused.text
+
+
+async def test_a_client_changed_to_client_secret_post_gets_a_secret_once_and_loses_it_when_changed_back(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    service_id = await a_service(platform)
+    rp = await a_client(platform, service_id)
+    await signed_in_member(platform, client, service_id, "admin")
+    page = f"{clients_path(service_id)}/{rp.client_id}"
+    to_secret = await post(client, f"{page}/edit", f"{page}/edit", a_form(key_source="client_secret_post"))
+    assert to_secret.status_code == 200 and "no-store" in to_secret.headers["cache-control"]
+    secret = re.search(r'id="client-secret">([A-Za-z0-9_-]{43,})</code>', to_secret.text)
+    assert secret is not None
+    [row] = await stored(platform, service_id)
+    assert row.client_secret_hash == secret_hash(identity_of(platform).hash_secret, secret.group(1))
+    assert row.public_key_pem is None and row.token_auth_method == "client_secret_post"
+    back = await post(client, f"{page}/edit", f"{page}/edit", a_form())
+    assert back.status_code == 303
+    [row] = await stored(platform, service_id)
+    assert row.client_secret_hash is None and row.public_key_pem == RSA_PEM.strip() + "\n"
+    events = await audited(platform, "identity.client_changed")
+    assert len(events) == 2 and all(secret.group(1) not in str(event.detail) for event in events)
