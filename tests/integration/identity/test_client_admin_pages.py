@@ -174,6 +174,9 @@ PRIVATE_PEM = RSAKey.generate_key(2048).as_pem(private=True).decode()
         ({"name": "  "}, "name", "255 characters or fewer"),
         ({"redirect_uris": "https://" + "a" * 2000 + ".example/cb"}, "redirect_uris", "full https address"),
         ({"sector": "x" * 300}, "sector", "255 characters or fewer"),
+        ({"sector": "https://[broken"}, "sector", "255 characters or fewer"),
+        ({"redirect_uris": "https://[::1/cb"}, "redirect_uris", "full https address"),
+        ({"public_key_pem": "A" * 10_001}, "public_key_pem", "10,000 characters or fewer"),
         ({"redirect_uris": "https://a.example.gov.uk/cb\nhttps://b.example.gov.uk/cb"}, "sector", "need a sector"),
     ],
 )

@@ -71,11 +71,11 @@ def secret_hash(hash_secret: str, secret: str) -> str:
 
 
 def check_uri(uri: str, field: str) -> str:
-    parts = urlsplit(uri)
     try:
+        parts = urlsplit(uri)
         host = parts.hostname
-    except ValueError:
-        host = None
+    except ValueError:  # a broken IPv6 literal: "https://[::1"
+        raise IdentityError(URI_RULE[field], field=field, uri=uri[:200]) from None
     loopback_http = parts.scheme == "http" and host in LOOPBACK
     if len(uri) > MAX_URI or not host or parts.fragment or (parts.scheme != "https" and not loopback_http):
         raise IdentityError(URI_RULE[field], field=field, uri=uri[:200])
@@ -190,7 +190,7 @@ async def check_registration(wanted: Registration, outbound: OutboundGuard | Non
             problems.add(N_("A client_secret_post client has a secret, not a public key"), "public_key_pem")
         if levels != ["P0"]:
             problems.add(N_("A client_secret_post client may not ask for identity: its only level is P0"), "levels")
-    sector = sector_host(wanted.sector) if wanted.sector and wanted.sector.strip() else None
+    sector = _sector(wanted.sector) if wanted.sector and wanted.sector.strip() else None
     if wanted.sector and wanted.sector.strip() and (not sector or len(sector) > 255):
         problems.add(N_("The sector must be a host name of 255 characters or fewer"), "sector")
     if not sector and redirects:
@@ -215,6 +215,13 @@ async def check_registration(wanted: Registration, outbound: OutboundGuard | Non
         "token_auth_method": method,
         "pkce_required": wanted.pkce_required,
     }
+
+
+def _sector(text: str) -> str | None:
+    try:
+        return sector_host(text)
+    except ValueError:  # a URL that does not parse
+        return None
 
 
 async def _jwks_url(problems: _Problems, url: str, outbound: OutboundGuard | None) -> str | None:
