@@ -4,7 +4,7 @@ registering one, its page, changing it, and turning it off and on.
 As pay's and notify's admin pages: the signed-in staff member comes from core's `StaffAuth`, and their role on
 the service is checked before anything is read, so a member of another service gets a 403 and learns nothing;
 another service's client is a 404. Everyone on the team sees the clients (nothing on them is secret); admins
-register, change and turn them off (One Login's self-service admin is for the service's own team too). A
+register, change and turn them off, as only admins manage pay's webhooks (an API integration). A
 client secret is shown once, on the page that answers the form that made it, and that page is not cached.
 """
 
