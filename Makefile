@@ -49,7 +49,7 @@ test-fuzz: install ## Fuzz every machine API from its OpenAPI document (schemath
 	$(BIN)/pytest tests/fuzz
 
 lint: install ## ruff, mypy (strict on every component) and the import contracts
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
