@@ -27,9 +27,12 @@ $(STAMP): pyproject.toml constraints.txt package.json package-lock.json $(RP_REQ
 
 install: $(STAMP) ## Create .venv and install pinned Python and npm packages
 
-run: export GOVPLATFORM_BASE_URL ?= http://$(HOST):$(PORT)
+# Served on 127.0.0.1 only, but addressed by name: passkeys (issue 15, part 2) need a host name, not an IP address.
+# The example relying party calls the provider and Pay at this URL, and the provider posts its back-channel
+# logout tokens there, so the outbound guard allows localhost (and 127.0.0.1 for the tests' callbacks).
+run: export GOVPLATFORM_BASE_URL ?= http://localhost:$(PORT)
 run: export GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS ?= 127.0.0.1,localhost
-run: install ## Start the platform on SQLite with demo data at http://127.0.0.1:8000
+run: install ## Start the platform on SQLite with demo data at http://localhost:8000 (bound to 127.0.0.1)
 	$(BIN)/govplatform db upgrade
 	$(BIN)/govplatform demo
 	$(BIN)/govplatform serve --host $(HOST) --port $(PORT) --with-worker
@@ -52,7 +55,7 @@ test-fuzz: install ## Fuzz every machine API from its OpenAPI document (schemath
 	$(BIN)/pytest tests/fuzz
 
 lint: install ## ruff, mypy (strict on every component) and the import contracts
-	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff check src tests bench tools
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 

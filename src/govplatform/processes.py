@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import dataclasses
 import os
+import secrets
 import signal
 from typing import Any
 
@@ -136,30 +137,31 @@ def demo() -> None:
     entries = run_with_platform(_demo_data_uses)
     templates_made = run_with_platform(_demo_templates)
     shop_ready = run_with_platform(_demo_parking_shop)
+    shop_signs_in = run_with_platform(_demo_parking_sign_in)
+    resident = run_with_platform(_demo_resident)
     seeded = created is not None
     credentials = created or demo_data.load_credentials(settings.var_dir)
     console.print("Demo data " + ("created." if seeded else "was already there; nothing changed."), highlight=False)
     console.print(f"The transparency log holds {entries} records: {settings.base_url}/transparency", highlight=False)
     if templates_made:
         console.print(f"Added {templates_made} example message templates to the demo service.", highlight=False)
-    if shop_ready:
-        console.print(
-            f"Example service taking test payments: {settings.base_url}/examples/parking-permits", highlight=False
-        )
+    if shop_ready and shop_signs_in:
+        console.print(f"Example service: {settings.base_url}/examples/parking-permits", highlight=False)
     if credentials is None:
         console.print(
             "The demo user's credentials file is missing from var/; create a user with `govplatform user create`."
         )
-        return
-    uri = totp_uri(credentials.totp_secret, credentials.email, settings.platform_name)
-    console.print(f"\nSign in at {settings.base_url}/sign-in", highlight=False)
-    console.print(f"  Email:       {credentials.email}", highlight=False)
-    console.print(f"  Password:    {credentials.password}", highlight=False)
-    console.print(
-        f"  TOTP secret: {credentials.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False
-    )
-    segno.make(uri, error="l").terminal(compact=True)
-    console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)
+    else:
+        uri = totp_uri(credentials.totp_secret, credentials.email, settings.platform_name)
+        console.print(f"\nSign in at {settings.base_url}/sign-in", highlight=False)
+        console.print(f"  Email:       {credentials.email}", highlight=False)
+        console.print(f"  Password:    {credentials.password}", highlight=False)
+        console.print(
+            f"  TOTP secret: {credentials.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False
+        )
+        segno.make(uri, error="l").terminal(compact=True)
+        console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)
+    _print_resident(resident, settings)
 
 
 DEMO_TEMPLATES = (
@@ -222,6 +224,87 @@ async def _demo_parking_shop(platform: Any) -> bool:
         )
         await uow.commit()
     parking_shop.save_key(var_dir, shown)  # after the commit: a saved key always exists in the database
+    return True
+
+
+async def _demo_resident(platform: Any) -> Any:
+    """The demo resident (a citizen account), made once; None if their file under var/ is gone."""
+    from govplatform.core.commands import CLI_ACTOR
+    from govplatform.identity.services import demo as identity_demo
+
+    async with platform.uow() as uow:
+        box = platform.components["identity"].box
+        resident = await identity_demo.seed_resident(uow, CLI_ACTOR, box, platform.settings.var_dir)
+        await uow.commit()
+    return resident
+
+
+def _print_resident(resident: Any, settings: Any) -> None:
+    import segno
+
+    from govplatform.core.services.staff import totp_uri
+    from govplatform.identity.services.demo import RESIDENT_FILE
+
+    if resident is None:
+        console.print(f"The demo resident's file {RESIDENT_FILE} is missing from var/; make a citizen with "
+                      "`govplatform identity citizen create`.", highlight=False)  # fmt: skip
+        return
+    console.print("The demo resident (a citizen account) signs in to the example service:", highlight=False)
+    console.print(f"  Start at:    {settings.base_url}/examples/parking-permits", highlight=False)
+    console.print(f"  Email:       {resident.email}", highlight=False)
+    console.print(f"  Password:    {resident.password}", highlight=False)
+    console.print(
+        f"  TOTP secret: {resident.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False
+    )
+    segno.make(totp_uri(resident.totp_secret, resident.email, settings.platform_name), error="l").terminal(
+        compact=True
+    )
+    console.print()
+
+
+async def _demo_parking_sign_in(platform: Any) -> bool:
+    """Register the example shop as a relying party of the platform's own provider, once for each base URL.
+
+    Like any outside service it has an RSA key pair of its own for private_key_jwt: the public key is
+    registered, the private key kept under var/ (owner-only). Registered again if the base URL has changed,
+    since the redirect URIs are absolute.
+    """
+    import uuid
+
+    from govplatform.core.commands import CLI_ACTOR
+    from govplatform.core.services import demo as demo_data
+    from govplatform.examples import parking_shop, parking_sign_in
+    from govplatform.identity.services import clients
+
+    var_dir = platform.settings.var_dir
+    base = platform.settings.base_url.rstrip("/")
+    saved = parking_sign_in.load_registration(var_dir)
+    if saved is not None and saved.base_url == base:
+        return True
+    credentials = demo_data.load_credentials(var_dir)
+    if credentials is None:
+        return False
+    private_pem, public_pem = parking_sign_in.new_key_pair()
+    identity = platform.components["identity"]
+    async with platform.uow() as uow:
+        client, _ = await clients.create_relying_party(
+            uow,
+            CLI_ACTOR,
+            identity.directory,
+            identity.hash_secret,
+            service_id=uuid.UUID(str(credentials.service_id)),
+            name="Parking permits (example service)",
+            redirect_uris=[base + parking_shop.CALLBACK],
+            post_logout_redirect_uris=[base + parking_shop.SIGNED_OUT],
+            back_channel_logout_uri=base + parking_shop.BACK_CHANNEL,
+            public_key_pem=public_pem,
+            scopes=["openid", "email"],
+            levels=["P0"],
+            pkce_required=True,
+        )
+        await uow.commit()
+    registration = parking_sign_in.Registration(client.client_id, private_pem, secrets.token_urlsafe(32), base)
+    parking_sign_in.save_registration(var_dir, registration)  # after the commit, as the shop's Pay key
     return True
 
 

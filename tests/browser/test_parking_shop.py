@@ -1,10 +1,12 @@
-"""The demo's parking-permit shop in Chromium: pay with each sandbox test card, see the outcome on its return page.
+"""The demo's parking-permit shop in Chromium: the demo resident signs in through the platform's provider,
+pays with each sandbox test card, sees the outcome on the shop's return page, and signs out.
 
-The shop is an example service that takes payments through the public Pay API
-with a test key (`govplatform demo` set it up). Each journey starts on the
-shop, goes through the hosted payment pages, and ends on the shop's return
-page, which must show what GET /v1/payments/{id} says; the test asks the API
-itself too, with the shop's own key.
+The shop is an example service that signs residents in through the platform's
+own OpenID Connect provider and takes payments through the public Pay API with
+a test key (`govplatform demo` set both up, and made the demo resident). Each
+payment journey starts on the shop, goes through the hosted payment pages, and
+ends on the shop's return page, which must show what GET /v1/payments/{id}
+says; the test asks the API itself too, with the shop's own key.
 """
 
 from __future__ import annotations
@@ -13,13 +15,16 @@ import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from playwright.async_api import Browser, Page, expect
 
 from govplatform.pay.sandbox_cards import SANDBOX_CARDS, SandboxCard, SandboxOutcome
+from tests.browser.axe import assert_no_accessibility_violations
 from tests.browser.conftest import new_context
+from tests.browser.pages import Authenticator
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -45,11 +50,80 @@ def shop_key(live_server: LiveServer) -> str:
     return key
 
 
+@pytest.fixture(scope="module")
+def resident(live_server: LiveServer) -> tuple[dict[str, str], Authenticator]:
+    """The demo resident `govplatform demo` made, and their authenticator app."""
+    var_dir = Path(live_server.env["GOVPLATFORM_VAR_DIR"])
+    saved: dict[str, str] = json.loads((var_dir / "demo-resident.json").read_text())
+    return saved, Authenticator(saved["totp_secret"])
+
+
+async def sign_in(page: Page, resident: tuple[dict[str, str], Authenticator], check_pages: bool = False) -> None:
+    """From the shop's start page through the provider's pages (email, password, code) back to the shop."""
+    details, authenticator = resident
+    await page.goto("/examples/parking-permits")
+    await expect(page.get_by_label("Vehicle registration")).to_have_count(0)
+    if check_pages:
+        await assert_no_accessibility_violations(page)
+    await page.get_by_role("button", name="Sign in to apply").click()
+    await expect(page).to_have_url(re.compile(r"/identity/sign-in/"))
+    await page.get_by_label("Enter your email address to sign in").fill(details["email"])
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_label("Password", exact=True).fill(details["password"])
+    await page.get_by_role("button", name="Continue").click()
+    await page.get_by_label("Enter the 6-digit security code shown in your authenticator app").fill(
+        await authenticator.code()
+    )
+    await page.get_by_role("button", name="Continue").click()
+    await expect(page).to_have_url(re.compile(r"/examples/parking-permits$"))
+    await expect(page.locator("#signed-in-as")).to_contain_text(f"You are signed in as {details['email']}")
+
+
+@pytest.fixture(scope="module")
+async def signed_in_cookies(
+    browser: Browser, live_server: LiveServer, resident: tuple[dict[str, str], Authenticator]
+) -> list[Any]:
+    """One sign-in for the card journeys: each starts in a fresh profile holding its cookies."""
+    context = await new_context(browser, live_server)
+    await sign_in(await context.new_page(), resident)
+    cookies = await context.cookies()
+    await context.close()
+    return list(cookies)
+
+
 @pytest.fixture
-async def citizen(browser: Browser, live_server: LiveServer) -> AsyncIterator[Page]:
+async def citizen(browser: Browser, live_server: LiveServer, signed_in_cookies: list[Any]) -> AsyncIterator[Page]:
+    context = await new_context(browser, live_server)
+    await context.add_cookies(signed_in_cookies)
+    yield await context.new_page()
+    await context.close()
+
+
+@pytest.fixture
+async def newcomer(browser: Browser, live_server: LiveServer) -> AsyncIterator[Page]:
     context = await new_context(browser, live_server)
     yield await context.new_page()
     await context.close()
+
+
+async def test_the_demo_resident_signs_in_through_the_provider_applies_and_signs_out(
+    newcomer: Page, resident: tuple[dict[str, str], Authenticator]
+) -> None:
+    page = newcomer
+    await sign_in(page, resident, check_pages=True)
+    await assert_no_accessibility_violations(page)
+    await buy_permit(page)
+    await enter_card(page, "4242424242424242")
+    await page.get_by_role("button", name="Confirm payment", exact=True).click()
+    await expect(page.locator(".govuk-panel__title")).to_have_text("Permit paid for")
+    await page.goto("/examples/parking-permits")
+    await page.get_by_role("link", name="Sign out").click()
+    await expect(page).to_have_url(re.compile(r"/examples/parking-permits/signed-out\?state="))
+    await expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+    await assert_no_accessibility_violations(page)
+    await page.get_by_role("link", name="Start again").click()
+    await expect(page.get_by_role("button", name="Sign in to apply")).to_be_visible()
+    await expect(page.get_by_label("Vehicle registration")).to_have_count(0)
 
 
 async def buy_permit(page: Page) -> str:

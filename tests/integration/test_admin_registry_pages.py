@@ -119,24 +119,43 @@ async def test_every_page_of_a_service_shows_its_sections_with_the_one_the_perso
     dashboard = ("Dashboard", base)
     notify = ("Notifications", f"{base}/notify/templates")
     pay = ("Payments", f"{base}/pay/live/payments")
+    identity = ("Sign-in", f"{base}/identity/clients")
 
     def marked(page: str) -> list[tuple[str, str, str]]:
         return [(text, href, current) for text, href, current in sections(page)]
 
-    assert marked((await client.get(base)).text) == [(*dashboard, "page"), (*notify, ""), (*pay, "")]
+    assert marked((await client.get(base)).text) == [(*dashboard, "page"), (*notify, ""), (*pay, ""), (*identity, "")]
     assert marked((await client.get(f"{base}/notify/templates")).text) == [
         (*dashboard, ""),
         (*notify, "page"),
         (*pay, ""),
+        (*identity, ""),
     ]
-    assert marked((await client.get(f"{base}/notify/usage")).text) == [(*dashboard, ""), (*notify, "true"), (*pay, "")]
+    assert marked((await client.get(f"{base}/notify/usage")).text) == [
+        (*dashboard, ""),
+        (*notify, "true"),
+        (*pay, ""),
+        (*identity, ""),
+    ]
     assert marked((await client.get(f"{base}/pay/test/payments")).text) == [
         (*dashboard, ""),
         (*notify, ""),
         (*pay, "true"),
+        (*identity, ""),
+    ]
+    assert marked((await client.get(f"{base}/identity/clients")).text) == [
+        (*dashboard, ""),
+        (*notify, ""),
+        (*pay, ""),
+        (*identity, "page"),
     ]
     welsh = marked((await client.get(f"{base}/pay/live/payments?lang=cy")).text)
-    assert welsh == [("Dangosfwrdd", base, ""), ("Hysbysiadau", notify[1], ""), ("Taliadau", pay[1], "page")]
+    assert welsh == [
+        ("Dangosfwrdd", base, ""),
+        ("Hysbysiadau", notify[1], ""),
+        ("Taliadau", pay[1], "page"),
+        ("Mewngofnodi", identity[1], ""),
+    ]
     other = await service_with_org(platform, "Other Council", "Other service")
     assert (await client.get(f"/admin/services/{other}")).status_code == 403, "sections open no other service"
 

@@ -78,10 +78,23 @@ def test_demo_seeds_once_and_prints_how_to_sign_in_each_time(fresh_database: str
         assert shown in first.stdout
     assert "█" in first.stdout, "a terminal QR code"
     assert "Added 3 example message templates" in first.stdout
+    resident = json.loads((tmp_path / "demo-resident.json").read_text())
+    assert resident["email"] == "resident@example.com"
+    assert "Start at:    http://127.0.0.1:8000/examples/parking-permits" in first.stdout
+    for shown in (resident["email"], resident["password"], resident["totp_secret"]):
+        assert shown in first.stdout
+    assert first.stdout.count("TOTP secret") == 2 and first.stdout.count("\n" + "▀" * 20) == 2, "two QR codes"
+    registration = json.loads((tmp_path / "examples" / "parking-permits-sign-in.json").read_text())
+    assert registration["base_url"] == "http://127.0.0.1:8000"
+    assert registration["private_key_pem"].startswith("-----BEGIN PRIVATE KEY-----")
+    for secret_file in ("demo-resident.json", "examples/parking-permits-sign-in.json"):
+        assert (tmp_path / secret_file).stat().st_mode & 0o777 == 0o600, secret_file
     second = govplatform(tmp_path, fresh_database, "demo")
     assert second.returncode == 0 and "already there" in second.stdout
-    assert credentials["password"] in second.stdout
+    assert credentials["password"] in second.stdout and resident["password"] in second.stdout
     assert "example message templates" not in second.stdout, "the templates are added once"
+    again = json.loads((tmp_path / "examples" / "parking-permits-sign-in.json").read_text())
+    assert again["client_id"] == registration["client_id"], "the example is registered once"
 
 
 @pytest.mark.parametrize(

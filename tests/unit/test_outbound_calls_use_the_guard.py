@@ -23,6 +23,7 @@ OPERATOR_TARGETS = {
     "govplatform/transparency/cli.py": "the log an operator verifies from their own machine, named on the command line",
     "govplatform/transparency/services/witness.py": "the same: fetches over the client the witness command made",
     "govplatform/examples/parking_shop.py": "the platform's own base URL, from the operator's settings",
+    "govplatform/examples/parking_sign_in.py": "the same: the platform's own provider, at its base URL",
 }
 
 

@@ -24,6 +24,8 @@ class PlatformTemplate:
     SERVICE_INVITATION = "service-invitation"  # service_name, invited_by, sign_in_link (someone with an account)
     STAFF_PASSWORD_RESET = "staff-password-reset"  # noqa: S105 - a template name; reset_link, hours
     CITIZEN_SIGN_IN_CODE = "citizen-sign-in-code"  # code (an email template and a text message template)
+    CITIZEN_SIGN_UP_CODE = "citizen-sign-up-code"  # code, service_name (creating an account, migration 0014)
+    CITIZEN_ACCOUNT_EXISTS = "citizen-account-exists"  # service_name (sent instead of a sign-up code)
 
 
 class MessageRefused(UserFacingError):

@@ -1,4 +1,5 @@
-"""A parking-permit shop: an example service that takes payments through the public Pay API.
+"""A parking-permit shop: an example service that signs residents in through the platform's OpenID Connect
+provider (parking_sign_in.py) and takes payments through the public Pay API.
 
 It is what a council's own web service would do with GOV.UK Pay, built the
 way Pay's documentation tells service teams to build it, and nothing more:
@@ -11,7 +12,8 @@ order (Pay's advice: a per-payment random URL and a lookup on return).
 
 It talks to the platform over HTTP (`settings.base_url`) and imports no
 component, so it exercises exactly what an outside service would. `govplatform
-demo` writes its key to var/examples/parking-permits.json.
+demo` writes its key to var/examples/parking-permits.json, and its relying-party
+registration (client id and private key) to var/examples/parking-permits-sign-in.json.
 """
 
 from __future__ import annotations
@@ -27,16 +29,34 @@ from typing import Any
 
 import httpx
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from govplatform.core.interfaces import N_, PageRenderer, current_language, gettext_
+from govplatform.examples import parking_sign_in
+from govplatform.examples.parking_sign_in import Pending, Provider, Resident, Sessions, SignInFailed
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PATH = "/examples/parking-permits"
-PUBLIC_ROUTES = [("GET", PATH), ("POST", PATH), ("GET", PATH + "/return/{order}")]
+SIGN_IN = PATH + "/sign-in"
+CALLBACK = PATH + "/signed-in"  # the registered redirect URI
+SIGN_OUT = PATH + "/sign-out"
+SIGNED_OUT = PATH + "/signed-out"  # the registered post-logout redirect URI
+BACK_CHANNEL = PATH + "/back-channel-logout"  # the registered back-channel logout URI
+PUBLIC_ROUTES = [
+    ("GET", PATH),
+    ("POST", PATH),
+    ("GET", PATH + "/return/{order}"),
+    ("GET", SIGN_IN),
+    ("GET", CALLBACK),
+    ("GET", SIGN_OUT),
+    ("GET", SIGNED_OUT),
+    ("POST", BACK_CHANNEL),  # the provider's signed logout token is the credential (core/web/access.py)
+]
 KEY_FILE = "examples/parking-permits.json"
 COOKIE = "parking_permit_order"
+SESSION_COOKIE = "parking_permit_session"
+PENDING_COOKIE = "parking_permit_sign_in"
 PERMITS = {
     "resident-12": (N_("Resident permit, 12 months"), 6000),
     "resident-6": (N_("Resident permit, 6 months"), 3500),
@@ -82,13 +102,53 @@ def _unseal(key: ShopKey, cookie: str | None, order: str) -> str | None:
     return parts[1] if hmac.compare_digest(_seal(key, order, parts[1]), cookie or "") else None
 
 
+def _base(request: Request) -> str:
+    base: str = request.app.state.platform.settings.base_url
+    return base.rstrip("/")
+
+
+def _transport(request: Request) -> httpx.AsyncBaseTransport | None:
+    """None: the network, to the base URL. Tests in one process may set the app itself as the transport."""
+    transport: httpx.AsyncBaseTransport | None = getattr(request.app.state, "examples_transport", None)
+    return transport
+
+
 def _client(request: Request) -> httpx.AsyncClient:
-    """How the shop reaches the platform's API: over HTTP to the base URL (tests may swap the transport)."""
+    """How the shop reaches the platform's API: over HTTP to the base URL."""
     client: httpx.AsyncClient | None = getattr(request.app.state, "examples_http", None)
     if client is None:
-        client = httpx.AsyncClient(base_url=request.app.state.platform.settings.base_url, timeout=10.0)
+        transport = _transport(request)
+        options: dict[str, Any] = {"transport": transport} if transport is not None else {}
+        client = httpx.AsyncClient(base_url=_base(request), timeout=10.0, **options)
         request.app.state.examples_http = client
     return client
+
+
+def _sessions(request: Request) -> Sessions:
+    sessions: Sessions | None = getattr(request.app.state, "examples_sessions", None)
+    if sessions is None:
+        sessions = request.app.state.examples_sessions = Sessions()
+    return sessions
+
+
+def _registration(request: Request) -> parking_sign_in.Registration | None:
+    """The shop's registration with the provider, if it was made for this base URL (its URIs are absolute)."""
+    registration = parking_sign_in.load_registration(request.app.state.platform.settings.var_dir)
+    return registration if registration is not None and registration.base_url == _base(request) else None
+
+
+def _provider(request: Request) -> Provider | None:
+    """The provider as the shop's registration knows it; None until `govplatform demo` has registered it."""
+    registration = _registration(request)
+    return Provider(_base(request), registration, _transport(request)) if registration else None
+
+
+def _resident(request: Request) -> Resident | None:
+    return _sessions(request).get(request.cookies.get(SESSION_COOKIE))
+
+
+def _secure(request: Request) -> bool:
+    return _base(request).startswith("https://")
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -104,15 +164,22 @@ def _permit_choices(selected: str = "") -> list[dict[str, object]]:
     ]
 
 
+def _ready(request: Request) -> bool:
+    return load_key(request.app.state.platform.settings.var_dir) is not None and _registration(request) is not None
+
+
 @router.get(PATH)
 async def shop(request: Request) -> Response:
-    ready = load_key(request.app.state.platform.settings.var_dir) is not None
-    return _render(request, "examples/parking_shop.html", {"choices": _permit_choices(), "ready": ready})
+    context = {"choices": _permit_choices(), "ready": _ready(request), "resident": _resident(request)}
+    return _render(request, "examples/parking_shop.html", context)
 
 
 @router.post(PATH)
 async def buy(request: Request) -> Response:
     key = load_key(request.app.state.platform.settings.var_dir)
+    resident = _resident(request)
+    if resident is None:  # signed out since the form was shown (here or by a back-channel logout)
+        return RedirectResponse(PATH, status_code=303)
     form = await request.form()
     permit = str(form.get("permit") or "")
     registration = str(form.get("registration") or "").strip().upper()
@@ -122,11 +189,11 @@ async def buy(request: Request) -> Response:
     if not _REGISTRATION.match(registration):
         errors.append({"text": gettext_("Enter the vehicle registration, like AB12 CDE"), "href": "#registration"})
     if errors or key is None:
-        context = {"choices": _permit_choices(permit), "ready": key is not None, "errors": errors}
+        context = {"choices": _permit_choices(permit), "ready": key is not None, "errors": errors, "resident": resident}
         return _render(request, "examples/parking_shop.html", {**context, "registration": registration}, 400)
     label, amount = PERMITS[permit]
     order = secrets.token_urlsafe(16)
-    base = request.app.state.platform.settings.base_url.rstrip("/")
+    base = _base(request)
     language = current_language()  # the payment pages then speak the language the user chose here
     response = await _client(request).post(
         "/v1/payments",
@@ -164,3 +231,111 @@ async def returned(request: Request, order: str) -> Response:
         return _render(request, "examples/parking_problem.html", {"status": response.status_code}, 502)
     payment = response.json()
     return _render(request, "examples/parking_outcome.html", {"payment": payment, "state": payment["state"]})
+
+
+@router.get(SIGN_IN)
+async def sign_in(request: Request) -> Response:
+    """Send the resident to the provider, with the pending sign-in in a sealed cookie."""
+    provider = _provider(request)
+    if provider is None:
+        return RedirectResponse(PATH, status_code=303)
+    pending = Pending.new()
+    try:
+        url = await provider.authorize_url(pending, _base(request) + CALLBACK, current_language())
+    except (SignInFailed, httpx.HTTPError, ValueError, KeyError):
+        return _render(request, "examples/parking_sign_in_problem.html", {}, 502)
+    response = RedirectResponse(url, status_code=302)
+    response.set_cookie(
+        PENDING_COOKIE,
+        pending.cookie(provider.registration),
+        max_age=parking_sign_in.PENDING_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path=PATH,
+    )
+    return response
+
+
+@router.get(CALLBACK)
+async def signed_in(request: Request) -> Response:
+    """The provider's redirect back: the code exchanged and checked, and the resident's session started."""
+    provider = _provider(request)
+    pending = Pending.from_cookie(provider.registration, request.cookies.get(PENDING_COOKIE)) if provider else None
+    code = request.query_params.get("code")
+    given_state = request.query_params.get("state") or ""
+    if provider is None or pending is None or not code or not secrets.compare_digest(given_state, pending.state):
+        return _render(request, "examples/parking_sign_in_problem.html", {}, 400)
+    try:
+        resident = await provider.sign_in(pending, code, _base(request) + CALLBACK)
+    except (SignInFailed, httpx.HTTPError, ValueError, KeyError):
+        return _render(request, "examples/parking_sign_in_problem.html", {}, 502)
+    response = RedirectResponse(PATH, status_code=303)
+    response.delete_cookie(PENDING_COOKIE, path=PATH)
+    response.set_cookie(
+        SESSION_COOKIE,
+        _sessions(request).start(resident),
+        max_age=parking_sign_in.SESSION_SECONDS,
+        httponly=True,
+        samesite="lax",
+        secure=_secure(request),
+        path=PATH,
+    )
+    return response
+
+
+@router.get(SIGN_OUT)
+async def sign_out(request: Request) -> Response:
+    """End the session here, then at the provider, which sends the resident back to SIGNED_OUT."""
+    resident = _sessions(request).end(request.cookies.get(SESSION_COOKIE))
+    provider = _provider(request)
+    target = SIGNED_OUT
+    if resident is not None and provider is not None:
+        try:
+            end_session = (await provider.configuration())["end_session_endpoint"]
+        except (SignInFailed, httpx.HTTPError, ValueError, KeyError):
+            end_session = None
+        if end_session:
+            query = {
+                "id_token_hint": resident.id_token,
+                "post_logout_redirect_uri": _base(request) + SIGNED_OUT,
+                "state": secrets.token_urlsafe(16),
+            }
+            target = str(httpx.URL(end_session, params=query))
+    response = RedirectResponse(target, status_code=302)
+    response.delete_cookie(SESSION_COOKIE, path=PATH)
+    return response
+
+
+@router.get(SIGNED_OUT)
+async def signed_out(request: Request) -> Response:
+    return _render(request, "examples/parking_signed_out.html", {})
+
+
+def _logout_refused(description: str) -> Response:
+    return JSONResponse(
+        {"error": "invalid_request", "error_description": description},
+        status_code=400,
+        headers={"Cache-Control": "no-store"},
+    )
+
+
+@router.post(BACK_CHANNEL)
+async def back_channel_logout(request: Request) -> Response:
+    """The provider says the resident signed out elsewhere: end every session of theirs here."""
+    provider = _provider(request)
+    if provider is None:
+        return _logout_refused("This service has no registration with the provider")
+    form = await request.form()
+    token = form.get("logout_token")
+    if not isinstance(token, str) or not token:
+        return _logout_refused("Give a logout_token")
+    try:
+        sub, jti = await provider.logout_sub(token)
+    except (SignInFailed, httpx.HTTPError, ValueError, KeyError):
+        return _logout_refused("The logout token is not valid")
+    sessions = _sessions(request)
+    if not sessions.first_use(jti):
+        return _logout_refused("The logout token was used before")
+    sessions.end_for(sub)
+    return Response(status_code=200, headers={"Cache-Control": "no-store"})

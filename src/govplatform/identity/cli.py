@@ -14,8 +14,6 @@ import typer
 
 from govplatform.core.interfaces import (
     CLI_ACTOR,
-    N_,
-    OutboundRefused,
     emit,
     fail,
     parse_id,
@@ -23,7 +21,6 @@ from govplatform.core.interfaces import (
     user_facing,
 )
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.errors import IdentityError
 from govplatform.identity.services import citizens, clients
 
 identity_cli = typer.Typer(help="Identity: a GOV.UK One Login-compatible sign-in.", no_args_is_help=True)
@@ -89,12 +86,8 @@ def client_create(
                 levels=[level.strip() for level in levels.split(",") if level.strip()],
                 id_token_alg=id_token_alg,
                 pkce_required=require_pkce,
+                outbound=identity.outbound,  # a JWKS URL on an internal address is refused now, as on the pages
             )
-            if jwks_url:
-                try:
-                    await identity.outbound.check(jwks_url)
-                except OutboundRefused as error:
-                    raise IdentityError(N_("The JWKS URL is not allowed: %(reason)s"), reason=error.reason) from None
             await uow.commit()
             return made
 

@@ -13,12 +13,19 @@ from govplatform.core.interfaces import (
     N_,
     AdminRegistry,
     AuditTarget,
+    DashboardPanel,
+    Messages,
+    NavEntry,
     OutboundGuard,
+    Role,
     SecretBox,
     ServiceDirectory,
+    ServiceLink,
     Throttle,
     UnitOfWork,
+    service_page,
 )
+from govplatform.identity.services import client_admin
 from govplatform.identity.services.client_keys import ClientKeys
 from govplatform.identity.services.keys import SigningKeys
 
@@ -33,6 +40,7 @@ class IdentityComponent:
     directory: ServiceDirectory
     outbound: OutboundGuard  # fetches relying parties' JWKS URLs, sends them back-channel logout tokens
     secure_cookies: bool = True
+    messages: Messages | None = None  # core's messaging (notify's), for sign-up codes; None where notify is not
     signing_keys: SigningKeys = dataclasses.field(init=False)
     client_keys: ClientKeys = dataclasses.field(init=False)
 
@@ -61,16 +69,36 @@ class IdentityComponent:
 
 AUDIT_EVENTS = {
     "identity.client_created": N_("Sign-in client registered"),
-    "identity.citizen_created": N_("Citizen account made by a command"),
+    "identity.citizen_created": N_("Citizen account created"),
+    "identity.client_changed": N_("Sign-in client changed"),
+    "identity.client_deactivated": N_("Sign-in client turned off"),
+    "identity.client_reactivated": N_("Sign-in client turned on"),
 }
 
 
 def declare_admin(registry: AdminRegistry) -> None:
-    """Identity's audit names in core's admin pages (ADR 0016); its panel and section come with its admin pages.
+    """Identity's panel on a service's dashboard, its section in the service's navigation, and its audit names
+    in core's admin pages (ADR 0016).
 
     A citizen is named by no more than the words "Citizen account": their email is personal data, and
     the audit log is read by staff who have no need of it.
     """
+    clients = service_page("/identity/clients")
+    registry.add_panel(
+        DashboardPanel(
+            "identity",
+            N_("Sign-in"),
+            N_("OpenID Connect clients that sign citizens in through the One Login-compatible provider."),
+            (
+                ServiceLink(N_("Sign-in clients"), clients),
+                ServiceLink(N_("Register a sign-in client"), service_page("/identity/clients/new"), role=Role.ADMIN),
+            ),
+            order=30,
+        )
+    )
+    registry.add_nav_entry(NavEntry("identity", N_("Sign-in"), clients, order=30, section=service_page("/identity/")))
     registry.add_audit_events(AUDIT_EVENTS)
-    registry.add_audit_target(AuditTarget("relying_party", N_("Sign-in client"), name_in="name"))
+    registry.add_audit_target(
+        AuditTarget("relying_party", N_("Sign-in client"), name_in="name", find=client_admin.audit_targets)
+    )
     registry.add_audit_target(AuditTarget("citizen", N_("Citizen account")))

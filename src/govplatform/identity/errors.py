@@ -10,7 +10,25 @@ from govplatform.core.interfaces import UserFacingError
 
 
 class IdentityError(UserFacingError):
-    """A relying party or a citizen could not be made as asked; the message says why."""
+    """A relying party or a citizen could not be made as asked; the message says why.
+
+    `field` names the form field the rule is about (the admin pages link their error summary to it);
+    the CLI prints the message alone.
+    """
+
+    def __init__(self, template: str, *, field: str | None = None, **params: object) -> None:
+        super().__init__(template, **params)
+        self.field = field
+
+
+class ClientRefused(IdentityError):
+    """A client's registration broke one or more rules: every one is kept, so a form can show them all at once;
+    the message (and the CLI's one line) is the first."""
+
+    def __init__(self, problems: list[IdentityError]) -> None:
+        first = problems[0]
+        super().__init__(first.template, field=first.field, **first.params)
+        self.problems = problems
 
 
 class OAuthError(Exception):

@@ -1,5 +1,5 @@
 """Identity's tables: citizens, relying parties, the provider's signing keys, sign-ins in progress,
-authorisation codes, access tokens and used client-assertion ids.
+accounts being created, authorisation codes, access tokens and used client-assertion ids.
 
 What is secret is never stored in a form that can be replayed: an authorisation code, an access token,
 a sign-in cookie and a client secret are kept as keyed hashes (HMAC-SHA256 with the platform's hash
@@ -92,6 +92,28 @@ class SignIn(Base):
     request: Mapped[dict[str, Any]] = mapped_column(JSON)
     email: Mapped[str | None] = mapped_column(String(320))  # as typed, for the password page
     citizen_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # set when the password was right
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class SignUp(Base):
+    """An account being created during a sign-in: the email, its code, then the password and authenticator.
+
+    Keyed by its sign-in's token hash (one sign-up per sign-in, gone when the sign-in ends). The code is kept
+    as a keyed hash; a known email gets no code at all (`code_hash` stays empty, so every guess is wrong), so
+    the row looks the same whether the email has an account or not. The password is kept as its argon2id hash
+    and the authenticator secret encrypted (associated data: the sign-in token hash) until the account exists.
+    """
+
+    __tablename__ = "identity_sign_ups"
+    sign_in_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    email: Mapped[str] = mapped_column(String(320))  # normalised
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[dt.datetime]
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    email_confirmed_at: Mapped[dt.datetime | None]
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 

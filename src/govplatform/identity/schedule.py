@@ -18,7 +18,7 @@ from sqlalchemy import delete
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.models import AccessToken, AuthorisationCode, SignIn, UsedAssertion
+from govplatform.identity.models import AccessToken, AuthorisationCode, SignIn, SignUp, UsedAssertion
 
 log = structlog.get_logger("govplatform.identity.schedule")
 REPLAYS_NOTICED_FOR = dt.timedelta(days=1)
@@ -30,6 +30,7 @@ async def purge_expired(uow: UnitOfWork, now: dt.datetime) -> int:
     for table, kept_until in (
         (UsedAssertion, now),
         (SignIn, now),
+        (SignUp, now),
         (AuthorisationCode, now - REPLAYS_NOTICED_FOR),
         (AccessToken, now - REPLAYS_NOTICED_FOR),
     ):

@@ -68,6 +68,9 @@ def test_a_command_breaking_a_rule_says_why_in_one_line(fresh_database: str, tmp
     no_key = run("client", "create", "--service", service_id, "--name", "X", "--redirect-uri", "https://x.gov.uk/cb")
     assert no_key.returncode == 1 and "public key as PEM or a JWKS URL" in no_key.stderr
     assert "Traceback" not in no_key.stderr
+    internal = run("client", "create", "--service", service_id, "--name", "X", "--redirect-uri", "https://x.gov.uk/cb",
+                   "--jwks-url", "https://127.0.0.1/jwks.json")  # fmt: skip
+    assert internal.returncode == 1 and "JWKS URL must lead to a server on the public internet" in internal.stderr
     bad_date = run("citizen", "create", "--email", "a@example.com", "--password", "a long passphrase",
                    "--totp-secret", pyotp.random_base32(), "--birth-date", "19/04/1985")  # fmt: skip
     assert bad_date.returncode == 2 and "--birth-date must be a date" in bad_date.stderr

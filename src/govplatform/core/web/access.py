@@ -72,6 +72,11 @@ CSRF_EXEMPT: tuple[CsrfExemption, ...] = (
         "body, and the code is single-use; it reads no cookie",
     ),
     CsrfExemption(
+        r"/examples/parking-permits/back-channel-logout$",
+        "the example service's back-channel logout endpoint: the provider's signed logout token in the body is "
+        "the credential (checked against the provider's keys, its jti used once); it reads no cookie",
+    ),
+    CsrfExemption(
         r"/notifications/sms/",
         "SMS gateways' receipts and inbound texts: HTTP Basic with the callback secret, known only to the "
         "gateway (no person is ever given it, so no browser holds it)",

@@ -1,7 +1,9 @@
-"""Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, and /logout.
+"""Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, creating an account, /logout,
+and the admin pages where staff register a service's sign-in clients.
 
 The composition root includes `router`, adds `TEMPLATES` to the template folders and marks `PUBLIC_ROUTES`
 public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps).
+The admin pages are not public: each needs a signed-in staff member with a role on the service.
 """
 
 from __future__ import annotations
@@ -10,12 +12,14 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from govplatform.identity.pages import logout, sign_in
+from govplatform.identity.pages import client_admin, logout, sign_in, sign_up
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
+router.include_router(sign_up.router)
 router.include_router(logout.router)
-PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
+router.include_router(client_admin.router)
+PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 __all__ = ["PUBLIC_ROUTES", "TEMPLATES", "router"]

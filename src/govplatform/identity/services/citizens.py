@@ -1,5 +1,5 @@
 """Citizen accounts, as far as part 1 of the issue needs them: made by command (for demos and tests) and
-checked at sign-in. Sign-up pages, with their breached-password list, come in a later part.
+checked at sign-in, and made by the citizen through the sign-up pages (services/sign_up.py).
 
 The email is normalised (trimmed, lower case) and unique; the password is an argon2id hash (core's hasher);
 the TOTP secret is encrypted under core's field cipher with the account id as associated data.
@@ -61,12 +61,17 @@ async def create_citizen(
     given_name: str | None = None,
     family_name: str | None = None,
     birth_date: dt.date | None = None,
+    password_hash: str | None = None,
 ) -> Citizen:
-    """A citizen with a password and an authenticator app; the caller commits."""
+    """A citizen with a password and an authenticator app; the caller commits.
+
+    Sign-up passes `password_hash` (its argon2id hash of a password checked when it was chosen) and an empty
+    `password`, so the password itself is never kept while the account is being made.
+    """
     normal = normalise_email(email)
-    if len(password) < MIN_PASSWORD_LENGTH or len(password) > 256:
+    if password_hash is None and (len(password) < MIN_PASSWORD_LENGTH or len(password) > 256):
         raise IdentityError(N_("The password must be between 8 and 256 characters"))
-    if password.strip().lower() == normal:
+    if password_hash is None and password.strip().lower() == normal:
         raise IdentityError(N_("The password must not be the email address"))
     secret = check_totp_secret(totp_secret)
     if await find_by_email(uow, normal) is not None:
@@ -76,7 +81,7 @@ async def create_citizen(
         id=citizen_id,
         email=normal,
         email_verified=True,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         totp_secret_encrypted=box.encrypt_text(secret, str(citizen_id)),
         given_name=(given_name or "").strip() or None,
         family_name=(family_name or "").strip() or None,

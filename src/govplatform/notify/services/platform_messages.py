@@ -33,7 +33,7 @@ from govplatform.notify.models import Notification, Template
 from govplatform.notify.services import settings
 from govplatform.notify.services.sending import Sender, Sending, SendRequest
 
-# The platform-owned service and its templates, as migration 0011 created them.
+# The platform-owned service and its templates, as migration 0011 (and later ones, where said) created them.
 PLATFORM_SERVICE_ID = uuid.UUID("f6715e34-7f62-4088-acdf-5d9daaa1bff2")
 PLATFORM_TEMPLATES: dict[tuple[str, str, str], uuid.UUID] = {
     (PlatformTemplate.STAFF_INVITATION, "email", "en"): uuid.UUID("4e361ac0-14a6-4dbd-8d53-f6e6d159b498"),
@@ -46,6 +46,11 @@ PLATFORM_TEMPLATES: dict[tuple[str, str, str], uuid.UUID] = {
     (PlatformTemplate.CITIZEN_SIGN_IN_CODE, "email", "cy"): uuid.UUID("71c21cd1-fbbd-47e8-9cbf-d157ad14fe47"),
     (PlatformTemplate.CITIZEN_SIGN_IN_CODE, "sms", "en"): uuid.UUID("e9318774-4ac0-4e09-9781-e5a4c20d5758"),
     (PlatformTemplate.CITIZEN_SIGN_IN_CODE, "sms", "cy"): uuid.UUID("6920b70d-d34c-4829-bcf2-6b247a4f30ab"),
+    # Migration 0014 added these.
+    (PlatformTemplate.CITIZEN_SIGN_UP_CODE, "email", "en"): uuid.UUID("c1c9fbba-04bc-4ee0-940b-fb6b948896dd"),
+    (PlatformTemplate.CITIZEN_SIGN_UP_CODE, "email", "cy"): uuid.UUID("e9ef6b30-3a1e-49d2-91a9-536f64e73ae8"),
+    (PlatformTemplate.CITIZEN_ACCOUNT_EXISTS, "email", "en"): uuid.UUID("e11122d3-78f0-4c29-8174-ffd4e8e4dcfd"),
+    (PlatformTemplate.CITIZEN_ACCOUNT_EXISTS, "email", "cy"): uuid.UUID("264ee68b-1ea1-498c-9cae-edf71de56aca"),
 }
 NO_TEMPLATE = N_("There is no %(channel)s template called %(name)s")
 NOT_SENT = N_("The message could not be sent: %(reason)s")
