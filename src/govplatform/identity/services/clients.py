@@ -88,6 +88,7 @@ async def create_relying_party(
     levels: list[str] | None = None,
     id_token_alg: str = "ES256",
     pkce_required: bool = False,
+    max_age_enabled: bool = False,
 ) -> tuple[RelyingParty, str | None]:
     """Register a client; returns it and, for client_secret_post, the secret to show once. The caller commits."""
     if await directory.describe(uow, service_id) is None:
@@ -151,6 +152,7 @@ async def create_relying_party(
         token_auth_method=token_auth_method,
         client_secret_hash=secret_hash(hash_secret, secret) if secret else None,
         pkce_required=pkce_required,
+        max_age_enabled=max_age_enabled,
         active=True,
     )
     uow.session.add(client)
