@@ -62,6 +62,8 @@ class IdentityComponent:
 AUDIT_EVENTS = {
     "identity.client_created": N_("Sign-in client registered"),
     "identity.citizen_created": N_("Citizen account made by a command"),
+    "identity.citizen_password_changed": N_("Citizen changed their password"),
+    "identity.citizen_deleted": N_("Citizen deleted their account"),
 }
 
 

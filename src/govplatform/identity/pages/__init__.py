@@ -1,7 +1,8 @@
-"""Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, and /logout.
+"""Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, /logout, and the account pages.
 
 The composition root includes `router`, adds `TEMPLATES` to the template folders and marks `PUBLIC_ROUTES`
-public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps).
+public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps). The
+account pages are not public: they send a browser without a citizen's session to sign in.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from govplatform.identity.pages import logout, sign_in
+from govplatform.identity.pages import account, logout, sign_in
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(logout.router)
+router.include_router(account.router)
 PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
