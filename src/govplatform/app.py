@@ -197,6 +197,7 @@ def identity_component(platform: Platform, outbound: OutboundGuard) -> IdentityC
         directory=ServiceDirectory(),
         outbound=outbound,
         secure_cookies=settings.secure_cookies,
+        messages=platform.messages,
     )
 
 

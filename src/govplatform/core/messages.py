@@ -24,6 +24,8 @@ class PlatformTemplate:
     SERVICE_INVITATION = "service-invitation"  # service_name, invited_by, sign_in_link (someone with an account)
     STAFF_PASSWORD_RESET = "staff-password-reset"  # noqa: S105 - a template name; reset_link, hours
     CITIZEN_SIGN_IN_CODE = "citizen-sign-in-code"  # code (an email template and a text message template)
+    CITIZEN_EMAIL_CHANGE_CODE = "citizen-email-change-code"  # code, minutes (to the new address)
+    CITIZEN_EMAIL_IN_USE = "citizen-email-in-use"  # nothing (to an address that already has an account)
 
 
 class MessageRefused(UserFacingError):

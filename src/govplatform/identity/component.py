@@ -13,6 +13,7 @@ from govplatform.core.interfaces import (
     N_,
     AdminRegistry,
     AuditTarget,
+    Messages,
     OutboundGuard,
     SecretBox,
     ServiceDirectory,
@@ -33,6 +34,7 @@ class IdentityComponent:
     directory: ServiceDirectory
     outbound: OutboundGuard  # fetches relying parties' JWKS URLs, sends them back-channel logout tokens
     secure_cookies: bool = True
+    messages: Messages | None = None  # core's Messages (notify's): the code for a change of email address
     signing_keys: SigningKeys = dataclasses.field(init=False)
     client_keys: ClientKeys = dataclasses.field(init=False)
 
@@ -64,6 +66,7 @@ AUDIT_EVENTS = {
     "identity.citizen_created": N_("Citizen account made by a command"),
     "identity.citizen_password_changed": N_("Citizen changed their password"),
     "identity.citizen_deleted": N_("Citizen deleted their account"),
+    "identity.citizen_email_changed": N_("Citizen changed their email address"),
 }
 
 

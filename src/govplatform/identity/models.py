@@ -128,6 +128,20 @@ class ServiceUse(Base):
     last_used_at: Mapped[dt.datetime]
 
 
+class EmailChange(Base):
+    """A change of email address waiting for the code sent to the new address: one a citizen, single use.
+
+    When the new address already has an account, the code's hash is of a code never sent (the address is
+    sent a notice instead), so the page that follows reads the same and no code can ever match.
+    """
+
+    __tablename__ = "identity_email_changes"
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    new_email: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(64))
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
 class AuthorisationCode(Base):
     """A code issued to a relying party: single use, 300 seconds (One Login's default)."""
 

@@ -4,6 +4,7 @@ account, which tells every service it was used with by back-channel logout and l
 
 from __future__ import annotations
 
+import re
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
@@ -11,12 +12,14 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import func, select
 
+from govplatform.core.interfaces import PlatformTemplate
 from govplatform.core.jobs.worker import Worker
 from govplatform.core.models import AuditEvent
 from govplatform.core.platform import Platform
 from govplatform.identity.models import AccessToken, AuthorisationCode, Citizen, CitizenSession, ServiceUse
 from govplatform.identity.services import sessions
 from govplatform.identity.services.back_channel import EVENT
+from govplatform.notify.services.platform_messages import PLATFORM_TEMPLATES
 from tests.helpers import csrf_from, post_form
 from tests.integration.identity.support import (
     PASSWORD,
@@ -31,6 +34,7 @@ from tests.integration.identity.support import (
     token_form,
 )
 from tests.integration.notify.receiver import callback_receiver
+from tests.integration.test_platform_messages import delivered_email, plain_text, sent_to
 from tests.outbound_support import use_guard
 
 ACCOUNT, CHANGE, DELETE = "/identity/account", "/identity/account/password", "/identity/account/delete"
@@ -211,3 +215,88 @@ async def test_deleting_the_account_tells_every_service_it_was_used_with_and_lea
         ).all()
     assert len(events) == 1 and person.email not in repr(vars(events[0]))
     assert (await client.get(ACCOUNT)).status_code == 303  # signed out
+
+
+EMAIL_CHANGE, EMAIL_CODE = "/identity/account/email", "/identity/account/email/code"
+
+
+async def _code_emailed(platform: Platform, address: str) -> str:
+    [notification] = await sent_to(platform, address)
+    assert notification.template_id == PLATFORM_TEMPLATES[(PlatformTemplate.CITIZEN_EMAIL_CHANGE_CODE, "email", "en")]
+    text = plain_text(await delivered_email(platform, notification))
+    found = re.search(r"\b(\d{6})\b", text)
+    assert found and "15 minutes" in text
+    return found.group(1)
+
+
+async def test_changing_the_email_address_needs_the_code_sent_to_the_new_one_once(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    person = await a_citizen(platform)
+    await _sign_in_to(client, EMAIL_CHANGE, person)
+    for typed, message in (("", "Enter your new email address"), ("not-an-address", "correct format"),
+                           (person.email.upper(), "already your email address")):  # fmt: skip
+        refused = await post_form(client, EMAIL_CHANGE, EMAIL_CHANGE, {"email": typed})
+        assert refused.status_code == 400 and message in refused.text and "Error: " in refused.text
+    sent = await post_form(client, EMAIL_CHANGE, EMAIL_CHANGE, {"email": " New.Address@Example.com "})
+    assert sent.status_code == 303 and sent.headers["location"] == EMAIL_CODE
+    page = await client.get(EMAIL_CODE)
+    assert "new.address@example.com" in page.text
+    code = await _code_emailed(platform, "new.address@example.com")
+    wrong = await post_form(client, EMAIL_CODE, EMAIL_CODE, {"code": str((int(code) + 1) % 1_000_000).zfill(6)})
+    assert wrong.status_code == 400 and "not correct" in wrong.text
+    done = await post_form(client, EMAIL_CODE, EMAIL_CODE, {"code": code})
+    assert done.status_code == 303 and done.headers["location"] == ACCOUNT + "?done=email"
+    home = await client.get(done.headers["location"])
+    assert "Your email address has been changed" in home.text and "new.address@example.com" in home.text
+    again = await post_form(client, EMAIL_CHANGE, EMAIL_CODE, {"code": code})  # single use: nothing is waiting
+    assert again.status_code == 303 and again.headers["location"] == EMAIL_CHANGE
+    async with platform.uow(read_only=True) as uow:
+        citizen = await uow.session.get(Citizen, person.id)
+        assert citizen is not None and citizen.email == "new.address@example.com"
+
+
+async def test_an_address_that_has_an_account_is_sent_a_notice_and_the_pages_read_the_same(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    person, owner = await a_citizen(platform), await a_citizen(platform)
+    await _sign_in_to(client, EMAIL_CHANGE, person)
+    pages = []
+    for address in (owner.email, "free-address@example.com"):
+        sent = await post_form(client, EMAIL_CHANGE, EMAIL_CHANGE, {"email": address})
+        assert sent.status_code == 303 and sent.headers["location"] == EMAIL_CODE
+        shown = await client.get(EMAIL_CODE)
+        refused = await post_form(client, EMAIL_CODE, EMAIL_CODE, {"code": "123456"})
+        pages.append(
+            [re.sub(r'(value|nonce)="[^"]*"', "", page.text.replace(address, "ADDRESS")) for page in (shown, refused)]
+        )
+    assert pages[0] == pages[1], "a taken address and a free one look different"
+    [notice] = await sent_to(platform, owner.email)
+    assert notice.template_id == PLATFORM_TEMPLATES[(PlatformTemplate.CITIZEN_EMAIL_IN_USE, "email", "en")]
+    assert "already has an account" in plain_text(await delivered_email(platform, notice))
+    async with platform.uow(read_only=True) as uow:
+        citizen = await uow.session.get(Citizen, person.id)
+        assert citizen is not None and citizen.email == person.email
+
+
+async def test_sending_codes_and_guessing_them_meet_the_throttle(platform: Platform, client: httpx.AsyncClient) -> None:
+    person = await a_citizen(platform)
+    await _sign_in_to(client, EMAIL_CHANGE, person)
+    statuses = [
+        (await post_form(client, EMAIL_CHANGE, EMAIL_CHANGE, {"email": f"try-{n}@example.com"})).status_code
+        for n in range(7)
+    ]
+    assert statuses[:5] == [303] * 5 and statuses[-1] == 429
+    async with platform.uow() as uow:
+        from govplatform.identity.models import EmailChange
+
+        row = await uow.session.get(EmailChange, person.id)
+        assert row is not None
+    guesses = []
+    for n in range(12):
+        answer = await post_form(client, EMAIL_CODE, EMAIL_CODE, {"code": f"{n:06d}"})
+        guesses.append(answer.status_code)
+        if answer.status_code == 429:
+            assert int(answer.headers["retry-after"]) >= 1
+            break
+    assert guesses[-1] == 429 and set(guesses[:-1]) == {400}

@@ -1,5 +1,5 @@
 """The citizen's account pages at /identity/account: the services they have signed in to (first and last use),
-changing their password, deleting the account.
+changing their email address (a code sent to the new one) and their password, deleting the account.
 
 Each page needs the citizen's session at the provider at Cl.Cm (a password and a second factor: these pages
 change the account itself); without it the browser is sent to sign in and then brought back (interfaces.py).
@@ -14,22 +14,34 @@ import datetime as dt
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import N_, PageRenderer, TooManyGuesses, UnitOfWork, gettext_, localise
+from govplatform.core.interfaces import (
+    N_,
+    PageRenderer,
+    TooManyGuesses,
+    UnitOfWork,
+    current_language,
+    gettext_,
+    localise,
+)
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.interfaces import sign_in_redirect
 from govplatform.identity.models import Citizen, CitizenSession
-from govplatform.identity.services import accounts, service_uses, sessions
+from govplatform.identity.services import accounts, email_change, service_uses, sessions
 
 router = APIRouter(include_in_schema=False)
 ACCOUNT, PASSWORD, DELETE = "/identity/account", "/identity/account/password", "/identity/account/delete"
+EMAIL, EMAIL_CODE = "/identity/account/email", "/identity/account/email/code"
 LEVEL = "Cl.Cm"
 # Not public: each answers an anonymous browser by sending it to sign in (tests/integration/test_route_table.py).
-ROUTES = [("GET", ACCOUNT), ("GET", PASSWORD), ("POST", PASSWORD), ("GET", DELETE), ("POST", DELETE)]
+ROUTES = [
+    ("GET", ACCOUNT),
+    *((method, path) for path in (EMAIL, EMAIL_CODE, PASSWORD, DELETE) for method in ("GET", "POST")),
+]
 MONTHS = (
     N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
     N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
 )  # fmt: skip
-DONE = {"password": N_("Your password has been changed")}
+DONE = {"password": N_("Your password has been changed"), "email": N_("Your email address has been changed")}
 
 
 def _identity(request: Request) -> IdentityComponent:
@@ -71,13 +83,13 @@ async def _signed_in(request: Request, uow: UnitOfWork) -> tuple[CitizenSession,
     return session, citizen
 
 
-def _refused(request: Request, name: str, error: Exception, field: str) -> Response:
+def _refused(request: Request, name: str, error: Exception, field: str, **values: object) -> Response:
     errors = [{"text": localise(error), "href": f"#{field}"}]
     if isinstance(error, TooManyGuesses):
-        page = _render(request, name, {"errors": errors}, 429)
+        page = _render(request, name, {"errors": errors, **values}, 429)
         page.headers["Retry-After"] = str(error.wait_seconds)
         return page
-    return _render(request, name, {"errors": errors}, 400)
+    return _render(request, name, {"errors": errors, **values}, 400)
 
 
 @router.get(ACCOUNT)
@@ -159,3 +171,67 @@ async def delete_submit(request: Request) -> Response:
     page = _render(request, "deleted", {})
     page.delete_cookie(sessions.COOKIE)
     return page
+
+
+@router.get(EMAIL)
+async def email_page(request: Request) -> Response:
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        if await _signed_in(request, uow) is None:
+            return sign_in_redirect(EMAIL, LEVEL)
+        await uow.commit()
+    return _render(request, "email", {"errors": [], "email": ""})
+
+
+@router.post(EMAIL)
+async def email_submit(request: Request) -> Response:
+    typed = _typed(await request.form(), "email").strip()[:320]
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        found = await _signed_in(request, uow)
+        if found is None:
+            return sign_in_redirect(EMAIL, LEVEL)
+        _, citizen = found
+        try:
+            await email_change.request_change(uow, identity, citizen.id, typed, current_language(), _ip(request))
+        except (TooManyGuesses, email_change.EmailChangeRefused) as error:
+            await uow.commit()
+            return _refused(request, "email", error, "email", email=typed)
+        await uow.commit()
+    return RedirectResponse(EMAIL_CODE, status_code=303)
+
+
+@router.get(EMAIL_CODE)
+async def email_code_page(request: Request) -> Response:
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        found = await _signed_in(request, uow)
+        if found is None:
+            return sign_in_redirect(EMAIL, LEVEL)
+        waiting = await email_change.pending(uow, found[1].id)
+        await uow.commit()
+    if waiting is None:
+        return RedirectResponse(EMAIL, status_code=303)
+    return _render(request, "email_code", {"errors": [], "new_email": waiting.new_email})
+
+
+@router.post(EMAIL_CODE)
+async def email_code_submit(request: Request) -> Response:
+    code = _typed(await request.form(), "code")[:20]
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        found = await _signed_in(request, uow)
+        if found is None:
+            return sign_in_redirect(EMAIL, LEVEL)
+        _, citizen = found
+        waiting = await email_change.pending(uow, citizen.id)
+        if waiting is None:
+            return RedirectResponse(EMAIL, status_code=303)
+        new_email = waiting.new_email
+        try:
+            await email_change.confirm(uow, identity, citizen.id, code, _ip(request))
+        except (TooManyGuesses, email_change.EmailChangeRefused) as error:
+            await uow.commit()
+            return _refused(request, "email_code", error, "code", new_email=new_email)
+        await uow.commit()
+    return RedirectResponse(ACCOUNT + "?done=email", status_code=303)

@@ -46,6 +46,11 @@ PLATFORM_TEMPLATES: dict[tuple[str, str, str], uuid.UUID] = {
     (PlatformTemplate.CITIZEN_SIGN_IN_CODE, "email", "cy"): uuid.UUID("71c21cd1-fbbd-47e8-9cbf-d157ad14fe47"),
     (PlatformTemplate.CITIZEN_SIGN_IN_CODE, "sms", "en"): uuid.UUID("e9318774-4ac0-4e09-9781-e5a4c20d5758"),
     (PlatformTemplate.CITIZEN_SIGN_IN_CODE, "sms", "cy"): uuid.UUID("6920b70d-d34c-4829-bcf2-6b247a4f30ab"),
+    # Migration 0014's, for a citizen's change of email address.
+    (PlatformTemplate.CITIZEN_EMAIL_CHANGE_CODE, "email", "en"): uuid.UUID("2656a606-6e5d-484c-ab3f-087004ce50d1"),
+    (PlatformTemplate.CITIZEN_EMAIL_CHANGE_CODE, "email", "cy"): uuid.UUID("5a8b5217-025b-4253-b41c-0211150b8830"),
+    (PlatformTemplate.CITIZEN_EMAIL_IN_USE, "email", "en"): uuid.UUID("0e6d1c5e-ef3f-4319-900e-25d82743e139"),
+    (PlatformTemplate.CITIZEN_EMAIL_IN_USE, "email", "cy"): uuid.UUID("1d6bb99c-cb4f-4b82-ab43-b0ae6012ac32"),
 }
 NO_TEMPLATE = N_("There is no %(channel)s template called %(name)s")
 NOT_SENT = N_("The message could not be sent: %(reason)s")
