@@ -15,6 +15,7 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
+from govplatform.core.jobs.worker import Worker
 from govplatform.core.platform import Platform
 from govplatform.identity.models import Citizen, CitizenSession, ServiceUse
 from govplatform.identity.services import sessions
@@ -32,6 +33,8 @@ from tests.integration.identity.support import (
     sign_in_through_pages,
     token_form,
 )
+from tests.integration.notify.receiver import callback_receiver
+from tests.outbound_support import use_guard
 
 EMAIL_PAGE = "/identity/sign-in/email"
 
@@ -263,3 +266,25 @@ async def test_each_service_used_is_recorded_with_its_first_and_last_use(
     assert all(use.citizen_id == person.id for use in uses.values())
     parked = uses[parking.client_id]
     assert (parked.last_used_at - parked.first_used_at).total_seconds() > 2 * 86400
+
+
+async def test_signing_out_without_a_hint_tells_the_services_of_the_browser_s_session(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    identity_of(platform).outbound = use_guard(platform, allowed="127.0.0.1")
+    person = await a_citizen(platform)
+    with callback_receiver() as receiver:
+        parking = await a_client(platform, back_channel_logout_uri=receiver.url + "/parking")
+        permits = await a_client(platform, back_channel_logout_uri=receiver.url + "/permits")
+        await _signed_in(platform, client, parking, person)
+        query = authorise_query(permits)
+        await _id_token(
+            platform, client, permits, _answered_at_once(await client.get("/authorize", params=query), query)
+        )
+        assert (await client.get("/logout")).status_code == 200
+        worker = Worker(
+            platform.sessions, platform.tasks, platform.settings.model_copy(update={"worker_concurrency": 1})
+        )
+        assert await worker.run_until_idle() == 2
+        assert sorted(item.path.rsplit("/", 1)[1] for item in receiver.received) == ["parking", "permits"]
+    assert await _session_rows(platform) == []
