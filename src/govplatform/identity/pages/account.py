@@ -23,8 +23,8 @@ from govplatform.core.interfaces import (
     gettext_,
     localise,
 )
+from govplatform.identity import interfaces
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.interfaces import sign_in_redirect
 from govplatform.identity.models import Citizen, CitizenSession
 from govplatform.identity.services import accounts, email_change, service_uses, sessions
 
@@ -42,6 +42,14 @@ MONTHS = (
     N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
 )  # fmt: skip
 DONE = {"password": N_("Your password has been changed"), "email": N_("Your email address has been changed")}
+
+
+def sign_in_redirect(return_to: str, level: str) -> RedirectResponse:
+    """To sign in and back, in the page's language (a redirect does not set the language cookie)."""
+    answer = interfaces.sign_in_redirect(return_to, level)
+    if current_language() != "en":
+        answer.headers["location"] += f"&lang={current_language()}"
+    return answer
 
 
 def _identity(request: Request) -> IdentityComponent:

@@ -19,7 +19,15 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import N_, PageRenderer, TooManyGuesses, gettext_, localise, utcnow
+from govplatform.core.interfaces import (
+    N_,
+    PageRenderer,
+    TooManyGuesses,
+    current_language,
+    gettext_,
+    localise,
+    utcnow,
+)
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import CitizenSession, SignIn
@@ -141,7 +149,8 @@ async def start_for_platform_page(request: Request) -> Response:
         )  # fmt: skip
         token = await sign_in.start(uow, identity, checked)
         await uow.commit()
-    return _to_sign_in(identity, token, None)
+    language = current_language()
+    return _to_sign_in(identity, token, language if language != "en" else None)
 
 
 async def _current(request: Request) -> tuple[IdentityComponent, SignIn | None]:
