@@ -15,9 +15,11 @@ from joserfc import jwt
 from joserfc.jwk import KeySet
 from sqlalchemy import select, update
 
+from govplatform.core.interfaces import utcnow
 from govplatform.core.jobs.worker import Worker
 from govplatform.core.platform import Platform
 from govplatform.identity.models import Citizen, CitizenSession, ServiceUse
+from govplatform.identity.schedule import purge_expired
 from govplatform.identity.services import sessions
 from tests.helpers import post_form
 from tests.integration.identity.support import (
@@ -287,4 +289,20 @@ async def test_signing_out_without_a_hint_tells_the_services_of_the_browser_s_se
         )
         assert await worker.run_until_idle() == 2
         assert sorted(item.path.rsplit("/", 1)[1] for item in receiver.received) == ["parking", "permits"]
+    assert await _session_rows(platform) == []
+
+
+async def test_the_worker_s_clean_up_deletes_ended_sessions_and_keeps_live_ones(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    rp, person = await a_client(platform), await a_citizen(platform)
+    await _signed_in(platform, client, rp, person)
+    assert len(await _session_rows(platform)) == 1
+    async with platform.uow() as uow:
+        await purge_expired(uow, utcnow())
+        await uow.commit()
+    assert len(await _session_rows(platform)) == 1
+    async with platform.uow() as uow:
+        await purge_expired(uow, utcnow() + dt.timedelta(seconds=sessions.IDLE_SECONDS + 1))
+        await uow.commit()
     assert await _session_rows(platform) == []
