@@ -289,8 +289,8 @@ def _signed_in(identity: IdentityComponent, finished: sign_in.Finished) -> Respo
         values: dict[str, str | None] = {"code": finished.code, "state": checked.state}
         response = redirect_to_client(checked.redirect_uri, checked.response_mode, values)
     response.delete_cookie(COOKIE)
+    # A browser-session cookie (no Max-Age): closing the browser on a shared computer ends it too.
     response.set_cookie(
-        sessions.COOKIE, finished.session_token, max_age=sessions.ABSOLUTE_SECONDS,
-        httponly=True, samesite="lax", secure=identity.secure_cookies,
-    )  # fmt: skip
+        sessions.COOKIE, finished.session_token, httponly=True, samesite="lax", secure=identity.secure_cookies
+    )
     return response
