@@ -42,8 +42,10 @@ async def test_every_route_is_either_listed_as_public_or_refuses_anonymous_reque
                 response = await client.get(url)
             else:
                 response = await client.request(method, url, data={"csrf_token": token})
+            # Staff pages send to staff sign-in; citizens' account pages to the identity provider's sign-in.
             refused = response.status_code in (401, 403) or (
-                response.status_code == 303 and response.headers["location"].startswith("/sign-in")
+                response.status_code == 303
+                and response.headers["location"].startswith(("/sign-in", "/identity/sign-in/start?"))
             )
             assert refused, f"{method} {path} answered {response.status_code} to an anonymous request"
             checked += 1

@@ -1,4 +1,4 @@
-"""The "protected" import-linter contracts for notify and pay, checked against the real import graph.
+"""The "protected" import-linter contracts for notify, pay and identity, checked against the real import graph.
 
 Each contract in pyproject.toml must protect every module of its component except `interfaces.py`
 (so a module added later is not left open), and must refuse a higher component that imports one of
@@ -20,7 +20,7 @@ import pytest
 from importlinter.contracts.protected import ProtectedContract
 
 ROOT = Path(__file__).resolve().parents[2]
-COMPONENTS = ("notify", "pay")
+COMPONENTS = ("notify", "pay", "identity")
 
 
 def contract_for(component: str) -> dict[str, Any]:
@@ -67,6 +67,9 @@ def test_the_package_as_it_stands_keeps_the_contract(component: str) -> None:
         ("pay", "govplatform.pay.component"),
         ("notify", "govplatform.notify.services.templates"),
         ("notify", "govplatform.notify.models"),
+        ("identity", "govplatform.identity.services.sessions"),
+        ("identity", "govplatform.identity.models"),
+        ("identity", "govplatform.identity.pages"),
     ],
 )
 def test_a_higher_component_importing_anything_but_the_interfaces_breaks_the_contract(

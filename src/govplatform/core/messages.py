@@ -26,6 +26,8 @@ class PlatformTemplate:
     CITIZEN_SIGN_IN_CODE = "citizen-sign-in-code"  # code (an email template and a text message template)
     CITIZEN_SIGN_UP_CODE = "citizen-sign-up-code"  # code, service_name (creating an account, migration 0014)
     CITIZEN_ACCOUNT_EXISTS = "citizen-account-exists"  # service_name (sent instead of a sign-up code)
+    CITIZEN_EMAIL_CHANGE_CODE = "citizen-email-change-code"  # code, minutes (to the new address)
+    CITIZEN_EMAIL_IN_USE = "citizen-email-in-use"  # nothing (to an address that already has an account)
 
 
 class MessageRefused(UserFacingError):

@@ -53,6 +53,9 @@ def client_create(
     levels: Annotated[str, typer.Option(help="Comma-separated levels of confidence")] = "P0",
     id_token_alg: Annotated[str, typer.Option(help="ES256 or RS256")] = "ES256",
     require_pkce: Annotated[bool, typer.Option("--require-pkce", help="Refuse requests without PKCE")] = False,
+    max_age_enabled: Annotated[
+        bool, typer.Option("--max-age-enabled", help="Honour max_age in requests (One Login's MaxAgeEnabled)")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
     """Register a relying party; prints its client_id (and, for client_secret_post, its secret, once)."""
@@ -87,6 +90,7 @@ def client_create(
                 id_token_alg=id_token_alg,
                 pkce_required=require_pkce,
                 outbound=identity.outbound,  # a JWKS URL on an internal address is refused now, as on the pages
+                max_age_enabled=max_age_enabled,
             )
             await uow.commit()
             return made

@@ -40,7 +40,8 @@ class IdentityComponent:
     directory: ServiceDirectory
     outbound: OutboundGuard  # fetches relying parties' JWKS URLs, sends them back-channel logout tokens
     secure_cookies: bool = True
-    messages: Messages | None = None  # core's messaging (notify's), for sign-up codes; None where notify is not
+    # core's messaging (notify's): sign-up and change-of-email codes; None where notify is not
+    messages: Messages | None = None
     signing_keys: SigningKeys = dataclasses.field(init=False)
     client_keys: ClientKeys = dataclasses.field(init=False)
 
@@ -73,6 +74,9 @@ AUDIT_EVENTS = {
     "identity.client_changed": N_("Sign-in client changed"),
     "identity.client_deactivated": N_("Sign-in client turned off"),
     "identity.client_reactivated": N_("Sign-in client turned on"),
+    "identity.citizen_password_changed": N_("Citizen changed their password"),
+    "identity.citizen_deleted": N_("Citizen deleted their account"),
+    "identity.citizen_email_changed": N_("Citizen changed their email address"),
 }
 
 

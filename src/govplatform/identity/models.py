@@ -1,5 +1,6 @@
 """Identity's tables: citizens, relying parties, the provider's signing keys, sign-ins in progress,
-accounts being created, authorisation codes, access tokens and used client-assertion ids.
+accounts being created, citizens' sessions at the provider, the services each citizen has used, changes of
+email address, authorisation codes, access tokens and used client-assertion ids.
 
 What is secret is never stored in a form that can be replayed: an authorisation code, an access token,
 a sign-in cookie and a client secret are kept as keyed hashes (HMAC-SHA256 with the platform's hash
@@ -59,6 +60,7 @@ class RelyingParty(Base):
     token_auth_method: Mapped[str] = mapped_column(String(32), default="private_key_jwt")
     client_secret_hash: Mapped[str | None] = mapped_column(String(128))  # keyed hash; client_secret_post only
     pkce_required: Mapped[bool] = mapped_column(Boolean, default=False)
+    max_age_enabled: Mapped[bool] = mapped_column(Boolean, default=False)  # One Login's MaxAgeEnabled (opt-in)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
 
@@ -115,6 +117,50 @@ class SignUp(Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class CitizenSession(Base):
+    """A citizen's session at the provider (single sign-on): a later /authorize from any service is answered
+    without the sign-in pages while it lasts (docs/adr/0018-citizen-sessions.md).
+
+    The browser holds a random token in a cookie; this row holds its keyed hash. `expires_at` is the idle
+    limit, moved on with each use but never past `ends_at`, the absolute limit.
+    """
+
+    __tablename__ = "identity_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    credential: Mapped[str] = mapped_column(String(8))  # Cl or Cl.Cm: how the citizen signed in
+    sid: Mapped[str] = mapped_column(String(64))  # every ID token of the session carries it
+    auth_time: Mapped[dt.datetime]  # when the citizen last proved who they are (a password, a code)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    ends_at: Mapped[dt.datetime]
+
+
+class ServiceUse(Base):
+    """A service a citizen has signed in to, with the first and the last time: their "Your services" page,
+    and the services told when the account is deleted."""
+
+    __tablename__ = "identity_service_uses"
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    first_used_at: Mapped[dt.datetime]
+    last_used_at: Mapped[dt.datetime]
+
+
+class EmailChange(Base):
+    """A change of email address waiting for the code sent to the new address: one a citizen, single use.
+
+    When the new address already has an account, the code's hash is of a code never sent (the address is
+    sent a notice instead), so the page that follows reads the same and no code can ever match.
+    """
+
+    __tablename__ = "identity_email_changes"
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    new_email: Mapped[str] = mapped_column(String(320))
+    code_hash: Mapped[str] = mapped_column(String(64))
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 

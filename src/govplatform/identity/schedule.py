@@ -1,7 +1,8 @@
 """Identity's periodic work, run by every worker process as a background loop: forget what has expired.
 
-Codes, access tokens and sign-ins are worth nothing once expired, and a client assertion's jti need be
-remembered only until the assertion itself expires (after which it is refused for that reason). Codes and
+Codes, access tokens, sign-ins, citizens' sessions and pending email changes are worth nothing once expired,
+and a client assertion's jti need be remembered only until the assertion itself expires (after which it is
+refused for that reason). Codes and
 access tokens are kept a day past expiry so a replayed code still revokes its tokens and says so, rather
 than looking unknown. Deleting by expiry is safe in several workers at once.
 """
@@ -18,7 +19,15 @@ from sqlalchemy import delete
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.models import AccessToken, AuthorisationCode, SignIn, SignUp, UsedAssertion
+from govplatform.identity.models import (
+    AccessToken,
+    AuthorisationCode,
+    CitizenSession,
+    EmailChange,
+    SignIn,
+    SignUp,
+    UsedAssertion,
+)
 
 log = structlog.get_logger("govplatform.identity.schedule")
 REPLAYS_NOTICED_FOR = dt.timedelta(days=1)
@@ -31,6 +40,8 @@ async def purge_expired(uow: UnitOfWork, now: dt.datetime) -> int:
         (UsedAssertion, now),
         (SignIn, now),
         (SignUp, now),
+        (CitizenSession, now),  # idle past its limit (which never passes the absolute one): ended
+        (EmailChange, now),
         (AuthorisationCode, now - REPLAYS_NOTICED_FOR),
         (AccessToken, now - REPLAYS_NOTICED_FOR),
     ):

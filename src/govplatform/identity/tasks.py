@@ -17,6 +17,7 @@ from govplatform.core.interfaces import JobContext, OutboundRefused, OutboundUnr
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen, RelyingParty
 from govplatform.identity.services import back_channel
+from govplatform.identity.services.subjects import pairwise_subject
 
 log = structlog.get_logger("govplatform.identity")
 
@@ -34,14 +35,18 @@ class IdentityTasks:
 
     async def send_logout(self, context: JobContext, payload: dict[str, Any]) -> None:
         identity = self.identity
-        citizen_id = uuid.UUID(payload["citizen_id"])
         async with identity.uow(read_only=True) as uow:
             client = await uow.session.get(RelyingParty, payload["client_id"])
-            citizen = await uow.session.get(Citizen, citizen_id)
-            if client is None or citizen is None or not client.active or not client.back_channel_logout_uri:
-                return  # the client or the account went, or no longer takes logout tokens: nothing to tell
-            url, salt = client.back_channel_logout_uri, citizen.subject_salt
-        token = await back_channel.logout_token(identity, client, citizen_id, salt)
+            if client is None or not client.active or not client.back_channel_logout_uri:
+                return  # the client went, or no longer takes logout tokens: nothing to tell
+            subject = payload.get("subject")  # a deleted account's jobs carry its subject: the account is gone
+            if subject is None:
+                citizen = await uow.session.get(Citizen, uuid.UUID(payload["citizen_id"]))
+                if citizen is None:
+                    return  # the account went; its deletion queued jobs of its own
+                subject = pairwise_subject(client.sector, citizen.id, citizen.subject_salt)
+            url = client.back_channel_logout_uri
+        token = await back_channel.logout_token(identity, client, subject)
         body, headers = back_channel.form_body(token)
         try:
             answer = await identity.outbound.post(

@@ -151,7 +151,7 @@ async def a_code(platform: Platform, rp: Client, person: Person, **overrides: st
         token = await sign_in.start(uow, identity, checked)
         row = await sign_in.find(uow, identity, token)
         assert row is not None
-        code, _ = sign_in.issue_code(uow, identity, row, person.id)
+        code, _ = await sign_in.issue_code(uow, identity, row, person.id)
         await uow.commit()
     return code, query
 

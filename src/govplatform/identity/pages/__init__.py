@@ -1,9 +1,10 @@
 """Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, creating an account, /logout,
-and the admin pages where staff register a service's sign-in clients.
+the account pages, and the admin pages where staff register a service's sign-in clients.
 
 The composition root includes `router`, adds `TEMPLATES` to the template folders and marks `PUBLIC_ROUTES`
-public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps).
-The admin pages are not public: each needs a signed-in staff member with a role on the service.
+public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps). The
+account pages are not public: they send a browser without a citizen's session to sign in. The admin pages
+are not public either: each needs a signed-in staff member with a role on the service.
 """
 
 from __future__ import annotations
@@ -12,13 +13,14 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from govplatform.identity.pages import client_admin, logout, sign_in, sign_up
+from govplatform.identity.pages import account, client_admin, logout, sign_in, sign_up
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(sign_up.router)
 router.include_router(logout.router)
 router.include_router(client_admin.router)
+router.include_router(account.router)
 PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -1,5 +1,11 @@
 """/authorize and the sign-in pages: email, password, then the authenticator app's code.
 
+A browser with a live session at the provider (services/sessions.py) skips the pages: /authorize answers with
+a code in that session at once, unless the service asked for a fresh sign-in (`prompt=login`), the session's
+sign-in is older than the service's `max_age`, or the service asks for a higher level than the session holds.
+The platform's own pages start a sign-in (or a step up) with no service at /identity/sign-in/start and come
+back to a path on this site (interfaces.py).
+
 /authorize checks the request (services/authorisation.py decides whether an error is shown here or sent
 to the client), starts a sign-in and sends the browser to the email page, in Welsh when `ui_locales` asks
 for it (`?lang=cy`, which the web shell remembers). Each page works without JavaScript; forms carry the
@@ -13,11 +19,20 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import N_, PageRenderer, TooManyGuesses, allow_form_action, gettext_, localise
+from govplatform.core.interfaces import (
+    N_,
+    PageRenderer,
+    TooManyGuesses,
+    allow_form_action,
+    current_language,
+    gettext_,
+    localise,
+    utcnow,
+)
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
-from govplatform.identity.models import SignIn
-from govplatform.identity.services import sign_in
+from govplatform.identity.models import CitizenSession, SignIn
+from govplatform.identity.services import sessions, sign_in
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -25,12 +40,15 @@ from govplatform.identity.services.authorisation import (
     check_request,
 )
 from govplatform.identity.services.citizens import normalise_email
+from govplatform.identity.services.return_to import same_site_path
 
 router = APIRouter(include_in_schema=False)
 COOKIE = "govplatform_identity_sign_in"
 EMAIL, PASSWORD, CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
+START = "/identity/sign-in/start"
 PUBLIC_ROUTES = [
     ("GET", "/authorize"),
+    ("GET", START),
     ("GET", EMAIL),
     ("POST", EMAIL),
     ("GET", PASSWORD),
@@ -83,12 +101,57 @@ async def authorize(request: Request) -> Response:
         except RedirectedError as error:
             values = {"error": error.error, "error_description": error.description, "state": error.state}
             return redirect_to_client(error.redirect_uri, error.mode, values)
+        session = await sessions.find(uow, identity, request.cookies.get(sessions.COOKIE))
+        if session is not None and _session_answers(session, checked):
+            sessions.touch(session)  # single sign-on: the pages are skipped, the code is in the same session
+            code = await sign_in.code_for(uow, identity, checked, session.citizen_id, session.sid, session.auth_time)
+            await uow.commit()
+            answer: dict[str, str | None] = {"code": code, "state": checked.state}
+            return redirect_to_client(checked.redirect_uri, checked.response_mode, answer)
         token = await sign_in.start(uow, identity, checked)
         await uow.commit()
-    target = EMAIL + (f"?lang={checked.language}" if checked.language else "")
+    return _to_sign_in(identity, token, checked.language)
+
+
+def _session_answers(session: CitizenSession, checked: AuthorisationRequest) -> bool:
+    """Whether the browser's session may answer a request without the sign-in pages: not when the service
+    asked for a fresh sign-in (prompt=login), when the last one is older than its max_age, or when the
+    request asks for a higher level than the session reached (step-up)."""
+    if checked.prompt_login or not sessions.covers(session.credential, checked.credential):
+        return False
+    if checked.max_age is not None:
+        return (utcnow() - session.auth_time).total_seconds() <= checked.max_age
+    return True
+
+
+def _to_sign_in(identity: IdentityComponent, token: str, language: str | None) -> Response:
+    target = EMAIL + (f"?lang={language}" if language else "")
     response = RedirectResponse(target, status_code=302)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=identity.secure_cookies)
     return response
+
+
+@router.get(START)
+async def start_for_platform_page(request: Request) -> Response:
+    """Sign-in (or a step up) for the platform's own pages (interfaces.sign_in_url), then back to `return_to`:
+    a path on this site only, so the link can never send a citizen elsewhere."""
+    return_to = same_site_path(request.query_params.get("return_to"))
+    level = request.query_params.get("level") or "Cl.Cm"
+    if return_to is None or level not in sessions.LEVELS:
+        return _problem(request, gettext_(TIMED_OUT), 400)
+    identity = _identity(request)
+    async with identity.uow() as uow:
+        session = await sessions.find(uow, identity, request.cookies.get(sessions.COOKIE))
+        if session is not None and sessions.covers(session.credential, level):
+            return RedirectResponse(return_to, status_code=303)
+        checked = AuthorisationRequest(
+            client_id="", client_name="", redirect_uri="", state="", nonce="", scopes=[], claims=[],
+            credential=level, code_challenge=None, response_mode="query", language=None, return_to=return_to,
+        )  # fmt: skip
+        token = await sign_in.start(uow, identity, checked)
+        await uow.commit()
+    language = current_language()
+    return _to_sign_in(identity, token, language if language != "en" else None)
 
 
 async def _current(request: Request) -> tuple[IdentityComponent, SignIn | None]:
@@ -102,7 +165,8 @@ def _page(request: Request, name: str, row: SignIn, errors: list[dict[str, str]]
     checked = sign_in.request_of(row)
     # The password and code forms end in a redirect to the service's redirect URI, which the page's CSP allows.
     allow_form_action(request, checked.redirect_uri)
-    context = {"errors": errors or [], "service_name": checked.client_name, **values}
+    name_shown = checked.client_name or gettext_("Your GOV.UK account")
+    context = {"errors": errors or [], "service_name": name_shown, **values}
     page: Response = _templates(request).render(request, f"identity/{name}.html", context, status_code)
     return page
 
@@ -179,10 +243,9 @@ async def password_submit(request: Request) -> Response:
             await uow.commit()  # a wrong password's count is kept (a refused attempt counted nothing)
             return _refused(request, "password", row, error, email=row.email)
         if sign_in.request_of(row).credential == "Cl":  # a password alone was asked for (One Login's low level)
-            assert row.citizen_id is not None
-            code, checked = sign_in.issue_code(uow, identity, row, row.citizen_id)
+            finished = await sign_in.finish(uow, identity, row, "Cl", request.cookies.get(sessions.COOKIE))
             await uow.commit()
-            return _back_to_client(request, code, checked)
+            return _signed_in(identity, finished)
         await uow.commit()
     return RedirectResponse(CODE, status_code=303)
 
@@ -211,15 +274,27 @@ async def code_submit(request: Request) -> Response:
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
             return _page(request, "code", row, errors, 400)
         try:
-            issued, checked = await sign_in.check_code(uow, identity, row, code, _ip(request))
+            await sign_in.check_code(uow, identity, row, code, _ip(request))
         except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()
             return _refused(request, "code", row, error)
+        finished = await sign_in.finish(uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE))
         await uow.commit()
-    return _back_to_client(request, issued, checked)
+    return _signed_in(identity, finished)
 
 
-def _back_to_client(request: Request, code: str, checked: AuthorisationRequest) -> Response:
-    response = redirect_to_client(checked.redirect_uri, checked.response_mode, {"code": code, "state": checked.state})
+def _signed_in(identity: IdentityComponent, finished: sign_in.Finished) -> Response:
+    """Back to the service with its code (or to the platform's page), with the session's cookie set."""
+    checked = finished.request
+    response: Response
+    if finished.code is None:
+        response = RedirectResponse(checked.return_to or "/", status_code=303)
+    else:
+        values: dict[str, str | None] = {"code": finished.code, "state": checked.state}
+        response = redirect_to_client(checked.redirect_uri, checked.response_mode, values)
     response.delete_cookie(COOKIE)
+    # A browser-session cookie (no Max-Age): closing the browser on a shared computer ends it too.
+    response.set_cookie(
+        sessions.COOKIE, finished.session_token, httponly=True, samesite="lax", secure=identity.secure_cookies
+    )
     return response

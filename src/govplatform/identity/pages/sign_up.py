@@ -22,14 +22,14 @@ from govplatform.identity.models import SignIn, SignUp
 from govplatform.identity.pages.sign_in import (
     COOKIE,
     TIMED_OUT,
-    _back_to_client,
     _identity,
     _ip,
     _page,
     _problem,
+    _signed_in,
     _typed,
 )
-from govplatform.identity.services import sign_in, sign_up
+from govplatform.identity.services import sessions, sign_in, sign_up
 
 router = APIRouter(include_in_schema=False)
 EMAIL = "/identity/sign-up/email"
@@ -247,7 +247,9 @@ async def authenticator_submit(request: Request) -> Response:
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
             return _authenticator_page(request, row, found.email, secret, errors, 400)
         try:
-            issued, checked = await sign_up.finish(uow, identity, row, found, code, _ip(request))
+            finished = await sign_up.finish(
+                uow, identity, row, found, code, _ip(request), request.cookies.get(sessions.COOKIE)
+            )
         except (TooManyGuesses, sign_up.SignUpFailed, IdentityError) as error:
             await uow.commit()
             errors = [{"text": localise(error), "href": "#code"}]
@@ -257,4 +259,4 @@ async def authenticator_submit(request: Request) -> Response:
                 page.headers["Retry-After"] = str(error.wait_seconds)
             return page
         await uow.commit()
-    return _back_to_client(request, issued, checked)
+    return _signed_in(identity, finished)

@@ -7,7 +7,10 @@ redirect URI with `error`, `error_description` and `state` (RFC 6749 section 4.1
 specifics: state and nonce are required; `request_uri` is refused with request_uri_not_supported; PKCE is
 S256 only and may be required per client; a signed request object (`request`, RFC 9101) is accepted when
 its `aud` is `<issuer>authorize` and its `iss` is the client, and `response_type`, `scope` and `client_id`
-must also be in the query.
+must also be in the query. `prompt=login` is accepted only in a signed request object with an `id_token_hint`
+that this provider issued to the client (One Login's rule: a service may force a second sign-in only when it
+can prove which sign-in it means); `max_age` is read only for clients that opted in (MaxAgeEnabled), and
+ignored, as One Login ignores it, for the others.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.models import RelyingParty
 from govplatform.identity.profile import CLIENT_ASSERTION_ALGS, USERINFO_CLAIMS
+from govplatform.identity.services.logout import verify_hint
 from govplatform.identity.services.vectors import VectorRefused, parse_vtr
 
 MAX_QUERY = 4096  # One Login's firewall answers 403 beyond this
@@ -69,6 +73,9 @@ class AuthorisationRequest:
     code_challenge: str | None
     response_mode: str
     language: str | None
+    max_age: int | None = None  # seconds; only for a client with max_age_enabled (One Login's MaxAgeEnabled)
+    prompt_login: bool = False  # the client asked for the citizen to sign in again, whatever their session
+    return_to: str | None = None  # a sign-in for the platform's own pages (interfaces.py): where to go after
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -109,7 +116,8 @@ async def check_request(
 
     if params.get("request_uri") is not None:
         raise refuse("request_uri_not_supported", "Request URI parameter is not supported")
-    if params.get("request") is not None:
+    signed = params.get("request") is not None
+    if signed:
         params = await _merge_request_object(identity, client, params, refuse)
         state = params.get("state")
         if params.get("redirect_uri") != redirect_uri:
@@ -145,8 +153,13 @@ async def check_request(
             raise refuse("invalid_request", "Invalid value for code_challenge parameter")
     elif client.pkce_required:
         raise refuse("invalid_request", "Request is missing code_challenge parameter, but PKCE is enforced")
-    if params.get("prompt") == "none":
+    prompts = (params.get("prompt") or "").split()
+    if "none" in prompts:
         raise refuse("login_required", "Login required")
+    prompt_login = "login" in prompts
+    if prompt_login and not (signed and await _hint_names(identity, client, params.get("id_token_hint"))):
+        raise refuse("invalid_request", "prompt=login needs a signed request object with an id_token_hint")
+    max_age = _max_age(params.get("max_age"), client, refuse)
     if vector.identity:
         # Identity proving is part 3 of issue 15: no account can reach a level of confidence yet, which One
         # Login reports as access_denied.
@@ -165,7 +178,24 @@ async def check_request(
         code_challenge=challenge,
         response_mode=mode,
         language=language,
+        max_age=max_age,
+        prompt_login=prompt_login,
     )
+
+
+async def _hint_names(identity: IdentityComponent, client: RelyingParty, hint: str | None) -> bool:
+    """Whether an id_token_hint is an ID token this provider signed for this client (expired or not)."""
+    verified = await verify_hint(identity, hint)
+    return verified is not None and verified.client_id == client.client_id
+
+
+def _max_age(text: str | None, client: RelyingParty, refuse: Any) -> int | None:
+    """OpenID Connect Core 3.1.2.1's max_age, in seconds, for a client that opted in; else ignored."""
+    if text is None or not client.max_age_enabled:
+        return None
+    if not text.isascii() or not text.isdigit() or len(text) > 10:
+        raise refuse("invalid_request", "Invalid max_age parameter")
+    return int(text)
 
 
 def _claims(text: str | None, client: RelyingParty, refuse: Any) -> list[str]:

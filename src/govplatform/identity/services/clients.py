@@ -260,6 +260,7 @@ async def create_relying_party(
     pkce_required: bool = False,
     active: bool = True,
     outbound: OutboundGuard | None = None,
+    max_age_enabled: bool = False,
 ) -> tuple[RelyingParty, str | None]:
     """Register a client; returns it and, for client_secret_post, the secret to show once. The caller commits."""
     if await directory.describe(uow, service_id) is None:
@@ -275,6 +276,7 @@ async def create_relying_party(
         service_id=service_id,
         client_secret_hash=secret_hash(hash_secret, secret) if secret else None,
         active=active,
+        max_age_enabled=max_age_enabled,
         **values,
     )
     uow.session.add(client)

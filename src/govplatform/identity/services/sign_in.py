@@ -1,5 +1,6 @@
 """A citizen's sign-in for an authorisation request: email, then password, then an authenticator-app code,
-then an authorisation code for the relying party.
+then the citizen's session at the provider (services/sessions.py) and an authorisation code for the relying
+party in it.
 
 The browser holds a random token in a cookie and the row holds its keyed hash, so a copy of the table cannot
 be replayed as cookies. The email step never looks the address up: whether it has an account shows nowhere,
@@ -11,6 +12,7 @@ client address and per account. One Login's lifetimes: a sign-in lasts an hour, 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import uuid
 
@@ -30,6 +32,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
+from govplatform.identity.services import service_uses, sessions
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email
 from govplatform.identity.services.tokens import code_hash
@@ -107,10 +110,8 @@ async def check_password(
     row.citizen_id = citizen.id
 
 
-async def check_code(
-    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, code: str, ip: str | None
-) -> tuple[str, AuthorisationRequest]:
-    """Second factor; returns the authorisation code and the request it answers, and ends the sign-in.
+async def check_code(uow: UnitOfWork, identity: IdentityComponent, row: SignIn, code: str, ip: str | None) -> uuid.UUID:
+    """Second factor; returns the citizen's id (`finish` then ends the sign-in).
 
     Raises TooManyGuesses or SignInFailed; the caller commits either way.
     """
@@ -124,14 +125,44 @@ async def check_code(
         raise SignInFailed(WRONG_CODE)
     await identity.throttle.succeeded(uow, attempt)
     citizen.totp_last_step = step
-    return issue_code(uow, identity, row, citizen.id)
+    return citizen.id
 
 
-def issue_code(
-    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, citizen_id: uuid.UUID
-) -> tuple[str, AuthorisationRequest]:
-    """The authorisation code for a finished sign-in, which ends (its cookie is worth nothing after)."""
+@dataclasses.dataclass(frozen=True)
+class Finished:
+    """A finished sign-in: the session's new cookie, and the code for the service (None when the sign-in was
+    for the platform's own pages, whose `request.return_to` says where to go)."""
+
+    session_token: str
+    code: str | None
+    request: AuthorisationRequest
+
+
+async def finish(
+    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, credential: str, previous_session: str | None
+) -> Finished:
+    """The sign-in is over: the citizen's session opens (or replaces the browser's), and the service gets a
+    code in that session. The sign-in ends (its cookie is worth nothing after). The caller commits."""
+    assert row.citizen_id is not None
+    token, session = await sessions.open_session(uow, identity, row.citizen_id, credential, previous_session)
     request = request_of(row)
+    row.expires_at = utcnow()  # ended: `find` no longer returns it, and the next sign-in's start deletes it
+    if request.return_to is not None:
+        return Finished(token, None, request)
+    code = await code_for(uow, identity, request, row.citizen_id, session.sid, session.auth_time)
+    return Finished(token, code, request)
+
+
+async def code_for(
+    uow: UnitOfWork,
+    identity: IdentityComponent,
+    request: AuthorisationRequest,
+    citizen_id: uuid.UUID,
+    sid: str,
+    auth_time: dt.datetime,
+) -> str:
+    """An authorisation code for a checked request in the citizen's session, and the service's use recorded.
+    The caller commits."""
     code_value = random_token(32)
     now = utcnow()
     uow.session.add(
@@ -145,10 +176,21 @@ def issue_code(
             nonce=request.nonce,
             credential=request.credential,
             code_challenge=request.code_challenge,
-            sid=str(uuid.uuid4()),
-            auth_time=now,
+            sid=sid,
+            auth_time=auth_time,
             expires_at=now + dt.timedelta(seconds=CODE_SECONDS),
         )
     )
-    row.expires_at = now  # ended: `find` no longer returns it, and the next sign-in's start deletes it
-    return code_value, request
+    await service_uses.record(uow, citizen_id, request.client_id, now)
+    return code_value
+
+
+async def issue_code(
+    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, citizen_id: uuid.UUID
+) -> tuple[str, AuthorisationRequest]:
+    """A code for a sign-in in a session of its own, with no cookie: for tests and tools that need a code
+    without the pages (their own tests cover them). The sign-in ends."""
+    request = request_of(row)
+    row.expires_at = utcnow()
+    code = await code_for(uow, identity, request, citizen_id, str(uuid.uuid4()), utcnow())
+    return code, request

@@ -43,7 +43,6 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import SignIn, SignUp
 from govplatform.identity.services import sign_in
-from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import create_citizen, find_by_email, normalise_email
 from govplatform.identity.services.passwords import check_new_password
 
@@ -161,9 +160,16 @@ def authenticator_uri(secret: str, email: str, issuer: str) -> str:
 
 
 async def finish(
-    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, sign_up: SignUp, code: str, ip: str | None
-) -> tuple[str, AuthorisationRequest]:
-    """The authenticator's first code: the account is made and the sign-in ends with an authorisation code.
+    uow: UnitOfWork,
+    identity: IdentityComponent,
+    row: SignIn,
+    sign_up: SignUp,
+    code: str,
+    ip: str | None,
+    previous_session: str | None,
+) -> sign_in.Finished:
+    """The authenticator's first code: the account is made and the sign-in finishes as a signed-in one does
+    (the citizen's session opens and the service gets its code).
 
     Raises TooManyGuesses, SignUpFailed, or IdentityError (if the email got an account meanwhile); the
     caller commits.
@@ -183,4 +189,5 @@ async def finish(
     citizen.totp_last_step = step  # the code that confirmed the app cannot sign in too
     await uow.session.delete(sign_up)
     row.email = sign_up.email
-    return sign_in.issue_code(uow, identity, row, citizen.id)
+    row.citizen_id = citizen.id
+    return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session)

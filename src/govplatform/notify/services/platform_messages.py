@@ -51,6 +51,11 @@ PLATFORM_TEMPLATES: dict[tuple[str, str, str], uuid.UUID] = {
     (PlatformTemplate.CITIZEN_SIGN_UP_CODE, "email", "cy"): uuid.UUID("e9ef6b30-3a1e-49d2-91a9-536f64e73ae8"),
     (PlatformTemplate.CITIZEN_ACCOUNT_EXISTS, "email", "en"): uuid.UUID("e11122d3-78f0-4c29-8174-ffd4e8e4dcfd"),
     (PlatformTemplate.CITIZEN_ACCOUNT_EXISTS, "email", "cy"): uuid.UUID("264ee68b-1ea1-498c-9cae-edf71de56aca"),
+    # Migration 0015's, for a citizen's change of email address.
+    (PlatformTemplate.CITIZEN_EMAIL_CHANGE_CODE, "email", "en"): uuid.UUID("2656a606-6e5d-484c-ab3f-087004ce50d1"),
+    (PlatformTemplate.CITIZEN_EMAIL_CHANGE_CODE, "email", "cy"): uuid.UUID("5a8b5217-025b-4253-b41c-0211150b8830"),
+    (PlatformTemplate.CITIZEN_EMAIL_IN_USE, "email", "en"): uuid.UUID("0e6d1c5e-ef3f-4319-900e-25d82743e139"),
+    (PlatformTemplate.CITIZEN_EMAIL_IN_USE, "email", "cy"): uuid.UUID("1d6bb99c-cb4f-4b82-ab43-b0ae6012ac32"),
 }
 NO_TEMPLATE = N_("There is no %(channel)s template called %(name)s")
 NOT_SENT = N_("The message could not be sent: %(reason)s")

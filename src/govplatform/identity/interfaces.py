@@ -1,0 +1,109 @@
+"""What the components above identity (forms, account) may use of it, in-process: who is signed in, and a
+way to send a citizen to sign in, or to step up to a higher level, and come back.
+
+Everything else in identity is protected by an import contract (pyproject.toml), so a form never reads
+identity's tables or its session cookie itself; it asks here, and identity alone decides what a session is
+worth (services/sessions.py: its idle and absolute limits, its level).
+
+    citizen = await signed_in_citizen(request)
+    if citizen is None or not level_covers(citizen.level, "Cl.Cm"):
+        return sign_in_redirect(request.url.path, "Cl.Cm")
+
+`return_to` must be a path on this site ("/forms/parking/start"); anything else (another host, "//host",
+a scheme) raises ValueError here, before a link is ever made, and is refused again where the sign-in
+starts, so no page can become an open redirect.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import uuid
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import RedirectResponse
+
+from govplatform.core.interfaces import utcnow
+from govplatform.identity.component import IdentityComponent
+from govplatform.identity.models import Citizen
+from govplatform.identity.services import sessions
+from govplatform.identity.services.return_to import same_site_path
+
+LEVELS = sessions.LEVELS  # Cl (a password), Cl.Cm (a password and a second factor): One Login's levels
+START = "/identity/sign-in/start"
+_TOUCH_AFTER_SECONDS = 60  # a session's idle limit is moved on at most once a minute: one write, not one a page
+
+
+@dataclasses.dataclass(frozen=True)
+class SignedInCitizen:
+    """The citizen signed in in this browser, with what the provider holds as verified about them.
+
+    `email` is verified (the account was made or changed with a code sent to it). The names and birth date are
+    present only when the account holds them; part 1 of issue 15 has no identity proving, so they are what the
+    account was made with, not a checked identity.
+    """
+
+    account_id: uuid.UUID
+    level: str  # Cl or Cl.Cm
+    email: str
+    given_name: str | None
+    family_name: str | None
+    birth_date: dt.date | None
+
+
+def level_covers(held: str, wanted: str) -> bool:
+    """Whether a citizen signed in at `held` may see a page that needs `wanted`."""
+    return sessions.covers(held, wanted)
+
+
+async def signed_in_citizen(request: Request) -> SignedInCitizen | None:
+    """The citizen whose live session this browser holds, or None. Using it counts as activity (the idle limit
+    moves on)."""
+    identity: IdentityComponent = request.app.state.identity
+    async with identity.uow() as uow:
+        session = await sessions.find(uow, identity, request.cookies.get(sessions.COOKIE))
+        if session is None:
+            return None
+        citizen = await uow.session.get(Citizen, session.citizen_id)
+        if citizen is None:
+            return None
+        signed_in = SignedInCitizen(
+            account_id=citizen.id,
+            level=session.credential,
+            email=citizen.email,
+            given_name=citizen.given_name,
+            family_name=citizen.family_name,
+            birth_date=citizen.birth_date,
+        )
+        left = (session.expires_at - utcnow()).total_seconds()
+        if left < sessions.IDLE_SECONDS - _TOUCH_AFTER_SECONDS and session.expires_at < session.ends_at:
+            sessions.touch(session)
+            await uow.commit()
+    return signed_in
+
+
+def sign_in_url(return_to: str, level: str = "Cl.Cm") -> str:
+    """Where to send a citizen to sign in (or step up) at `level` and come back to `return_to`, a path on this
+    site. Raises ValueError for anything else, or an unknown level."""
+    path = same_site_path(return_to)
+    if path is None:
+        raise ValueError("return_to must be a path on this site")
+    if level not in LEVELS:
+        raise ValueError(f"level must be one of {', '.join(LEVELS)}")
+    return START + "?" + urlencode({"return_to": path, "level": level})
+
+
+def sign_in_redirect(return_to: str, level: str = "Cl.Cm") -> RedirectResponse:
+    """`sign_in_url` as the response a page returns (303: the next request is a GET)."""
+    return RedirectResponse(sign_in_url(return_to, level), status_code=303)
+
+
+__all__ = [
+    "LEVELS",
+    "SignedInCitizen",
+    "level_covers",
+    "sign_in_redirect",
+    "sign_in_url",
+    "signed_in_citizen",
+]
