@@ -125,6 +125,11 @@ async def test_every_page_answers_hostile_query_strings_forms_and_path_parameter
         and not path.startswith(("/v1/", "/v2/", "/api/", "/notifications/sms/"))
         and path != "/sign-out"
     ]
+    # The parking example reaches the provider over HTTP at the base URL, where no server listens in this
+    # process (an earlier test may have registered it): it gets this app as its transport, as its own tests do,
+    # so its sign-in routes meet the hostile values too instead of failing to connect.
+    served = client._transport.app  # type: ignore[attr-defined]
+    served.state.examples_transport = httpx.ASGITransport(app=served)
     token = csrf_from((await client.get("/admin")).text)
     with capture_logs() as logs:
         responses = await _walk(client, routes, {"service_id": str(service_id)}, token)

@@ -25,6 +25,7 @@ from govplatform.core.platform import Platform
 from govplatform.examples import parking_shop, parking_sign_in
 from govplatform.identity.models import RelyingParty
 from govplatform.identity.services import back_channel, citizens, clients
+from govplatform.identity.services.subjects import pairwise_subject
 from tests.helpers import csrf_from
 from tests.integration.pay.support import CLI, pay_by_card, pay_key, pay_of, pay_service
 
@@ -143,7 +144,8 @@ async def _logout_token(platform: Platform, client: RelyingParty) -> str:
             totp_secret=pyotp.random_base32(),
         )  # fmt: skip
         await uow.commit()
-    return await back_channel.logout_token(identity, client, citizen.id, citizen.subject_salt)
+    subject = pairwise_subject(client.sector, citizen.id, citizen.subject_salt)
+    return await back_channel.logout_token(identity, client, subject)
 
 
 async def test_a_logout_token_from_the_provider_ends_that_resident_s_sessions_once(

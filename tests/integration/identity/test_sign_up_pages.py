@@ -159,7 +159,14 @@ async def test_a_citizen_creates_an_account_and_lands_back_at_the_service_with_a
     info = await client.get("/userinfo", headers={"Authorization": f"Bearer {exchanged.json()['access_token']}"})
     assert info.status_code == 200 and info.json()["email"] == address
 
-    # The new account signs in as any other: its password, and a later code from its app.
+    # Creating the account signed the citizen in: the service's next request is answered at once (single
+    # sign-on), without the pages.
+    again = await client.get("/authorize", params=authorise_query(rp))
+    assert again.status_code == 302 and again.headers["location"].startswith(REDIRECT_URI + "?")
+    assert "code" in code_from(again.headers["location"])
+
+    # In another browser the new account signs in as any other: its password, and a later code from its app.
+    client.cookies.clear()
     await client.get("/authorize", params=authorise_query(rp))
     await post_form(client, SIGN_IN_EMAIL, SIGN_IN_EMAIL, {"email": address})
     signed = await post_form(
