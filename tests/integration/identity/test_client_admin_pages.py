@@ -106,6 +106,7 @@ async def test_an_admin_registers_a_private_key_jwt_client_and_sees_it_listed_wi
     assert row.sector == "parking.example.gov.uk" and row.scopes == ["openid", "email"] and row.levels == ["P0"]
     assert row.claims == ["https://vocab.account.gov.uk/v1/address"] and row.pkce_required and row.active
     assert row.token_auth_method == "private_key_jwt" and row.client_secret_hash is None
+    assert not row.max_age_enabled, "max_age is ignored unless the client opts in"
     listing = await client.get(base)
     assert "Parking permits" in listing.text and row.client_id in listing.text
     [event] = await audited(platform, "identity.client_created")
@@ -221,15 +222,20 @@ async def test_an_admin_changes_a_client_and_the_audit_names_what_changed_but_no
     assert wrong.status_code == 400 and "without a fragment" in wrong.text
     [unchanged] = await stored(platform, service_id)
     assert unchanged.name == "Parking permits" and unchanged.id_token_alg == "ES256"
-    changed = await post(client, f"{page}/edit", f"{page}/edit", a_form(name="Resident parking", pkce_required=""))
+    changed = await post(
+        client, f"{page}/edit", f"{page}/edit", a_form(name="Resident parking", pkce_required="", max_age_enabled="yes")
+    )
     assert changed.status_code == 303 and changed.headers["location"] == f"{page}?changed=saved"
     assert "Your changes have been saved" in (await client.get(changed.headers["location"])).text
     [row] = await stored(platform, service_id)
     assert row.name == "Resident parking" and row.id_token_alg == "RS256" and not row.pkce_required
+    assert row.max_age_enabled and "Honoured" in (await client.get(page)).text
     assert row.post_logout_redirect_uris == ["https://parking.example.gov.uk/signed-out"]
     [event] = await audited(platform, "identity.client_changed")
     assert event.detail["name"] == "Resident parking"
-    assert set(event.detail["changed"]) >= {"name", "id_token_alg", "post_logout_redirect_uris", "redirect_uris"}
+    assert set(event.detail["changed"]) >= {
+        "name", "id_token_alg", "post_logout_redirect_uris", "redirect_uris", "max_age_enabled"
+    }  # fmt: skip
     assert "BEGIN" not in str(event.detail) and "https://" not in str(event.detail)
 
 

@@ -47,6 +47,7 @@ def posted(form: FormData) -> dict[str, Any]:
     for name in LIST_FIELDS:
         values[name] = [value for value in form.getlist(name) if isinstance(value, str)]
     values["pkce_required"] = form.get("pkce_required") == "yes"
+    values["max_age_enabled"] = form.get("max_age_enabled") == "yes"
     values["active"] = form.get("active") == "yes"
     return values
 
@@ -71,6 +72,7 @@ def shown(registration: Registration, active: bool = True) -> dict[str, Any]:
         "claims": list(registration.claims or []),
         "levels": list(registration.levels or []),
         "pkce_required": registration.pkce_required,
+        "max_age_enabled": registration.max_age_enabled,
         "active": active,
     }
 
@@ -98,6 +100,7 @@ def registration(values: dict[str, Any]) -> Registration:
         levels=values["levels"],
         id_token_alg=values["id_token_alg"],
         pkce_required=values["pkce_required"],
+        max_age_enabled=values["max_age_enabled"],
     )
 
 

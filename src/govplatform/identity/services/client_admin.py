@@ -60,6 +60,7 @@ def registration_of(client: RelyingParty) -> Registration:
         levels=list(client.levels),
         id_token_alg=client.id_token_alg,
         pkce_required=client.pkce_required,
+        max_age_enabled=client.max_age_enabled,
     )
 
 

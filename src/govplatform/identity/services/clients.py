@@ -119,6 +119,7 @@ class Registration:
     levels: list[str] | None = None
     id_token_alg: str = "ES256"
     pkce_required: bool = False
+    max_age_enabled: bool = False  # One Login's MaxAgeEnabled: honour a request's max_age
 
 
 class _Problems:
@@ -214,6 +215,7 @@ async def check_registration(wanted: Registration, outbound: OutboundGuard | Non
         "id_token_alg": wanted.id_token_alg,
         "token_auth_method": method,
         "pkce_required": wanted.pkce_required,
+        "max_age_enabled": wanted.max_age_enabled,
     }
 
 
@@ -268,6 +270,7 @@ async def create_relying_party(
     wanted = Registration(
         name, list(redirect_uris), list(post_logout_redirect_uris or []), back_channel_logout_uri, public_key_pem,
         jwks_url, token_auth_method, sector, scopes, claims, levels, id_token_alg, pkce_required,
+        max_age_enabled,
     )  # fmt: skip
     values = await check_registration(wanted, outbound)
     secret = random_token(32) if values["token_auth_method"] == "client_secret_post" else None
@@ -276,7 +279,6 @@ async def create_relying_party(
         service_id=service_id,
         client_secret_hash=secret_hash(hash_secret, secret) if secret else None,
         active=active,
-        max_age_enabled=max_age_enabled,
         **values,
     )
     uow.session.add(client)
