@@ -449,3 +449,43 @@ async def test_an_authorisation_code_lives_300_seconds_and_a_sign_up_code_15_min
     assert sign_up is not None
     lifetime = (_utc(sign_up.code_expires_at) - issued).total_seconds()
     assert 890 <= lifetime <= 905, lifetime
+
+
+# A code replayed by someone else, and a revoked key ----------------------------------------------------
+
+
+async def test_a_used_code_presented_by_another_client_revokes_nothing(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    rp, other, person = await a_client(platform), await a_client(platform), await a_citizen(platform)
+    code, _ = await a_code(platform, rp, person)
+    endpoint = identity_of(platform).token_endpoint
+    access = (await client.post("/token", data=token_form(rp, code, endpoint))).json()["access_token"]
+    assert _refused(await client.post("/token", data=token_form(other, code, endpoint)), "invalid_grant") == (
+        "Invalid authorisation code"
+    )
+    info = await client.get("/userinfo", headers={"Authorization": f"Bearer {access}"})
+    assert info.status_code == 200 and info.json()["email"] == person.email, "another client revoked the tokens"
+
+
+async def test_a_key_the_client_has_replaced_is_refused_and_the_code_works_with_the_new_one(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    rp, person = await a_client(platform), await a_citizen(platform)
+    code, _ = await a_code(platform, rp, person)
+    endpoint = identity_of(platform).token_endpoint
+    assert (
+        await client.post("/token", data=token_form(rp, (await a_code(platform, rp, person))[0], endpoint))
+    ).status_code == 200
+    old, new = rp.key, RSAKey.generate_key(2048)
+    async with platform.uow() as uow:
+        await uow.session.execute(
+            update(RelyingParty)
+            .where(RelyingParty.client_id == rp.client_id)
+            .values(public_key_pem=new.as_pem(private=False).decode())
+        )
+        await uow.commit()
+    revoked = token_form(rp, code, endpoint, client_assertion=assertion(rp, endpoint, key=old))
+    assert "signature" in _refused(await client.post("/token", data=revoked), "invalid_client")
+    rp.key = new
+    await _redeemable(client, platform, rp, code)
