@@ -1,16 +1,16 @@
 """Checking an authorisation request (OpenID Connect Core 3.1.2), in the order One Login checks it.
 
 The order decides where an error goes, so it may not be rearranged: until the client and its exact redirect
-URI are known, an error is shown on a page and the browser is never sent anywhere (an unregistered or
-near-miss redirect URI must not become an open redirect); after that, errors go back to the client's
-redirect URI with `error`, `error_description` and `state` (RFC 6749 section 4.1.2.1). One Login's
-specifics: state and nonce are required; `request_uri` is refused with request_uri_not_supported; PKCE is
-S256 only and may be required per client; a signed request object (`request`, RFC 9101) is accepted when
-its `aud` is `<issuer>authorize` and its `iss` is the client, and `response_type`, `scope` and `client_id`
-must also be in the query. `prompt=login` is accepted only in a signed request object with an `id_token_hint`
-that this provider issued to the client (One Login's rule: a service may force a second sign-in only when it
-can prove which sign-in it means); `max_age` is read only for clients that opted in (MaxAgeEnabled), and
-ignored, as One Login ignores it, for the others.
+URI are known, an error is shown on a page and the browser is never sent anywhere (an unregistered or near-
+miss redirect URI must not become an open redirect); after that, errors go back to the client's redirect URI
+with `error`, `error_description` and `state` (RFC 6749 section 4.1.2.1). One Login's specifics: state and
+nonce are required; `request_uri` is refused with request_uri_not_supported; PKCE is S256 only and may be
+required per client; a signed request object (`request`, RFC 9101) is accepted when its `aud` is
+`<issuer>authorize`, its `iss` is the client, it is within its `nbf`/`iat` and `exp`, and `response_type`,
+`scope` and `client_id` must also be in the query. `prompt=login` is accepted only in a signed request
+object with an `id_token_hint` that this provider issued to the client (One Login's rule: a service may
+force a second sign-in only when it can prove which sign-in it means); `max_age` is read only for clients
+that opted in (MaxAgeEnabled), and ignored, as One Login ignores it, for the others.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ MAX_STATE = 1024
 _CHALLENGE = re.compile(r"^[A-Za-z0-9\-._~]{43,128}$")  # RFC 7636 section 4.2: base64url of a SHA-256
 STANDARD_CLAIMS = ("sub", "email", "email_verified", "phone_number", "phone_number_verified")
 REQUEST_OBJECT_SECONDS = 3600
+REQUEST_OBJECT_LEEWAY = 30  # seconds of clock difference allowed for a request object's nbf and iat
 
 
 class ShownError(Exception):
@@ -241,6 +242,11 @@ async def _merge_request_object(
         raise refuse("invalid_request", "Request object aud or iss is not valid")
     if not isinstance(exp, int) or exp <= now or exp > now + REQUEST_OBJECT_SECONDS:
         raise refuse("invalid_request", "Request object has expired or lives too long")
+    # RFC 7519 sections 4.1.5 and 4.1.6: an object not valid yet, or issued in the future, is not accepted now.
+    for name in ("nbf", "iat"):
+        moment = claims.get(name)
+        if moment is not None and (not isinstance(moment, int) or moment > now + REQUEST_OBJECT_LEEWAY):
+            raise refuse("invalid_request", "Request object is not valid yet")
     for name in ("response_type", "scope", "client_id"):
         if name in claims and claims[name] != params.get(name):
             raise refuse("invalid_request", f"Request object {name} does not match the query's")
