@@ -116,14 +116,20 @@ async def account(request: Request) -> Response:
     return _render(request, "home", {"email": email, "services": services, "done": gettext_(done) if done else None})
 
 
-@router.get(PASSWORD)
-async def password_page(request: Request) -> Response:
+async def _form_page(request: Request, path: str, name: str, **values: object) -> Response:
+    """An account form, empty: shown to a signed-in citizen; anyone else is sent to sign in and back to it.
+    (The commit keeps the session's idle limit moved on by `_signed_in`.)"""
     identity = _identity(request)
     async with identity.uow() as uow:
         if await _signed_in(request, uow) is None:
-            return sign_in_redirect(PASSWORD, LEVEL)
+            return sign_in_redirect(path, LEVEL)
         await uow.commit()
-    return _render(request, "password", {"errors": []})
+    return _render(request, name, {"errors": [], **values})
+
+
+@router.get(PASSWORD)
+async def password_page(request: Request) -> Response:
+    return await _form_page(request, PASSWORD, "password")
 
 
 @router.post(PASSWORD)
@@ -150,12 +156,7 @@ async def password_submit(request: Request) -> Response:
 
 @router.get(DELETE)
 async def delete_page(request: Request) -> Response:
-    identity = _identity(request)
-    async with identity.uow() as uow:
-        if await _signed_in(request, uow) is None:
-            return sign_in_redirect(DELETE, LEVEL)
-        await uow.commit()
-    return _render(request, "delete", {"errors": []})
+    return await _form_page(request, DELETE, "delete")
 
 
 @router.post(DELETE)
@@ -183,12 +184,7 @@ async def delete_submit(request: Request) -> Response:
 
 @router.get(EMAIL)
 async def email_page(request: Request) -> Response:
-    identity = _identity(request)
-    async with identity.uow() as uow:
-        if await _signed_in(request, uow) is None:
-            return sign_in_redirect(EMAIL, LEVEL)
-        await uow.commit()
-    return _render(request, "email", {"errors": [], "email": ""})
+    return await _form_page(request, EMAIL, "email", email="")
 
 
 @router.post(EMAIL)

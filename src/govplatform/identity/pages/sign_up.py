@@ -104,14 +104,19 @@ async def _current(request: Request) -> tuple[SignIn | None, SignUp | None]:
         return row, (await sign_up.find(uow, row) if row is not None else None)
 
 
-@router.get(CHECK_EMAIL)
-async def check_email_page(request: Request) -> Response:
+async def _about_the_email(request: Request, name: str) -> Response:
+    """A page about the email just given (check it, or resend the code); back to the start without one."""
     row, found = await _current(request)
     if row is None:
         return _problem(request, gettext_(TIMED_OUT), 400)
     if found is None:
         return RedirectResponse(EMAIL, status_code=303)
-    return _page(request, "sign_up_check_email", row, email=found.email)
+    return _page(request, name, row, email=found.email)
+
+
+@router.get(CHECK_EMAIL)
+async def check_email_page(request: Request) -> Response:
+    return await _about_the_email(request, "sign_up_check_email")
 
 
 @router.post(CHECK_EMAIL)
@@ -139,12 +144,7 @@ async def check_email_submit(request: Request) -> Response:
 
 @router.get(RESEND)
 async def resend_page(request: Request) -> Response:
-    row, found = await _current(request)
-    if row is None:
-        return _problem(request, gettext_(TIMED_OUT), 400)
-    if found is None:
-        return RedirectResponse(EMAIL, status_code=303)
-    return _page(request, "sign_up_resend", row, email=found.email)
+    return await _about_the_email(request, "sign_up_resend")
 
 
 @router.post(RESEND)
