@@ -72,6 +72,7 @@ from govplatform.core.untrusted import (
 from govplatform.core.web.input_rules import text_problem, whole_number
 from govplatform.core.web.json_body import JsonBodyError, NotJson, ValueRefused, parse_json_body
 from govplatform.core.web.middleware import allow_form_action
+from govplatform.core.web.staff_pages import staff_member
 
 __all__ = [
     "ANYONE",
@@ -332,4 +333,4 @@ def __getattr__(name: str) -> Any:
 
 
 # A page whose form may end in a redirect to another site (identity's sign-in pages back to the service).
-__all__ += ["allow_form_action"]
+__all__ += ["allow_form_action", "staff_member"]

@@ -1,7 +1,7 @@
 """Sign-in clients in the admin pages, under a service at /admin/services/{service_id}/identity/clients: the list,
 registering one, its page, changing it, and turning it off and on.
 
-As pay's and notify's admin pages: the signed-in staff member comes from core's `StaffAuth`, and their role on
+As pay's and notify's admin pages: the signed-in staff member comes from core's `staff_member`, and their role on
 the service is checked before anything is read, so a member of another service gets a 403 and learns nothing;
 another service's client is a 404. Everyone on the team sees the clients (nothing on them is secret); admins
 register, change and turn them off, as only admins manage pay's webhooks (an API integration). A
@@ -17,7 +17,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import PageRenderer, Role, ServiceRef, StaffAuth, StaffMember
+from govplatform.core.interfaces import PageRenderer, Role, ServiceRef, StaffMember, staff_member
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import RelyingParty
@@ -27,12 +27,6 @@ from govplatform.identity.services import client_admin, clients
 router = APIRouter(include_in_schema=False)
 PATH = "/admin/services/{service_id}/identity/clients"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
-
-
-async def staff_member(request: Request) -> StaffMember:
-    """A FastAPI dependency: the signed-in staff member, or a redirect to sign in."""
-    auth: StaffAuth = request.app.state.staff_auth
-    return await auth(request)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """What every Notify admin page starts from: who is signed in, which service, and what they may do.
 
-The signed-in staff member comes from core's `StaffAuth` (anonymous requests
+The signed-in staff member comes from core's `staff_member` (anonymous requests
 are sent to sign in); their role on the service is checked before anything is
 read, so a member of another service gets a 403 and learns nothing, not even
 whether a template or message exists.
@@ -16,7 +16,8 @@ from typing import Any
 from fastapi import HTTPException, Request
 from fastapi.responses import Response
 
-from govplatform.core.interfaces import N_, PageRenderer, Role, ServiceRef, StaffAuth, StaffMember, gettext_
+from govplatform.core.interfaces import N_, PageRenderer, Role, ServiceRef, StaffMember, gettext_
+from govplatform.core.interfaces import staff_member as staff_member  # the pages' dependency, from here as before
 from govplatform.notify.component import NotifyComponent
 
 MONTHS = (
@@ -53,12 +54,6 @@ def day_text(value: dt.date) -> str:
 
 def month_text(year: int, month: int) -> str:
     return f"{gettext_(MONTHS[month - 1])} {year}"
-
-
-async def staff_member(request: Request) -> StaffMember:
-    """A FastAPI dependency: the signed-in staff member, or a redirect to sign in."""
-    auth: StaffAuth = request.app.state.staff_auth
-    return await auth(request)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -8,7 +8,7 @@ every link, form and page of results stays in the account it was opened in,
 and the page says which one it is. Settings belong to the service, not an
 account.
 
-The signed-in staff member comes from core's `StaffAuth` (anonymous requests
+The signed-in staff member comes from core's `staff_member` (anonymous requests
 are sent to sign in); their role is checked before anything is read, so a
 member of another service gets a 403 and learns nothing. Times are shown in
 London time, the days the totals count in.
@@ -31,11 +31,11 @@ from govplatform.core.interfaces import (
     Role,
     ServiceDirectory,
     ServiceRef,
-    StaffAuth,
     StaffMember,
     gettext_,
     whole_number,
 )
+from govplatform.core.interfaces import staff_member as staff_member  # the pages' dependency, from here as before
 from govplatform.pay.cards import LONDON, brand_label
 from govplatform.pay.component import PayComponent
 from govplatform.pay.interfaces import Account
@@ -131,12 +131,6 @@ def errors_of(problems: list[Problem]) -> list[dict[str, str]]:
 def message_of(problem: Problem) -> str:
     text = gettext_(problem.message)
     return text % problem.params if problem.params else text
-
-
-async def staff_member(request: Request) -> StaffMember:
-    """A FastAPI dependency: the signed-in staff member, or a redirect to sign in."""
-    auth: StaffAuth = request.app.state.staff_auth
-    return await auth(request)
 
 
 async def form_of(request: Request) -> dict[str, str]:
