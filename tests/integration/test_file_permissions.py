@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import text
 
 from govplatform.core.database import create_engine
+from govplatform.examples import parking_shop, parking_sign_in
 from tests.conftest import make_settings
 
 
@@ -77,3 +78,18 @@ def test_a_secrets_file_that_others_could_read_is_made_readable_by_its_owner_onl
     (tmp_path / "secrets.json").chmod(0o644)
     make_settings(tmp_path, "sqlite+aiosqlite:///:memory:")
     assert mode(tmp_path / "secrets.json") == 0o600
+
+
+def test_the_parking_example_keeps_its_keys_in_a_folder_only_its_owner_can_open(tmp_path: Path) -> None:
+    """The example's API key and its private key for signing in are 0600, in var/examples 0700 (one an older
+    run left 0755 is tightened)."""
+    (tmp_path / "examples").mkdir(mode=0o755)
+    parking_shop.save_key(tmp_path, "test-key")
+    key, _ = parking_sign_in.new_key_pair()
+    parking_sign_in.save_registration(
+        tmp_path, parking_sign_in.Registration("client", key, "cookie-key", "http://localhost:8000")
+    )
+    folder = tmp_path / "examples"
+    assert mode(folder) == 0o700
+    assert sorted(path.name for path in folder.iterdir()) == ["parking-permits-sign-in.json", "parking-permits.json"]
+    assert all(mode(path) == 0o600 for path in folder.iterdir())

@@ -77,7 +77,7 @@ def key_path(var_dir: Path) -> Path:
 def save_key(var_dir: Path, api_key: str) -> None:
     """Keep the shop's test key owner-only, as a service would keep its secret."""
     path = key_path(var_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    parking_sign_in.owner_only_folder(path.parent)
     path.touch(mode=0o600, exist_ok=True)
     path.write_text(json.dumps({"api_key": api_key}))
 

@@ -88,10 +88,17 @@ def new_key_pair() -> tuple[str, str]:
     return private.decode(), public.decode()
 
 
+def owner_only_folder(folder: Path) -> None:
+    """The example's folder under var/ holds its API key and private key: 0700, as var/ itself is, whatever the
+    umask, and tightened if an older run made it readable by others."""
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)
+
+
 def save_registration(var_dir: Path, registration: Registration) -> None:
     """Owner-only, as a service keeps its private key."""
     path = var_dir / REGISTRATION_FILE
-    path.parent.mkdir(parents=True, exist_ok=True)
+    owner_only_folder(path.parent)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         json.dump(dataclasses.asdict(registration), handle)
