@@ -87,6 +87,22 @@ async def test_the_account_page_needs_a_session_and_lists_the_services_used(
     assert '<html lang="cy"' in welsh.text and "Eich gwasanaethau" in welsh.text
 
 
+async def test_the_account_pages_header_has_the_citizen_s_links_and_signing_out_ends_the_session(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    person = await a_citizen(platform)
+    page = await _sign_in_to(client, ACCOUNT, person)
+    header = page.text.split("</header>")[0]
+    assert 'href="/logout"' in header and 'href="/identity/account"' in header
+    assert 'href="/sign-in"' not in header and 'href="/admin"' not in header, "no staff links on a citizen's page"
+    email_page = await client.get(EMAIL)
+    assert 'href="/sign-in"' not in email_page.text.split("</header>")[0]
+    signed_out = await client.get("/logout")
+    assert signed_out.status_code == 200 and "signed out" in signed_out.text.lower()
+    again = await client.get(ACCOUNT)
+    assert again.status_code == 303 and again.headers["location"].startswith("/identity/sign-in/start?")
+
+
 async def test_a_session_at_a_password_alone_must_step_up_for_the_account_pages(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
