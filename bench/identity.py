@@ -132,7 +132,7 @@ async def make_codes(env: dict[str, str], client_id: str, count: int) -> list[st
                 token = await sign_in.start(uow, identity, checked)
                 row = await sign_in.find(uow, identity, token)
                 assert row is not None
-                code, _ = sign_in.issue_code(uow, identity, row, citizen.id)
+                code, _ = await sign_in.issue_code(uow, identity, row, citizen.id)
                 codes.append(code)
             await uow.commit()
     await platform.dispose()
