@@ -28,6 +28,7 @@ class PlatformTemplate:
     CITIZEN_ACCOUNT_EXISTS = "citizen-account-exists"  # service_name (sent instead of a sign-up code)
     CITIZEN_EMAIL_CHANGE_CODE = "citizen-email-change-code"  # code, minutes (to the new address)
     CITIZEN_EMAIL_IN_USE = "citizen-email-in-use"  # nothing (to an address that already has an account)
+    CITIZEN_ACCOUNT_CHANGED = "citizen-account-changed"  # change (a sentence), account_link (migration 0016)
 
 
 class MessageRefused(UserFacingError):

@@ -205,3 +205,19 @@ class UsedAssertion(Base):
     client_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     jti: Mapped[str] = mapped_column(String(255), primary_key=True)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class AccountEvent(Base):
+    """A line of the citizen's own account history: signed in, a factor added or removed, a recovery step.
+
+    Kept for the citizen, not for staff (the audit log names no citizen); `detail` holds what the page shows
+    beside the event's name (a passkey's name, the last digits of a phone number) and never a secret, a code
+    or a full address. Deleted with the account.
+    """
+
+    __tablename__ = "identity_account_events"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow)

@@ -19,6 +19,7 @@ from sqlalchemy import select
 from govplatform.core.interfaces import N_, Actor, SecretBox, UnitOfWork, hash_password, record_audit
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen
+from govplatform.identity.services import history
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 MIN_PASSWORD_LENGTH = 8  # One Login's minimum
@@ -57,13 +58,16 @@ async def create_citizen(
     *,
     email: str,
     password: str,
-    totp_secret: str,
+    totp_secret: str | None = None,
     given_name: str | None = None,
     family_name: str | None = None,
     birth_date: dt.date | None = None,
     password_hash: str | None = None,
 ) -> Citizen:
-    """A citizen with a password and an authenticator app; the caller commits.
+    """A citizen with a password and, when `totp_secret` is given, an authenticator app; the caller commits.
+
+    A citizen whose second factor is another kind (a phone, a passkey) is made without one, and the factor
+    added in the same unit of work, so no account exists with a password alone.
 
     Sign-up passes `password_hash` (its argon2id hash of a password checked when it was chosen) and an empty
     `password`, so the password itself is never kept while the account is being made.
@@ -73,7 +77,7 @@ async def create_citizen(
         raise IdentityError(N_("The password must be between 8 and 256 characters"))
     if password_hash is None and password.strip().lower() == normal:
         raise IdentityError(N_("The password must not be the email address"))
-    secret = check_totp_secret(totp_secret)
+    secret = check_totp_secret(totp_secret) if totp_secret is not None else None
     if await find_by_email(uow, normal) is not None:
         raise IdentityError(N_("There is already an account with this email address"))
     citizen_id = uuid.uuid4()
@@ -82,7 +86,7 @@ async def create_citizen(
         email=normal,
         email_verified=True,
         password_hash=password_hash or hash_password(password),
-        totp_secret_encrypted=box.encrypt_text(secret, str(citizen_id)),
+        totp_secret_encrypted=box.encrypt_text(secret, str(citizen_id)) if secret is not None else None,
         given_name=(given_name or "").strip() or None,
         family_name=(family_name or "").strip() or None,
         birth_date=birth_date,
@@ -91,4 +95,5 @@ async def create_citizen(
     uow.session.add(citizen)
     await uow.session.flush()  # a second account for the email fails here, as the caller's error
     record_audit(uow, actor, "identity.citizen_created", "citizen", citizen_id)
+    history.record(uow, citizen_id, "account_created")
     return citizen

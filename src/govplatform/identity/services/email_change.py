@@ -33,6 +33,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen, EmailChange
+from govplatform.identity.services import history
 from govplatform.identity.services.accounts import CITIZEN
 from govplatform.identity.services.citizens import find_by_email, normalise_email
 from govplatform.identity.services.sign_in import CITIZEN_CODE
@@ -121,6 +122,7 @@ async def confirm(
     citizen.email = row.new_email
     citizen.email_verified = True
     await uow.session.delete(row)  # single use
+    history.record(uow, citizen_id, "email_changed")
     record_audit(uow, CITIZEN, "identity.citizen_email_changed", "citizen", citizen_id)
 
 

@@ -56,6 +56,9 @@ PLATFORM_TEMPLATES: dict[tuple[str, str, str], uuid.UUID] = {
     (PlatformTemplate.CITIZEN_EMAIL_CHANGE_CODE, "email", "cy"): uuid.UUID("5a8b5217-025b-4253-b41c-0211150b8830"),
     (PlatformTemplate.CITIZEN_EMAIL_IN_USE, "email", "en"): uuid.UUID("0e6d1c5e-ef3f-4319-900e-25d82743e139"),
     (PlatformTemplate.CITIZEN_EMAIL_IN_USE, "email", "cy"): uuid.UUID("1d6bb99c-cb4f-4b82-ab43-b0ae6012ac32"),
+    # Migration 0016's, telling a citizen their account's security changed.
+    (PlatformTemplate.CITIZEN_ACCOUNT_CHANGED, "email", "en"): uuid.UUID("4c5ad64d-62ba-4688-a091-79c4b484199a"),
+    (PlatformTemplate.CITIZEN_ACCOUNT_CHANGED, "email", "cy"): uuid.UUID("51c3bd99-3217-43bf-bb8d-7e0f7def9e19"),
 }
 NO_TEMPLATE = N_("There is no %(channel)s template called %(name)s")
 NOT_SENT = N_("The message could not be sent: %(reason)s")
