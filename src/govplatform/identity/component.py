@@ -27,7 +27,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.services import client_admin
 from govplatform.identity.services.client_keys import ClientKeys
-from govplatform.identity.services.keys import SigningKeys
+from govplatform.identity.services.keys import CORE_IDENTITY, SigningKeys
 
 
 @dataclasses.dataclass
@@ -43,10 +43,12 @@ class IdentityComponent:
     # core's messaging (notify's): sign-up and change-of-email codes; None where notify is not
     messages: Messages | None = None
     signing_keys: SigningKeys = dataclasses.field(init=False)
+    did_keys: SigningKeys = dataclasses.field(init=False)  # sign coreIdentityJWTs; published in did.json
     client_keys: ClientKeys = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         self.signing_keys = SigningKeys(self.box, self.uow)
+        self.did_keys = SigningKeys(self.box, self.uow, purpose=CORE_IDENTITY)
         self.client_keys = ClientKeys(self.outbound)
 
     @property
@@ -58,6 +60,12 @@ class IdentityComponent:
     def trustmark_url(self) -> str:
         """Discovery's `trustmarks` and every ID token's `vtm`: one address, so they cannot drift apart."""
         return self.issuer + "trustmark"
+
+    @property
+    def did(self) -> str:
+        """The provider's did:web identifier (W3C did:web: the host, a port's colon written %3A)."""
+        host = self.base_url.split("://", 1)[-1].split("/", 1)[0]
+        return "did:web:" + host.replace(":", "%3A")
 
     @property
     def token_endpoint(self) -> str:

@@ -74,13 +74,14 @@ class SigningKey(Base):
     __tablename__ = "identity_signing_keys"
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     alg: Mapped[str] = mapped_column(String(8))  # ES256 or RS256
+    purpose: Mapped[str] = mapped_column(String(16), default="id_token", server_default="id_token")  # or core_identity
     state: Mapped[str] = mapped_column(String(8))
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     private_key_encrypted: Mapped[str] = mapped_column(Text)  # PEM, AES-GCM under core's cipher, kid as AD
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     signing_since: Mapped[dt.datetime | None]
     retired_at: Mapped[dt.datetime | None]
-    __table_args__ = (Index("ix_identity_signing_keys_alg_state", "alg", "state"),)
+    __table_args__ = (Index("ix_identity_signing_keys_alg_state", "alg", "state"),)  # purpose: two sets, ADR 0017
 
 
 class SignIn(Base):
@@ -176,6 +177,7 @@ class AuthorisationCode(Base):
     claims: Mapped[list[str]] = mapped_column(JSON, default=list)  # the userinfo claims requested and allowed
     nonce: Mapped[str] = mapped_column(String(512))
     credential: Mapped[str] = mapped_column(String(8))  # Cl or Cl.Cm: the ID token's vot
+    level: Mapped[str | None] = mapped_column(String(4))  # P1, P2...: the identity asked for; None or P0: none
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     sid: Mapped[str] = mapped_column(String(64))
     auth_time: Mapped[dt.datetime]
@@ -194,6 +196,7 @@ class AccessToken(Base):
     subject: Mapped[str] = mapped_column(String(100))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     claims: Mapped[list[str]] = mapped_column(JSON, default=list)
+    level: Mapped[str | None] = mapped_column(String(4))  # the identity level asked for, from the code
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -221,3 +224,28 @@ class AccountEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ProvenIdentity(Base):
+    """The identity a citizen proved (identity part 3, GPG 45): the One Login level reached and, sealed, what
+    was proved (verified name, date of birth, the documents' details, the evidence and scores behind the level).
+
+    The proved details are personal data and kept AES-GCM encrypted under core's cipher (associated data: the
+    citizen's id); the level, route and time stay readable for the success rates and the authorisation check.
+    """
+
+    __tablename__ = "identity_proven_identities"
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    level: Mapped[str] = mapped_column(String(4))  # P1, P2, P3
+    route: Mapped[str] = mapped_column(String(32))  # passport, driving_licence, command (the CLI's)
+    proved_encrypted: Mapped[str] = mapped_column(Text)
+    proven_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DocumentBinding(Base):
+    """A document that proved an identity, bound to that one account: the same passport or licence cannot prove
+    a second account. Kept as a keyed hash of its kind and number, so the table lists no document numbers."""
+
+    __tablename__ = "identity_document_bindings"
+    document_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)

@@ -104,13 +104,23 @@ async def authorize(request: Request) -> Response:
         session = await sessions.find(uow, identity, request.cookies.get(sessions.COOKIE))
         if session is not None and _session_answers(session, checked):
             sessions.touch(session)  # single sign-on: the pages are skipped, the code is in the same session
-            code = await sign_in.code_for(uow, identity, checked, session.citizen_id, session.sid, session.auth_time)
+            try:
+                code = await sign_in.code_for(uow, identity, checked, session.citizen_id, session.sid,
+                                              session.auth_time)  # fmt: skip
+            except sign_in.LevelNotReached:
+                await uow.commit()
+                return redirect_to_client(checked.redirect_uri, checked.response_mode, _not_reached(checked))
             await uow.commit()
             answer: dict[str, str | None] = {"code": code, "state": checked.state}
             return redirect_to_client(checked.redirect_uri, checked.response_mode, answer)
         token = await sign_in.start(uow, identity, checked)
         await uow.commit()
     return _to_sign_in(identity, token, checked.language)
+
+
+def _not_reached(checked: AuthorisationRequest) -> dict[str, str | None]:
+    """One Login's answer to a service whose citizen has not proved the identity level it asked for."""
+    return {"error": "access_denied", "error_description": "Level of confidence not reached", "state": checked.state}
 
 
 def _session_answers(session: CitizenSession, checked: AuthorisationRequest) -> bool:
@@ -292,7 +302,9 @@ def _signed_in(identity: IdentityComponent, finished: sign_in.Finished) -> Respo
     """Back to the service with its code (or to the platform's page), with the session's cookie set."""
     checked = finished.request
     response: Response
-    if finished.code is None:
+    if finished.error is not None:
+        response = redirect_to_client(checked.redirect_uri, checked.response_mode, _not_reached(checked))
+    elif finished.code is None:
         response = RedirectResponse(checked.return_to or "/", status_code=303)
     else:
         values: dict[str, str | None] = {"code": finished.code, "state": checked.state}
