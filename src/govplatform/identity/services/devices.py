@@ -20,7 +20,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, and_, delete, select
 
 from govplatform.core.interfaces import N_, Actor, UnitOfWork, UserFacingError, enqueue_job, record_audit, utcnow
 from govplatform.identity.models import AuthorisationCode, Citizen, CitizenSession, RelyingParty
@@ -47,14 +47,14 @@ class Device:
     this_device: bool
 
 
-def _live(citizen_id: uuid.UUID) -> list[object]:
+def _live(citizen_id: uuid.UUID) -> ColumnElement[bool]:
     now = utcnow()
-    return [CitizenSession.citizen_id == citizen_id, CitizenSession.expires_at > now, CitizenSession.ends_at > now]
+    return and_(CitizenSession.citizen_id == citizen_id, CitizenSession.expires_at > now, CitizenSession.ends_at > now)
 
 
 async def signed_in(uow: UnitOfWork, citizen_id: uuid.UUID, current: CitizenSession) -> list[Device]:
     """The citizen's live sessions: this browser's first, then the most recently used."""
-    rows = await uow.session.scalars(select(CitizenSession).where(*_live(citizen_id)))
+    rows = await uow.session.scalars(select(CitizenSession).where(_live(citizen_id)))
     devices = [
         Device(
             sid=row.sid,
@@ -102,7 +102,7 @@ async def sign_out(uow: UnitOfWork, citizen: Citizen, sid: str) -> CitizenSessio
     commits either way)."""
     row = None
     if sid and len(sid) <= MAX_SID:
-        row = await uow.session.scalar(select(CitizenSession).where(*_live(citizen.id), CitizenSession.sid == sid))
+        row = await uow.session.scalar(select(CitizenSession).where(_live(citizen.id), CitizenSession.sid == sid))
     if row is None:
         record_audit(uow, CITIZEN, "identity.citizen_session_end_refused", "citizen", citizen.id)
         raise DeviceNotSignedIn(NOT_SIGNED_IN)

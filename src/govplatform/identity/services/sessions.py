@@ -60,7 +60,7 @@ def touch(row: CitizenSession) -> None:
     request does not write it on every request. The caller commits."""
     now = utcnow()
     moved_on = min(now + dt.timedelta(seconds=IDLE_SECONDS), row.ends_at)
-    if (moved_on - row.expires_at).total_seconds() < TOUCH_AFTER_SECONDS:
+    if 0 <= (moved_on - row.expires_at).total_seconds() < TOUCH_AFTER_SECONDS:
         return
     row.expires_at = moved_on
     row.last_used_at = now
