@@ -301,3 +301,22 @@ async def test_a_session_s_last_use_is_written_at_most_once_a_minute(
     (later,) = await _rows(platform)
     assert later.last_used_at is not None and first.last_used_at is not None
     assert later.last_used_at >= first.last_used_at and later.expires_at >= first.expires_at
+
+
+async def test_a_session_opened_without_a_user_agent_is_named_by_the_browser_that_shows_the_devices_page(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    person = await a_citizen(platform)
+    async with platform.uow() as uow:  # a sign-in path that passed no User-Agent on
+        token, _ = await sessions.open_session(uow, identity_of(platform), person.id, "Cl.Cm", None)
+        await uow.commit()
+    (row,) = await _rows(platform)
+    assert row.browser is None and row.operating_system is None
+    client.cookies.set(sessions.COOKIE, token)
+    client.headers["User-Agent"] = FIREFOX_WINDOWS
+    page = await client.get(DEVICES)
+    assert page.status_code == 200 and "Firefox on Windows" in page.text
+    (row,) = await _rows(platform)
+    assert (row.browser, row.operating_system) == ("Firefox", "Windows")
+    client.headers["User-Agent"] = SAFARI_IPHONE  # named once: a later browser with the cookie does not rename it
+    assert "Firefox on Windows" in (await client.get(DEVICES)).text

@@ -18,7 +18,6 @@ from govplatform.core.interfaces import N_, PageRenderer, gettext_, localise
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.pages.account import LEVEL, MONTHS, _render, _signed_in, sign_in_redirect
 from govplatform.identity.services import devices, sessions
-from govplatform.identity.services.browsers import describe
 
 router = APIRouter(include_in_schema=False)
 DEVICES = "/identity/account/devices"
@@ -58,7 +57,7 @@ async def _list(request: Request, errors: list[dict[str, str]], status_code: int
         if found is None:
             return sign_in_redirect(DEVICES, LEVEL)
         session, citizen = found
-        devices.name_unnamed(session, describe(request.headers.get("user-agent")))
+        devices.name_unnamed(session, request.headers.get("user-agent"))
         listed = await devices.signed_in(uow, citizen.id, session)
         await uow.commit()
     shown = [

@@ -25,7 +25,7 @@ from sqlalchemy import ColumnElement, and_, delete, select
 from govplatform.core.interfaces import N_, Actor, UnitOfWork, UserFacingError, enqueue_job, record_audit, utcnow
 from govplatform.identity.models import AuthorisationCode, Citizen, CitizenSession, RelyingParty
 from govplatform.identity.services import back_channel, history, sessions
-from govplatform.identity.services.browsers import Browser
+from govplatform.identity.services.browsers import describe
 from govplatform.identity.services.subjects import pairwise_subject
 
 CITIZEN = Actor("citizen", None, "Citizen")  # the audit log's actor: no name, no email, no account id
@@ -124,9 +124,10 @@ async def sign_out_everywhere(uow: UnitOfWork, citizen: Citizen) -> int:
     return queued
 
 
-def name_unnamed(row: CitizenSession, device: Browser) -> None:
+def name_unnamed(row: CitizenSession, user_agent: str | None) -> None:
     """A session opened without its device's names (before they were recorded, or by a sign-in path that does
     not pass the User-Agent on) takes them from the browser that holds it, when it shows the devices page.
     The caller commits."""
     if row.browser is None and row.operating_system is None:
+        device = describe(user_agent)
         row.browser, row.operating_system = device.browser, device.operating_system
