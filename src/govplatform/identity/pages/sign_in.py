@@ -31,7 +31,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
-from govplatform.identity.models import CitizenSession, SignIn
+from govplatform.identity.models import Citizen, CitizenSession, SignIn
 from govplatform.identity.services import sessions, sign_in
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
@@ -124,8 +124,8 @@ def _session_answers(session: CitizenSession, checked: AuthorisationRequest) -> 
     return True
 
 
-def _to_sign_in(identity: IdentityComponent, token: str, language: str | None) -> Response:
-    target = EMAIL + (f"?lang={language}" if language else "")
+def _to_sign_in(identity: IdentityComponent, token: str, language: str | None, first: str = EMAIL) -> Response:
+    target = first + (f"?lang={language}" if language else "")
     response = RedirectResponse(target, status_code=302)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=identity.secure_cookies)
     return response
@@ -134,24 +134,29 @@ def _to_sign_in(identity: IdentityComponent, token: str, language: str | None) -
 @router.get(START)
 async def start_for_platform_page(request: Request) -> Response:
     """Sign-in (or a step up) for the platform's own pages (interfaces.sign_in_url), then back to `return_to`:
-    a path on this site only, so the link can never send a citizen elsewhere."""
+    a path on this site only, so the link can never send a citizen elsewhere.
+
+    With `fresh=1` the session's level is not enough: a signed-in citizen proves their factors again,
+    starting at the password page with their email filled in (the session's sid is kept, auth_time renewed)."""
     return_to = same_site_path(request.query_params.get("return_to"))
     level = request.query_params.get("level") or "Cl.Cm"
+    fresh = request.query_params.get("fresh") == "1"
     if return_to is None or level not in sessions.LEVELS:
         return _problem(request, gettext_(TIMED_OUT), 400)
     identity = _identity(request)
     async with identity.uow() as uow:
         session = await sessions.find(uow, identity, request.cookies.get(sessions.COOKIE))
-        if session is not None and sessions.covers(session.credential, level):
+        if session is not None and sessions.covers(session.credential, level) and not fresh:
             return RedirectResponse(return_to, status_code=303)
         checked = AuthorisationRequest(
             client_id="", client_name="", redirect_uri="", state="", nonce="", scopes=[], claims=[],
             credential=level, code_challenge=None, response_mode="query", language=None, return_to=return_to,
         )  # fmt: skip
-        token = await sign_in.start(uow, identity, checked)
+        known = await uow.session.get(Citizen, session.citizen_id) if fresh and session is not None else None
+        token = await sign_in.start(uow, identity, checked, email=known.email if known else None)
         await uow.commit()
     language = current_language()
-    return _to_sign_in(identity, token, language if language != "en" else None)
+    return _to_sign_in(identity, token, language if language != "en" else None, PASSWORD if known else EMAIL)
 
 
 async def _current(request: Request) -> tuple[IdentityComponent, SignIn | None]:

@@ -60,8 +60,11 @@ def _hash(identity: IdentityComponent, token: str) -> str:
     return keyed_hash(identity.hash_secret, token, "identity-sign-in")
 
 
-async def start(uow: UnitOfWork, identity: IdentityComponent, request: AuthorisationRequest) -> str:
-    """A sign-in for a checked request; returns the cookie's token. The caller commits."""
+async def start(
+    uow: UnitOfWork, identity: IdentityComponent, request: AuthorisationRequest, email: str | None = None
+) -> str:
+    """A sign-in for a checked request; returns the cookie's token. `email` is known when a signed-in citizen
+    proves their factors again (the password page is the first). The caller commits."""
     token = random_token(32)
     now = utcnow()
     await uow.session.execute(delete(SignIn).where(SignIn.expires_at <= now))
@@ -69,6 +72,7 @@ async def start(uow: UnitOfWork, identity: IdentityComponent, request: Authorisa
         SignIn(
             token_hash=_hash(identity, token),
             request=request.as_json(),
+            email=email,
             created_at=now,
             expires_at=now + dt.timedelta(seconds=SIGN_IN_SECONDS),
         )
