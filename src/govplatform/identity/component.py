@@ -85,6 +85,9 @@ AUDIT_EVENTS = {
     "identity.citizen_password_changed": N_("Citizen changed their password"),
     "identity.citizen_deleted": N_("Citizen deleted their account"),
     "identity.citizen_email_changed": N_("Citizen changed their email address"),
+    "identity.citizen_session_ended": N_("Citizen signed out a device"),
+    "identity.citizen_signed_out_everywhere": N_("Citizen signed out of every device"),
+    "identity.citizen_session_end_refused": N_("Citizen's sign-out of a device refused: not a session of theirs"),
 }
 
 

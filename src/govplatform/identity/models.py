@@ -138,6 +138,11 @@ class CitizenSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     ends_at: Mapped[dt.datetime]
+    # For the citizen's list of signed-in devices (services/devices.py): the browser and operating system in
+    # plain words, never the User-Agent header itself nor any part of the address; last use, at most a minute old.
+    browser: Mapped[str | None] = mapped_column(String(60))
+    operating_system: Mapped[str | None] = mapped_column(String(60))
+    last_used_at: Mapped[dt.datetime | None]
 
 
 class ServiceUse(Base):

@@ -13,7 +13,16 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from govplatform.identity.pages import account, client_admin, logout, security, sign_in, sign_up
+from govplatform.identity.pages import (
+    account,
+    account_history,
+    client_admin,
+    devices,
+    logout,
+    security,
+    sign_in,
+    sign_up,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
@@ -22,6 +31,8 @@ router.include_router(logout.router)
 router.include_router(client_admin.router)
 router.include_router(account.router)
 router.include_router(security.router)
+router.include_router(devices.router)
+router.include_router(account_history.router)
 PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

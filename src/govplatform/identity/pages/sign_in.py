@@ -258,7 +258,9 @@ async def password_submit(request: Request) -> Response:
             await uow.commit()  # a wrong password's count is kept (a refused attempt counted nothing)
             return _refused(request, "password", row, error, email=row.email)
         if sign_in.request_of(row).credential == "Cl":  # a password alone was asked for (One Login's low level)
-            finished = await sign_in.finish(uow, identity, row, "Cl", request.cookies.get(sessions.COOKIE))
+            finished = await sign_in.finish(
+                uow, identity, row, "Cl", request.cookies.get(sessions.COOKIE), request.headers.get("user-agent")
+            )
             await uow.commit()
             return _signed_in(identity, finished)
         await uow.commit()
@@ -293,7 +295,9 @@ async def code_submit(request: Request) -> Response:
         except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()
             return _refused(request, "code", row, error)
-        finished = await sign_in.finish(uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE))
+        finished = await sign_in.finish(
+            uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE), request.headers.get("user-agent")
+        )
         await uow.commit()
     return _signed_in(identity, finished)
 

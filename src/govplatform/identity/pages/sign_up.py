@@ -242,7 +242,14 @@ async def authenticator_submit(request: Request) -> Response:
             return _authenticator_page(request, row, found.email, secret, errors, 400)
         try:
             finished = await sign_up.finish(
-                uow, identity, row, found, code, _ip(request), request.cookies.get(sessions.COOKIE)
+                uow,
+                identity,
+                row,
+                found,
+                code,
+                _ip(request),
+                request.cookies.get(sessions.COOKIE),
+                request.headers.get("user-agent"),
             )
         except (TooManyGuesses, sign_up.SignUpFailed, IdentityError) as error:
             await uow.commit()

@@ -150,13 +150,21 @@ class Finished:
 
 
 async def finish(
-    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, credential: str, previous_session: str | None
+    uow: UnitOfWork,
+    identity: IdentityComponent,
+    row: SignIn,
+    credential: str,
+    previous_session: str | None,
+    user_agent: str | None = None,
 ) -> Finished:
-    """The sign-in is over: the citizen's session opens (or replaces the browser's), and the service gets a
-    code in that session. The sign-in ends (its cookie is worth nothing after). The caller commits."""
+    """The sign-in is over: the citizen's session opens (or replaces the browser's; the User-Agent names its
+    device), and the service gets a code in that session. The sign-in ends (its cookie is worth nothing after).
+    The caller commits."""
     assert row.citizen_id is not None
-    token, session = await sessions.open_session(uow, identity, row.citizen_id, credential, previous_session)
-    history.record(uow, row.citizen_id, "signed_in")
+    token, session = await sessions.open_session(
+        uow, identity, row.citizen_id, credential, previous_session, user_agent
+    )
+    history.record(uow, row.citizen_id, "signed_in", **sessions.device_detail(session))
     request = request_of(row)
     row.expires_at = utcnow()  # ended: `find` no longer returns it, and the next sign-in's start deletes it
     if request.return_to is not None:
