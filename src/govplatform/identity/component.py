@@ -42,6 +42,7 @@ class IdentityComponent:
     secure_cookies: bool = True
     # core's messaging (notify's): sign-up and change-of-email codes; None where notify is not
     messages: Messages | None = None
+    factor_recovery_wait_seconds: int = 72 * 3600  # settings.identity_factor_recovery_wait_seconds (ADR 0019)
     signing_keys: SigningKeys = dataclasses.field(init=False)
     client_keys: ClientKeys = dataclasses.field(init=False)
 
@@ -77,6 +78,9 @@ AUDIT_EVENTS = {
     "identity.citizen_password_changed": N_("Citizen changed their password"),
     "identity.citizen_deleted": N_("Citizen deleted their account"),
     "identity.citizen_email_changed": N_("Citizen changed their email address"),
+    "identity.citizen_password_reset": N_("Citizen reset their password with an emailed link"),
+    "identity.citizen_factor_replaced": N_("Citizen replaced a lost way to get security codes"),
+    "identity.recovery_refused": N_("Account recovery step refused"),
 }
 
 

@@ -32,7 +32,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
-from govplatform.identity.services import history, service_uses, sessions
+from govplatform.identity.services import history, recovery_wait, service_uses, sessions
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email
 from govplatform.identity.services.tokens import code_hash
@@ -146,6 +146,8 @@ async def finish(
     assert row.citizen_id is not None
     token, session = await sessions.open_session(uow, identity, row.citizen_id, credential, previous_session)
     history.record(uow, row.citizen_id, "signed_in")
+    if credential == "Cl.Cm":  # the second factor was proven: it is not lost (services/recovery_wait.py)
+        await recovery_wait.cancel_after_sign_in(uow, identity, row.citizen_id)
     request = request_of(row)
     row.expires_at = utcnow()  # ended: `find` no longer returns it, and the next sign-in's start deletes it
     if request.return_to is not None:
