@@ -459,3 +459,51 @@ async def test_guessing_the_emailed_code_meets_the_throttle_and_sends_no_notice(
         ).all()
     assert PLATFORM_TEMPLATES[(PlatformTemplate.CITIZEN_FACTOR_RECOVERY, "email", "en")] not in sent
     assert "factor_recovery_requested" not in await events_of(platform, person)
+
+
+async def test_a_sign_in_for_another_email_in_the_browser_is_not_finished_as_the_reset_account(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    rp, person = await a_client(platform), await a_citizen(platform)
+    link = await reset_link(platform, client, person)
+    await client.get("/authorize", params=authorise_query(rp))  # a sign-in someone else's link started
+    await post_form(client, EMAIL, EMAIL, {"email": "someone-else@example.com"})
+    done = await _reset(client, link, person)
+    assert done.status_code == 303 and done.headers["location"] == "/identity/recovery/reset/done", "no code to rp"
+    async with platform.uow(read_only=True) as uow:
+        from govplatform.identity.models import ServiceUse
+
+        assert (await uow.session.scalars(select(ServiceUse).where(ServiceUse.citizen_id == person.id))).all() == []
+
+
+async def test_recovery_rows_go_with_the_account_and_when_they_expire(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    from govplatform.identity.schedule import purge_expired
+    from govplatform.identity.services import accounts
+
+    rp, person, other = await a_client(platform), await a_citizen(platform), await a_citizen(platform)
+    await reset_link(platform, client, person)
+    await request_replacement(platform, client, rp, person)
+    client.cookies.clear()
+    await reset_link(platform, client, other)
+
+    async def count(citizen: Person) -> int:
+        async with platform.uow(read_only=True) as uow:
+            links = (
+                await uow.session.scalars(select(PasswordReset).where(PasswordReset.citizen_id == citizen.id))
+            ).all()
+            asked = (
+                await uow.session.scalars(select(FactorRecovery).where(FactorRecovery.citizen_id == citizen.id))
+            ).all()
+            return len(links) + len(asked)
+
+    assert await count(person) == 2 and await count(other) == 1
+    async with platform.uow() as uow:
+        await accounts.delete_account(uow, identity_of(platform), person.id, PASSWORD, None)
+        await uow.commit()
+    assert await count(person) == 0 and await count(other) == 1
+    async with platform.uow() as uow:
+        await purge_expired(uow, utcnow() + dt.timedelta(minutes=61))
+        await uow.commit()
+    assert await count(other) == 0

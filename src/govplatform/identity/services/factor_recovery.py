@@ -135,23 +135,22 @@ async def start(
     if citizen is None or identity.messages is None:
         raise RecoveryRefused("not_sent")
     await identity.throttle.attempt(uow, SENDING, ip, str(citizen.id))  # never given back: every send counts
-    if current is not None:
-        current.cancelled_at = utcnow()  # a newer code replaces it (nothing had been announced)
     now = utcnow()
     until = now + dt.timedelta(minutes=CODE_MINUTES)
     recovery = FactorRecovery(
-        citizen_id=citizen.id, code_expires_at=until, wrong_codes=0, created_at=now, expires_at=until
+        id=uuid.uuid4(), citizen_id=citizen.id, code_expires_at=until, wrong_codes=0, created_at=now, expires_at=until
     )
-    uow.session.add(recovery)
-    await uow.session.flush()  # its id keys the code's hash
     code = f"{secrets.randbelow(1_000_000):06d}"
-    recovery.code_hash = _code_hash(identity, recovery, code)
-    try:
+    try:  # sent first: a refused message leaves nothing changed for the caller's commit
         await identity.messages.send_email(
             uow, PlatformTemplate.CITIZEN_SIGN_IN_CODE, citizen.email, {"code": code}, language=language
         )
     except MessageRefused:
         raise RecoveryRefused("not_sent") from None
+    recovery.code_hash = _code_hash(identity, recovery, code)
+    if current is not None:
+        current.cancelled_at = now  # a newer code replaces it (nothing had been announced)
+    uow.session.add(recovery)
     return recovery
 
 
@@ -178,17 +177,17 @@ async def confirm_email(
         raise RecoveryRefused("not_sent")
     wait = identity.factor_recovery_wait_seconds
     token = random_token(32)
-    recovery.code_hash, recovery.email_confirmed_at = None, now
-    recovery.ready_at = now + dt.timedelta(seconds=wait)
-    recovery.expires_at = recovery.ready_at + dt.timedelta(days=SET_UP_DAYS)
-    recovery.cancel_token_hash = _cancel_hash(identity, token)
     values = {"cancel_link": f"{identity.base_url}{CANCEL_PATH}?token={token}", "hours": math.ceil(wait / 3600)}
-    try:
+    try:  # sent first: no wait ever begins without its notice (a refused message leaves the request as it was)
         await identity.messages.send_email(
             uow, PlatformTemplate.CITIZEN_FACTOR_RECOVERY, citizen.email, values, language=language
         )
     except MessageRefused:
-        raise RecoveryRefused("not_sent") from None  # no wait without its notice: the caller's commit keeps none
+        raise RecoveryRefused("not_sent") from None
+    recovery.code_hash, recovery.email_confirmed_at = None, now
+    recovery.ready_at = now + dt.timedelta(seconds=wait)
+    recovery.expires_at = recovery.ready_at + dt.timedelta(days=SET_UP_DAYS)
+    recovery.cancel_token_hash = _cancel_hash(identity, token)
     history.record(uow, citizen.id, "factor_recovery_requested")
 
 

@@ -185,7 +185,12 @@ async def sign_in_after_reset(
 ) -> sign_in.Finished:
     """The citizen proved two factors (the second factor, then a password they chose): the sign-in this browser
     was in goes on to its service, or, with none, a session at Cl.Cm opens and the browser goes to DONE_PATH.
-    The caller commits."""
+
+    Only a sign-in for this account's email goes on: a sign-in this browser holds for another email (started by
+    a link someone else sent, say) is not finished as this account, so no service learns of the account without
+    the citizen having asked to sign in to it. The caller commits."""
+    if row is not None and row.email != citizen.email:
+        row = None
     if row is None:
         platform_page = AuthorisationRequest(
             client_id="", client_name="", redirect_uri="", state="", nonce="", scopes=[], claims=[],
