@@ -507,3 +507,32 @@ async def test_recovery_rows_go_with_the_account_and_when_they_expire(
         await purge_expired(uow, utcnow() + dt.timedelta(minutes=61))
         await uow.commit()
     assert await count(other) == 0
+
+
+async def test_after_too_many_wrong_emailed_codes_a_new_code_can_be_sent_and_the_old_one_is_void(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    import asyncio
+
+    rp, person = await a_client(platform), await a_citizen(platform)
+    await to_code_page(client, rp, person)
+    await post_form(client, FACTOR, FACTOR, {})
+    [first] = [m for m in await emails_to(platform, person.email) if m["Subject"] == "Your sign-in code"]
+    old = re.search(r"\b(\d{6})\b", body_of(first))
+    assert old
+    wrong = f"{(int(old.group(1)) + 1) % 1_000_000:06d}"
+    answers = [await post_form(client, FACTOR_EMAIL, FACTOR_EMAIL, {"code": wrong}) for _ in range(5)]
+    assert "wrong code too many times" in answers[-1].text
+    page = await client.get(FACTOR_EMAIL)
+    assert "Send a new code" in page.text
+    await asyncio.sleep(1.5)  # the throttle's first wait after five wrong guesses
+    void = await post_form(client, FACTOR_EMAIL, FACTOR_EMAIL, {"code": old.group(1)})
+    assert void.status_code == 400, "the code is void after too many wrong guesses"
+    resent = await post_form(client, FACTOR_EMAIL, FACTOR, {})
+    assert resent.status_code == 303 and resent.headers["location"] == FACTOR_EMAIL
+    latest = [m for m in await emails_to(platform, person.email) if m["Subject"] == "Your sign-in code"][-1]
+    new = re.search(r"\b(\d{6})\b", body_of(latest))
+    assert new
+    await asyncio.sleep(2.5)
+    confirmed = await post_form(client, FACTOR_EMAIL, FACTOR_EMAIL, {"code": new.group(1)})
+    assert confirmed.status_code == 303 and confirmed.headers["location"] == FACTOR, confirmed.text

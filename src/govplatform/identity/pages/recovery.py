@@ -272,7 +272,7 @@ async def factor_start(request: Request) -> Response:
             await factor_recovery.start(uow, identity, row, _ip(request), current_language())
         except (TooManyGuesses, factor_recovery.RecoveryRefused) as error:
             await uow.commit()
-            return _error(request, "factor_start", error, "email", email=email,
+            return _error(request, "factor_start", error, "send", email=email,
                           hours=factor_recovery.wait_hours(identity))  # fmt: skip
         await uow.commit()
     return RedirectResponse(FACTOR_EMAIL, status_code=303)
