@@ -42,7 +42,8 @@ WORDS = {
            "notice_subject": "Someone asked to replace your way to get security codes",
            "cancel": "Cancel the request", "too_early": "You cannot set up a new way to get security codes yet",
            "new_way": "Set up a new way to get security codes", "app": "Set up an authenticator app",
-           "completed": "already been completed"},
+           "completed": "already been completed", "cancelled": "The request has been cancelled",
+           "already": "already been cancelled"},
     "cy": {"email": "Rhowch eich cyfeiriad e-bost i fewngofnodi", "password": "Cyfrinair", "continue": "Parhau",
            "code": "Rhowch y cod diogelwch 6 digid a ddangosir yn eich ap dilysu",
            "forgot": "Rwyf wedi anghofio fy nghyfrinair", "reset": "Ailosod eich cyfrinair",
@@ -57,7 +58,8 @@ WORDS = {
            "notice_subject": "Gofynnodd rhywun am newid eich ffordd o gael codau diogelwch",
            "cancel": "Canslo’r cais", "too_early": "Ni allwch sefydlu ffordd newydd o gael codau diogelwch eto",
            "new_way": "Sefydlu ffordd newydd o gael codau diogelwch", "app": "Sefydlu ap dilysu",
-           "completed": "wedi’i gwblhau’n barod"},
+           "completed": "wedi’i gwblhau’n barod", "cancelled": "Mae’r cais wedi’i ganslo",
+           "already": "wedi’i ganslo’n barod"},
 }  # fmt: skip
 DELIVERY_SECONDS = 20.0
 
@@ -157,6 +159,9 @@ async def test_a_citizen_who_lost_their_password_recovers_it_with_the_emailed_li
     await page.get_by_role("button", name=words["change"]).click()
     await expect(page).to_have_url(re.compile(rf"\?code=.+&state={state}$"))  # back at the service
 
+    await page.goto("/identity/recovery/reset/done")  # the confirmation a reset with no service ends at
+    await expect(page.locator("html")).to_have_attribute("lang", language)
+    await assert_no_accessibility_violations(page)
     await page.goto(link)  # the link is spent
     await expect(page.locator("#why")).to_contain_text(words["used"])
     await assert_no_accessibility_violations(page)
@@ -236,3 +241,28 @@ async def test_a_citizen_who_lost_their_only_app_waits_then_sets_up_a_new_one_an
         await assert_no_accessibility_violations(mailbox)
     finally:
         await elsewhere.close()
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_cancel_link_from_the_notice_cancels_the_request_once(
+    page: Page, live_server: LiveServer, relying_party: tuple[str, str], language: str
+) -> None:
+    words = WORDS[language]
+    address, _lost = _citizen(live_server)
+    await page.goto(_authorize(relying_party, language, "cancelled"))
+    await _email_and_password(page, words, address, PASSWORD)
+    await page.get_by_role("link", name=words["lost"]).click()
+    await page.get_by_role("button", name=words["email_me"]).click()
+    found = re.search(r"\b(\d{6})\b", await mail_to(live_server, address, words["code_subject"]))
+    assert found, "the email holds the code"
+    await page.get_by_label(words["email_code"]).fill(found.group(1))
+    await page.get_by_role("button", name=words["continue"]).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(words["wait"])
+
+    cancel_link = link_in(await mail_to(live_server, address, words["notice_subject"]), "/identity/recovery/cancel")
+    await page.goto(f"{cancel_link}&lang={language}")
+    await page.get_by_role("button", name=words["cancel"]).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(words["cancelled"])
+    await assert_no_accessibility_violations(page)
+    await page.goto(cancel_link)
+    await expect(page.locator("#why")).to_contain_text(words["already"])
