@@ -1,6 +1,7 @@
 """Identity's tables: citizens, relying parties, the provider's signing keys, sign-ins in progress,
 accounts being created, citizens' sessions at the provider, the services each citizen has used, changes of
-email address, authorisation codes, access tokens and used client-assertion ids.
+email address, authorisation codes, access tokens, used client-assertion ids, password reset links and requests
+to replace a lost second factor (ADR 0019).
 
 What is secret is never stored in a form that can be replayed: an authorisation code, an access token,
 a sign-in cookie and a client secret are kept as keyed hashes (HMAC-SHA256 with the platform's hash

@@ -4,8 +4,8 @@ Which factors are proven: the link proves only that the person can read the acco
 factor of the account's sign-in; the **second factor** (`second_factor.prove_second_factor`, the authenticator
 app's code today) and the **new password**, chosen by the same person in the same browser after it, are the two
 factors. So a citizen who finishes is signed in at Cl.Cm (password and second factor), as after a sign-in; a
-sign-in they were in goes on to its service. No step gives anything before the second factor is proven: the
-new-password page is refused until it is.
+sign-in they were in for this account's email goes on to its service. No step gives anything before the second
+factor is proven: the new-password page is refused until it is.
 
 The link, in the order it is checked (the order decides which refusal is shown, so it may not be reordered):
 - it exists: the token is 32 random bytes; the table keeps only its keyed hash (HMAC-SHA256, its own purpose
