@@ -42,6 +42,7 @@ class IdentityComponent:
     secure_cookies: bool = True
     # core's messaging (notify's): sign-up and change-of-email codes; None where notify is not
     messages: Messages | None = None
+    factor_recovery_wait_seconds: int = 72 * 3600  # settings.identity_factor_recovery_wait_seconds (ADR 0022)
     signing_keys: SigningKeys = dataclasses.field(init=False)
     did_keys: SigningKeys = dataclasses.field(init=False)  # sign coreIdentityJWTs; published in did.json
     client_keys: ClientKeys = dataclasses.field(init=False)
@@ -88,6 +89,9 @@ AUDIT_EVENTS = {
     "identity.citizen_session_ended": N_("Citizen signed out a device"),
     "identity.citizen_signed_out_everywhere": N_("Citizen signed out of every device"),
     "identity.citizen_session_end_refused": N_("Citizen's sign-out of a device refused: not a session of theirs"),
+    "identity.citizen_password_reset": N_("Citizen reset their password with an emailed link"),
+    "identity.citizen_factor_replaced": N_("Citizen replaced a lost way to get security codes"),
+    "identity.recovery_refused": N_("Account recovery step refused"),
 }
 
 

@@ -1,6 +1,7 @@
 """Identity's tables: citizens, relying parties, the provider's signing keys, sign-ins in progress,
 accounts being created, citizens' sessions at the provider, the services each citizen has used, changes of
-email address, authorisation codes, access tokens and used client-assertion ids.
+email address, authorisation codes, access tokens, used client-assertion ids, password reset links and requests
+to replace a lost second factor (ADR 0022).
 
 What is secret is never stored in a form that can be replayed: an authorisation code, an access token,
 a sign-in cookie and a client secret are kept as keyed hashes (HMAC-SHA256 with the platform's hash
@@ -254,3 +255,46 @@ class DocumentBinding(Base):
     __tablename__ = "identity_document_bindings"
     document_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+
+
+class PasswordReset(Base):
+    """An emailed link to set a new password (services/recovery.py): single use, short-lived, kept as a keyed hash.
+
+    `password_fingerprint` is a keyed hash of the password hash when the link was sent, so a link is worth
+    nothing once the password has changed by any route; a newer link for the citizen makes this one worthless too
+    (the newest `created_at` wins). `second_factor_at` is set when the second factor was proven on this link.
+    """
+
+    __tablename__ = "identity_password_resets"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    password_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    second_factor_at: Mapped[dt.datetime | None]
+    used_at: Mapped[dt.datetime | None]
+
+
+class FactorRecovery(Base):
+    """A request to replace a lost second factor (services/factor_recovery.py): the emailed code, then a wait.
+
+    The email code is kept as a keyed hash until it is confirmed (`email_confirmed_at`); the wait ends at
+    `ready_at`; the cancel link's token is kept as a keyed hash. The new authenticator's secret is kept
+    encrypted (associated data: the row's id) only while it is being set up. A request ends cancelled or
+    completed and is kept until `expires_at` so that a cancel link used again is recognised and said so.
+    """
+
+    __tablename__ = "identity_factor_recoveries"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[dt.datetime]
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    email_confirmed_at: Mapped[dt.datetime | None]
+    ready_at: Mapped[dt.datetime | None]
+    cancel_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    new_totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -19,6 +19,7 @@ from govplatform.identity.pages import (
     client_admin,
     devices,
     logout,
+    recovery,
     security,
     sign_in,
     sign_up,
@@ -33,7 +34,8 @@ router.include_router(account.router)
 router.include_router(security.router)
 router.include_router(devices.router)
 router.include_router(account_history.router)
-PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
+router.include_router(recovery.router)
+PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES, *recovery.PUBLIC_ROUTES]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 __all__ = ["PUBLIC_ROUTES", "TEMPLATES", "router"]

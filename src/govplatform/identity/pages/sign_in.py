@@ -32,7 +32,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen, CitizenSession, SignIn
-from govplatform.identity.services import sessions, sign_in
+from govplatform.identity.services import factor_recovery, recovery_wait, sessions, sign_in
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -269,12 +269,16 @@ async def password_submit(request: Request) -> Response:
 
 @router.get(CODE)
 async def code_page(request: Request) -> Response:
-    _, row = await _current(request)
-    if row is None:
-        return _problem(request, gettext_(TIMED_OUT), 400)
-    if row.citizen_id is None:
-        return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
-    return _page(request, "code", row)
+    identity = _identity(request)
+    async with identity.uow(read_only=True) as uow:
+        row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
+        if row is None:
+            return _problem(request, gettext_(TIMED_OUT), 400)
+        if row.citizen_id is None:
+            return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
+        # After a lost factor's wait (services/factor_recovery.py) the page offers to set up a new one.
+        ready = factor_recovery.state(await recovery_wait.live(uow, row.citizen_id)) == "ready"
+    return _page(request, "code", row, recovery_ready=ready)
 
 
 @router.post(CODE)

@@ -33,7 +33,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
 from govplatform.identity.proofing.gpg45 import covers
-from govplatform.identity.services import history, proven, service_uses, sessions
+from govplatform.identity.services import history, proven, recovery_wait, service_uses, sessions
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email
 from govplatform.identity.services.tokens import code_hash
@@ -165,6 +165,8 @@ async def finish(
         uow, identity, row.citizen_id, credential, previous_session, user_agent
     )
     history.record(uow, row.citizen_id, "signed_in", **sessions.device_detail(session))
+    if credential == "Cl.Cm":  # the second factor was proven: it is not lost (services/recovery_wait.py)
+        await recovery_wait.cancel_after_sign_in(uow, identity, row.citizen_id)
     request = request_of(row)
     row.expires_at = utcnow()  # ended: `find` no longer returns it, and the next sign-in's start deletes it
     if request.return_to is not None:
