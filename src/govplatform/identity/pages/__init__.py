@@ -1,10 +1,11 @@
 """Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, creating an account, /logout,
-the account pages, and the admin pages where staff register a service's sign-in clients.
+the account pages (passkeys among them), and the admin pages where staff register a service's sign-in clients.
 
-The composition root includes `router`, adds `TEMPLATES` to the template folders and marks `PUBLIC_ROUTES`
-public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps). The
-account pages are not public: they send a browser without a citizen's session to sign in. The admin pages
-are not public either: each needs a signed-in staff member with a role on the service.
+The composition root includes `router`, adds `TEMPLATES` to the template folders, serves `STATIC` (the passkey
+pages' script) at /static/identity and marks `PUBLIC_ROUTES` public: a citizen signing in has no session yet
+(the sign-in cookie is the credential of the later steps). The account pages are not public: they send a
+browser without a citizen's session to sign in. The admin pages are not public either: each needs a signed-in
+staff member with a role on the service.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from govplatform.identity.pages import account, client_admin, logout, sign_in, sign_up
+from govplatform.identity.pages import account, account_passkeys, client_admin, logout, passkeys, sign_in, sign_up
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
@@ -21,7 +22,10 @@ router.include_router(sign_up.router)
 router.include_router(logout.router)
 router.include_router(client_admin.router)
 router.include_router(account.router)
-PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
+router.include_router(passkeys.router)
+router.include_router(account_passkeys.router)
+PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *passkeys.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-__all__ = ["PUBLIC_ROUTES", "TEMPLATES", "router"]
+STATIC = Path(__file__).resolve().parent.parent / "static"  # served at /static/identity: passkeys.js
+__all__ = ["PUBLIC_ROUTES", "STATIC", "TEMPLATES", "router"]

@@ -32,7 +32,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import CitizenSession, SignIn
-from govplatform.identity.services import sessions, sign_in
+from govplatform.identity.services import passkeys, sessions, sign_in
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -46,6 +46,7 @@ router = APIRouter(include_in_schema=False)
 COOKIE = "govplatform_identity_sign_in"
 EMAIL, PASSWORD, CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
 START = "/identity/sign-in/start"
+PASSKEY = "/identity/sign-in/passkey"  # pages/passkeys.py
 PUBLIC_ROUTES = [
     ("GET", "/authorize"),
     ("GET", START),
@@ -257,7 +258,12 @@ async def code_page(request: Request) -> Response:
         return _problem(request, gettext_(TIMED_OUT), 400)
     if row.citizen_id is None:
         return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
-    return _page(request, "code", row)
+    identity = _identity(request)
+    async with identity.uow(read_only=True) as uow:  # a citizen with passkeys may use one instead (pages/passkeys.py)
+        has_app, has_passkey = await passkeys.second_factors(uow, row.citizen_id)
+    if has_passkey and not has_app:
+        return RedirectResponse(PASSKEY, status_code=303)
+    return _page(request, "code", row, passkey_link=has_passkey)
 
 
 @router.post(CODE)
