@@ -14,7 +14,7 @@ found by its hash and claimed by one DELETE before the library checks anything, 
 challenge only one is checked, and a challenge from another sign-in, purpose or citizen finds no row.
 
 The order of the checks in `authenticate` is fixed: the throttle counts the attempt before anything is looked
-up; the challenge is claimed; the passkey is found by its credential id and must be the citizen's; the library
+up; the passkey is found by its credential id; the challenge is claimed; the passkey must be the citizen's; the library
 checks the type, challenge, origin, rpIdHash, user presence and verification, and the signature; then the
 signature counter (here, after the signature, so the message can say what happened). A refusal where the
 citizen is known is recorded in their account history; nothing else changes.
@@ -355,12 +355,14 @@ async def authenticate(
         attempt = await identity.throttle.attempt(uow, PASSKEY_SIGN_IN, ip, named)
     if credential is None:
         raise _refuse(uow, REFUSED, citizen_id)
+    credential_id = bytes_to_base64url(credential.raw_id)
+    passkey = await uow.session.scalar(select(Passkey).where(Passkey.credential_id == credential_id))
+    # Whose history a refusal goes in: the citizen signing in, or without a password the passkey's owner.
+    known = citizen_id if citizen_id is not None else (passkey.citizen_id if passkey is not None else None)
     try:
         challenge, _ = await _claim(uow, identity, credential.response.client_data_json, purpose, bound_to, citizen_id)
     except PasskeyRefused as refused:
-        raise _refuse(uow, refused.template, citizen_id) from None
-    credential_id = bytes_to_base64url(credential.raw_id)
-    passkey = await uow.session.scalar(select(Passkey).where(Passkey.credential_id == credential_id))
+        raise _refuse(uow, refused.template, known) from None
     if passkey is None:
         raise _refuse(uow, UNKNOWN if citizen_id is None else NOT_YOURS, citizen_id)
     if citizen_id is not None and passkey.citizen_id != citizen_id:
