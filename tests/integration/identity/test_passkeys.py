@@ -104,6 +104,9 @@ async def test_a_citizen_with_an_app_and_a_passkey_may_use_either_after_the_pass
     assert code_page.status_code == 200 and f'href="{SECOND}"' in code_page.text
     passkey_page = await client.get(SECOND)
     assert f'href="{CODE}"' in passkey_page.text and "Use your authenticator app instead" in passkey_page.text
+    welsh = await client.get(SECOND + "?lang=cy")
+    assert '<html lang="cy"' in welsh.text and "Defnyddio eich allwedd mynediad" in welsh.text
+    await client.get(SECOND + "?lang=en")
     signed_in = await ceremony(client, SECOND, device.get)
     assert signed_in.status_code == 302 and code_from(signed_in.headers["location"])["code"]
     assert "signed_in" in await _kinds(platform, person.id)
