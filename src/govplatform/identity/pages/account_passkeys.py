@@ -125,11 +125,12 @@ async def add_submit(request: Request) -> Response:
 NAME_ERRORS = (passkey_changes.NAME_MISSING, passkey_changes.NAME_TOO_LONG, passkey_changes.NAME_TAKEN)
 
 
-async def _own(request: Request, uow: UnitOfWork, path: str) -> tuple[Citizen, Passkey | None] | Response:
-    """The signed-in citizen and the passkey the link names (None if not theirs), or the redirect to sign in."""
+async def _own(request: Request, uow: UnitOfWork) -> tuple[Citizen, Passkey | None] | Response:
+    """The signed-in citizen and the passkey the link names (None if not theirs), or the redirect to sign in
+    and back to the passkeys page (never to the link's own path, which may hold anything)."""
     found = await _signed_in(request, uow)
     if found is None:
-        return sign_in_redirect(path, LEVEL)
+        return sign_in_redirect(PASSKEYS, LEVEL)
     _, citizen = found
     return citizen, await passkey_changes.find_own(uow, citizen.id, request.path_params["passkey_id"])
 
@@ -138,7 +139,7 @@ async def _own(request: Request, uow: UnitOfWork, path: str) -> tuple[Citizen, P
 async def rename_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
-        own = await _own(request, uow, request.url.path)
+        own = await _own(request, uow)
         if isinstance(own, Response):
             return own
         _, passkey = own
@@ -153,7 +154,7 @@ async def rename_submit(request: Request) -> Response:
     typed = _typed(await request.form(), "name", 200)
     identity = _identity(request)
     async with identity.uow() as uow:
-        own = await _own(request, uow, request.url.path)
+        own = await _own(request, uow)
         if isinstance(own, Response):
             return own
         citizen, passkey = own
@@ -178,7 +179,7 @@ async def _remove_context(uow: UnitOfWork, citizen: Citizen, passkey: Passkey) -
 async def remove_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
-        own = await _own(request, uow, request.url.path)
+        own = await _own(request, uow)
         if isinstance(own, Response):
             return own
         citizen, passkey = own
@@ -194,7 +195,7 @@ async def remove_submit(request: Request) -> Response:
     await request.form()
     identity = _identity(request)
     async with identity.uow() as uow:
-        own = await _own(request, uow, request.url.path)
+        own = await _own(request, uow)
         if isinstance(own, Response):
             return own
         citizen, passkey = own
