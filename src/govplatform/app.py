@@ -14,7 +14,7 @@ from govplatform.core.outbound import OutboundGuard
 from govplatform.core.platform import Platform, build_platform
 from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
-from govplatform.core.web.app import create_app
+from govplatform.core.web.app import CachedStatic, create_app
 from govplatform.core.web.middleware import LargerBody
 from govplatform.core.web.routing import install_route_index
 from govplatform.examples import parking_shop
@@ -295,6 +295,7 @@ def register_identity(app: FastAPI, platform: Platform) -> None:
         app.state.error_formats.register(prefix, identity_api.error_body)
     app.add_exception_handler(OAuthError, _oauth_error)
     app.state.templates.add_folder(identity_pages.TEMPLATES)
+    app.mount("/static/identity", CachedStatic(directory=identity_pages.STATIC), name="identity-static")
     for module in (identity_discovery, identity_api, identity_pages):
         for method, path in module.PUBLIC_ROUTES:
             app.state.public_routes.add(method, path)

@@ -105,10 +105,14 @@ def _wait_until_healthy(url: str, process: subprocess.Popen[bytes], log: Path) -
 
 
 @contextlib.contextmanager
-def running_server(var_dir: Path) -> Iterator[LiveServer]:
-    """Migrate and seed a new database in `var_dir`, serve it on a free port, and stop it afterwards."""
+def running_server(var_dir: Path, host: str = "127.0.0.1") -> Iterator[LiveServer]:
+    """Migrate and seed a new database in `var_dir`, serve it on a free port, and stop it afterwards.
+
+    The server listens on 127.0.0.1 either way; `host` is the name its base URL (and so the browser) uses:
+    `localhost` where passkeys are tested, since browsers refuse an IP address as a WebAuthn relying party id.
+    """
     port = free_port()
-    url = f"http://127.0.0.1:{port}"
+    url = f"http://{host}:{port}"
     env = server_env(var_dir, url)
     run_cli(env, "db", "upgrade")
     run_cli(env, "demo")

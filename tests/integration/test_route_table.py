@@ -33,7 +33,9 @@ async def test_every_route_is_either_listed_as_public_or_refuses_anonymous_reque
         token = csrf_from((await client.get("/sign-in")).text)
         for method, path in table:
             if method == "MOUNT":
-                assert path in ("/assets", "/static/govuk", "/static/core"), f"unexpected mount {path}"
+                assert path in ("/assets", "/static/govuk", "/static/core", "/static/identity"), (
+                    f"unexpected mount {path}"
+                )
                 continue
             if (method, path) in public:
                 continue

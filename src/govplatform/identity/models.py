@@ -16,7 +16,7 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKey, Index, Integer, String, Text, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, LargeBinary, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govplatform.core.interfaces import Base, utcnow
@@ -297,4 +297,43 @@ class FactorRecovery(Base):
     cancelled_at: Mapped[dt.datetime | None]
     completed_at: Mapped[dt.datetime | None]
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class Passkey(Base):
+    """A citizen's passkey (a WebAuthn credential, docs/adr/0023-passkeys.md): several a citizen, each named.
+
+    Nothing here is secret: the public key is the COSE key the authenticator gave when the passkey was made.
+    `sign_count` is the authenticator's signature counter as last seen; `user_handle` is the WebAuthn user id
+    it was made with (random, one a citizen, the same for all their passkeys), which a passkey used without a
+    password gives back and which must match.
+    """
+
+    __tablename__ = "identity_passkeys"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    credential_id: Mapped[str] = mapped_column(String(1400), unique=True)  # base64url, at most 1023 bytes
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)  # unsigned 32 bits
+    transports: Mapped[list[str]] = mapped_column(JSON, default=list)
+    user_handle: Mapped[str] = mapped_column(String(128))  # base64url
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[dt.datetime | None]
+
+
+class PasskeyChallenge(Base):
+    """A WebAuthn challenge issued to one page: single use, five minutes, for one purpose, bound to the sign-in
+    (or session) it was issued in, and for a second factor to the citizen whose password was right.
+
+    Kept as a keyed hash of the challenge, found again from the challenge the browser signed: a copy of the
+    table cannot be used to answer one.
+    """
+
+    __tablename__ = "identity_passkey_challenges"
+    challenge_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(16))  # sign_up, add, second_factor, passwordless
+    bound_to: Mapped[str] = mapped_column(String(64))  # the sign-in's or the session's token hash
+    citizen_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)
+    user_handle: Mapped[str | None] = mapped_column(String(128))  # a registration's WebAuthn user id
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -1,6 +1,7 @@
 """Identity's periodic work, run by every worker process as a background loop: forget what has expired.
 
-Codes, access tokens, sign-ins, citizens' sessions and pending email changes are worth nothing once expired,
+Codes, access tokens, sign-ins, citizens' sessions, pending email changes and passkey challenges are worth
+nothing once expired,
 and a client assertion's jti need be remembered only until the assertion itself expires (after which it is
 refused for that reason). Codes and
 access tokens are kept a day past expiry so a replayed code still revokes its tokens and says so, rather
@@ -25,6 +26,7 @@ from govplatform.identity.models import (
     CitizenSession,
     EmailChange,
     FactorRecovery,
+    PasskeyChallenge,
     PasswordReset,
     SignIn,
     SignUp,
@@ -46,6 +48,7 @@ async def purge_expired(uow: UnitOfWork, now: dt.datetime) -> int:
         (EmailChange, now),
         (PasswordReset, now),  # a used, expired or superseded link is refused as unknown once gone
         (FactorRecovery, now),  # kept SET_UP_DAYS past its wait, so a cancel link used again is recognised
+        (PasskeyChallenge, now),
         (AuthorisationCode, now - REPLAYS_NOTICED_FOR),
         (AccessToken, now - REPLAYS_NOTICED_FOR),
     ):

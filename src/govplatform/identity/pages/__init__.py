@@ -1,10 +1,11 @@
 """Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, creating an account, /logout,
-the account pages, and the admin pages where staff register a service's sign-in clients.
+the account pages (passkeys among them), and the admin pages where staff register a service's sign-in clients.
 
-The composition root includes `router`, adds `TEMPLATES` to the template folders and marks `PUBLIC_ROUTES`
-public: a citizen signing in has no session yet (the sign-in cookie is the credential of the later steps). The
-account pages are not public: they send a browser without a citizen's session to sign in. The admin pages
-are not public either: each needs a signed-in staff member with a role on the service.
+The composition root includes `router`, adds `TEMPLATES` to the template folders, serves `STATIC` (the passkey
+pages' script) at /static/identity and marks `PUBLIC_ROUTES` public: a citizen signing in has no session yet
+(the sign-in cookie is the credential of the later steps). The account pages are not public: they send a
+browser without a citizen's session to sign in. The admin pages are not public either: each needs a signed-in
+staff member with a role on the service.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from fastapi import APIRouter
 from govplatform.identity.pages import (
     account,
     account_history,
+    account_passkeys,
     client_admin,
     devices,
     logout,
+    passkeys,
     recovery,
     security,
     sign_in,
@@ -35,7 +38,16 @@ router.include_router(security.router)
 router.include_router(devices.router)
 router.include_router(account_history.router)
 router.include_router(recovery.router)
-PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES, *recovery.PUBLIC_ROUTES]
+router.include_router(passkeys.router)
+router.include_router(account_passkeys.router)
+PUBLIC_ROUTES = [
+    *sign_in.PUBLIC_ROUTES,
+    *sign_up.PUBLIC_ROUTES,
+    *passkeys.PUBLIC_ROUTES,
+    *logout.PUBLIC_ROUTES,
+    *recovery.PUBLIC_ROUTES,
+]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-__all__ = ["PUBLIC_ROUTES", "TEMPLATES", "router"]
+STATIC = Path(__file__).resolve().parent.parent / "static"  # served at /static/identity: passkeys.js
+__all__ = ["PUBLIC_ROUTES", "STATIC", "TEMPLATES", "router"]

@@ -26,7 +26,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity import interfaces
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen, CitizenSession
-from govplatform.identity.services import accounts, email_change, service_uses, sessions
+from govplatform.identity.services import accounts, email_change, passkeys, service_uses, sessions
 
 router = APIRouter(include_in_schema=False)
 ACCOUNT, PASSWORD, DELETE = "/identity/account", "/identity/account/password", "/identity/account/delete"
@@ -109,11 +109,18 @@ async def account(request: Request) -> Response:
             return sign_in_redirect(ACCOUNT, LEVEL)
         _, citizen = found
         used = await service_uses.used_by(uow, citizen.id)
+        passkey_names = [passkey.name for passkey in await passkeys.of_citizen(uow, citizen.id)]
         email = citizen.email
         await uow.commit()
     services = [{"name": use.name, "first": _day(use.first_used_at), "last": _day(use.last_used_at)} for use in used]
     done = DONE.get(request.query_params.get("done", ""))
-    return _render(request, "home", {"email": email, "services": services, "done": gettext_(done) if done else None})
+    context: dict[str, object] = {
+        "email": email,
+        "services": services,
+        "passkeys": passkey_names,
+        "done": gettext_(done) if done else None,
+    }
+    return _render(request, "home", context)
 
 
 async def _form_page(request: Request, path: str, name: str, **values: object) -> Response:

@@ -32,7 +32,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen, CitizenSession, SignIn
-from govplatform.identity.services import factor_recovery, recovery_wait, sessions, sign_in
+from govplatform.identity.services import factor_recovery, passkeys, recovery_wait, sessions, sign_in
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -46,6 +46,7 @@ router = APIRouter(include_in_schema=False)
 COOKIE = "govplatform_identity_sign_in"
 EMAIL, PASSWORD, CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
 START = "/identity/sign-in/start"
+PASSKEY = "/identity/sign-in/passkey"  # pages/passkeys.py
 PUBLIC_ROUTES = [
     ("GET", "/authorize"),
     ("GET", START),
@@ -278,7 +279,11 @@ async def code_page(request: Request) -> Response:
             return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
         # After a lost factor's wait (services/factor_recovery.py) the page offers to set up a new one.
         ready = factor_recovery.state(await recovery_wait.live(uow, row.citizen_id)) == "ready"
-    return _page(request, "code", row, recovery_ready=ready)
+        # A citizen with passkeys may use one instead (pages/passkeys.py); one with no app is sent there.
+        has_app, has_passkey = await passkeys.second_factors(uow, row.citizen_id)
+    if has_passkey and not has_app and not ready:
+        return RedirectResponse(PASSKEY, status_code=303)
+    return _page(request, "code", row, recovery_ready=ready, passkey_link=has_passkey)
 
 
 @router.post(CODE)

@@ -36,7 +36,7 @@ from govplatform.identity.models import (
     PasswordReset,
     SignIn,
 )
-from govplatform.identity.services import back_channel, history, proven, service_uses, sessions
+from govplatform.identity.services import back_channel, history, passkeys, proven, service_uses, sessions
 from govplatform.identity.services.passwords import MAX_LENGTH, WeakPassword, check_new_password
 from govplatform.identity.services.sign_in import CITIZEN_PASSWORD
 
@@ -128,6 +128,7 @@ async def delete_account(
     await service_uses.forget(uow, citizen_id)
     await history.forget(uow, citizen_id)
     await proven.forget(uow, citizen_id)
+    await passkeys.forget(uow, citizen_id)
     await uow.session.delete(citizen)
     record_audit(uow, CITIZEN, "identity.citizen_deleted", "citizen", citizen_id)
     return told

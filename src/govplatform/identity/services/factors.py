@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import dataclasses
 
-from govplatform.core.interfaces import N_, UnitOfWork, UserFacingError
-from govplatform.identity.models import Citizen
+from sqlalchemy import select
 
-APP, TEXT = "app", "text"
+from govplatform.core.interfaces import N_, UnitOfWork, UserFacingError
+from govplatform.identity.models import Citizen, Passkey
+
+APP, TEXT, PASSKEY = "app", "text", "passkey"
 LAST_FACTOR = N_(
     "You cannot remove this because it is the only way you have to prove it is you when you sign in. "
     "Add another way first."
@@ -37,6 +39,10 @@ async def second_factors(uow: UnitOfWork, citizen: Citizen) -> list[SecondFactor
         found.append(SecondFactor(APP, ""))
     if citizen.phone_number is not None:
         found.append(SecondFactor(TEXT, citizen.phone_number))
+    names = await uow.session.scalars(
+        select(Passkey.name).where(Passkey.citizen_id == citizen.id).order_by(Passkey.created_at)
+    )
+    found.extend(SecondFactor(PASSKEY, name) for name in names)
     return found
 
 
