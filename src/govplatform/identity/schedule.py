@@ -1,6 +1,6 @@
 """Identity's periodic work, run by every worker process as a background loop: forget what has expired.
 
-Codes, access tokens, sign-ins, citizens' sessions and pending email changes are worth nothing once expired,
+Codes, access tokens, sign-ins, citizens' sessions, pending email changes and texted codes are worth nothing once expired,
 and a client assertion's jti need be remembered only until the assertion itself expires (after which it is
 refused for that reason). Codes and
 access tokens are kept a day past expiry so a replayed code still revokes its tokens and says so, rather
@@ -26,6 +26,7 @@ from govplatform.identity.models import (
     EmailChange,
     SignIn,
     SignUp,
+    TextCode,
     UsedAssertion,
 )
 
@@ -42,6 +43,7 @@ async def purge_expired(uow: UnitOfWork, now: dt.datetime) -> int:
         (SignUp, now),
         (CitizenSession, now),  # idle past its limit (which never passes the absolute one): ended
         (EmailChange, now),
+        (TextCode, now),
         (AuthorisationCode, now - REPLAYS_NOTICED_FOR),
         (AccessToken, now - REPLAYS_NOTICED_FOR),
     ):

@@ -13,15 +13,23 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from govplatform.identity.pages import account, client_admin, logout, sign_in, sign_up
+from govplatform.identity.pages import account, client_admin, logout, sign_in, sign_in_text, sign_up, sign_up_text
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(sign_up.router)
+router.include_router(sign_in_text.router)
+router.include_router(sign_up_text.router)
 router.include_router(logout.router)
 router.include_router(client_admin.router)
 router.include_router(account.router)
-PUBLIC_ROUTES = [*sign_in.PUBLIC_ROUTES, *sign_up.PUBLIC_ROUTES, *logout.PUBLIC_ROUTES]
+PUBLIC_ROUTES = [
+    *sign_in.PUBLIC_ROUTES,
+    *sign_up.PUBLIC_ROUTES,
+    *sign_in_text.PUBLIC_ROUTES,
+    *sign_up_text.PUBLIC_ROUTES,
+    *logout.PUBLIC_ROUTES,
+]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 __all__ = ["PUBLIC_ROUTES", "TEMPLATES", "router"]

@@ -1,4 +1,5 @@
-"""/authorize and the sign-in pages: email, password, then the authenticator app's code.
+"""/authorize and the sign-in pages: email, password, then the authenticator app's code (or a code texted to the
+account's phone: pages/sign_in_text.py, which also lets a citizen with several second factors choose another).
 
 A browser with a live session at the provider (services/sessions.py) skips the pages: /authorize answers with
 a code in that session at once, unless the service asked for a fresh sign-in (`prompt=login`), the session's
@@ -14,6 +15,7 @@ platform's CSRF token; a refused guess is answered 429 with Retry-After, the sam
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -32,7 +34,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import CitizenSession, SignIn
-from govplatform.identity.services import sessions, sign_in
+from govplatform.identity.services import second_factors, sessions, sign_in, text_codes
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -46,6 +48,7 @@ router = APIRouter(include_in_schema=False)
 COOKIE = "govplatform_identity_sign_in"
 EMAIL, PASSWORD, CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
 START = "/identity/sign-in/start"
+TEXT_CODE = "/identity/sign-in/text-code"  # its routes: pages/sign_in_text.py
 PUBLIC_ROUTES = [
     ("GET", "/authorize"),
     ("GET", START),
@@ -246,18 +249,28 @@ async def password_submit(request: Request) -> Response:
             finished = await sign_in.finish(uow, identity, row, "Cl", request.cookies.get(sessions.COOKIE))
             await uow.commit()
             return _signed_in(identity, finished)
+        next_page = CODE
+        if await second_factors.default(uow, row.citizen_id) == second_factors.TEXT:
+            next_page = TEXT_CODE  # texted now; a send refused or throttled is offered again there, with why
+            with contextlib.suppress(TooManyGuesses, text_codes.TextCodeRefused):
+                await text_codes.send_for_sign_in(uow, identity, row, _ip(request))
         await uow.commit()
-    return RedirectResponse(CODE, status_code=303)
+    return RedirectResponse(next_page, status_code=303)
 
 
 @router.get(CODE)
 async def code_page(request: Request) -> Response:
-    _, row = await _current(request)
-    if row is None:
-        return _problem(request, gettext_(TIMED_OUT), 400)
-    if row.citizen_id is None:
-        return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
-    return _page(request, "code", row)
+    identity = _identity(request)
+    async with identity.uow(read_only=True) as uow:
+        row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
+        if row is None:
+            return _problem(request, gettext_(TIMED_OUT), 400)
+        if row.citizen_id is None:
+            return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
+        kinds = [factor.kind for factor in await second_factors.of(uow, row.citizen_id)]
+    if second_factors.APP not in kinds and second_factors.TEXT in kinds:
+        return RedirectResponse(TEXT_CODE, status_code=303)
+    return _page(request, "code", row, other_ways=len(kinds) > 1)
 
 
 @router.post(CODE)
@@ -270,14 +283,15 @@ async def code_submit(request: Request) -> Response:
             return _problem(request, gettext_(TIMED_OUT), 400)
         if row.citizen_id is None:
             return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
+        other_ways = len(await second_factors.of(uow, row.citizen_id)) > 1
         if not code.strip():
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
-            return _page(request, "code", row, errors, 400)
+            return _page(request, "code", row, errors, 400, other_ways=other_ways)
         try:
             await sign_in.check_code(uow, identity, row, code, _ip(request))
         except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()
-            return _refused(request, "code", row, error)
+            return _refused(request, "code", row, error, other_ways=other_ways)
         finished = await sign_in.finish(uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE))
         await uow.commit()
     return _signed_in(identity, finished)

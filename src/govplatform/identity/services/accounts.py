@@ -27,7 +27,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AccessToken, AuthorisationCode, Citizen, CitizenSession, EmailChange, SignIn
-from govplatform.identity.services import back_channel, history, service_uses, sessions
+from govplatform.identity.services import back_channel, history, service_uses, sessions, text_codes
 from govplatform.identity.services.passwords import MAX_LENGTH, WeakPassword, check_new_password
 from govplatform.identity.services.sign_in import CITIZEN_PASSWORD
 
@@ -115,6 +115,7 @@ async def delete_account(
     await uow.session.execute(delete(EmailChange).where(EmailChange.citizen_id == citizen_id))
     await sessions.end_all(uow, citizen_id)
     await service_uses.forget(uow, citizen_id)
+    await text_codes.forget(uow, citizen_id)
     await history.forget(uow, citizen_id)
     await uow.session.delete(citizen)
     record_audit(uow, CITIZEN, "identity.citizen_deleted", "citizen", citizen_id)

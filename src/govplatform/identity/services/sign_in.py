@@ -122,6 +122,7 @@ async def check_code(uow: UnitOfWork, identity: IdentityComponent, row: SignIn, 
     encrypted = citizen.totp_secret_encrypted
     step = totp_step(lambda: identity.box.decrypt_text(encrypted, str(citizen.id)), code, citizen.totp_last_step)
     if step is None:
+        history.record(uow, citizen.id, "refused_second_factor")
         raise SignInFailed(WRONG_CODE)
     await identity.throttle.succeeded(uow, attempt)
     citizen.totp_last_step = step
