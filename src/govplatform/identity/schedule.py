@@ -1,8 +1,8 @@
 """Identity's periodic work, run by every worker process as a background loop: forget what has expired.
 
-Codes, access tokens, sign-ins, citizens' sessions, pending email changes and texted codes are worth nothing once expired,
-and a client assertion's jti need be remembered only until the assertion itself expires (after which it is
-refused for that reason). Codes and
+Codes, access tokens, sign-ins, citizens' sessions, pending email changes and texted codes are worth nothing
+once expired, and a client assertion's jti need be remembered only until the assertion itself expires (after
+which it is refused for that reason). Codes and
 access tokens are kept a day past expiry so a replayed code still revokes its tokens and says so, rather
 than looking unknown. Deleting by expiry is safe in several workers at once.
 """

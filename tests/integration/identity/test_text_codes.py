@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 from sqlalchemy import func, select, update
 
@@ -35,7 +36,8 @@ from tests.integration.identity.test_sign_up_pages import GOOD_PASSWORD, NEW_PAS
 CHOOSE, PHONE = "/identity/sign-up/security-codes", "/identity/sign-up/phone"
 CHECK_PHONE, RESEND_SIGN_UP = "/identity/sign-up/check-phone", "/identity/sign-up/check-phone/resend"
 EMAIL, PASSWORD_PAGE, APP_CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
-TEXT_CODE, RESEND, OTHER_WAY = "/identity/sign-in/text-code", "/identity/sign-in/text-code/resend", "/identity/sign-in/other-way"  # fmt: skip
+TEXT_CODE, RESEND = "/identity/sign-in/text-code", "/identity/sign-in/text-code/resend"
+OTHER_WAY = "/identity/sign-in/other-way"
 
 
 async def texts_to(platform: Platform, e164: str) -> list[str]:
@@ -236,6 +238,9 @@ async def test_a_citizen_whose_second_factor_is_a_phone_signs_in_with_a_texted_c
     page = await to_text_code(client, platform, citizen.email)
     assert page.status_code == 200 and f"We have sent a code to your phone number ending {e164[-4:]}." in page.text
     assert "Use another way" not in page.text, "one second factor: no other way to offer"
+    welsh = await client.get(TEXT_CODE + "?lang=cy")
+    assert f"Rydym wedi anfon cod i’ch rhif ffôn sy’n gorffen gyda {e164[-4:]}." in welsh.text
+    await client.get(TEXT_CODE + "?lang=en")
     [text] = await texts_to(platform, e164)
     back = await post_form(client, TEXT_CODE, TEXT_CODE, {"code": code_in(text)})
     assert back.status_code == 302 and back.headers["location"].startswith(REDIRECT_URI + "?code=")
@@ -354,8 +359,6 @@ async def test_sending_the_code_again_is_throttled_per_number(platform: Platform
 async def test_a_citizen_with_an_app_and_a_phone_uses_the_app_first_and_may_choose_a_text_instead(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    import pyotp
-
     typed, e164 = a_number()
     citizen = await a_texting_citizen(platform, typed, e164, app_secret=pyotp.random_base32())
     rp = await a_client(platform)
