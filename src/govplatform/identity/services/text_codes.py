@@ -5,8 +5,9 @@ the email codes of services/sign_up.py, so both kinds of code behave alike:
 - A code is 6 random digits, kept only as a keyed hash of the sign-in it was sent for, the account (none while
   an account is being made), the number and the code; so a code counts only in the sign-in it was sent in, for
   the account and number it was sent for. A copy of the table is worth no codes.
-- It is used once (the hash is cleared), expires after CODE_SECONDS, and is void after MAX_WRONG_GUESSES; a
-  new code is then asked for, and sending again replaces the code (one code a sign-in).
+- It is used once (the hash is cleared by one conditional UPDATE, so two requests at once cannot both use it),
+  expires after CODE_SECONDS, and is void after MAX_WRONG_GUESSES; a new code is then asked for, and sending
+  again replaces the code (one code a sign-in).
 - Each guess first goes through core's throttle with CITIZEN_CODE, the authenticator app's, on the same
   account: changing the way the code comes gives no extra guesses. A refused guess at sign-in is a line of the
   account's history ("refused_second_factor").
@@ -22,7 +23,7 @@ import datetime as dt
 import secrets
 import uuid
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 
 from govplatform.core.interfaces import (
     N_,
@@ -139,8 +140,17 @@ async def check(
             row.code_hash = None  # void: a new code must be asked for
             raise TextCodeRefused(TOO_MANY_WRONG)
         raise TextCodeRefused(WRONG_CODE)
+    # Used up by one conditional UPDATE, as authorisation codes are (ADR 0017): of two requests with the same
+    # code at once, only the one whose UPDATE finds the hash still there goes on.
+    claimed = await uow.session.execute(
+        update(TextCode)
+        .where(TextCode.sign_in_hash == row.sign_in_hash, TextCode.code_hash == given)
+        .values(code_hash=None)
+        .execution_options(synchronize_session="fetch")
+    )
+    if int(getattr(claimed, "rowcount", 0) or 0) != 1:
+        raise TextCodeRefused(WRONG_CODE)
     await identity.throttle.succeeded(uow, attempt)
-    row.code_hash = None  # single use
 
 
 async def _phone_of(uow: UnitOfWork, row: SignIn) -> Citizen | None:
