@@ -20,7 +20,8 @@ from sqlalchemy import func, select, update
 from govplatform.core.jobs.worker import Worker
 from govplatform.core.platform import Platform
 from govplatform.identity.models import AccountEvent, AuthorisationCode, Citizen, TextCode
-from govplatform.identity.services import citizens
+from govplatform.identity.schedule import purge_expired
+from govplatform.identity.services import accounts, citizens
 from govplatform.notify.models import Notification
 from tests.helpers import CLI, csrf_from, post_form
 from tests.integration.identity.support import (
@@ -381,3 +382,35 @@ async def test_a_citizen_with_an_app_and_a_phone_uses_the_app_first_and_may_choo
     [text] = await texts_to(platform, e164)
     back = await post_form(client, TEXT_CODE, TEXT_CODE, {"code": code_in(text)})
     assert back.status_code == 302 and back.headers["location"].startswith(REDIRECT_URI + "?code=")
+
+
+async def text_codes_of(platform: Platform, citizen_id: uuid.UUID) -> int:
+    async with platform.uow(read_only=True) as uow:
+        found = await uow.session.scalar(
+            select(func.count()).select_from(TextCode).where(TextCode.citizen_id == citizen_id)
+        )
+        return int(found or 0)
+
+
+async def test_expired_text_codes_are_purged_and_a_deleted_account_takes_its_codes_with_it(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    kept = await a_texting_citizen(platform, *a_number())
+    await to_text_code(client, platform, kept.email)
+    client.cookies.clear()
+    deleted = await a_texting_citizen(platform, *a_number())
+    await to_text_code(client, platform, deleted.email)
+    assert await text_codes_of(platform, kept.id) == 1 and await text_codes_of(platform, deleted.id) == 1
+
+    async with platform.uow() as uow:
+        await accounts.delete_account(uow, identity_of(platform), deleted.id, PASSWORD, None)
+        await uow.commit()
+    assert await text_codes_of(platform, deleted.id) == 0
+    async with platform.uow() as uow:
+        await purge_expired(uow, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=60))
+        await uow.commit()
+    assert await text_codes_of(platform, kept.id) == 1, "a live code is kept"
+    async with platform.uow() as uow:
+        await purge_expired(uow, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=901))
+        await uow.commit()
+    assert await text_codes_of(platform, kept.id) == 0, "an expired code is deleted"

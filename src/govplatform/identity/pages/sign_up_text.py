@@ -89,24 +89,26 @@ async def phone_submit(request: Request) -> Response:
     return RedirectResponse(CHECK_PHONE, status_code=303)
 
 
-async def _with_number(request: Request) -> tuple[SignIn | None, SignUp | None, Response | None]:
-    """The sign-in and sign-up of a page about the number chosen, or where the browser belongs instead."""
+async def _with_number(request: Request) -> tuple[SignIn, SignUp, str] | Response:
+    """The sign-in, the sign-up and the number as typed, for a page about the number chosen; or where the
+    browser belongs instead."""
     row, found = await _current(request)
     if row is None:
-        return None, None, _problem(request, gettext_(TIMED_OUT), 400)
+        return _problem(request, gettext_(TIMED_OUT), 400)
     if found is None or not _past_password(found):
-        return row, None, RedirectResponse(_next_step(found), status_code=303)
-    if found.phone_number is None:
-        return row, None, RedirectResponse(PHONE, status_code=303)
-    return row, found, None
+        return RedirectResponse(_next_step(found), status_code=303)
+    if found.phone_number is None or found.phone_number_as_typed is None:
+        return RedirectResponse(PHONE, status_code=303)
+    return row, found, found.phone_number_as_typed
 
 
 @router.get(CHECK_PHONE)
 async def check_phone_page(request: Request) -> Response:
-    row, found, elsewhere = await _with_number(request)
-    if elsewhere is not None or row is None or found is None:
-        return elsewhere or RedirectResponse(PHONE, status_code=303)
-    return _page(request, "sign_up_check_phone", row, phone=found.phone_number_as_typed)
+    found = await _with_number(request)
+    if isinstance(found, Response):
+        return found
+    row, _, shown = found
+    return _page(request, "sign_up_check_phone", row, phone=shown)
 
 
 @router.post(CHECK_PHONE)
@@ -136,10 +138,11 @@ async def check_phone_submit(request: Request) -> Response:
 
 @router.get(RESEND_TEXT)
 async def resend_page(request: Request) -> Response:
-    row, found, elsewhere = await _with_number(request)
-    if elsewhere is not None or row is None or found is None:
-        return elsewhere or RedirectResponse(PHONE, status_code=303)
-    return _page(request, "sign_up_text_resend", row, phone=found.phone_number_as_typed)
+    found = await _with_number(request)
+    if isinstance(found, Response):
+        return found
+    row, _, shown = found
+    return _page(request, "sign_up_text_resend", row, phone=shown)
 
 
 @router.post(RESEND_TEXT)
