@@ -31,6 +31,7 @@ from tests.integration.identity.support import (
     authorise_query,
     code_from,
     identity_of,
+    token_form,
 )
 from tests.integration.identity.test_sign_up_pages import GOOD_PASSWORD, NEW_PASSWORD, to_password
 
@@ -414,3 +415,23 @@ async def test_expired_text_codes_are_purged_and_a_deleted_account_takes_its_cod
         await purge_expired(uow, dt.datetime.now(dt.UTC) + dt.timedelta(seconds=901))
         await uow.commit()
     assert await text_codes_of(platform, kept.id) == 0, "an expired code is deleted"
+
+
+async def test_a_service_asking_for_the_phone_scope_is_told_the_number_texted_in_e164(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    typed, e164 = a_number()
+    citizen = await a_texting_citizen(platform, typed, e164)
+    rp = await a_client(platform, scopes=["openid", "email", "phone"])
+    query = authorise_query(rp, scope="openid email phone")
+    started = await client.get("/authorize", params=query)
+    await post_form(client, started.headers["location"], EMAIL, {"email": citizen.email})
+    await post_form(client, PASSWORD_PAGE, PASSWORD_PAGE, {"password": PASSWORD})
+    [text] = await texts_to(platform, e164)
+    back = await post_form(client, TEXT_CODE, TEXT_CODE, {"code": code_in(text)})
+    identity = identity_of(platform)
+    exchanged = await client.post("/token", data=token_form(rp, code_from(back.headers["location"])["code"],
+                                                            identity.token_endpoint))  # fmt: skip
+    assert exchanged.status_code == 200, exchanged.text
+    info = await client.get("/userinfo", headers={"Authorization": f"Bearer {exchanged.json()['access_token']}"})
+    assert info.json()["phone_number"] == e164 and info.json()["phone_number_verified"] is True
