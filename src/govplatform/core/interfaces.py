@@ -31,7 +31,7 @@ from govplatform.core.admin_registry import (
 )
 from govplatform.core.cache_notices import Notices
 from govplatform.core.caching import ReadCache, forget_after_change
-from govplatform.core.crypto import constant_time_equal, keyed_hash, random_token
+from govplatform.core.crypto import DecryptionError, constant_time_equal, keyed_hash, random_token
 from govplatform.core.data_path import DriverRow, Prebuilt
 from govplatform.core.keys import (
     ApiKeyStore,
@@ -88,6 +88,7 @@ __all__ = [
     "BackOff",
     "Base",
     "DashboardPanel",
+    "DecryptionError",
     "DriverRow",
     "FoundTarget",
     "Guessing",

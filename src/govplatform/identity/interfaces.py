@@ -83,20 +83,23 @@ async def signed_in_citizen(request: Request) -> SignedInCitizen | None:
     return signed_in
 
 
-def sign_in_url(return_to: str, level: str = "Cl.Cm") -> str:
+def sign_in_url(return_to: str, level: str = "Cl.Cm", *, fresh: bool = False) -> str:
     """Where to send a citizen to sign in (or step up) at `level` and come back to `return_to`, a path on this
-    site. Raises ValueError for anything else, or an unknown level."""
+    site. Raises ValueError for anything else, or an unknown level.
+
+    `fresh` asks for the factors again even when the session already holds the level (a change to the
+    account's security needs them proven just now): the citizen's password page, then their second factor."""
     path = same_site_path(return_to)
     if path is None:
         raise ValueError("return_to must be a path on this site")
     if level not in LEVELS:
         raise ValueError(f"level must be one of {', '.join(LEVELS)}")
-    return START + "?" + urlencode({"return_to": path, "level": level})
+    return START + "?" + urlencode({"return_to": path, "level": level, **({"fresh": "1"} if fresh else {})})
 
 
-def sign_in_redirect(return_to: str, level: str = "Cl.Cm") -> RedirectResponse:
+def sign_in_redirect(return_to: str, level: str = "Cl.Cm", *, fresh: bool = False) -> RedirectResponse:
     """`sign_in_url` as the response a page returns (303: the next request is a GET)."""
-    return RedirectResponse(sign_in_url(return_to, level), status_code=303)
+    return RedirectResponse(sign_in_url(return_to, level, fresh=fresh), status_code=303)
 
 
 __all__ = [

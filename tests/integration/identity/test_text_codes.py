@@ -160,9 +160,10 @@ async def test_a_citizen_creates_an_account_with_a_code_texted_to_their_uk_mobil
     assert citizen is not None and citizen.totp_secret_encrypted is None
     assert (citizen.phone_number, citizen.phone_number_as_typed) == (e164, typed)
     [added] = await events(platform, citizen.id, "factor_added")
-    assert added.detail == {"ending": e164[-4:]}, "the history keeps the last digits only"
-    account = await client.get("/identity/account")
-    assert account.status_code == 200 and "Phone number for security codes" in account.text and typed in account.text
+    assert added.detail == {"factor": "text", "ending": e164[-4:]}, "the history keeps the last digits only"
+    security = await client.get("/identity/account/security")
+    assert security.status_code == 200 and "Text message" in security.text and typed in security.text
+    assert e164 not in security.text, "the account shows the number as typed, not in E.164"
 
     replayed = await post_code(client, CHECK_PHONE, code_in(text))
     assert replayed.status_code == 400 and "timed out" in replayed.text, "the sign-up is over: its code is worthless"
@@ -267,7 +268,7 @@ async def test_a_used_text_code_is_refused_when_replayed_in_a_later_sign_in_and_
     assert replayed.status_code == 400 and "Error:" in replayed.text and "not correct" in replayed.text
     assert await codes_issued(platform, citizen.id) == 1, "no code for the service from a replay"
     [refusal] = await events(platform, citizen.id, "refused_second_factor")
-    assert refusal.detail == {"ending": e164[-4:]}
+    assert refusal.detail == {"factor": "text", "ending": e164[-4:]}
 
 
 async def test_an_expired_text_code_is_refused_and_a_new_one_offered(

@@ -13,7 +13,16 @@ from pathlib import Path
 
 from fastapi import APIRouter
 
-from govplatform.identity.pages import account, client_admin, logout, sign_in, sign_in_text, sign_up, sign_up_text
+from govplatform.identity.pages import (
+    account,
+    client_admin,
+    logout,
+    security,
+    sign_in,
+    sign_in_text,
+    sign_up,
+    sign_up_text,
+)
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
@@ -23,6 +32,7 @@ router.include_router(sign_up_text.router)
 router.include_router(logout.router)
 router.include_router(client_admin.router)
 router.include_router(account.router)
+router.include_router(security.router)
 PUBLIC_ROUTES = [
     *sign_in.PUBLIC_ROUTES,
     *sign_up.PUBLIC_ROUTES,

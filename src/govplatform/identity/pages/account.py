@@ -109,12 +109,11 @@ async def account(request: Request) -> Response:
             return sign_in_redirect(ACCOUNT, LEVEL)
         _, citizen = found
         used = await service_uses.used_by(uow, citizen.id)
-        email, phone = citizen.email, citizen.phone_number_as_typed
+        email = citizen.email
         await uow.commit()
     services = [{"name": use.name, "first": _day(use.first_used_at), "last": _day(use.last_used_at)} for use in used]
     done = DONE.get(request.query_params.get("done", ""))
-    done_text = gettext_(done) if done else None
-    return _render(request, "home", {"email": email, "phone": phone, "services": services, "done": done_text})
+    return _render(request, "home", {"email": email, "services": services, "done": gettext_(done) if done else None})
 
 
 async def _form_page(request: Request, path: str, name: str, **values: object) -> Response:

@@ -33,8 +33,8 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
-from govplatform.identity.models import CitizenSession, SignIn
-from govplatform.identity.services import second_factors, sessions, sign_in, text_codes
+from govplatform.identity.models import Citizen, CitizenSession, SignIn
+from govplatform.identity.services import factors, sessions, sign_in, text_codes
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -127,8 +127,8 @@ def _session_answers(session: CitizenSession, checked: AuthorisationRequest) -> 
     return True
 
 
-def _to_sign_in(identity: IdentityComponent, token: str, language: str | None) -> Response:
-    target = EMAIL + (f"?lang={language}" if language else "")
+def _to_sign_in(identity: IdentityComponent, token: str, language: str | None, first: str = EMAIL) -> Response:
+    target = first + (f"?lang={language}" if language else "")
     response = RedirectResponse(target, status_code=302)
     response.set_cookie(COOKIE, token, httponly=True, samesite="lax", secure=identity.secure_cookies)
     return response
@@ -137,24 +137,29 @@ def _to_sign_in(identity: IdentityComponent, token: str, language: str | None) -
 @router.get(START)
 async def start_for_platform_page(request: Request) -> Response:
     """Sign-in (or a step up) for the platform's own pages (interfaces.sign_in_url), then back to `return_to`:
-    a path on this site only, so the link can never send a citizen elsewhere."""
+    a path on this site only, so the link can never send a citizen elsewhere.
+
+    With `fresh=1` the session's level is not enough: a signed-in citizen proves their factors again,
+    starting at the password page with their email filled in (the session's sid is kept, auth_time renewed)."""
     return_to = same_site_path(request.query_params.get("return_to"))
     level = request.query_params.get("level") or "Cl.Cm"
+    fresh = request.query_params.get("fresh") == "1"
     if return_to is None or level not in sessions.LEVELS:
         return _problem(request, gettext_(TIMED_OUT), 400)
     identity = _identity(request)
     async with identity.uow() as uow:
         session = await sessions.find(uow, identity, request.cookies.get(sessions.COOKIE))
-        if session is not None and sessions.covers(session.credential, level):
+        if session is not None and sessions.covers(session.credential, level) and not fresh:
             return RedirectResponse(return_to, status_code=303)
         checked = AuthorisationRequest(
             client_id="", client_name="", redirect_uri="", state="", nonce="", scopes=[], claims=[],
             credential=level, code_challenge=None, response_mode="query", language=None, return_to=return_to,
         )  # fmt: skip
-        token = await sign_in.start(uow, identity, checked)
+        known = await uow.session.get(Citizen, session.citizen_id) if fresh and session is not None else None
+        token = await sign_in.start(uow, identity, checked, email=known.email if known else None)
         await uow.commit()
     language = current_language()
-    return _to_sign_in(identity, token, language if language != "en" else None)
+    return _to_sign_in(identity, token, language if language != "en" else None, PASSWORD if known else EMAIL)
 
 
 async def _current(request: Request) -> tuple[IdentityComponent, SignIn | None]:
@@ -250,7 +255,7 @@ async def password_submit(request: Request) -> Response:
             await uow.commit()
             return _signed_in(identity, finished)
         next_page = CODE
-        if await second_factors.default(uow, row.citizen_id) == second_factors.TEXT:
+        if await factors.default_kind(uow, row.citizen_id) == factors.TEXT:
             next_page = TEXT_CODE  # texted now; a send refused or throttled is offered again there, with why
             with contextlib.suppress(TooManyGuesses, text_codes.TextCodeRefused):
                 await text_codes.send_for_sign_in(uow, identity, row, _ip(request))
@@ -267,8 +272,8 @@ async def code_page(request: Request) -> Response:
             return _problem(request, gettext_(TIMED_OUT), 400)
         if row.citizen_id is None:
             return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
-        kinds = [factor.kind for factor in await second_factors.of(uow, row.citizen_id)]
-    if second_factors.APP not in kinds and second_factors.TEXT in kinds:
+        kinds = [factor.kind for factor in await factors.of_account(uow, row.citizen_id)]
+    if factors.APP not in kinds and factors.TEXT in kinds:
         return RedirectResponse(TEXT_CODE, status_code=303)
     return _page(request, "code", row, other_ways=len(kinds) > 1)
 
@@ -283,7 +288,7 @@ async def code_submit(request: Request) -> Response:
             return _problem(request, gettext_(TIMED_OUT), 400)
         if row.citizen_id is None:
             return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
-        other_ways = len(await second_factors.of(uow, row.citizen_id)) > 1
+        other_ways = len(await factors.of_account(uow, row.citizen_id)) > 1
         if not code.strip():
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
             return _page(request, "code", row, errors, 400, other_ways=other_ways)

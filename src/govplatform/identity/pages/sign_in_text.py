@@ -3,7 +3,7 @@
 After the right password, a citizen whose first second factor is a phone has been texted a code
 (pages/sign_in.py); "Check your phone" says where it went by the number's last digits, as One Login does, and
 offers to send it again (throttled: services/text_codes.py). A citizen with more than one second factor
-(services/second_factors.py lists them, the default first) may choose another on one page of GOV.UK radios; a
+(services/factors.py lists them, the default first) may choose another on one page of GOV.UK radios; a
 text message chosen there is sent at once. A page with no live code for this sign-in (it could not be sent,
 or it expired) sends the browser to "send the code again", which says why if it is refused. Forms carry the
 CSRF token; a refused send or guess answers 429 with Retry-After.
@@ -32,7 +32,7 @@ from govplatform.identity.pages.sign_in import (
     _typed,
 )
 from govplatform.identity.pages.sign_up import _refused
-from govplatform.identity.services import second_factors, sessions, sign_in, text_codes
+from govplatform.identity.services import factors, sessions, sign_in, text_codes
 
 router = APIRouter(include_in_schema=False)
 TEXT_RESEND = "/identity/sign-in/text-code/resend"
@@ -48,18 +48,18 @@ class _Elsewhere(Exception):
 
 async def _signing_in(
     request: Request, uow: UnitOfWork, identity: IdentityComponent
-) -> tuple[SignIn, list[second_factors.SecondFactor]]:
+) -> tuple[SignIn, list[factors.SecondFactor]]:
     """The sign-in past its password and the account's second factors; raises _Elsewhere with where to go."""
     row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
     if row is None:
         raise _Elsewhere(_problem(request, gettext_(TIMED_OUT), 400))
     if row.citizen_id is None:
         raise _Elsewhere(RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303))
-    return row, await second_factors.of(uow, row.citizen_id)
+    return row, await factors.of_account(uow, row.citizen_id)
 
 
-def _phone_ending(factors: list[second_factors.SecondFactor]) -> str | None:
-    return next((factor.ending for factor in factors if factor.kind == second_factors.TEXT), None)
+def _phone_ending(ways: list[factors.SecondFactor]) -> str | None:
+    return next((factor.ending for factor in ways if factor.kind == factors.TEXT), None)
 
 
 @router.get(TEXT_CODE)
@@ -67,16 +67,16 @@ async def text_code_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow(read_only=True) as uow:
         try:
-            row, factors = await _signing_in(request, uow, identity)
+            row, ways = await _signing_in(request, uow, identity)
         except _Elsewhere as elsewhere:
             return elsewhere.response
         live = await text_codes.sent(uow, row.token_hash)
-    ending = _phone_ending(factors)
+    ending = _phone_ending(ways)
     if ending is None:
         return RedirectResponse(CODE, status_code=303)
     if live is None or live.citizen_id != row.citizen_id:
         return RedirectResponse(TEXT_RESEND, status_code=303)
-    return _page(request, "sign_in_text_code", row, ending=ending, other_ways=len(factors) > 1)
+    return _page(request, "sign_in_text_code", row, ending=ending, other_ways=len(ways) > 1)
 
 
 @router.post(TEXT_CODE)
@@ -85,10 +85,10 @@ async def text_code_submit(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
         try:
-            row, factors = await _signing_in(request, uow, identity)
+            row, ways = await _signing_in(request, uow, identity)
         except _Elsewhere as elsewhere:
             return elsewhere.response
-        ending, other_ways = _phone_ending(factors), len(factors) > 1
+        ending, other_ways = _phone_ending(ways), len(ways) > 1
         if ending is None:
             return RedirectResponse(CODE, status_code=303)
         if not code.strip():
@@ -110,13 +110,13 @@ async def resend_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow(read_only=True) as uow:
         try:
-            row, factors = await _signing_in(request, uow, identity)
+            row, ways = await _signing_in(request, uow, identity)
         except _Elsewhere as elsewhere:
             return elsewhere.response
-    ending = _phone_ending(factors)
+    ending = _phone_ending(ways)
     if ending is None:
         return RedirectResponse(CODE, status_code=303)
-    return _page(request, "sign_in_text_resend", row, ending=ending, other_ways=len(factors) > 1)
+    return _page(request, "sign_in_text_resend", row, ending=ending, other_ways=len(ways) > 1)
 
 
 async def _send(request: Request, name: str, field: str) -> Response:
@@ -124,17 +124,17 @@ async def _send(request: Request, name: str, field: str) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
         try:
-            row, factors = await _signing_in(request, uow, identity)
+            row, ways = await _signing_in(request, uow, identity)
         except _Elsewhere as elsewhere:
             return elsewhere.response
-        ending, other_ways = _phone_ending(factors), len(factors) > 1
+        ending, other_ways = _phone_ending(ways), len(ways) > 1
         if ending is None:
             return RedirectResponse(CODE, status_code=303)
         try:
             await text_codes.send_for_sign_in(uow, identity, row, _ip(request))
         except (TooManyGuesses, text_codes.TextCodeRefused) as error:
             await uow.commit()  # the send is counted
-            values = {"ending": ending, "other_ways": other_ways, "factors": factors}
+            values = {"ending": ending, "other_ways": other_ways, "factors": ways}
             return _refused(request, name, row, error, field, **values)
         await uow.commit()
     return RedirectResponse(TEXT_CODE, status_code=303)
@@ -151,10 +151,10 @@ async def other_way_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow(read_only=True) as uow:
         try:
-            row, factors = await _signing_in(request, uow, identity)
+            row, ways = await _signing_in(request, uow, identity)
         except _Elsewhere as elsewhere:
             return elsewhere.response
-    return _page(request, "sign_in_other_way", row, factors=factors)
+    return _page(request, "sign_in_other_way", row, factors=ways)
 
 
 @router.post(OTHER_WAY)
@@ -163,13 +163,13 @@ async def other_way_submit(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow(read_only=True) as uow:
         try:
-            row, factors = await _signing_in(request, uow, identity)
+            row, ways = await _signing_in(request, uow, identity)
         except _Elsewhere as elsewhere:
             return elsewhere.response
-    kinds = [factor.kind for factor in factors]
+    kinds = [factor.kind for factor in ways]
     if how not in kinds:
         errors = [{"text": gettext_(CHOOSE_ONE), "href": "#how"}]
-        return _page(request, "sign_in_other_way", row, errors, 400, factors=factors)
-    if how == second_factors.TEXT:
+        return _page(request, "sign_in_other_way", row, errors, 400, factors=ways)
+    if how == factors.TEXT:
         return await _send(request, "sign_in_other_way", "how")
     return RedirectResponse(CODE, status_code=303)

@@ -11,15 +11,13 @@ services/sign_up.py decides, including never saying whether the email has an acc
 
 from __future__ import annotations
 
-import io
-
-import segno
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from govplatform.core.interfaces import TooManyGuesses, UserFacingError, gettext_, localise
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import SignIn, SignUp
+from govplatform.identity.pages import authenticator_qr
 from govplatform.identity.pages.sign_in import (
     COOKIE,
     TIMED_OUT,
@@ -210,12 +208,8 @@ def _authenticator_page(
     status_code: int = 200,
 ) -> Response:  # fmt: skip
     uri = sign_up.authenticator_uri(secret, email, str(request.app.state.platform.settings.platform_name))
-    svg = io.BytesIO()
-    title = gettext_("QR code for your authenticator app")
-    segno.make(uri, error="m").save(svg, kind="svg", scale=5, border=2, xmldecl=False, svgns=True, title=title)
-    grouped = " ".join(secret[i : i + 4] for i in range(0, len(secret), 4))
-    return _page(request, "sign_up_authenticator", row, errors, status_code, secret=grouped,
-                 qr_svg=svg.getvalue().decode())  # fmt: skip
+    return _page(request, "sign_up_authenticator", row, errors, status_code, secret=authenticator_qr.grouped(secret),
+                 qr_svg=authenticator_qr.qr_svg(uri))  # fmt: skip
 
 
 @router.get(AUTHENTICATOR)

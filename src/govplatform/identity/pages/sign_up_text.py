@@ -18,7 +18,7 @@ from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import SignIn, SignUp
 from govplatform.identity.pages.sign_in import COOKIE, TIMED_OUT, _identity, _ip, _page, _problem, _signed_in, _typed
 from govplatform.identity.pages.sign_up import AUTHENTICATOR, CHOOSE, _current, _missing, _next_step, _refused
-from govplatform.identity.services import second_factors, sessions, sign_in, sign_up, sign_up_text, text_codes
+from govplatform.identity.services import factors, sessions, sign_in, sign_up, sign_up_text, text_codes
 from govplatform.identity.services.phone_numbers import MAX_TYPED, PhoneNumberRefused
 
 router = APIRouter(include_in_schema=False)
@@ -26,7 +26,7 @@ PHONE = "/identity/sign-up/phone"
 CHECK_PHONE = "/identity/sign-up/check-phone"
 RESEND_TEXT = "/identity/sign-up/check-phone/resend"
 PUBLIC_ROUTES = [(method, path) for path in (CHOOSE, PHONE, CHECK_PHONE, RESEND_TEXT) for method in ("GET", "POST")]
-CHOICES = {second_factors.APP: AUTHENTICATOR, second_factors.TEXT: PHONE}
+CHOICES = {factors.APP: AUTHENTICATOR, factors.TEXT: PHONE}
 CHOOSE_ONE = N_("Select how you want to get security codes")
 
 

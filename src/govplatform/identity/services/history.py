@@ -28,6 +28,7 @@ KINDS: dict[str, str] = {
     "email_changed": N_("Email address changed"),
     "factor_added": N_("Way to get security codes added"),
     "factor_removed": N_("Way to get security codes removed"),
+    "factor_changed": N_("Way to get security codes changed"),
     "passkey_added": N_("Passkey added"),
     "passkey_removed": N_("Passkey removed"),
     "refused_second_factor": N_("Security code or passkey refused"),

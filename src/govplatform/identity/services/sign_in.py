@@ -32,7 +32,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
-from govplatform.identity.services import history, service_uses, sessions
+from govplatform.identity.services import factors, history, service_uses, sessions
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email
 from govplatform.identity.services.tokens import code_hash
@@ -60,8 +60,11 @@ def _hash(identity: IdentityComponent, token: str) -> str:
     return keyed_hash(identity.hash_secret, token, "identity-sign-in")
 
 
-async def start(uow: UnitOfWork, identity: IdentityComponent, request: AuthorisationRequest) -> str:
-    """A sign-in for a checked request; returns the cookie's token. The caller commits."""
+async def start(
+    uow: UnitOfWork, identity: IdentityComponent, request: AuthorisationRequest, email: str | None = None
+) -> str:
+    """A sign-in for a checked request; returns the cookie's token. `email` is known when a signed-in citizen
+    proves their factors again (the password page is the first). The caller commits."""
     token = random_token(32)
     now = utcnow()
     await uow.session.execute(delete(SignIn).where(SignIn.expires_at <= now))
@@ -69,6 +72,7 @@ async def start(uow: UnitOfWork, identity: IdentityComponent, request: Authorisa
         SignIn(
             token_hash=_hash(identity, token),
             request=request.as_json(),
+            email=email,
             created_at=now,
             expires_at=now + dt.timedelta(seconds=SIGN_IN_SECONDS),
         )
@@ -122,7 +126,7 @@ async def check_code(uow: UnitOfWork, identity: IdentityComponent, row: SignIn, 
     encrypted = citizen.totp_secret_encrypted
     step = totp_step(lambda: identity.box.decrypt_text(encrypted, str(citizen.id)), code, citizen.totp_last_step)
     if step is None:
-        history.record(uow, citizen.id, "refused_second_factor")
+        history.record(uow, citizen.id, "refused_second_factor", factor=factors.APP)
         raise SignInFailed(WRONG_CODE)
     await identity.throttle.succeeded(uow, attempt)
     citizen.totp_last_step = step

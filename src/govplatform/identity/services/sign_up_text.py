@@ -15,6 +15,7 @@ from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import SignIn, SignUp
 from govplatform.identity.services import history, sign_in, text_codes
 from govplatform.identity.services.citizens import create_citizen
+from govplatform.identity.services.factors import TEXT
 from govplatform.identity.services.phone_numbers import MobileNumber, ending, parse_mobile
 
 
@@ -56,7 +57,7 @@ async def finish(
         uow, actor, identity.box, email=sign_up.email, password="", password_hash=sign_up.password_hash
     )
     citizen.phone_number, citizen.phone_number_as_typed = sign_up.phone_number, sign_up.phone_number_as_typed
-    history.record(uow, citizen.id, "factor_added", ending=ending(sign_up.phone_number))
+    history.record(uow, citizen.id, "factor_added", factor=TEXT, ending=ending(sign_up.phone_number))
     await uow.session.delete(sign_up)
     row.email = sign_up.email
     row.citizen_id = citizen.id

@@ -41,6 +41,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen, SignIn, TextCode
 from govplatform.identity.services import history
+from govplatform.identity.services.factors import TEXT
 from govplatform.identity.services.phone_numbers import ending
 from govplatform.identity.services.sign_in import CITIZEN_CODE
 
@@ -180,7 +181,7 @@ async def check_for_sign_in(
     try:
         await check(uow, identity, row.token_hash, citizen.id, citizen.phone_number, typed, ip, str(citizen.id))
     except TextCodeRefused:
-        history.record(uow, citizen.id, "refused_second_factor", ending=ending(citizen.phone_number))
+        history.record(uow, citizen.id, "refused_second_factor", factor=TEXT, ending=ending(citizen.phone_number))
         raise
     return citizen.id
 
