@@ -21,6 +21,7 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parents[2]
+RECOVERY_WAIT_SECONDS = 20
 START_SECONDS = 90.0  # a start takes seconds; on a shared two-core machine under load it has taken over 30
 
 
@@ -79,6 +80,9 @@ def server_env(var_dir: Path, url: str) -> dict[str, str]:
             "GOVPLATFORM_LOG_LEVEL": "warning",
             # The operator allows this machine on purpose: the pages' webhooks and callbacks point at it.
             "GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1",
+            # A lost second factor's wait (72 hours in production): long enough for the browser to try the
+            # account during it (tests/browser/test_identity_recovery.py), short enough to wait out.
+            "GOVPLATFORM_IDENTITY_FACTOR_RECOVERY_WAIT_SECONDS": str(RECOVERY_WAIT_SECONDS),
         }
     )
     return env

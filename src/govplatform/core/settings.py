@@ -74,6 +74,9 @@ class Settings(BaseSettings):
     session_idle_minutes: int = Field(default=30, ge=1, le=24 * 60)
     session_absolute_hours: int = Field(default=12, ge=1, le=7 * 24)
     setup_link_hours: int = Field(default=72, ge=1, le=24 * 14)
+    # A citizen who lost their second factor waits this long before setting up a new one (ADR 0022); a notice
+    # with a cancel link goes to their email when the wait starts. Tests set a few seconds.
+    identity_factor_recovery_wait_seconds: int = Field(default=72 * 3600, ge=1, le=30 * 24 * 3600)
 
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # Cookies sent over HTTPS only: on by default in production, where the platform is served over

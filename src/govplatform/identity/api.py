@@ -15,6 +15,7 @@ from govplatform.core.interfaces import utcnow
 from govplatform.identity.discovery import identity_of
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.firewall import require_user_agent
+from govplatform.identity.proofing.claims import identity_claims
 from govplatform.identity.services import client_auth, token_store, tokens
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_user_agent)])
@@ -79,4 +80,6 @@ async def userinfo(request: Request) -> JSONResponse:
         claims.update(email=row.email, email_verified=bool(row.email_verified))
     if "phone" in row.scopes and row.phone_number:
         claims.update(phone_number=row.phone_number, phone_number_verified=True)
+    if row.level is not None:
+        claims.update(await identity_claims(identity, row))
     return JSONResponse(claims, headers=NO_STORE)

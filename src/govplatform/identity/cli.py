@@ -21,12 +21,15 @@ from govplatform.core.interfaces import (
     user_facing,
 )
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.services import citizens, clients
+from govplatform.identity.proofing.command import command_proof
+from govplatform.identity.services import citizens, clients, proven
 
 identity_cli = typer.Typer(help="Identity: a GOV.UK One Login-compatible sign-in.", no_args_is_help=True)
 client_cli = typer.Typer(help="Relying parties (OpenID Connect clients).", no_args_is_help=True)
 citizen_cli = typer.Typer(help="Citizen accounts.", no_args_is_help=True)
-keys_cli = typer.Typer(help="The provider's ID token signing keys.", no_args_is_help=True)
+keys_cli = typer.Typer(
+    help="The provider's signing keys (ID tokens; with --did, coreIdentityJWTs).", no_args_is_help=True
+)
 identity_cli.add_typer(client_cli, name="client")
 identity_cli.add_typer(citizen_cli, name="citizen")
 identity_cli.add_typer(keys_cli, name="keys")
@@ -115,15 +118,27 @@ def citizen_create(
     given_name: Annotated[str | None, typer.Option(help="Given name")] = None,
     family_name: Annotated[str | None, typer.Option(help="Family name")] = None,
     birth_date: Annotated[str | None, typer.Option(help="Date of birth, YYYY-MM-DD")] = None,
+    level: Annotated[str | None, typer.Option(help="An identity proved at P1 or P2")] = None,
+    passport: Annotated[str | None, typer.Option(help="The UK passport number the identity was proved with")] = None,
+    driving_licence: Annotated[
+        str | None, typer.Option(help="The UK photocard driving licence number the identity was proved with")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
 ) -> None:
-    """Make a citizen account with a password and an authenticator app (for demos and tests)."""
+    """Make a citizen account with a password and an authenticator app (for demos and tests), and with --level an
+    identity proved by the documents given, recorded with the evidence and scores they stand for."""
     born = None
     if birth_date:
         try:
             born = dt.date.fromisoformat(birth_date)
         except ValueError:
             fail(f"--birth-date must be a date like 1985-04-19, not {birth_date!r}", 2)
+    proved = None
+    if level is not None or passport is not None or driving_licence is not None:
+        try:
+            proved = command_proof(level, given_name, family_name, born, passport, driving_licence)
+        except ValueError as error:
+            fail(str(error), 2)
 
     async def work(platform: Any) -> Any:
         async with platform.uow() as uow:
@@ -138,20 +153,27 @@ def citizen_create(
                 family_name=family_name,
                 birth_date=born,
             )
+            if proved is not None:
+                await proven.record(uow, _identity(platform), citizen.id, proved)
             await uow.commit()
             return citizen
 
     citizen = user_facing(lambda: run_with_platform(work))
-    emit(as_json, {"id": citizen.id, "email": citizen.email}, f"Citizen {citizen.email}: {citizen.id}")
+    shown = {"id": citizen.id, "email": citizen.email, "level": proved.level if proved else "P0"}
+    emit(as_json, shown, f"Citizen {citizen.email}: {citizen.id}" + (f", proved at {proved.level}" if proved else ""))
 
 
 @keys_cli.command("rotate")
-def keys_rotate(as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False) -> None:
+def keys_rotate(
+    did: Annotated[bool, typer.Option("--did", help="Rotate the DID keys that sign coreIdentityJWTs instead")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object")] = False,
+) -> None:
     """Sign with the keys published at the last rotation, retire the current ones, publish new next keys."""
 
     async def work(platform: Any) -> dict[str, str]:
         async with platform.uow() as uow:
-            signing = await _identity(platform).signing_keys.rotate(uow)
+            keys = _identity(platform).did_keys if did else _identity(platform).signing_keys
+            signing = await keys.rotate(uow)
             await uow.commit()
             return signing
 

@@ -27,7 +27,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.services import client_admin
 from govplatform.identity.services.client_keys import ClientKeys
-from govplatform.identity.services.keys import SigningKeys
+from govplatform.identity.services.keys import CORE_IDENTITY, SigningKeys
 
 
 @dataclasses.dataclass
@@ -42,11 +42,14 @@ class IdentityComponent:
     secure_cookies: bool = True
     # core's messaging (notify's): sign-up and change-of-email codes; None where notify is not
     messages: Messages | None = None
+    factor_recovery_wait_seconds: int = 72 * 3600  # settings.identity_factor_recovery_wait_seconds (ADR 0022)
     signing_keys: SigningKeys = dataclasses.field(init=False)
+    did_keys: SigningKeys = dataclasses.field(init=False)  # sign coreIdentityJWTs; published in did.json
     client_keys: ClientKeys = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
         self.signing_keys = SigningKeys(self.box, self.uow)
+        self.did_keys = SigningKeys(self.box, self.uow, purpose=CORE_IDENTITY)
         self.client_keys = ClientKeys(self.outbound)
 
     @property
@@ -58,6 +61,12 @@ class IdentityComponent:
     def trustmark_url(self) -> str:
         """Discovery's `trustmarks` and every ID token's `vtm`: one address, so they cannot drift apart."""
         return self.issuer + "trustmark"
+
+    @property
+    def did(self) -> str:
+        """The provider's did:web identifier (W3C did:web: the host, a port's colon written %3A)."""
+        host = self.base_url.split("://", 1)[-1].split("/", 1)[0]
+        return "did:web:" + host.replace(":", "%3A")
 
     @property
     def token_endpoint(self) -> str:
@@ -77,6 +86,12 @@ AUDIT_EVENTS = {
     "identity.citizen_password_changed": N_("Citizen changed their password"),
     "identity.citizen_deleted": N_("Citizen deleted their account"),
     "identity.citizen_email_changed": N_("Citizen changed their email address"),
+    "identity.citizen_session_ended": N_("Citizen signed out a device"),
+    "identity.citizen_signed_out_everywhere": N_("Citizen signed out of every device"),
+    "identity.citizen_session_end_refused": N_("Citizen's sign-out of a device refused: not a session of theirs"),
+    "identity.citizen_password_reset": N_("Citizen reset their password with an emailed link"),
+    "identity.citizen_factor_replaced": N_("Citizen replaced a lost way to get security codes"),
+    "identity.recovery_refused": N_("Account recovery step refused"),
 }
 
 

@@ -21,12 +21,14 @@ from govplatform.identity.profile import (
     TRUSTMARK_LEVELS,
     USERINFO_CLAIMS,
 )
+from govplatform.identity.proofing import core_identity
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(require_user_agent)])
 PUBLIC_ROUTES = [
     ("GET", "/.well-known/openid-configuration"),
     ("GET", "/.well-known/jwks.json"),
     ("GET", "/trustmark"),
+    ("GET", "/.well-known/did.json"),
 ]
 CACHE = {"Cache-Control": "max-age=86400"}
 
@@ -84,6 +86,13 @@ async def openid_configuration(request: Request) -> JSONResponse:
 async def jwks(request: Request) -> JSONResponse:
     ring = await identity_of(request).signing_keys.ring()
     return JSONResponse({"keys": ring.published}, headers=CACHE)
+
+
+@router.get("/.well-known/did.json")
+async def did_json(request: Request) -> JSONResponse:
+    """The DID keys that sign coreIdentityJWTs, cached an hour and privately, as One Login serves them."""
+    document = await core_identity.did_document(identity_of(request))
+    return JSONResponse(document, headers={"Cache-Control": "max-age=3600, private"})
 
 
 @router.get("/trustmark")

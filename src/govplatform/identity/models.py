@@ -1,6 +1,7 @@
 """Identity's tables: citizens, relying parties, the provider's signing keys, sign-ins in progress,
 accounts being created, citizens' sessions at the provider, the services each citizen has used, changes of
-email address, authorisation codes, access tokens and used client-assertion ids.
+email address, authorisation codes, access tokens, used client-assertion ids, password reset links and requests
+to replace a lost second factor (ADR 0022).
 
 What is secret is never stored in a form that can be replayed: an authorisation code, an access token,
 a sign-in cookie and a client secret are kept as keyed hashes (HMAC-SHA256 with the platform's hash
@@ -75,13 +76,14 @@ class SigningKey(Base):
     __tablename__ = "identity_signing_keys"
     kid: Mapped[str] = mapped_column(String(64), primary_key=True)
     alg: Mapped[str] = mapped_column(String(8))  # ES256 or RS256
+    purpose: Mapped[str] = mapped_column(String(16), default="id_token", server_default="id_token")  # or core_identity
     state: Mapped[str] = mapped_column(String(8))
     public_jwk: Mapped[dict[str, Any]] = mapped_column(JSON)
     private_key_encrypted: Mapped[str] = mapped_column(Text)  # PEM, AES-GCM under core's cipher, kid as AD
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     signing_since: Mapped[dt.datetime | None]
     retired_at: Mapped[dt.datetime | None]
-    __table_args__ = (Index("ix_identity_signing_keys_alg_state", "alg", "state"),)
+    __table_args__ = (Index("ix_identity_signing_keys_alg_state", "alg", "state"),)  # purpose: two sets, ADR 0017
 
 
 class SignIn(Base):
@@ -158,6 +160,11 @@ class CitizenSession(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     ends_at: Mapped[dt.datetime]
+    # For the citizen's list of signed-in devices (services/devices.py): the browser and operating system in
+    # plain words, never the User-Agent header itself nor any part of the address; last use, at most a minute old.
+    browser: Mapped[str | None] = mapped_column(String(60))
+    operating_system: Mapped[str | None] = mapped_column(String(60))
+    last_used_at: Mapped[dt.datetime | None]
 
 
 class ServiceUse(Base):
@@ -197,6 +204,7 @@ class AuthorisationCode(Base):
     claims: Mapped[list[str]] = mapped_column(JSON, default=list)  # the userinfo claims requested and allowed
     nonce: Mapped[str] = mapped_column(String(512))
     credential: Mapped[str] = mapped_column(String(8))  # Cl or Cl.Cm: the ID token's vot
+    level: Mapped[str | None] = mapped_column(String(4))  # P1, P2...: the identity asked for; None or P0: none
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     sid: Mapped[str] = mapped_column(String(64))
     auth_time: Mapped[dt.datetime]
@@ -215,6 +223,7 @@ class AccessToken(Base):
     subject: Mapped[str] = mapped_column(String(100))
     scopes: Mapped[list[str]] = mapped_column(JSON)
     claims: Mapped[list[str]] = mapped_column(JSON, default=list)
+    level: Mapped[str | None] = mapped_column(String(4))  # the identity level asked for, from the code
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -242,3 +251,71 @@ class AccountEvent(Base):
     kind: Mapped[str] = mapped_column(String(40))
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ProvenIdentity(Base):
+    """The identity a citizen proved (identity part 3, GPG 45): the One Login level reached and, sealed, what
+    was proved (verified name, date of birth, the documents' details, the evidence and scores behind the level).
+
+    The proved details are personal data and kept AES-GCM encrypted under core's cipher (associated data: the
+    citizen's id); the level, route and time stay readable for the success rates and the authorisation check.
+    """
+
+    __tablename__ = "identity_proven_identities"
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    level: Mapped[str] = mapped_column(String(4))  # P1, P2, P3
+    route: Mapped[str] = mapped_column(String(32))  # passport, driving_licence, command (the CLI's)
+    proved_encrypted: Mapped[str] = mapped_column(Text)
+    proven_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class DocumentBinding(Base):
+    """A document that proved an identity, bound to that one account: the same passport or licence cannot prove
+    a second account. Kept as a keyed hash of its kind and number, so the table lists no document numbers."""
+
+    __tablename__ = "identity_document_bindings"
+    document_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+
+
+class PasswordReset(Base):
+    """An emailed link to set a new password (services/recovery.py): single use, short-lived, kept as a keyed hash.
+
+    `password_fingerprint` is a keyed hash of the password hash when the link was sent, so a link is worth
+    nothing once the password has changed by any route; a newer link for the citizen makes this one worthless too
+    (the newest `created_at` wins). `second_factor_at` is set when the second factor was proven on this link.
+    """
+
+    __tablename__ = "identity_password_resets"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    password_fingerprint: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    second_factor_at: Mapped[dt.datetime | None]
+    used_at: Mapped[dt.datetime | None]
+
+
+class FactorRecovery(Base):
+    """A request to replace a lost second factor (services/factor_recovery.py): the emailed code, then a wait.
+
+    The email code is kept as a keyed hash until it is confirmed (`email_confirmed_at`); the wait ends at
+    `ready_at`; the cancel link's token is kept as a keyed hash. The new authenticator's secret is kept
+    encrypted (associated data: the row's id) only while it is being set up. A request ends cancelled or
+    completed and is kept until `expires_at` so that a cancel link used again is recognised and said so.
+    """
+
+    __tablename__ = "identity_factor_recoveries"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    code_expires_at: Mapped[dt.datetime]
+    wrong_codes: Mapped[int] = mapped_column(Integer, default=0)
+    email_confirmed_at: Mapped[dt.datetime | None]
+    ready_at: Mapped[dt.datetime | None]
+    cancel_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    new_totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    cancelled_at: Mapped[dt.datetime | None]
+    completed_at: Mapped[dt.datetime | None]
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)

@@ -7,7 +7,7 @@ VOCAB_CLAIMS = ("coreIdentityJWT", "address", "passport", "drivingPermit", "soci
 USERINFO_CLAIMS = tuple(VOCAB + name for name in VOCAB_CLAIMS)
 # Client assertions and request objects: RSA only (One Login accepts no ES256 from clients).
 CLIENT_ASSERTION_ALGS = ["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"]
-# What /trustmark says the provider can achieve: both credential levels, and identity levels only once identity
-# proving exists (until then P0, "no identity", alone).
+# What /trustmark says the provider can achieve: both credential levels, and the identity levels its proofing
+# routes reach (docs/identity-proofing.md: the web routes reach P2 and no higher).
 TRUSTMARK_CREDENTIALS = ["Cl", "Cl.Cm"]
-TRUSTMARK_LEVELS = ["P0"]
+TRUSTMARK_LEVELS = ["P0", "P1", "P2"]

@@ -24,6 +24,8 @@ from govplatform.identity.models import (
     AuthorisationCode,
     CitizenSession,
     EmailChange,
+    FactorRecovery,
+    PasswordReset,
     SignIn,
     SignUp,
     TextCode,
@@ -44,6 +46,8 @@ async def purge_expired(uow: UnitOfWork, now: dt.datetime) -> int:
         (CitizenSession, now),  # idle past its limit (which never passes the absolute one): ended
         (EmailChange, now),
         (TextCode, now),
+        (PasswordReset, now),  # a used, expired or superseded link is refused as unknown once gone
+        (FactorRecovery, now),  # kept SET_UP_DAYS past its wait, so a cancel link used again is recognised
         (AuthorisationCode, now - REPLAYS_NOTICED_FOR),
         (AccessToken, now - REPLAYS_NOTICED_FOR),
     ):

@@ -110,12 +110,16 @@ async def test_a_bad_request_from_a_known_client_is_sent_back_to_it_with_the_err
     assert await _sign_ins(platform) == before
 
 
-async def test_an_identity_level_that_cannot_be_reached_yet_is_access_denied(
+async def test_an_identity_level_no_proofing_route_reaches_is_access_denied_at_once(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
-    rp = await a_client(platform, levels=["P0", "P2"])
-    query = authorise_query(rp, vtr='["Cl.Cm.P2"]')
+    # P2 is reachable (test_core_identity.py: access_denied only after sign-in, for a citizen who has not
+    # proved it); P3 is not, by any route the platform has (docs/identity-proofing.md), so no sign-in starts.
+    rp = await a_client(platform, levels=["P0", "P2", "P3"])
+    before = await _sign_ins(platform)
+    query = authorise_query(rp, vtr='["Cl.Cm.P3"]')
     _redirected(await client.get("/authorize", params=query), "access_denied", query["state"])
+    assert await _sign_ins(platform) == before
 
 
 async def test_pkce_enforced_for_a_client_refuses_a_request_without_a_challenge(

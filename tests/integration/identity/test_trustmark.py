@@ -1,5 +1,5 @@
 """/trustmark: what an ID token's `vtm` points at, advertised in discovery, with the levels the provider can
-achieve today (both credential levels; P0 alone until identity proving exists)."""
+achieve today (both credential levels, and the identity levels the proofing routes reach: P0 to P2)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ async def test_the_trustmark_names_the_provider_and_the_levels_it_can_achieve(
     answer = await client.get("/trustmark")
     assert answer.status_code == 200 and answer.headers["cache-control"] == "max-age=86400"
     issuer = identity_of(platform).issuer
-    assert answer.json() == {"idp": issuer, "trustmark_provider": issuer, "C": ["Cl", "Cl.Cm"], "P": ["P0"]}
+    assert answer.json() == {"idp": issuer, "trustmark_provider": issuer, "C": ["Cl", "Cl.Cm"], "P": ["P0", "P1", "P2"]}
 
 
 async def test_discovery_and_the_id_tokens_vtm_point_at_the_trustmark_that_answers(

@@ -15,8 +15,11 @@ from fastapi import APIRouter
 
 from govplatform.identity.pages import (
     account,
+    account_history,
     client_admin,
+    devices,
     logout,
+    recovery,
     security,
     sign_in,
     sign_in_text,
@@ -33,12 +36,16 @@ router.include_router(logout.router)
 router.include_router(client_admin.router)
 router.include_router(account.router)
 router.include_router(security.router)
+router.include_router(devices.router)
+router.include_router(account_history.router)
+router.include_router(recovery.router)
 PUBLIC_ROUTES = [
     *sign_in.PUBLIC_ROUTES,
     *sign_up.PUBLIC_ROUTES,
     *sign_in_text.PUBLIC_ROUTES,
     *sign_up_text.PUBLIC_ROUTES,
     *logout.PUBLIC_ROUTES,
+    *recovery.PUBLIC_ROUTES,
 ]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

@@ -34,7 +34,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen, CitizenSession, SignIn
-from govplatform.identity.services import factors, sessions, sign_in, text_codes
+from govplatform.identity.services import factor_recovery, factors, recovery_wait, sessions, sign_in, text_codes
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -107,13 +107,23 @@ async def authorize(request: Request) -> Response:
         session = await sessions.find(uow, identity, request.cookies.get(sessions.COOKIE))
         if session is not None and _session_answers(session, checked):
             sessions.touch(session)  # single sign-on: the pages are skipped, the code is in the same session
-            code = await sign_in.code_for(uow, identity, checked, session.citizen_id, session.sid, session.auth_time)
+            try:
+                code = await sign_in.code_for(uow, identity, checked, session.citizen_id, session.sid,
+                                              session.auth_time)  # fmt: skip
+            except sign_in.LevelNotReached:
+                await uow.commit()
+                return redirect_to_client(checked.redirect_uri, checked.response_mode, _not_reached(checked))
             await uow.commit()
             answer: dict[str, str | None] = {"code": code, "state": checked.state}
             return redirect_to_client(checked.redirect_uri, checked.response_mode, answer)
         token = await sign_in.start(uow, identity, checked)
         await uow.commit()
     return _to_sign_in(identity, token, checked.language)
+
+
+def _not_reached(checked: AuthorisationRequest) -> dict[str, str | None]:
+    """One Login's answer to a service whose citizen has not proved the identity level it asked for."""
+    return {"error": "access_denied", "error_description": "Level of confidence not reached", "state": checked.state}
 
 
 def _session_answers(session: CitizenSession, checked: AuthorisationRequest) -> bool:
@@ -251,7 +261,9 @@ async def password_submit(request: Request) -> Response:
             await uow.commit()  # a wrong password's count is kept (a refused attempt counted nothing)
             return _refused(request, "password", row, error, email=row.email)
         if sign_in.request_of(row).credential == "Cl":  # a password alone was asked for (One Login's low level)
-            finished = await sign_in.finish(uow, identity, row, "Cl", request.cookies.get(sessions.COOKIE))
+            finished = await sign_in.finish(
+                uow, identity, row, "Cl", request.cookies.get(sessions.COOKIE), request.headers.get("user-agent")
+            )
             await uow.commit()
             return _signed_in(identity, finished)
         next_page = CODE
@@ -273,9 +285,11 @@ async def code_page(request: Request) -> Response:
         if row.citizen_id is None:
             return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
         kinds = [factor.kind for factor in await factors.of_account(uow, row.citizen_id)]
+        # After a lost factor's wait (services/factor_recovery.py) the page offers to set up a new one.
+        ready = factor_recovery.state(await recovery_wait.live(uow, row.citizen_id)) == "ready"
     if factors.APP not in kinds and factors.TEXT in kinds:
         return RedirectResponse(TEXT_CODE, status_code=303)
-    return _page(request, "code", row, other_ways=len(kinds) > 1)
+    return _page(request, "code", row, recovery_ready=ready, other_ways=len(kinds) > 1)
 
 
 @router.post(CODE)
@@ -297,7 +311,9 @@ async def code_submit(request: Request) -> Response:
         except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()
             return _refused(request, "code", row, error, other_ways=other_ways)
-        finished = await sign_in.finish(uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE))
+        finished = await sign_in.finish(
+            uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE), request.headers.get("user-agent")
+        )
         await uow.commit()
     return _signed_in(identity, finished)
 
@@ -306,7 +322,9 @@ def _signed_in(identity: IdentityComponent, finished: sign_in.Finished) -> Respo
     """Back to the service with its code (or to the platform's page), with the session's cookie set."""
     checked = finished.request
     response: Response
-    if finished.code is None:
+    if finished.error is not None:
+        response = redirect_to_client(checked.redirect_uri, checked.response_mode, _not_reached(checked))
+    elif finished.code is None:
         response = RedirectResponse(checked.return_to or "/", status_code=303)
     else:
         values: dict[str, str | None] = {"code": finished.code, "state": checked.state}

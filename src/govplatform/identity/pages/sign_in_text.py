@@ -100,7 +100,9 @@ async def text_code_submit(request: Request) -> Response:
         except (TooManyGuesses, text_codes.TextCodeRefused) as error:
             await uow.commit()  # the wrong guess is counted, and the account's history records it
             return _refused(request, "sign_in_text_code", row, error, "code", ending=ending, other_ways=other_ways)
-        finished = await sign_in.finish(uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE))
+        finished = await sign_in.finish(
+            uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE), request.headers.get("user-agent")
+        )
         await uow.commit()
     return _signed_in(identity, finished)
 

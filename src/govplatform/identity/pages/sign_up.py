@@ -203,13 +203,15 @@ async def password_submit(request: Request) -> Response:
     return RedirectResponse(CHOOSE, status_code=303)
 
 
-def _authenticator_page(
+def show_authenticator_set_up(
     request: Request, row: SignIn, email: str, secret: str, errors: list[dict[str, str]] | None = None,
-    status_code: int = 200,
+    status_code: int = 200, action: str | None = None, button: str | None = None,
 ) -> Response:  # fmt: skip
+    """The set-up of an authenticator app: its secret as a QR code and as text, and the form for its first code
+    (posted to `action`; recovery's replacement of a lost app reuses it)."""
     uri = sign_up.authenticator_uri(secret, email, str(request.app.state.platform.settings.platform_name))
     return _page(request, "sign_up_authenticator", row, errors, status_code, secret=authenticator_qr.grouped(secret),
-                 qr_svg=authenticator_qr.qr_svg(uri))  # fmt: skip
+                 qr_svg=authenticator_qr.qr_svg(uri), action=action, button=button)  # fmt: skip
 
 
 @router.get(AUTHENTICATOR)
@@ -224,7 +226,7 @@ async def authenticator_page(request: Request) -> Response:
             return RedirectResponse(_next_step(found), status_code=303)
         secret = sign_up.authenticator_secret(identity, found)
         await uow.commit()
-    return _authenticator_page(request, row, found.email, secret)
+    return show_authenticator_set_up(request, row, found.email, secret)
 
 
 @router.post(AUTHENTICATOR)
@@ -241,16 +243,23 @@ async def authenticator_submit(request: Request) -> Response:
         secret = sign_up.authenticator_secret(identity, found)
         if not code.strip():
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
-            return _authenticator_page(request, row, found.email, secret, errors, 400)
+            return show_authenticator_set_up(request, row, found.email, secret, errors, 400)
         try:
             finished = await sign_up.finish(
-                uow, identity, row, found, code, _ip(request), request.cookies.get(sessions.COOKIE)
+                uow,
+                identity,
+                row,
+                found,
+                code,
+                _ip(request),
+                request.cookies.get(sessions.COOKIE),
+                request.headers.get("user-agent"),
             )
         except (TooManyGuesses, sign_up.SignUpFailed, IdentityError) as error:
             await uow.commit()
             errors = [{"text": localise(error), "href": "#code"}]
             status = 429 if isinstance(error, TooManyGuesses) else 400
-            page = _authenticator_page(request, row, found.email, secret, errors, status)
+            page = show_authenticator_set_up(request, row, found.email, secret, errors, status)
             if isinstance(error, TooManyGuesses):
                 page.headers["Retry-After"] = str(error.wait_seconds)
             return page

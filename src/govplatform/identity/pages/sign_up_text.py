@@ -127,8 +127,9 @@ async def check_phone_submit(request: Request) -> Response:
             return _missing(request, "sign_up_check_phone", row, gettext_(text_codes.ENTER_CODE), "code", phone=shown)
         try:
             finished = await sign_up_text.finish(
-                uow, identity, row, found, code, _ip(request), request.cookies.get(sessions.COOKIE)
-            )
+                uow, identity, row, found, code, _ip(request), request.cookies.get(sessions.COOKIE),
+                request.headers.get("user-agent"),
+            )  # fmt: skip
         except (TooManyGuesses, text_codes.TextCodeRefused, IdentityError) as error:
             await uow.commit()  # the wrong guess is counted
             return _refused(request, "sign_up_check_phone", row, error, "code", phone=shown)

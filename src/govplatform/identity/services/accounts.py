@@ -26,8 +26,17 @@ from govplatform.core.interfaces import (
     verify_password,
 )
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.models import AccessToken, AuthorisationCode, Citizen, CitizenSession, EmailChange, SignIn
-from govplatform.identity.services import back_channel, history, service_uses, sessions, text_codes
+from govplatform.identity.models import (
+    AccessToken,
+    AuthorisationCode,
+    Citizen,
+    CitizenSession,
+    EmailChange,
+    FactorRecovery,
+    PasswordReset,
+    SignIn,
+)
+from govplatform.identity.services import back_channel, history, proven, service_uses, sessions, text_codes
 from govplatform.identity.services.passwords import MAX_LENGTH, WeakPassword, check_new_password
 from govplatform.identity.services.sign_in import CITIZEN_PASSWORD
 
@@ -113,10 +122,13 @@ async def delete_account(
     await uow.session.execute(delete(AuthorisationCode).where(AuthorisationCode.citizen_id == citizen_id))
     await uow.session.execute(delete(SignIn).where(or_(SignIn.citizen_id == citizen_id, SignIn.email == citizen.email)))
     await uow.session.execute(delete(EmailChange).where(EmailChange.citizen_id == citizen_id))
+    await uow.session.execute(delete(PasswordReset).where(PasswordReset.citizen_id == citizen_id))
+    await uow.session.execute(delete(FactorRecovery).where(FactorRecovery.citizen_id == citizen_id))
     await sessions.end_all(uow, citizen_id)
     await service_uses.forget(uow, citizen_id)
     await text_codes.forget(uow, citizen_id)
     await history.forget(uow, citizen_id)
+    await proven.forget(uow, citizen_id)
     await uow.session.delete(citizen)
     record_audit(uow, CITIZEN, "identity.citizen_deleted", "citizen", citizen_id)
     return told

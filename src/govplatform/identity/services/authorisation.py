@@ -28,7 +28,7 @@ from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.models import RelyingParty
-from govplatform.identity.profile import CLIENT_ASSERTION_ALGS, USERINFO_CLAIMS
+from govplatform.identity.profile import CLIENT_ASSERTION_ALGS, TRUSTMARK_LEVELS, USERINFO_CLAIMS
 from govplatform.identity.services.logout import verify_hint
 from govplatform.identity.services.vectors import VectorRefused, parse_vtr
 
@@ -77,6 +77,7 @@ class AuthorisationRequest:
     max_age: int | None = None  # seconds; only for a client with max_age_enabled (One Login's MaxAgeEnabled)
     prompt_login: bool = False  # the client asked for the citizen to sign in again, whatever their session
     return_to: str | None = None  # a sign-in for the platform's own pages (interfaces.py): where to go after
+    level: str | None = None  # P1, P2: the identity the service asked for (None: none)
 
     def as_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -161,9 +162,8 @@ async def check_request(
     if prompt_login and not (signed and await _hint_names(identity, client, params.get("id_token_hint"))):
         raise refuse("invalid_request", "prompt=login needs a signed request object with an id_token_hint")
     max_age = _max_age(params.get("max_age"), client, refuse)
-    if vector.identity:
-        # Identity proving is part 3 of issue 15: no account can reach a level of confidence yet, which One
-        # Login reports as access_denied.
+    if vector.identity and vector.level not in TRUSTMARK_LEVELS:
+        # A level no proofing route here can reach (P3, P4): One Login reports it as access_denied.
         raise refuse("access_denied", "Level of confidence not reached")
     locales = [locale.split("-")[0].lower() for locale in (params.get("ui_locales") or "").split()]
     language = next((locale for locale in locales if locale in ("en", "cy")), None)
@@ -176,6 +176,7 @@ async def check_request(
         scopes=scopes,
         claims=claims,
         credential=vector.credential,
+        level=vector.level if vector.identity else None,
         code_challenge=challenge,
         response_mode=mode,
         language=language,

@@ -37,6 +37,7 @@ KINDS: dict[str, str] = {
     "factor_recovery_requested": N_("Asked to replace a lost way to get security codes"),
     "factor_recovery_cancelled": N_("Replacing a lost way to get security codes cancelled"),
     "factor_recovery_completed": N_("Lost way to get security codes replaced"),
+    "recovery_refused": N_("Account recovery step refused"),
 }
 KEPT = 200  # the newest events the history page lists
 

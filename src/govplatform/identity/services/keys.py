@@ -1,4 +1,8 @@
-"""The provider's ID token signing keys: made on first use, published before they sign, rotated by command.
+"""The provider's signing keys: made on first use, published before they sign, rotated by command.
+
+Two sets, told apart by `purpose`: the ID token keys (ES256 and RS256, published in the JWKS) and the DID keys
+that sign coreIdentityJWTs (ES256 only, published in /.well-known/did.json, as One Login keeps them apart so
+an identity credential can never be passed off as an ID token or the other way round). Each set rotates alone.
 
 Each algorithm (ES256 on P-256, RS256 on RSA 2048) always has one key that signs and one published "next"
 key. `rotate` retires the signing key (it stays published, so tokens it signed still verify), promotes the
@@ -26,6 +30,8 @@ from govplatform.core.interfaces import ReadCache, SecretBox, UnitOfWork, forget
 from govplatform.identity.models import SigningKey
 
 ALGORITHMS = ("ES256", "RS256")
+ID_TOKEN, CORE_IDENTITY = "id_token", "core_identity"
+PURPOSE_ALGORITHMS = {ID_TOKEN: ALGORITHMS, CORE_IDENTITY: ("ES256",)}
 CACHE_SECONDS = 30.0
 NEXT, SIGNING, RETIRED = "next", "signing", "retired"
 
@@ -44,7 +50,7 @@ def _generate(alg: str) -> ECKey | RSAKey:
     return RSAKey.generate_key(2048, parameters={"alg": alg, "use": "sig"}, auto_kid=True)
 
 
-def _row(box: SecretBox, alg: str, state: str) -> SigningKey:
+def _row(box: SecretBox, alg: str, state: str, purpose: str) -> SigningKey:
     key = _generate(alg)
     kid = key.kid or key.thumbprint()
     public = key.as_dict(private=False)
@@ -54,6 +60,7 @@ def _row(box: SecretBox, alg: str, state: str) -> SigningKey:
     return SigningKey(
         kid=kid,
         alg=alg,
+        purpose=purpose,
         state=state,
         public_jwk=public,
         private_key_encrypted=box.encrypt_text(pem, kid),
@@ -63,9 +70,17 @@ def _row(box: SecretBox, alg: str, state: str) -> SigningKey:
 
 
 class SigningKeys:
-    def __init__(self, box: SecretBox, uow: Callable[..., UnitOfWork], cache_seconds: float = CACHE_SECONDS) -> None:
+    def __init__(
+        self,
+        box: SecretBox,
+        uow: Callable[..., UnitOfWork],
+        cache_seconds: float = CACHE_SECONDS,
+        purpose: str = ID_TOKEN,
+    ) -> None:
         self._box = box
         self._uow = uow
+        self.purpose = purpose
+        self._algorithms = PURPOSE_ALGORITHMS[purpose]
         self._cache: ReadCache[str, KeyRing] = ReadCache(ttl_seconds=cache_seconds, size=1)
 
     async def ring(self) -> KeyRing:
@@ -78,7 +93,7 @@ class SigningKeys:
 
     async def _read(self) -> KeyRing:
         rows = await self._rows()
-        if not {row.alg for row in rows if row.state == SIGNING} >= set(ALGORITHMS):
+        if not {row.alg for row in rows if row.state == SIGNING} >= set(self._algorithms):
             async with self._uow() as own:
                 await self._make_first(own)
                 await own.commit()
@@ -91,7 +106,8 @@ class SigningKeys:
 
     async def _rows(self) -> list[SigningKey]:
         async with self._uow(read_only=True) as uow:
-            return list(await uow.session.scalars(select(SigningKey).order_by(SigningKey.created_at, SigningKey.kid)))
+            mine = select(SigningKey).where(SigningKey.purpose == self.purpose)
+            return list(await uow.session.scalars(mine.order_by(SigningKey.created_at, SigningKey.kid)))
 
     def _private(self, row: SigningKey) -> ECKey | RSAKey:
         pem = self._box.decrypt_text(row.private_key_encrypted, row.kid)
@@ -100,14 +116,14 @@ class SigningKeys:
 
     async def _make_first(self, uow: UnitOfWork) -> None:
         """The first keys of each algorithm that has none signing: one signing, one next."""
-        rows = list(await uow.session.scalars(select(SigningKey)))
+        rows = list(await uow.session.scalars(select(SigningKey).where(SigningKey.purpose == self.purpose)))
         made = []
-        for alg in ALGORITHMS:
+        for alg in self._algorithms:
             if any(row.alg == alg and row.state == SIGNING for row in rows):
                 continue
-            made.append(await asyncio.to_thread(_row, self._box, alg, SIGNING))
+            made.append(await asyncio.to_thread(_row, self._box, alg, SIGNING, self.purpose))
             if not any(row.alg == alg and row.state == NEXT for row in rows):
-                made.append(await asyncio.to_thread(_row, self._box, alg, NEXT))
+                made.append(await asyncio.to_thread(_row, self._box, alg, NEXT, self.purpose))
         uow.session.add_all(made)
 
     async def rotate(self, uow: UnitOfWork) -> dict[str, str]:
@@ -118,10 +134,11 @@ class SigningKeys:
         await self._make_first(uow)  # the first keys, if there were none
         await uow.session.flush()
         now = utcnow()
-        await uow.session.execute(delete(SigningKey).where(SigningKey.state == RETIRED))
-        rows = list(await uow.session.scalars(select(SigningKey).order_by(SigningKey.created_at)))
+        mine = SigningKey.purpose == self.purpose
+        await uow.session.execute(delete(SigningKey).where(mine, SigningKey.state == RETIRED))
+        rows = list(await uow.session.scalars(select(SigningKey).where(mine).order_by(SigningKey.created_at)))
         promoted = {}
-        for alg in ALGORITHMS:
+        for alg in self._algorithms:
             for row in rows:
                 if row.alg == alg and row.state == SIGNING:
                     row.state, row.retired_at = RETIRED, now
@@ -130,9 +147,9 @@ class SigningKeys:
                 waiting[-1].state, waiting[-1].signing_since = SIGNING, now
                 promoted[alg] = waiting[-1].kid
             else:  # no key was waiting (made by hand?): sign with a new one at once
-                fresh = await asyncio.to_thread(_row, self._box, alg, SIGNING)
+                fresh = await asyncio.to_thread(_row, self._box, alg, SIGNING, self.purpose)
                 uow.session.add(fresh)
                 promoted[alg] = fresh.kid
-            uow.session.add(await asyncio.to_thread(_row, self._box, alg, NEXT))
+            uow.session.add(await asyncio.to_thread(_row, self._box, alg, NEXT, self.purpose))
         forget_after_change(uow, lambda: self._cache.forget("ring"))
         return promoted

@@ -25,10 +25,12 @@ from sqlalchemy import delete
 from govplatform.core.interfaces import UnitOfWork, keyed_hash, random_token, utcnow
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import CitizenSession
+from govplatform.identity.services.browsers import describe
 
 COOKIE = "govplatform_identity_session"
 IDLE_SECONDS = 30 * 60
 ABSOLUTE_SECONDS = 12 * 3600
+TOUCH_AFTER_SECONDS = 60  # a use moves the limits on, and is recorded as the last use, at most once a minute
 LEVELS = ("Cl", "Cl.Cm")  # lowest first: a session at a level serves a request at it or below
 
 
@@ -53,14 +55,27 @@ async def find(uow: UnitOfWork, identity: IdentityComponent, token: str | None) 
 
 
 def touch(row: CitizenSession) -> None:
-    """Used: its idle limit moves on, never past its absolute limit. The caller commits."""
-    row.expires_at = min(utcnow() + dt.timedelta(seconds=IDLE_SECONDS), row.ends_at)
+    """Used: its idle limit moves on, never past its absolute limit, and the use is its "last used" on the
+    devices page. Within a minute of the last move nothing changes, so a page that reads the session on every
+    request does not write it on every request. The caller commits."""
+    now = utcnow()
+    moved_on = min(now + dt.timedelta(seconds=IDLE_SECONDS), row.ends_at)
+    if 0 <= (moved_on - row.expires_at).total_seconds() < TOUCH_AFTER_SECONDS:
+        return
+    row.expires_at = moved_on
+    row.last_used_at = now
 
 
 async def open_session(
-    uow: UnitOfWork, identity: IdentityComponent, citizen_id: uuid.UUID, credential: str, previous: str | None
+    uow: UnitOfWork,
+    identity: IdentityComponent,
+    citizen_id: uuid.UUID,
+    credential: str,
+    previous: str | None,
+    user_agent: str | None = None,
 ) -> tuple[str, CitizenSession]:
-    """A session for a sign-in that has just finished; returns the cookie's token and the row.
+    """A session for a sign-in that has just finished; returns the cookie's token and the row. The browser's
+    User-Agent header names the device on the devices page (services/browsers.py keeps two plain words of it).
 
     The browser's previous session, if it was the same citizen's, is replaced and its sid kept; a level once
     reached in it is kept too (signing in again at Cl after Cl.Cm proves no less than before, for this
@@ -76,6 +91,7 @@ async def open_session(
             credential = credential if covers(credential, old.credential) else old.credential
         await uow.session.delete(old)
     token = random_token(32)
+    device = describe(user_agent)
     row = CitizenSession(
         token_hash=_hash(identity, token),
         citizen_id=citizen_id,
@@ -85,9 +101,18 @@ async def open_session(
         created_at=now,
         expires_at=min(now + dt.timedelta(seconds=IDLE_SECONDS), ends_at),
         ends_at=ends_at,
+        browser=device.browser,
+        operating_system=device.operating_system,
+        last_used_at=now,
     )
     uow.session.add(row)
     return token, row
+
+
+def device_detail(row: CitizenSession) -> dict[str, str]:
+    """The session's device for a line of the account history (services/history.py): its plain names, where known."""
+    named = {"browser": row.browser, "operating_system": row.operating_system}
+    return {key: value for key, value in named.items() if value}
 
 
 async def end(uow: UnitOfWork, identity: IdentityComponent, token: str | None) -> CitizenSession | None:

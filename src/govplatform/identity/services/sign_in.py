@@ -32,7 +32,8 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
-from govplatform.identity.services import factors, history, service_uses, sessions
+from govplatform.identity.proofing.gpg45 import covers
+from govplatform.identity.services import factors, history, proven, recovery_wait, service_uses, sessions
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email
 from govplatform.identity.services.tokens import code_hash
@@ -50,6 +51,11 @@ CITIZEN_CODE = Guessing(
 )
 WRONG_PASSWORD = N_("Enter the correct email address and password")
 WRONG_CODE = N_("The code you entered is not correct, or may have expired, try again")
+
+
+class LevelNotReached(Exception):
+    """The service asked for an identity level (P1, P2) the citizen has not proved: One Login answers the
+    service `access_denied`."""
 
 
 class SignInFailed(UserFacingError):
@@ -141,21 +147,35 @@ class Finished:
     session_token: str
     code: str | None
     request: AuthorisationRequest
+    error: str | None = None  # the service is sent this OAuth error instead of a code (access_denied)
 
 
 async def finish(
-    uow: UnitOfWork, identity: IdentityComponent, row: SignIn, credential: str, previous_session: str | None
+    uow: UnitOfWork,
+    identity: IdentityComponent,
+    row: SignIn,
+    credential: str,
+    previous_session: str | None,
+    user_agent: str | None = None,
 ) -> Finished:
-    """The sign-in is over: the citizen's session opens (or replaces the browser's), and the service gets a
-    code in that session. The sign-in ends (its cookie is worth nothing after). The caller commits."""
+    """The sign-in is over: the citizen's session opens (or replaces the browser's; the User-Agent names its
+    device), and the service gets a code in that session. The sign-in ends (its cookie is worth nothing after).
+    The caller commits."""
     assert row.citizen_id is not None
-    token, session = await sessions.open_session(uow, identity, row.citizen_id, credential, previous_session)
-    history.record(uow, row.citizen_id, "signed_in")
+    token, session = await sessions.open_session(
+        uow, identity, row.citizen_id, credential, previous_session, user_agent
+    )
+    history.record(uow, row.citizen_id, "signed_in", **sessions.device_detail(session))
+    if credential == "Cl.Cm":  # the second factor was proven: it is not lost (services/recovery_wait.py)
+        await recovery_wait.cancel_after_sign_in(uow, identity, row.citizen_id)
     request = request_of(row)
     row.expires_at = utcnow()  # ended: `find` no longer returns it, and the next sign-in's start deletes it
     if request.return_to is not None:
         return Finished(token, None, request)
-    code = await code_for(uow, identity, request, row.citizen_id, session.sid, session.auth_time)
+    try:
+        code = await code_for(uow, identity, request, row.citizen_id, session.sid, session.auth_time)
+    except LevelNotReached:
+        return Finished(token, None, request, error="access_denied")
     return Finished(token, code, request)
 
 
@@ -168,7 +188,10 @@ async def code_for(
     auth_time: dt.datetime,
 ) -> str:
     """An authorisation code for a checked request in the citizen's session, and the service's use recorded.
-    The caller commits."""
+    Raises LevelNotReached when the request asks for an identity level the citizen has not proved. The caller
+    commits."""
+    if request.level is not None and not covers(await proven.level_of(uow, citizen_id), request.level):
+        raise LevelNotReached(request.level)
     code_value = random_token(32)
     now = utcnow()
     uow.session.add(
@@ -181,6 +204,7 @@ async def code_for(
             claims=request.claims,
             nonce=request.nonce,
             credential=request.credential,
+            level=request.level,
             code_challenge=request.code_challenge,
             sid=sid,
             auth_time=auth_time,

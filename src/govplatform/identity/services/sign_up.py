@@ -168,6 +168,7 @@ async def finish(
     code: str,
     ip: str | None,
     previous_session: str | None,
+    user_agent: str | None = None,
 ) -> sign_in.Finished:
     """The authenticator's first code: the account is made and the sign-in finishes as a signed-in one does
     (the citizen's session opens and the service gets its code).
@@ -191,4 +192,4 @@ async def finish(
     await uow.session.delete(sign_up)
     row.email = sign_up.email
     row.citizen_id = citizen.id
-    return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session)
+    return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session, user_agent)

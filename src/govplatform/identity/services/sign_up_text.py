@@ -46,6 +46,7 @@ async def finish(
     code: str,
     ip: str | None,
     previous_session: str | None,
+    user_agent: str | None = None,
 ) -> sign_in.Finished:
     """The texted code: the account is made with the phone as its second factor, and the sign-in finishes as
     a signed-in one does. Raises TooManyGuesses, TextCodeRefused, or IdentityError (if the email got an account
@@ -61,4 +62,4 @@ async def finish(
     await uow.session.delete(sign_up)
     row.email = sign_up.email
     row.citizen_id = citizen.id
-    return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session)
+    return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session, user_agent)

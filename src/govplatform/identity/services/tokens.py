@@ -129,6 +129,7 @@ async def exchange(
         subject=subject,
         scopes=row.scopes,
         claims=row.claims,
+        level=row.level,
         expires_at=now + dt.timedelta(seconds=ACCESS_TOKEN_SECONDS),
         revoked=False,
     )

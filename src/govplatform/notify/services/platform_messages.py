@@ -59,6 +59,11 @@ PLATFORM_TEMPLATES: dict[tuple[str, str, str], uuid.UUID] = {
     # Migration 0016's, telling a citizen their account's security changed.
     (PlatformTemplate.CITIZEN_ACCOUNT_CHANGED, "email", "en"): uuid.UUID("4c5ad64d-62ba-4688-a091-79c4b484199a"),
     (PlatformTemplate.CITIZEN_ACCOUNT_CHANGED, "email", "cy"): uuid.UUID("51c3bd99-3217-43bf-bb8d-7e0f7def9e19"),
+    # Migration 0019_identity_recovery's: a password reset link, and the notice that a lost factor's wait began.
+    (PlatformTemplate.CITIZEN_PASSWORD_RESET, "email", "en"): uuid.UUID("c9b3bc90-13f6-4f69-896f-a81622f92234"),
+    (PlatformTemplate.CITIZEN_PASSWORD_RESET, "email", "cy"): uuid.UUID("f0f6c81b-8963-433a-a409-7b7c89675a3d"),
+    (PlatformTemplate.CITIZEN_FACTOR_RECOVERY, "email", "en"): uuid.UUID("4c8c544d-23d1-4061-b31c-44ecd68357b5"),
+    (PlatformTemplate.CITIZEN_FACTOR_RECOVERY, "email", "cy"): uuid.UUID("30c59770-520b-4679-acf7-4ac57f29138c"),
 }
 NO_TEMPLATE = N_("There is no %(channel)s template called %(name)s")
 NOT_SENT = N_("The message could not be sent: %(reason)s")

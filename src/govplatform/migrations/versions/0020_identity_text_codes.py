@@ -7,8 +7,8 @@ Citizens live abroad, and One Login texts international numbers; the platform-ow
 stays). A downgrade drops the codes and the two columns, and turns international texts off again; a citizen
 whose only second factor was a phone then has none, so a downgrade is for a database with no such citizens.
 
-Revision ID: 0017_identity_text_codes
-Revises: 0016_identity_account_history
+Revision ID: 0020_identity_text_codes
+Revises: 0019_identity_recovery
 """
 
 import uuid
@@ -24,8 +24,8 @@ notify_settings = sa.table(
     "notify_settings", sa.column("service_id", sa.Uuid()), sa.column("international_sms", sa.Boolean())
 )
 
-revision: str = "0017_identity_text_codes"
-down_revision: str | None = "0016_identity_account_history"
+revision: str = "0020_identity_text_codes"
+down_revision: str | None = "0019_identity_recovery"
 branch_labels: Sequence[str] | None = None
 depends_on: Sequence[str] | None = None
 
