@@ -253,12 +253,8 @@ def _print_resident(resident: Any, settings: Any) -> None:
     console.print(f"  Start at:    {settings.base_url}/examples/parking-permits", highlight=False)
     console.print(f"  Email:       {resident.email}", highlight=False)
     console.print(f"  Password:    {resident.password}", highlight=False)
-    console.print(
-        f"  TOTP secret: {resident.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False
-    )
-    segno.make(totp_uri(resident.totp_secret, resident.email, settings.platform_name), error="l").terminal(
-        compact=True
-    )
+    console.print(f"  TOTP secret: {resident.totp_secret}  (add it to an authenticator app, or scan:)", highlight=False)
+    segno.make(totp_uri(resident.totp_secret, resident.email, settings.platform_name), error="l").terminal(compact=True)
     console.print()
 
 

@@ -27,13 +27,15 @@ WORDS = {
            "password": "Password", "again": "Re-type your password",
            "differ": "Enter the same password in both fields", "app": "Set up an authenticator app",
            "app_code": "Enter the 6-digit security code shown in your authenticator app",
-           "continue": "Continue", "finish": "Create account"},
+           "continue": "Continue", "finish": "Create account",
+           "choose": "Choose how to get security codes", "an_app": "An authenticator app"},
     "cy": {"create": "Creu cyfrif", "email": "Rhowch eich cyfeiriad e-bost i greu cyfrif",
            "check": "Gwiriwch eich e-bost", "code": "Rhowch y cod 6 digid", "wrong": "Nid yw’r cod a roesoch yn gywir",
            "password": "Cyfrinair", "again": "Teipiwch eich cyfrinair eto",
            "differ": "Rhowch yr un cyfrinair yn y ddau faes",
            "app": "Sefydlu ap dilysu", "app_code": "Rhowch y cod diogelwch 6 digid a ddangosir yn eich ap dilysu",
-           "continue": "Parhau", "finish": "Creu cyfrif"},
+           "continue": "Parhau", "finish": "Creu cyfrif",
+           "choose": "Dewiswch sut i gael codau diogelwch", "an_app": "Ap dilysu"},
 }  # fmt: skip
 PASSWORD = "violet harbour kettle drum"
 
@@ -92,6 +94,9 @@ async def test_a_citizen_creates_an_account_on_axe_clean_pages_and_is_sent_back_
     await page.get_by_label(words["again"], exact=True).fill(PASSWORD)
     await page.get_by_role("button", name=words["continue"]).click()
 
+    await expect(page.get_by_role("heading", level=1)).to_have_text(words["choose"])
+    await page.get_by_label(words["an_app"], exact=True).check()
+    await page.get_by_role("button", name=words["continue"]).click()
     await expect(page.get_by_role("heading", level=1)).to_have_text(words["app"])
     await assert_no_accessibility_violations(page)
     authenticator = Authenticator("".join((await page.locator("#secret-key").inner_text()).split()))

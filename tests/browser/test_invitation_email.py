@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import email
 import email.policy
+import json
 import re
 import time
 from pathlib import Path
@@ -38,6 +39,20 @@ async def email_to(folder: Path, address: str) -> email.message.EmailMessage:
                 return message
         await asyncio.sleep(0.2)
     raise AssertionError(f"no email to {address} was written to {folder} within {DELIVERY_SECONDS:.0f} s")
+
+
+async def text_to(sandbox: Path, number: str, after: int = 0) -> str:
+    """The latest text the SMS sandbox wrote (one JSON line each) to `number` (any form with its country code:
+    "+447700900123"), once there are more than `after` of them; the server's worker delivers them."""
+    digits = number.lstrip("+")
+    deadline = time.monotonic() + DELIVERY_SECONDS
+    while time.monotonic() < deadline:
+        lines = sandbox.read_text(encoding="utf-8").splitlines() if sandbox.exists() else []
+        texts = [found for found in map(json.loads, filter(None, lines)) if found["to"].lstrip("+") == digits]
+        if len(texts) > after:
+            return str(texts[-1]["content"])
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"no new text to a number ending {digits[-4:]} in {sandbox} within {DELIVERY_SECONDS:.0f} s")
 
 
 async def test_an_invitation_made_in_the_admin_pages_is_emailed_by_the_platform_service_and_its_link_sets_up_an_account(

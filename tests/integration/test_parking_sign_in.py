@@ -153,9 +153,7 @@ def test_the_demo_resident_signs_in_applies_and_signs_out_through_the_provider(
         assert refused.status_code == 303 and refused.headers["location"] == PATH, "no application once signed out"
 
 
-def test_a_forged_state_another_browser_or_a_replayed_code_signs_nobody_in(
-    served: Served, resident: Resident
-) -> None:
+def test_a_forged_state_another_browser_or_a_replayed_code_signs_nobody_in(served: Served, resident: Resident) -> None:
     with httpx.Client(base_url=served.url) as browser:
         back = _provider_pages(browser, _to_provider(browser, served), resident, served.url + parking_shop.CALLBACK)
         callback = urlsplit(back.headers["location"])

@@ -33,6 +33,7 @@ class Citizen(Base):
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
     totp_last_step: Mapped[int | None] = mapped_column(Integer)  # a code is accepted once (RFC 6238 section 5.2)
     phone_number: Mapped[str | None] = mapped_column(String(20))  # E.164; held only when SMS is the second factor
+    phone_number_as_typed: Mapped[str | None] = mapped_column(String(40))  # shown back to the citizen as they know it
     given_name: Mapped[str | None] = mapped_column(String(255))
     family_name: Mapped[str | None] = mapped_column(String(255))
     birth_date: Mapped[dt.date | None]
@@ -118,7 +119,27 @@ class SignUp(Base):
     email_confirmed_at: Mapped[dt.datetime | None]
     password_hash: Mapped[str | None] = mapped_column(String(255))
     totp_secret_encrypted: Mapped[str | None] = mapped_column(Text)
+    phone_number: Mapped[str | None] = mapped_column(String(20))  # E.164, when text messages were chosen
+    phone_number_as_typed: Mapped[str | None] = mapped_column(String(40))
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class TextCode(Base):
+    """A security code texted to a phone during a sign-in or a sign-up: one per sign-in, replaced when sent again.
+
+    Bound to its sign-in (the primary key), its account (`citizen_id`; none while the account is being made) and
+    the number it went to; the code is kept only as a keyed hash of all three and itself, so it counts nowhere
+    else. Void after use or after MAX_WRONG_GUESSES (services/text_codes.py); deleted when it expires.
+    """
+
+    __tablename__ = "identity_text_codes"
+    sign_in_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    citizen_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    phone_number: Mapped[str] = mapped_column(String(20))  # E.164
+    code_hash: Mapped[str | None] = mapped_column(String(64))
+    wrong_guesses: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
 
 

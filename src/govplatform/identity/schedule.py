@@ -1,9 +1,8 @@
 """Identity's periodic work, run by every worker process as a background loop: forget what has expired.
 
-Codes, access tokens, sign-ins, citizens' sessions, pending email changes and passkey challenges are worth
-nothing once expired,
-and a client assertion's jti need be remembered only until the assertion itself expires (after which it is
-refused for that reason). Codes and
+Codes, access tokens, sign-ins, citizens' sessions, pending email changes, passkey challenges and texted codes
+are worth nothing once expired, and a client assertion's jti need be remembered only until the assertion itself
+expires (after which it is refused for that reason). Codes and
 access tokens are kept a day past expiry so a replayed code still revokes its tokens and says so, rather
 than looking unknown. Deleting by expiry is safe in several workers at once.
 """
@@ -30,6 +29,7 @@ from govplatform.identity.models import (
     PasswordReset,
     SignIn,
     SignUp,
+    TextCode,
     UsedAssertion,
 )
 
@@ -46,6 +46,7 @@ async def purge_expired(uow: UnitOfWork, now: dt.datetime) -> int:
         (SignUp, now),
         (CitizenSession, now),  # idle past its limit (which never passes the absolute one): ended
         (EmailChange, now),
+        (TextCode, now),
         (PasswordReset, now),  # a used, expired or superseded link is refused as unknown once gone
         (FactorRecovery, now),  # kept SET_UP_DAYS past its wait, so a cancel link used again is recognised
         (PasskeyChallenge, now),

@@ -37,6 +37,7 @@ from tests.integration.identity.support import (
 SIGN_IN_EMAIL = "/identity/sign-in/email"
 EMAIL, CHECK, RESEND = "/identity/sign-up/email", "/identity/sign-up/check-email", "/identity/sign-up/resend"
 NEW_PASSWORD, APP = "/identity/sign-up/password", "/identity/sign-up/authenticator"
+CHOOSE = "/identity/sign-up/security-codes"
 GOOD_PASSWORD = "marble-otter-lantern-42"
 
 
@@ -96,7 +97,9 @@ async def to_authenticator(http: httpx.AsyncClient, platform: Platform, address:
     chosen = await post_form(
         http, NEW_PASSWORD, NEW_PASSWORD, {"password": GOOD_PASSWORD, "confirm-password": GOOD_PASSWORD}
     )
-    assert chosen.status_code == 303 and chosen.headers["location"] == APP
+    assert chosen.status_code == 303 and chosen.headers["location"] == CHOOSE
+    app = await post_form(http, CHOOSE, CHOOSE, {"how": "app"})
+    assert app.status_code == 303 and app.headers["location"] == APP
     return rp, query
 
 
@@ -132,7 +135,11 @@ async def test_a_citizen_creates_an_account_and_lands_back_at_the_service_with_a
     chosen = await post_form(
         client, NEW_PASSWORD, NEW_PASSWORD, {"password": GOOD_PASSWORD, "confirm-password": GOOD_PASSWORD}
     )
-    assert chosen.status_code == 303 and chosen.headers["location"] == APP
+    assert chosen.status_code == 303 and chosen.headers["location"] == CHOOSE
+    choices = await client.get(CHOOSE)
+    assert "Choose how to get security codes" in choices.text and "Text message" in choices.text
+    app = await post_form(client, CHOOSE, CHOOSE, {"how": "app"})
+    assert app.status_code == 303 and app.headers["location"] == APP
     setup = await client.get(APP)
     assert setup.status_code == 200 and "<svg" in setup.text and "Set up an authenticator app" in setup.text
     secret = secret_on(setup.text)

@@ -25,12 +25,16 @@ from govplatform.identity.pages import (
     recovery,
     security,
     sign_in,
+    sign_in_text,
     sign_up,
+    sign_up_text,
 )
 
 router = APIRouter(include_in_schema=False)
 router.include_router(sign_in.router)
 router.include_router(sign_up.router)
+router.include_router(sign_in_text.router)
+router.include_router(sign_up_text.router)
 router.include_router(logout.router)
 router.include_router(client_admin.router)
 router.include_router(account.router)
@@ -44,6 +48,8 @@ PUBLIC_ROUTES = [
     *sign_in.PUBLIC_ROUTES,
     *sign_up.PUBLIC_ROUTES,
     *passkeys.PUBLIC_ROUTES,
+    *sign_in_text.PUBLIC_ROUTES,
+    *sign_up_text.PUBLIC_ROUTES,
     *logout.PUBLIC_ROUTES,
     *recovery.PUBLIC_ROUTES,
 ]

@@ -1,4 +1,5 @@
-"""/authorize and the sign-in pages: email, password, then the authenticator app's code.
+"""/authorize and the sign-in pages: email, password, then the authenticator app's code (or a code texted to the
+account's phone: pages/sign_in_text.py, which also lets a citizen with several second factors choose another).
 
 A browser with a live session at the provider (services/sessions.py) skips the pages: /authorize answers with
 a code in that session at once, unless the service asked for a fresh sign-in (`prompt=login`), the session's
@@ -14,6 +15,7 @@ platform's CSRF token; a refused guess is answered 429 with Retry-After, the sam
 
 from __future__ import annotations
 
+import contextlib
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -32,7 +34,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen, CitizenSession, SignIn
-from govplatform.identity.services import factor_recovery, passkeys, recovery_wait, sessions, sign_in
+from govplatform.identity.services import factor_recovery, factors, recovery_wait, sessions, sign_in, text_codes
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
     RedirectedError,
@@ -47,6 +49,7 @@ COOKIE = "govplatform_identity_sign_in"
 EMAIL, PASSWORD, CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
 START = "/identity/sign-in/start"
 PASSKEY = "/identity/sign-in/passkey"  # pages/passkeys.py
+TEXT_CODE = "/identity/sign-in/text-code"  # its routes: pages/sign_in_text.py
 PUBLIC_ROUTES = [
     ("GET", "/authorize"),
     ("GET", START),
@@ -264,8 +267,13 @@ async def password_submit(request: Request) -> Response:
             )
             await uow.commit()
             return _signed_in(identity, finished)
+        next_page = CODE
+        if await factors.default_kind(uow, row.citizen_id) == factors.TEXT:
+            next_page = TEXT_CODE  # texted now; a send refused or throttled is offered again there, with why
+            with contextlib.suppress(TooManyGuesses, text_codes.TextCodeRefused):
+                await text_codes.send_for_sign_in(uow, identity, row, _ip(request))
         await uow.commit()
-    return RedirectResponse(CODE, status_code=303)
+    return RedirectResponse(next_page, status_code=303)
 
 
 @router.get(CODE)
@@ -277,13 +285,16 @@ async def code_page(request: Request) -> Response:
             return _problem(request, gettext_(TIMED_OUT), 400)
         if row.citizen_id is None:
             return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
+        kinds = [factor.kind for factor in await factors.of_account(uow, row.citizen_id)]
         # After a lost factor's wait (services/factor_recovery.py) the page offers to set up a new one.
         ready = factor_recovery.state(await recovery_wait.live(uow, row.citizen_id)) == "ready"
-        # A citizen with passkeys may use one instead (pages/passkeys.py); one with no app is sent there.
-        has_app, has_passkey = await passkeys.second_factors(uow, row.citizen_id)
-    if has_passkey and not has_app and not ready:
-        return RedirectResponse(PASSKEY, status_code=303)
-    return _page(request, "code", row, recovery_ready=ready, passkey_link=has_passkey)
+    if factors.APP not in kinds and not ready:
+        if factors.TEXT in kinds:
+            return RedirectResponse(TEXT_CODE, status_code=303)
+        if factors.PASSKEY in kinds:  # a citizen whose second factors are passkeys alone (pages/passkeys.py)
+            return RedirectResponse(PASSKEY, status_code=303)
+    return _page(request, "code", row, recovery_ready=ready, other_ways=len(set(kinds)) > 1,
+                 passkey_link=factors.PASSKEY in kinds)  # fmt: skip
 
 
 @router.post(CODE)
@@ -296,14 +307,15 @@ async def code_submit(request: Request) -> Response:
             return _problem(request, gettext_(TIMED_OUT), 400)
         if row.citizen_id is None:
             return RedirectResponse(PASSWORD if row.email else EMAIL, status_code=303)
+        other_ways = len(await factors.of_account(uow, row.citizen_id)) > 1
         if not code.strip():
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
-            return _page(request, "code", row, errors, 400)
+            return _page(request, "code", row, errors, 400, other_ways=other_ways)
         try:
             await sign_in.check_code(uow, identity, row, code, _ip(request))
         except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()
-            return _refused(request, "code", row, error)
+            return _refused(request, "code", row, error, other_ways=other_ways)
         finished = await sign_in.finish(
             uow, identity, row, "Cl.Cm", request.cookies.get(sessions.COOKIE), request.headers.get("user-agent")
         )

@@ -1,7 +1,8 @@
 """The create-an-account pages, reached from the sign-in email page during an authorisation request.
 
 One Login's order: email; "check your email" (the 6-digit code, with a link to send it again); a password,
-typed twice; an authenticator app (its secret as text and as a QR code) confirmed with a code; then the
+typed twice; how to get security codes (pages/sign_up_text.py): an authenticator app (its secret as text and
+as a QR code) confirmed with a code, or a phone texted a code; then the
 browser goes back to the relying party with a code, exactly as after a sign-in. The sign-in cookie carries
 the request in progress throughout. Each step redirects (303) to a page of its own, so the language link
 keeps the step; every form carries the CSRF token; throttled steps answer 429 with Retry-After.
@@ -35,6 +36,7 @@ CHECK_EMAIL = "/identity/sign-up/check-email"
 RESEND = "/identity/sign-up/resend"
 PASSWORD = "/identity/sign-up/password"
 AUTHENTICATOR = "/identity/sign-up/authenticator"
+CHOOSE = "/identity/sign-up/security-codes"  # its routes: pages/sign_up_text.py
 # A citizen creating an account has no session: the sign-in cookie is the credential of every step.
 PUBLIC_ROUTES = [
     (method, path) for path in (EMAIL, CHECK_EMAIL, RESEND, PASSWORD, AUTHENTICATOR) for method in ("GET", "POST")
@@ -62,7 +64,7 @@ def _next_step(sign_up_row: SignUp | None) -> str:
         return CHECK_EMAIL
     if sign_up_row.password_hash is None:
         return PASSWORD
-    return AUTHENTICATOR
+    return CHOOSE
 
 
 @router.get(EMAIL)
@@ -198,7 +200,7 @@ async def password_submit(request: Request) -> Response:
             field = "confirm-password" if isinstance(error, sign_up.SignUpFailed) else "password"
             return _refused(request, "sign_up_password", row, error, field)
         await uow.commit()
-    return RedirectResponse(AUTHENTICATOR, status_code=303)
+    return RedirectResponse(CHOOSE, status_code=303)
 
 
 def show_authenticator_set_up(

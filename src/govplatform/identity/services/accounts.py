@@ -36,7 +36,7 @@ from govplatform.identity.models import (
     PasswordReset,
     SignIn,
 )
-from govplatform.identity.services import back_channel, history, passkeys, proven, service_uses, sessions
+from govplatform.identity.services import back_channel, history, passkeys, proven, service_uses, sessions, text_codes
 from govplatform.identity.services.passwords import MAX_LENGTH, WeakPassword, check_new_password
 from govplatform.identity.services.sign_in import CITIZEN_PASSWORD
 
@@ -126,6 +126,7 @@ async def delete_account(
     await uow.session.execute(delete(FactorRecovery).where(FactorRecovery.citizen_id == citizen_id))
     await sessions.end_all(uow, citizen_id)
     await service_uses.forget(uow, citizen_id)
+    await text_codes.forget(uow, citizen_id)
     await history.forget(uow, citizen_id)
     await proven.forget(uow, citizen_id)
     await passkeys.forget(uow, citizen_id)

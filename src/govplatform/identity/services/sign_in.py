@@ -33,7 +33,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
 from govplatform.identity.proofing.gpg45 import covers
-from govplatform.identity.services import history, proven, recovery_wait, service_uses, sessions
+from govplatform.identity.services import factors, history, proven, recovery_wait, service_uses, sessions
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email
 from govplatform.identity.services.tokens import code_hash
@@ -132,6 +132,7 @@ async def check_code(uow: UnitOfWork, identity: IdentityComponent, row: SignIn, 
     encrypted = citizen.totp_secret_encrypted
     step = totp_step(lambda: identity.box.decrypt_text(encrypted, str(citizen.id)), code, citizen.totp_last_step)
     if step is None:
+        history.record(uow, citizen.id, "refused_second_factor", factor=factors.APP)
         raise SignInFailed(WRONG_CODE)
     await identity.throttle.succeeded(uow, attempt)
     citizen.totp_last_step = step

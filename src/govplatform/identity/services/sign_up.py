@@ -95,6 +95,7 @@ async def send_code(uow: UnitOfWork, identity: IdentityComponent, row: SignIn, e
         uow.session.add(found)
     found.email, found.wrong_codes, found.code_expires_at = normal, 0, now + dt.timedelta(seconds=CODE_SECONDS)
     found.email_confirmed_at, found.password_hash, found.totp_secret_encrypted = None, None, None
+    found.phone_number, found.phone_number_as_typed = None, None
     service_name = sign_in.request_of(row).client_name
     known = await find_by_email(uow, normal) is not None
     if known:

@@ -49,9 +49,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("challenge_hash", name=op.f("pk_identity_passkey_challenges")),
     )
     with op.batch_alter_table("identity_passkey_challenges", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_identity_passkey_challenges_expires_at"), ["expires_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_identity_passkey_challenges_expires_at"), ["expires_at"], unique=False)
 
 
 def downgrade() -> None:
