@@ -77,7 +77,8 @@ async def test_a_phone_is_added_only_with_the_code_texted_to_it_then_emailed_and
     citizen = await _citizen(platform, person)
     assert (citizen.phone_number, citizen.phone_number_as_typed) == (e164, typed)
     assert ("factor_added", {"factor": "text", "ending": e164[-4:]}) in await _events(platform, person)
-    assert any("A phone number for security codes was added to your account." in n for n in await _notices(platform, person))
+    notices = await _notices(platform, person)
+    assert any("A phone number for security codes was added to your account." in n for n in notices)
 
     replayed = await _confirm(client, check, typed, code)
     assert replayed.status_code == 400 and "not correct" in replayed.text

@@ -63,7 +63,7 @@ async def security_page(request: Request) -> Response:
         second = await factors.second_factors(uow, found[1])
         await uow.commit()
     done = DONE.get(request.query_params.get("done", ""))
-    context = {
+    context: dict[str, object] = {
         "has_app": any(factor.kind == factors.APP for factor in second),
         "phone": next((factor.shown_as for factor in second if factor.kind == factors.TEXT), None),
         "passkeys": [factor.shown_as for factor in second if factor.kind == factors.PASSKEY],

@@ -27,7 +27,7 @@ ROUTES = [(method, path) for path in (PHONE, CHECK, REMOVE) for method in ("GET"
 
 
 def _refused(
-    request: Request, template: str, error: UserFacingError, field: str, context: dict[str, object]
+    request: Request, template: str, error: UserFacingError | TooManyGuesses, field: str, context: dict[str, object]
 ) -> Response:
     """The page again with the error; 429 with Retry-After while the throttle makes the citizen wait."""
     status = 429 if isinstance(error, TooManyGuesses) else 400
