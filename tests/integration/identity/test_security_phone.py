@@ -223,3 +223,9 @@ async def test_adding_or_removing_a_passkey_needs_both_factors_proven_just_now_r
         assert await uow.session.get(Passkey, passkey.id) is not None
     assert (await client.get(rename)).status_code == 200
     assert (await post_form(client, rename, rename, {"name": "Home laptop"})).status_code == 303
+
+
+async def test_the_phone_pages_send_a_signed_out_browser_to_sign_in(client: httpx.AsyncClient) -> None:
+    for page in (PHONE, CHECK, REMOVE):
+        answer = await client.get(page)
+        assert answer.status_code == 303 and answer.headers["location"].startswith("/identity/sign-in/start?")
