@@ -24,6 +24,7 @@ from govplatform.identity.pages import (
     passkeys,
     recovery,
     security,
+    security_phone,
     sign_in,
     sign_in_text,
     sign_up,
@@ -39,6 +40,7 @@ router.include_router(logout.router)
 router.include_router(client_admin.router)
 router.include_router(account.router)
 router.include_router(security.router)
+router.include_router(security_phone.router)
 router.include_router(devices.router)
 router.include_router(account_history.router)
 router.include_router(recovery.router)

@@ -3,7 +3,9 @@ another, renaming and removing each (services/passkey_changes.py decides, includ
 second factor).
 
 As every account page, each needs the citizen's session at Cl.Cm; without it the browser is sent to sign in
-and brought back. Adding issues a challenge bound to the session and the citizen; static/passkeys.js runs the
+and brought back. Adding and removing a passkey change how the account is proven, so they also need both
+factors proven just now, as the security page's changes do (services/security.py proven_recently); renaming
+does not. Adding issues a challenge bound to the session and the citizen; static/passkeys.js runs the
 ceremony and posts its answer in the page's form. A passkey is named in the links by its row id, and a link to
 someone else's passkey (or a malformed one) is answered "Page not found", the same as one that never existed.
 """
@@ -18,8 +20,9 @@ from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen, CitizenSession, Passkey
 from govplatform.identity.pages.account import LEVEL, _day, _identity, _render, _signed_in, sign_in_redirect
 from govplatform.identity.pages.passkeys import browser_problem, posted
+from govplatform.identity.pages.security import _prove_again, _proven
 from govplatform.identity.pages.sign_in import _typed
-from govplatform.identity.services import passkey_changes, passkeys
+from govplatform.identity.services import passkey_changes, passkeys, security
 from govplatform.identity.services.passkeys import PasskeyRefused
 
 router = APIRouter(include_in_schema=False)
@@ -89,9 +92,9 @@ async def _add_page(
 async def add_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
-        found = await _signed_in(request, uow)
-        if found is None:
-            return sign_in_redirect(ADD, LEVEL)
+        found = await _proven(request, uow, ADD)
+        if isinstance(found, Response):
+            return found
         return await _add_page(request, uow, identity, *found)
 
 
@@ -101,9 +104,9 @@ async def add_submit(request: Request) -> Response:
     name = _typed(await request.form(), "name", 200)
     identity = _identity(request)
     async with identity.uow() as uow:
-        found = await _signed_in(request, uow)
-        if found is None:
-            return sign_in_redirect(ADD, LEVEL)
+        found = await _proven(request, uow, ADD)
+        if isinstance(found, Response):
+            return found
         session, citizen = found
         if not credential:
             errors = [{"text": browser_problem(problem), "href": "#passkey"}]
@@ -125,14 +128,21 @@ async def add_submit(request: Request) -> Response:
 NAME_ERRORS = (passkey_changes.NAME_MISSING, passkey_changes.NAME_TOO_LONG, passkey_changes.NAME_TAKEN)
 
 
-async def _own(request: Request, uow: UnitOfWork) -> tuple[Citizen, Passkey | None] | Response:
+async def _own(
+    request: Request, uow: UnitOfWork, fresh: bool = False
+) -> tuple[Citizen, Passkey | None] | Response:
     """The signed-in citizen and the passkey the link names (None if not theirs), or the redirect to sign in
-    and back to the passkeys page (never to the link's own path, which may hold anything)."""
+    and back to the passkeys page (never to the link's own path, which may hold anything). With `fresh` (a
+    removal), a session whose factors were not proven just now is sent to prove them again and back to the
+    removal of that passkey, its path made from the passkey's own id."""
     found = await _signed_in(request, uow)
     if found is None:
         return sign_in_redirect(PASSKEYS, LEVEL)
-    _, citizen = found
-    return citizen, await passkey_changes.find_own(uow, citizen.id, request.path_params["passkey_id"])
+    session, citizen = found
+    passkey = await passkey_changes.find_own(uow, citizen.id, request.path_params["passkey_id"])
+    if fresh and passkey is not None and not security.proven_recently(session):
+        return _prove_again(REMOVE.format(passkey_id=passkey.id))
+    return citizen, passkey
 
 
 @router.get(RENAME)
@@ -179,7 +189,7 @@ async def _remove_context(uow: UnitOfWork, citizen: Citizen, passkey: Passkey) -
 async def remove_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
-        own = await _own(request, uow)
+        own = await _own(request, uow, fresh=True)
         if isinstance(own, Response):
             return own
         citizen, passkey = own
@@ -195,7 +205,7 @@ async def remove_submit(request: Request) -> Response:
     await request.form()
     identity = _identity(request)
     async with identity.uow() as uow:
-        own = await _own(request, uow)
+        own = await _own(request, uow, fresh=True)
         if isinstance(own, Response):
             return own
         citizen, passkey = own

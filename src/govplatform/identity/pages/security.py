@@ -26,6 +26,9 @@ ROUTES = [("GET", SECURITY), *((method, path) for path in (APP, APP_REMOVE) for 
 DONE = {
     "app-added": N_("Your authenticator app has been set up"),
     "app-removed": N_("Your authenticator app has been removed"),
+    "phone-added": N_("Your phone number has been added"),
+    "phone-changed": N_("Your phone number has been changed"),
+    "phone-removed": N_("Your phone number has been removed"),
 }
 
 
@@ -60,9 +63,10 @@ async def security_page(request: Request) -> Response:
         second = await factors.second_factors(uow, found[1])
         await uow.commit()
     done = DONE.get(request.query_params.get("done", ""))
-    context = {
+    context: dict[str, object] = {
         "has_app": any(factor.kind == factors.APP for factor in second),
-        "phones": [factor.shown_as for factor in second if factor.kind == factors.TEXT],
+        "phone": next((factor.shown_as for factor in second if factor.kind == factors.TEXT), None),
+        "passkeys": [factor.shown_as for factor in second if factor.kind == factors.PASSKEY],
         "only_one": len(second) == 1,
         "done": gettext_(done) if done else None,
     }
