@@ -35,7 +35,7 @@ WORDS = {
     "en": {"email": "Enter your email address to sign in", "create": "Create an account",
            "new_email": "Enter your email address to create an account", "continue": "Continue",
            "code": "Enter the 6-digit code", "password": "Password", "again": "Re-type your password",
-           "app": "Set up an authenticator app", "choose_app": "An authenticator app",
+           "app": "Set up an authenticator app", "choose_app": "An authenticator app", "choose_passkey": "A passkey",
            "instead": "Use a passkey instead", "make": "Create a passkey",
            "make_button": "Create a passkey and your account", "use": "Use your passkey",
            "without": "Sign in with a passkey", "mine": "Your passkeys", "add": "Add a passkey",
@@ -46,7 +46,8 @@ WORDS = {
     "cy": {"email": "Rhowch eich cyfeiriad e-bost i fewngofnodi", "create": "Creu cyfrif",
            "new_email": "Rhowch eich cyfeiriad e-bost i greu cyfrif", "continue": "Parhau",
            "code": "Rhowch y cod 6 digid", "password": "Cyfrinair", "again": "Teipiwch eich cyfrinair eto",
-           "app": "Sefydlu ap dilysu", "choose_app": "Ap dilysu", "instead": "Defnyddio allwedd mynediad yn lle hynny",
+           "app": "Sefydlu ap dilysu", "choose_app": "Ap dilysu", "choose_passkey": "Allwedd mynediad",
+           "instead": "Defnyddio allwedd mynediad yn lle hynny",
            "make": "Creu allwedd mynediad", "make_button": "Creu allwedd mynediad a’ch cyfrif",
            "use": "Defnyddio eich allwedd mynediad", "without": "Mewngofnodi gydag allwedd mynediad",
            "mine": "Eich allweddi mynediad", "add": "Ychwanegu allwedd mynediad",
@@ -142,11 +143,9 @@ async def _sign_up_with_a_passkey(page: Page, server: LiveServer, words: dict[st
     await page.get_by_label(words["password"], exact=True).fill(PASSWORD)
     await page.get_by_label(words["again"], exact=True).fill(PASSWORD)
     await page.get_by_role("button", name=words["continue"]).click()
-    # "Choose how to get security codes": the passkey is offered on the authenticator app's page.
-    await page.get_by_label(words["choose_app"], exact=True).check()
+    # "Choose how to get security codes": a passkey is one of the three.
+    await page.get_by_label(words["choose_passkey"], exact=True).check()
     await page.get_by_role("button", name=words["continue"]).click()
-    await _heading(page, words["app"])
-    await page.get_by_role("link", name=words["instead"]).click()
     await _heading(page, words["make"])
     await expect(page.get_by_text(words["no_js"])).to_be_hidden()
     await assert_no_accessibility_violations(page)

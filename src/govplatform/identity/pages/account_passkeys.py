@@ -128,9 +128,7 @@ async def add_submit(request: Request) -> Response:
 NAME_ERRORS = (passkey_changes.NAME_MISSING, passkey_changes.NAME_TOO_LONG, passkey_changes.NAME_TAKEN)
 
 
-async def _own(
-    request: Request, uow: UnitOfWork, fresh: bool = False
-) -> tuple[Citizen, Passkey | None] | Response:
+async def _own(request: Request, uow: UnitOfWork, fresh: bool = False) -> tuple[Citizen, Passkey | None] | Response:
     """The signed-in citizen and the passkey the link names (None if not theirs), or the redirect to sign in
     and back to the passkeys page (never to the link's own path, which may hold anything). With `fresh` (a
     removal), a session whose factors were not proven just now is sent to prove them again and back to the

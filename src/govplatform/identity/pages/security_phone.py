@@ -139,4 +139,3 @@ async def remove_submit(request: Request) -> Response:
             return _refused(request, "security_phone_remove", error, "#remove", {"phone": phone})
         await uow.commit()
     return RedirectResponse(SECURITY + "?done=phone-removed", status_code=303)
-

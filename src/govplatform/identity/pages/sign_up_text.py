@@ -26,7 +26,8 @@ PHONE = "/identity/sign-up/phone"
 CHECK_PHONE = "/identity/sign-up/check-phone"
 RESEND_TEXT = "/identity/sign-up/check-phone/resend"
 PUBLIC_ROUTES = [(method, path) for path in (CHOOSE, PHONE, CHECK_PHONE, RESEND_TEXT) for method in ("GET", "POST")]
-CHOICES = {factors.APP: AUTHENTICATOR, factors.TEXT: PHONE}
+PASSKEY_SIGN_UP = "/identity/sign-up/passkey"  # pages/passkeys.py
+CHOICES = {factors.APP: AUTHENTICATOR, factors.TEXT: PHONE, factors.PASSKEY: PASSKEY_SIGN_UP}
 CHOOSE_ONE = N_("Select how you want to get security codes")
 
 

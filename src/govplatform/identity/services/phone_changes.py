@@ -47,9 +47,7 @@ async def confirm(
     TooManyGuesses or TextCodeRefused (a code sent to another number is wrong); the caller commits either way
     (a wrong guess is counted)."""
     number = parse_mobile(typed_number)
-    await text_codes.check(
-        uow, identity, _key(identity, session), citizen.id, number.e164, code, ip, str(citizen.id)
-    )
+    await text_codes.check(uow, identity, _key(identity, session), citizen.id, number.e164, code, ip, str(citizen.id))
     old = citizen.phone_number
     citizen.phone_number, citizen.phone_number_as_typed = number.e164, number.as_typed
     if old is None:
