@@ -33,7 +33,7 @@ from govplatform.identity.pages.account import MONTHS
 from govplatform.identity.pages.sign_in import COOKIE, EMAIL, PASSWORD, TIMED_OUT, _identity, _ip, _problem
 from govplatform.identity.pages.sign_in import _signed_in as to_service
 from govplatform.identity.pages.sign_up import show_authenticator_set_up
-from govplatform.identity.services import factor_recovery, recovery, recovery_wait, sessions, sign_in
+from govplatform.identity.services import factor_recovery, factors, recovery, recovery_wait, sessions, sign_in
 from govplatform.identity.services.passwords import WeakPassword
 
 router = APIRouter(include_in_schema=False)
@@ -237,6 +237,16 @@ async def _password_proven(request: Request, uow: UnitOfWork) -> tuple[SignIn | 
     return row, None
 
 
+async def _lost_kind(uow: UnitOfWork, citizen_id: object, asked: str | None) -> str:
+    """Which factor the start page speaks of: the kind whose page's "I cannot use ..." link was followed (`lost`),
+    when the account has one of that kind; otherwise the account's default. Wording only: whichever it was, the
+    request is the same and completing it replaces every old second factor (services/factor_recovery.py)."""
+    kinds = [found.kind for found in await factors.of_account(uow, citizen_id)]  # type: ignore[arg-type]
+    if asked in kinds:
+        return str(asked)
+    return kinds[0] if kinds else factors.APP
+
+
 @router.get(FACTOR)
 async def factor_page(request: Request) -> Response:
     """Where the citizen's request stands: start it, enter the emailed code, wait, or set up the new app."""
@@ -247,6 +257,7 @@ async def factor_page(request: Request) -> Response:
             return instead or _problem(request, gettext_(TIMED_OUT), 400)
         found = await recovery_wait.live(uow, row.citizen_id)
         citizen = await uow.session.get(Citizen, row.citizen_id)
+        lost = await _lost_kind(uow, row.citizen_id, request.query_params.get("lost"))
     stage = factor_recovery.state(found)
     if stage == "email":
         return RedirectResponse(FACTOR_EMAIL, status_code=303)
@@ -255,25 +266,26 @@ async def factor_page(request: Request) -> Response:
     if stage == "waiting" and found is not None and found.ready_at is not None:
         return _render(request, "factor_waiting", ready=_when(found.ready_at))
     email = citizen.email if citizen is not None else ""
-    return _render(request, "factor_start", email=email, hours=factor_recovery.wait_hours(identity))
+    return _render(request, "factor_start", email=email, hours=factor_recovery.wait_hours(identity), lost=lost)
 
 
 @router.post(FACTOR)
 async def factor_start(request: Request) -> Response:
-    await request.form()
+    asked = _form(await request.form(), "lost", 20)
     identity = _identity(request)
     async with identity.uow() as uow:
         row, instead = await _password_proven(request, uow)
         if row is None:
             return instead or _problem(request, gettext_(TIMED_OUT), 400)
         citizen = await uow.session.get(Citizen, row.citizen_id)
+        lost = await _lost_kind(uow, row.citizen_id, asked)
         email = citizen.email if citizen is not None else ""
         try:
             await factor_recovery.start(uow, identity, row, _ip(request), current_language())
         except (TooManyGuesses, factor_recovery.RecoveryRefused) as error:
             await uow.commit()
             return _error(request, "factor_start", error, "send", email=email,
-                          hours=factor_recovery.wait_hours(identity))  # fmt: skip
+                          hours=factor_recovery.wait_hours(identity), lost=lost)  # fmt: skip
         await uow.commit()
     return RedirectResponse(FACTOR_EMAIL, status_code=303)
 

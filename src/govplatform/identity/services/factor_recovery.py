@@ -10,9 +10,14 @@ notice with a cancel link (single use; only its keyed hash is kept). During the 
 the old factor still works, and any sign-in that proves it cancels the request (services/recovery_wait.py), as
 does the cancel link. A session the browser already had keeps its level and gains none.
 
-After the wait, the citizen signs in with email and password again and is offered a new authenticator app (the
-sign-up page's set-up, reused). Only when its first code is proven is the old factor replaced, every other
-session ended, the email told, factor_recovery_completed recorded, and the sign-in finished at Cl.Cm: the
+The citizen may start from the second-factor page of any kind (the app's code, the texted code, the passkey: each
+has its "I cannot use ..." link); the request is the same whichever it was. After the wait, the citizen signs in
+with email and password again and is offered a new authenticator app (the sign-up page's set-up, reused). Only
+when its first code is proven are **all the old second factors** replaced (the old app's secret overwritten, the
+phone and its texted codes removed, every passkey deleted: the citizen proved none of them in days of waiting,
+and a lost phone or device may be in someone else's hands; ADR 0022 says why all and not only the kind named),
+every other session ended, the email told, factor_recovery_completed recorded (with the kinds removed), and the
+sign-in finished at Cl.Cm: the
 factors proven then are the **password** (this sign-in) and the **new authenticator app** (its first code).
 **Never a path where one factor alone gives Cl.Cm**: the set-up page is refused (recorded) before the wait is
 over, without a password proven in the current sign-in, and for a request that was cancelled.
@@ -50,8 +55,8 @@ from govplatform.core.interfaces import (
     utcnow,
 )
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.models import Citizen, FactorRecovery, SignIn
-from govplatform.identity.services import history, notices, recovery_wait, sessions, sign_in
+from govplatform.identity.models import Citizen, FactorRecovery, Passkey, SignIn
+from govplatform.identity.services import history, notices, passkeys, recovery_wait, sessions, sign_in, text_codes
 from govplatform.identity.services.accounts import CITIZEN
 
 CODE_MINUTES = 15
@@ -85,7 +90,11 @@ REFUSALS = {
         "The code you entered is not correct, try again with the code your authenticator app shows now"
     ),
 }
-COMPLETED_NOTICE = N_("A new authenticator app was set up for your account, replacing the one that was lost.")
+COMPLETED_NOTICE = N_(
+    "A new authenticator app was set up for your account. It replaces every way you had to get security codes, "
+    "which was lost: any phone number and passkeys are removed, and you can add them again on your account's "
+    "security page."
+)
 
 
 class RecoveryRefused(UserFacingError):
@@ -252,14 +261,29 @@ async def complete(
     if step is None:
         raise RecoveryRefused("wrong_app_code")
     await identity.throttle.succeeded(uow, attempt)
+    removed = await _remove_old_factors(uow, citizen)
     citizen.totp_secret_encrypted = identity.box.encrypt_text(secret, str(citizen.id))
     citizen.totp_last_step = step  # the code that proved the app cannot sign in too
     recovery.completed_at, recovery.new_totp_secret_encrypted = utcnow(), None
     await sessions.end_all(uow, citizen.id)
-    history.record(uow, citizen.id, "factor_recovery_completed")
+    history.record(uow, citizen.id, "factor_recovery_completed", removed=",".join(removed))
     record_audit(uow, CITIZEN, "identity.citizen_factor_replaced", "citizen", citizen.id)
     await notices.tell(uow, identity, citizen.email, gettext_(COMPLETED_NOTICE))
     return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session)
+
+
+async def _remove_old_factors(uow: UnitOfWork, citizen: Citizen) -> list[str]:
+    """The phone (with any code texted to it) and every passkey go; the old app is overwritten by the caller.
+    Returns what was removed, by kind, for the history (never the number or a passkey's name)."""
+    removed = ["app"] if citizen.totp_secret_encrypted is not None else []
+    if citizen.phone_number is not None:
+        citizen.phone_number, citizen.phone_number_as_typed = None, None
+        await text_codes.forget(uow, citizen.id)
+        removed.append("text")
+    if await uow.session.scalar(select(Passkey.id).where(Passkey.citizen_id == citizen.id).limit(1)) is not None:
+        removed.append("passkey")
+    await passkeys.forget(uow, citizen.id)
+    return removed
 
 
 def wait_hours(identity: IdentityComponent) -> int:
