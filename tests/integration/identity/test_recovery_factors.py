@@ -108,9 +108,11 @@ async def set_up_the_new_app(platform: Platform, http: httpx.AsyncClient, email:
     done = await post_form(http, FACTOR_NEW, FACTOR_NEW, {"code": app.now()})
     assert done.status_code == 302 and done.headers["location"].startswith(REDIRECT_URI + "?"), done.text
     assert (await http.get(ACCOUNT)).status_code == 200
+    citizen_id = await _id_of(platform, email)
     async with platform.uow(read_only=True) as uow:
-        levels = await uow.session.scalars(select(CitizenSession.credential).where(CitizenSession.citizen_id ==
-                                                                                   await _id_of(platform, email)))  # fmt: skip
+        levels = await uow.session.scalars(
+            select(CitizenSession.credential).where(CitizenSession.citizen_id == citizen_id)
+        )
         assert list(levels.all()) == ["Cl.Cm"], "the password and the new app: two factors"
 
 

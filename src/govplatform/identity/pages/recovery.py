@@ -13,6 +13,7 @@ service; a throttled guess is 429 with Retry-After. Forms carry the CSRF token.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -237,11 +238,11 @@ async def _password_proven(request: Request, uow: UnitOfWork) -> tuple[SignIn | 
     return row, None
 
 
-async def _lost_kind(uow: UnitOfWork, citizen_id: object, asked: str | None) -> str:
+async def _lost_kind(uow: UnitOfWork, citizen_id: uuid.UUID | None, asked: str | None) -> str:
     """Which factor the start page speaks of: the kind whose page's "I cannot use ..." link was followed (`lost`),
     when the account has one of that kind; otherwise the account's default. Wording only: whichever it was, the
     request is the same and completing it replaces every old second factor (services/factor_recovery.py)."""
-    kinds = [found.kind for found in await factors.of_account(uow, citizen_id)]  # type: ignore[arg-type]
+    kinds = [found.kind for found in await factors.of_account(uow, citizen_id)]
     if asked in kinds:
         return str(asked)
     return kinds[0] if kinds else factors.APP
