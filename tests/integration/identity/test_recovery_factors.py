@@ -151,7 +151,7 @@ async def test_a_text_only_citizen_who_cannot_use_their_phone_stays_at_cl_then_r
         assert after.totp_secret_encrypted is not None
     assert await completed_detail(platform, citizen.id) == {"removed": "text"}
     told = [m for m in await emails_to(platform, citizen.email) if m["Subject"] == "A change to your account"]
-    assert len(told) == 1 and "phone number and passkeys are removed" in body_of(told[0])
+    assert len(told) == 1 and "phone number and passkeys were removed" in body_of(told[0])
     client.cookies.clear()
     assert await past_the_password(client, platform, citizen.email) == CODE, "the phone is no longer asked for"
 

@@ -91,9 +91,8 @@ REFUSALS = {
     ),
 }
 COMPLETED_NOTICE = N_(
-    "A new authenticator app was set up for your account. It replaces every way you had to get security codes, "
-    "which was lost: any phone number and passkeys are removed, and you can add them again on your account's "
-    "security page."
+    "A new authenticator app was set up for your account. It replaces the ways you had to get security codes: "
+    "any phone number and passkeys were removed. You can add them again on your account's security page."
 )
 
 
