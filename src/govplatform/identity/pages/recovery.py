@@ -41,6 +41,9 @@ router = APIRouter(include_in_schema=False)
 FORGOTTEN, SENT = "/identity/recovery/password", "/identity/recovery/password/sent"
 LINK, RESET_DONE = recovery.LINK_PATH, recovery.DONE_PATH
 RESET_CODE, RESET_PASSWORD = "/identity/recovery/reset/code", "/identity/recovery/reset/password"
+RESET_TEXT, RESET_TEXT_SEND = "/identity/recovery/reset/text", "/identity/recovery/reset/text/send"
+RESET_PASSKEY = "/identity/recovery/reset/passkey"  # the reset's other second-factor pages: pages/recovery_reset.py
+RESET_WAYS = {factors.APP: RESET_CODE, factors.TEXT: RESET_TEXT, factors.PASSKEY: RESET_PASSKEY}
 FACTOR, FACTOR_EMAIL, FACTOR_NEW = (
     "/identity/recovery/factor",
     "/identity/recovery/factor/email",
@@ -49,9 +52,9 @@ FACTOR, FACTOR_EMAIL, FACTOR_NEW = (
 CANCEL = factor_recovery.CANCEL_PATH
 RESET_COOKIE = "govplatform_identity_reset"
 PUBLIC_ROUTES = [
-    *((method, path) for path in (FORGOTTEN, RESET_CODE, RESET_PASSWORD, FACTOR, FACTOR_EMAIL, FACTOR_NEW, CANCEL)
-      for method in ("GET", "POST")),
-    ("GET", SENT), ("GET", LINK), ("GET", RESET_DONE),
+    *((method, path) for path in (FORGOTTEN, RESET_CODE, RESET_PASSWORD, FACTOR, FACTOR_EMAIL, FACTOR_NEW, CANCEL,
+                                  RESET_TEXT, RESET_PASSKEY) for method in ("GET", "POST")),
+    ("GET", SENT), ("GET", LINK), ("GET", RESET_DONE), ("POST", RESET_TEXT_SEND),
 ]  # fmt: skip
 UK = ZoneInfo("Europe/London")
 
@@ -147,13 +150,16 @@ async def reset_code_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
         try:
-            reset, _ = await recovery.open_link(uow, identity, request.cookies.get(RESET_COOKIE))
+            reset, citizen = await recovery.open_link(uow, identity, request.cookies.get(RESET_COOKIE))
         except recovery.ResetRefused as error:
             await uow.commit()
             return _refused(request, error, again=FORGOTTEN)
+        ways = list(dict.fromkeys(found.kind for found in await factors.second_factors(uow, citizen)))
     if reset.second_factor_at is not None:
         return RedirectResponse(RESET_PASSWORD, status_code=303)
-    return _render(request, "reset_code")
+    if ways and factors.APP not in ways:  # the account's default is another kind: its page
+        return RedirectResponse(RESET_WAYS[ways[0]], status_code=303)
+    return _render(request, "reset_code", ways=ways)
 
 
 @router.post(RESET_CODE)
@@ -166,14 +172,15 @@ async def reset_code_submit(request: Request) -> Response:
         except recovery.ResetRefused as error:
             await uow.commit()
             return _refused(request, error, again=FORGOTTEN)
+        ways = list(dict.fromkeys(found.kind for found in await factors.second_factors(uow, citizen)))
         if not code.strip():
             message = gettext_("Enter the 6-digit code from your authenticator app")
-            return _render(request, "reset_code", [{"text": message, "href": "#code"}], 400)
+            return _render(request, "reset_code", [{"text": message, "href": "#code"}], 400, ways=ways)
         try:
             await recovery.prove_factor(uow, identity, reset, citizen, code, _ip(request))
         except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()  # the wrong code is counted and recorded
-            return _error(request, "reset_code", error, "code")
+            return _error(request, "reset_code", error, "code", ways=ways)
         await uow.commit()
     return RedirectResponse(RESET_PASSWORD, status_code=303)
 
