@@ -3,9 +3,10 @@
 Which factors are proven: the link proves only that the person can read the account's mailbox, which is not a
 factor of the account's sign-in; the **second factor** (services/second_factor.py: the authenticator app's code,
 a code texted to the account's phone on this link, or a passkey; the account's default first, the others
-offered) and the **new password**, chosen by the same person in the same browser after it, are the two factors. So a citizen who finishes is signed in at Cl.Cm (password and second factor), as after a sign-in; a
-sign-in they were in for this account's email goes on to its service. No step gives anything before the second
-factor is proven: the new-password page is refused until it is.
+offered) and the **new password**, chosen by the same person in the same browser after it, are the two factors.
+So a citizen who finishes is signed in at Cl.Cm (password and second factor), as after a sign-in; a sign-in they
+were in for this account's email goes on to its service. No step gives anything before the second factor is proven:
+the new-password page is refused until it is.
 
 The link, in the order it is checked (the order decides which refusal is shown, so it may not be reordered):
 - it exists: the token is 32 random bytes; the table keeps only its keyed hash (HMAC-SHA256, its own purpose
@@ -50,13 +51,12 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen, PasswordReset, SignIn
-from govplatform.identity.services import history, notices, sessions, sign_in
+from govplatform.identity.services import history, notices, second_factor, sessions, sign_in
 from govplatform.identity.services.accounts import CITIZEN
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email, normalise_email
-from govplatform.identity.services.passwords import check_new_password
-from govplatform.identity.services import second_factor
 from govplatform.identity.services.factors import APP, PASSKEY, TEXT
+from govplatform.identity.services.passwords import check_new_password
 
 RESET_MINUTES = 60
 LINK_PATH = "/identity/recovery/reset"  # the emailed link: LINK_PATH?token=...

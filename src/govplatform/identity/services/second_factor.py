@@ -68,9 +68,7 @@ async def prove_text_code(
 
 async def passkey_options(uow: UnitOfWork, identity: IdentityComponent, citizen: Citizen, bound_to: str) -> str:
     """The options for the reset's passkey page: the account's passkeys, a challenge bound to this reset."""
-    return await passkeys.authentication_options(
-        uow, identity, purpose=RESET, bound_to=bound_to, citizen_id=citizen.id
-    )
+    return await passkeys.authentication_options(uow, identity, purpose=RESET, bound_to=bound_to, citizen_id=citizen.id)
 
 
 async def prove_passkey(
