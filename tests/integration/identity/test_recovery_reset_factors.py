@@ -22,8 +22,8 @@ from tests.integration.identity.test_recovery import (
     path_of,
     reset_link,
 )
-from tests.integration.identity.test_recovery_factors import deliver, past_the_password
-from tests.integration.identity.test_text_codes import a_number, a_texting_citizen, code_in, other_than, texts_to
+from tests.integration.identity.test_recovery_factors import a_number, deliver, past_the_password
+from tests.integration.identity.test_text_codes import a_texting_citizen, code_in, other_than, texts_to
 
 RESET_TEXT, RESET_TEXT_SEND = "/identity/recovery/reset/text", "/identity/recovery/reset/text/send"
 RESET_PASSKEY = "/identity/recovery/reset/passkey"
@@ -60,15 +60,16 @@ async def test_a_text_only_citizen_resets_their_password_with_a_code_texted_on_t
     await open_link(platform, client, person)
     to_text = await client.get(RESET_CODE)
     assert to_text.status_code == 303 and to_text.headers["location"] == RESET_TEXT, "no app: the phone's page"
-    first = await client.get(RESET_TEXT)
-    assert first.status_code == 200 and "Text me a code" in first.text and e164[-4:] in first.text
+    first = await client.get(RESET_TEXT + "?lang=cy")  # the language is kept (a cookie): the text is in Welsh
+    assert first.status_code == 200 and "Anfonwch god ataf" in first.text and e164[-4:] in first.text
     await deliver(platform)
     assert await texts_to(platform, e164) == [], "opening the pages texts nothing: the citizen presses the button"
     assert (await post_form(client, RESET_TEXT, RESET_TEXT_SEND, {})).headers["location"] == RESET_TEXT
-    page = await client.get(RESET_TEXT)
+    page = await client.get(RESET_TEXT + "?lang=en")
     assert "Check your phone" in page.text and "Send the code again" in page.text
     [text] = await texts_to(platform, e164)
-    code = code_in(text)
+    assert "yw eich cod mewngofnodi" in text, "texted in the language of the page that sent it"
+    code = text.split(": ")[1][:6]
     skipped = await client.get(RESET_PASSWORD)
     assert skipped.status_code == 303 and skipped.headers["location"] == RESET_CODE
     wrong = await post_form(client, RESET_TEXT, RESET_TEXT, {"code": other_than(code)})
