@@ -24,6 +24,7 @@ from govplatform.core.interfaces import (
     TooManyGuesses,
     UnitOfWork,
     UserFacingError,
+    allow_form_action,
     current_language,
     gettext_,
     localise,
@@ -86,6 +87,13 @@ def _error(request: Request, name: str, error: Exception, field: str, **values: 
 def _refused(request: Request, error: UserFacingError, status_code: int = 400, again: str | None = None) -> Response:
     text = gettext_("Ask for a new link") if again == FORGOTTEN else gettext_("Sign in")
     return _render(request, "refused", None, status_code, message=localise(error), again_href=again, again_text=text)
+
+
+def _allow_service(request: Request, row: SignIn | None) -> None:
+    """A form whose answer finishes a sign-in redirects to the service (another origin): the page's CSP must
+    allow it, as the sign-in pages do (core's allow_form_action), or the browser stops at our own page."""
+    if row is not None:
+        allow_form_action(request, sign_in.request_of(row).redirect_uri)
 
 
 def _when(value: dt.datetime) -> str:
@@ -194,6 +202,7 @@ async def reset_password_page(request: Request) -> Response:
         except recovery.ResetRefused as error:
             await uow.commit()
             return _refused(request, error, again=FORGOTTEN)
+        _allow_service(request, await sign_in.find(uow, identity, request.cookies.get(COOKIE)))
     if reset.second_factor_at is None:
         return RedirectResponse(RESET_CODE, status_code=303)
     return _render(request, "reset_password")
@@ -216,6 +225,7 @@ async def reset_password_submit(request: Request) -> Response:
             status = 403 if error.reason == "no_second_factor" else 400
             return _refused(request, error, status, again=FORGOTTEN)
         except UserFacingError as error:
+            _allow_service(request, await sign_in.find(uow, identity, request.cookies.get(COOKIE)))
             return _error(request, "reset_password", error, "password" if isinstance(error, WeakPassword) else
                           "confirm-password")  # fmt: skip
         row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
@@ -360,6 +370,7 @@ async def factor_new_page(request: Request) -> Response:
     if isinstance(ready, Response):
         return ready
     row, email, secret = ready
+    _allow_service(request, row)
     return show_authenticator_set_up(request, row, email, secret, action=FACTOR_NEW, button=gettext_("Continue"))
 
 
@@ -373,6 +384,7 @@ async def factor_new_submit(request: Request) -> Response:
             await uow.commit()
             return ready
         row, email, secret = ready
+        _allow_service(request, row)
         if not code.strip():
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
             return show_authenticator_set_up(request, row, email, secret, errors, 400, action=FACTOR_NEW,
