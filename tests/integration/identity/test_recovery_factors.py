@@ -131,15 +131,12 @@ async def _id_of(platform: Platform, email: str) -> object:
         return await uow.session.scalar(select(Citizen.id).where(Citizen.email == email))
 
 
-async def completed_detail(platform: Platform, citizen_id: object) -> dict[str, str]:
+async def history_of(platform: Platform, citizen_id: object) -> list[tuple[str, dict[str, object]]]:
     async with platform.uow(read_only=True) as uow:
-        row = await uow.session.scalar(
-            select(AccountEvent).where(
-                AccountEvent.citizen_id == citizen_id, AccountEvent.kind == "factor_recovery_completed"
-            )
+        rows = await uow.session.scalars(
+            select(AccountEvent).where(AccountEvent.citizen_id == citizen_id).order_by(AccountEvent.at)
         )
-        assert row is not None
-        return dict(row.detail or {})
+        return [(row.kind, dict(row.detail or {})) for row in rows]
 
 
 async def test_a_text_only_citizen_who_cannot_use_their_phone_stays_at_cl_then_replaces_the_phone_with_an_app(
@@ -159,7 +156,9 @@ async def test_a_text_only_citizen_who_cannot_use_their_phone_stays_at_cl_then_r
         after = await uow.session.get(Citizen, citizen.id)
         assert after is not None and after.phone_number is None and after.phone_number_as_typed is None
         assert after.totp_secret_encrypted is not None
-    assert await completed_detail(platform, citizen.id) == {"removed": "text"}
+    events = await history_of(platform, citizen.id)
+    assert ("factor_removed", {"factor": "text", "ending": e164[-4:]}) in events
+    assert ("factor_recovery_completed", {}) in events
     told = [m for m in await emails_to(platform, citizen.email) if m["Subject"] == "A change to your account"]
     assert len(told) == 1 and "phone number and passkeys were removed" in body_of(told[0])
     client.cookies.clear()
@@ -180,7 +179,9 @@ async def test_a_passkey_only_citizen_who_cannot_use_their_passkey_stays_at_cl_t
     async with platform.uow(read_only=True) as uow:
         gone = await uow.session.scalars(select(Passkey.id).where(Passkey.citizen_id == person.id))
         assert gone.all() == []
-    assert await completed_detail(platform, person.id) == {"removed": "passkey"}
+    events = await history_of(platform, person.id)
+    assert ("passkey_removed", {"name": "Only passkey"}) in events
+    assert ("factor_recovery_completed", {}) in events
     assert device.credential_id
     client.cookies.clear()
     assert await past_the_password(client, platform, person.email) == CODE

@@ -16,7 +16,7 @@ with email and password again and is offered a new authenticator app (the sign-u
 when its first code is proven are **all the old second factors** replaced (the old app's secret overwritten, the
 phone and its texted codes removed, every passkey deleted: the citizen proved none of them in days of waiting,
 and a lost phone or device may be in someone else's hands; ADR 0022 says why all and not only the kind named),
-every other session ended, the email told, factor_recovery_completed recorded (with the kinds removed), and the
+every other session ended, the email told, factor_recovery_completed recorded (and each phone or passkey removed), the
 sign-in finished at Cl.Cm: the
 factors proven then are the **password** (this sign-in) and the **new authenticator app** (its first code).
 **Never a path where one factor alone gives Cl.Cm**: the set-up page is refused (recorded) before the wait is
@@ -55,9 +55,11 @@ from govplatform.core.interfaces import (
     utcnow,
 )
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.models import Citizen, FactorRecovery, Passkey, SignIn
+from govplatform.identity.models import Citizen, FactorRecovery, SignIn
 from govplatform.identity.services import history, notices, passkeys, recovery_wait, sessions, sign_in, text_codes
 from govplatform.identity.services.accounts import CITIZEN
+from govplatform.identity.services.factors import TEXT
+from govplatform.identity.services.phone_numbers import ending
 
 CODE_MINUTES = 15
 MAX_WRONG_CODES = 5
@@ -260,29 +262,27 @@ async def complete(
     if step is None:
         raise RecoveryRefused("wrong_app_code")
     await identity.throttle.succeeded(uow, attempt)
-    removed = await _remove_old_factors(uow, citizen)
+    await _remove_old_factors(uow, citizen)
     citizen.totp_secret_encrypted = identity.box.encrypt_text(secret, str(citizen.id))
     citizen.totp_last_step = step  # the code that proved the app cannot sign in too
     recovery.completed_at, recovery.new_totp_secret_encrypted = utcnow(), None
     await sessions.end_all(uow, citizen.id)
-    history.record(uow, citizen.id, "factor_recovery_completed", removed=",".join(removed))
+    history.record(uow, citizen.id, "factor_recovery_completed")
     record_audit(uow, CITIZEN, "identity.citizen_factor_replaced", "citizen", citizen.id)
     await notices.tell(uow, identity, citizen.email, gettext_(COMPLETED_NOTICE))
     return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session)
 
 
-async def _remove_old_factors(uow: UnitOfWork, citizen: Citizen) -> list[str]:
-    """The phone (with any code texted to it) and every passkey go; the old app is overwritten by the caller.
-    Returns what was removed, by kind, for the history (never the number or a passkey's name)."""
-    removed = ["app"] if citizen.totp_secret_encrypted is not None else []
+async def _remove_old_factors(uow: UnitOfWork, citizen: Citizen) -> None:
+    """The phone (with any code texted to it) and every passkey go, each a line of the history as the security
+    page records them (the phone's last digits, the passkey's name); the old app is overwritten by the caller."""
     if citizen.phone_number is not None:
+        history.record(uow, citizen.id, "factor_removed", factor=TEXT, ending=ending(citizen.phone_number))
         citizen.phone_number, citizen.phone_number_as_typed = None, None
         await text_codes.forget(uow, citizen.id)
-        removed.append("text")
-    if await uow.session.scalar(select(Passkey.id).where(Passkey.citizen_id == citizen.id).limit(1)) is not None:
-        removed.append("passkey")
+    for passkey in await passkeys.of_citizen(uow, citizen.id):
+        history.record(uow, citizen.id, "passkey_removed", name=passkey.name)
     await passkeys.forget(uow, citizen.id)
-    return removed
 
 
 def wait_hours(identity: IdentityComponent) -> int:
