@@ -23,6 +23,7 @@ from govplatform.identity.pages import (
     logout,
     passkeys,
     recovery,
+    recovery_reset,
     security,
     security_phone,
     sign_in,
@@ -44,6 +45,7 @@ router.include_router(security_phone.router)
 router.include_router(devices.router)
 router.include_router(account_history.router)
 router.include_router(recovery.router)
+router.include_router(recovery_reset.router)
 router.include_router(passkeys.router)
 router.include_router(account_passkeys.router)
 PUBLIC_ROUTES = [

@@ -13,6 +13,7 @@ service; a throttled guess is 429 with Retry-After. Forms carry the CSRF token.
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -23,6 +24,7 @@ from govplatform.core.interfaces import (
     TooManyGuesses,
     UnitOfWork,
     UserFacingError,
+    allow_form_action,
     current_language,
     gettext_,
     localise,
@@ -33,13 +35,16 @@ from govplatform.identity.pages.account import MONTHS
 from govplatform.identity.pages.sign_in import COOKIE, EMAIL, PASSWORD, TIMED_OUT, _identity, _ip, _problem
 from govplatform.identity.pages.sign_in import _signed_in as to_service
 from govplatform.identity.pages.sign_up import show_authenticator_set_up
-from govplatform.identity.services import factor_recovery, recovery, recovery_wait, sessions, sign_in
+from govplatform.identity.services import factor_recovery, factors, recovery, recovery_wait, sessions, sign_in
 from govplatform.identity.services.passwords import WeakPassword
 
 router = APIRouter(include_in_schema=False)
 FORGOTTEN, SENT = "/identity/recovery/password", "/identity/recovery/password/sent"
 LINK, RESET_DONE = recovery.LINK_PATH, recovery.DONE_PATH
 RESET_CODE, RESET_PASSWORD = "/identity/recovery/reset/code", "/identity/recovery/reset/password"
+RESET_TEXT, RESET_TEXT_SEND = "/identity/recovery/reset/text", "/identity/recovery/reset/text/send"
+RESET_PASSKEY = "/identity/recovery/reset/passkey"  # the reset's other second-factor pages: pages/recovery_reset.py
+RESET_WAYS = {factors.APP: RESET_CODE, factors.TEXT: RESET_TEXT, factors.PASSKEY: RESET_PASSKEY}
 FACTOR, FACTOR_EMAIL, FACTOR_NEW = (
     "/identity/recovery/factor",
     "/identity/recovery/factor/email",
@@ -48,9 +53,9 @@ FACTOR, FACTOR_EMAIL, FACTOR_NEW = (
 CANCEL = factor_recovery.CANCEL_PATH
 RESET_COOKIE = "govplatform_identity_reset"
 PUBLIC_ROUTES = [
-    *((method, path) for path in (FORGOTTEN, RESET_CODE, RESET_PASSWORD, FACTOR, FACTOR_EMAIL, FACTOR_NEW, CANCEL)
-      for method in ("GET", "POST")),
-    ("GET", SENT), ("GET", LINK), ("GET", RESET_DONE),
+    *((method, path) for path in (FORGOTTEN, RESET_CODE, RESET_PASSWORD, FACTOR, FACTOR_EMAIL, FACTOR_NEW, CANCEL,
+                                  RESET_TEXT, RESET_PASSKEY) for method in ("GET", "POST")),
+    ("GET", SENT), ("GET", LINK), ("GET", RESET_DONE), ("POST", RESET_TEXT_SEND),
 ]  # fmt: skip
 UK = ZoneInfo("Europe/London")
 
@@ -82,6 +87,13 @@ def _error(request: Request, name: str, error: Exception, field: str, **values: 
 def _refused(request: Request, error: UserFacingError, status_code: int = 400, again: str | None = None) -> Response:
     text = gettext_("Ask for a new link") if again == FORGOTTEN else gettext_("Sign in")
     return _render(request, "refused", None, status_code, message=localise(error), again_href=again, again_text=text)
+
+
+def _allow_service(request: Request, row: SignIn | None) -> None:
+    """A form whose answer finishes a sign-in redirects to the service (another origin): the page's CSP must
+    allow it, as the sign-in pages do (core's allow_form_action), or the browser stops at our own page."""
+    if row is not None:
+        allow_form_action(request, sign_in.request_of(row).redirect_uri)
 
 
 def _when(value: dt.datetime) -> str:
@@ -146,13 +158,16 @@ async def reset_code_page(request: Request) -> Response:
     identity = _identity(request)
     async with identity.uow() as uow:
         try:
-            reset, _ = await recovery.open_link(uow, identity, request.cookies.get(RESET_COOKIE))
+            reset, citizen = await recovery.open_link(uow, identity, request.cookies.get(RESET_COOKIE))
         except recovery.ResetRefused as error:
             await uow.commit()
             return _refused(request, error, again=FORGOTTEN)
+        ways = list(dict.fromkeys(found.kind for found in await factors.second_factors(uow, citizen)))
     if reset.second_factor_at is not None:
         return RedirectResponse(RESET_PASSWORD, status_code=303)
-    return _render(request, "reset_code")
+    if ways and factors.APP not in ways:  # the account's default is another kind: its page
+        return RedirectResponse(RESET_WAYS[ways[0]], status_code=303)
+    return _render(request, "reset_code", ways=ways)
 
 
 @router.post(RESET_CODE)
@@ -165,14 +180,15 @@ async def reset_code_submit(request: Request) -> Response:
         except recovery.ResetRefused as error:
             await uow.commit()
             return _refused(request, error, again=FORGOTTEN)
+        ways = list(dict.fromkeys(found.kind for found in await factors.second_factors(uow, citizen)))
         if not code.strip():
             message = gettext_("Enter the 6-digit code from your authenticator app")
-            return _render(request, "reset_code", [{"text": message, "href": "#code"}], 400)
+            return _render(request, "reset_code", [{"text": message, "href": "#code"}], 400, ways=ways)
         try:
             await recovery.prove_factor(uow, identity, reset, citizen, code, _ip(request))
         except (TooManyGuesses, sign_in.SignInFailed) as error:
             await uow.commit()  # the wrong code is counted and recorded
-            return _error(request, "reset_code", error, "code")
+            return _error(request, "reset_code", error, "code", ways=ways)
         await uow.commit()
     return RedirectResponse(RESET_PASSWORD, status_code=303)
 
@@ -186,6 +202,7 @@ async def reset_password_page(request: Request) -> Response:
         except recovery.ResetRefused as error:
             await uow.commit()
             return _refused(request, error, again=FORGOTTEN)
+        _allow_service(request, await sign_in.find(uow, identity, request.cookies.get(COOKIE)))
     if reset.second_factor_at is None:
         return RedirectResponse(RESET_CODE, status_code=303)
     return _render(request, "reset_password")
@@ -208,6 +225,7 @@ async def reset_password_submit(request: Request) -> Response:
             status = 403 if error.reason == "no_second_factor" else 400
             return _refused(request, error, status, again=FORGOTTEN)
         except UserFacingError as error:
+            _allow_service(request, await sign_in.find(uow, identity, request.cookies.get(COOKIE)))
             return _error(request, "reset_password", error, "password" if isinstance(error, WeakPassword) else
                           "confirm-password")  # fmt: skip
         row = await sign_in.find(uow, identity, request.cookies.get(COOKIE))
@@ -237,6 +255,16 @@ async def _password_proven(request: Request, uow: UnitOfWork) -> tuple[SignIn | 
     return row, None
 
 
+async def _lost_kind(uow: UnitOfWork, citizen_id: uuid.UUID | None, asked: str | None) -> str:
+    """Which factor the start page speaks of: the kind whose page's "I cannot use ..." link was followed (`lost`),
+    when the account has one of that kind; otherwise the account's default. Wording only: whichever it was, the
+    request is the same and completing it replaces every old second factor (services/factor_recovery.py)."""
+    kinds = [found.kind for found in await factors.of_account(uow, citizen_id)]
+    if asked in kinds:
+        return str(asked)
+    return kinds[0] if kinds else factors.APP
+
+
 @router.get(FACTOR)
 async def factor_page(request: Request) -> Response:
     """Where the citizen's request stands: start it, enter the emailed code, wait, or set up the new app."""
@@ -247,6 +275,7 @@ async def factor_page(request: Request) -> Response:
             return instead or _problem(request, gettext_(TIMED_OUT), 400)
         found = await recovery_wait.live(uow, row.citizen_id)
         citizen = await uow.session.get(Citizen, row.citizen_id)
+        lost = await _lost_kind(uow, row.citizen_id, request.query_params.get("lost"))
     stage = factor_recovery.state(found)
     if stage == "email":
         return RedirectResponse(FACTOR_EMAIL, status_code=303)
@@ -255,25 +284,26 @@ async def factor_page(request: Request) -> Response:
     if stage == "waiting" and found is not None and found.ready_at is not None:
         return _render(request, "factor_waiting", ready=_when(found.ready_at))
     email = citizen.email if citizen is not None else ""
-    return _render(request, "factor_start", email=email, hours=factor_recovery.wait_hours(identity))
+    return _render(request, "factor_start", email=email, hours=factor_recovery.wait_hours(identity), lost=lost)
 
 
 @router.post(FACTOR)
 async def factor_start(request: Request) -> Response:
-    await request.form()
+    asked = _form(await request.form(), "lost", 20)
     identity = _identity(request)
     async with identity.uow() as uow:
         row, instead = await _password_proven(request, uow)
         if row is None:
             return instead or _problem(request, gettext_(TIMED_OUT), 400)
         citizen = await uow.session.get(Citizen, row.citizen_id)
+        lost = await _lost_kind(uow, row.citizen_id, asked)
         email = citizen.email if citizen is not None else ""
         try:
             await factor_recovery.start(uow, identity, row, _ip(request), current_language())
         except (TooManyGuesses, factor_recovery.RecoveryRefused) as error:
             await uow.commit()
             return _error(request, "factor_start", error, "send", email=email,
-                          hours=factor_recovery.wait_hours(identity))  # fmt: skip
+                          hours=factor_recovery.wait_hours(identity), lost=lost)  # fmt: skip
         await uow.commit()
     return RedirectResponse(FACTOR_EMAIL, status_code=303)
 
@@ -340,6 +370,7 @@ async def factor_new_page(request: Request) -> Response:
     if isinstance(ready, Response):
         return ready
     row, email, secret = ready
+    _allow_service(request, row)
     return show_authenticator_set_up(request, row, email, secret, action=FACTOR_NEW, button=gettext_("Continue"))
 
 
@@ -353,6 +384,7 @@ async def factor_new_submit(request: Request) -> Response:
             await uow.commit()
             return ready
         row, email, secret = ready
+        _allow_service(request, row)
         if not code.strip():
             errors = [{"text": gettext_("Enter the 6-digit code from your authenticator app"), "href": "#code"}]
             return show_authenticator_set_up(request, row, email, secret, errors, 400, action=FACTOR_NEW,

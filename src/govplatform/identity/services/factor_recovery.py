@@ -10,9 +10,14 @@ notice with a cancel link (single use; only its keyed hash is kept). During the 
 the old factor still works, and any sign-in that proves it cancels the request (services/recovery_wait.py), as
 does the cancel link. A session the browser already had keeps its level and gains none.
 
-After the wait, the citizen signs in with email and password again and is offered a new authenticator app (the
-sign-up page's set-up, reused). Only when its first code is proven is the old factor replaced, every other
-session ended, the email told, factor_recovery_completed recorded, and the sign-in finished at Cl.Cm: the
+The citizen may start from the second-factor page of any kind (the app's code, the texted code, the passkey: each
+has its "I cannot use ..." link); the request is the same whichever it was. After the wait, the citizen signs in
+with email and password again and is offered a new authenticator app (the sign-up page's set-up, reused). Only
+when its first code is proven are **all the old second factors** replaced (the old app's secret overwritten, the
+phone and its texted codes removed, every passkey deleted: the citizen proved none of them in days of waiting,
+and a lost phone or device may be in someone else's hands; ADR 0022 says why all and not only the kind named),
+every other session ended, the email told, factor_recovery_completed recorded (and each phone or passkey removed), the
+sign-in finished at Cl.Cm: the
 factors proven then are the **password** (this sign-in) and the **new authenticator app** (its first code).
 **Never a path where one factor alone gives Cl.Cm**: the set-up page is refused (recorded) before the wait is
 over, without a password proven in the current sign-in, and for a request that was cancelled.
@@ -51,8 +56,10 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen, FactorRecovery, SignIn
-from govplatform.identity.services import history, notices, recovery_wait, sessions, sign_in
+from govplatform.identity.services import history, notices, passkeys, recovery_wait, sessions, sign_in, text_codes
 from govplatform.identity.services.accounts import CITIZEN
+from govplatform.identity.services.factors import TEXT
+from govplatform.identity.services.phone_numbers import ending
 
 CODE_MINUTES = 15
 MAX_WRONG_CODES = 5
@@ -85,7 +92,10 @@ REFUSALS = {
         "The code you entered is not correct, try again with the code your authenticator app shows now"
     ),
 }
-COMPLETED_NOTICE = N_("A new authenticator app was set up for your account, replacing the one that was lost.")
+COMPLETED_NOTICE = N_(
+    "A new authenticator app was set up for your account. It replaces the ways you had to get security codes: "
+    "any phone number and passkeys were removed. You can add them again on your account's security page."
+)
 
 
 class RecoveryRefused(UserFacingError):
@@ -252,6 +262,7 @@ async def complete(
     if step is None:
         raise RecoveryRefused("wrong_app_code")
     await identity.throttle.succeeded(uow, attempt)
+    await _remove_old_factors(uow, citizen)
     citizen.totp_secret_encrypted = identity.box.encrypt_text(secret, str(citizen.id))
     citizen.totp_last_step = step  # the code that proved the app cannot sign in too
     recovery.completed_at, recovery.new_totp_secret_encrypted = utcnow(), None
@@ -260,6 +271,18 @@ async def complete(
     record_audit(uow, CITIZEN, "identity.citizen_factor_replaced", "citizen", citizen.id)
     await notices.tell(uow, identity, citizen.email, gettext_(COMPLETED_NOTICE))
     return await sign_in.finish(uow, identity, row, "Cl.Cm", previous_session)
+
+
+async def _remove_old_factors(uow: UnitOfWork, citizen: Citizen) -> None:
+    """The phone (with any code texted to it) and every passkey go, each a line of the history as the security
+    page records them (the phone's last digits, the passkey's name); the old app is overwritten by the caller."""
+    if citizen.phone_number is not None:
+        history.record(uow, citizen.id, "factor_removed", factor=TEXT, ending=ending(citizen.phone_number))
+        citizen.phone_number, citizen.phone_number_as_typed = None, None
+        await text_codes.forget(uow, citizen.id)
+    for passkey in await passkeys.of_citizen(uow, citizen.id):
+        history.record(uow, citizen.id, "passkey_removed", name=passkey.name)
+    await passkeys.forget(uow, citizen.id)
 
 
 def wait_hours(identity: IdentityComponent) -> int:

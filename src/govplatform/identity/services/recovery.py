@@ -1,11 +1,12 @@
 """A lost password: an emailed single-use link, then the second factor, then a new password.
 
 Which factors are proven: the link proves only that the person can read the account's mailbox, which is not a
-factor of the account's sign-in; the **second factor** (`second_factor.prove_second_factor`, the authenticator
-app's code today) and the **new password**, chosen by the same person in the same browser after it, are the two
-factors. So a citizen who finishes is signed in at Cl.Cm (password and second factor), as after a sign-in; a
-sign-in they were in for this account's email goes on to its service. No step gives anything before the second
-factor is proven: the new-password page is refused until it is.
+factor of the account's sign-in; the **second factor** (services/second_factor.py: the authenticator app's code,
+a code texted to the account's phone on this link, or a passkey; the account's default first, the others
+offered) and the **new password**, chosen by the same person in the same browser after it, are the two factors.
+So a citizen who finishes is signed in at Cl.Cm (password and second factor), as after a sign-in; a sign-in they
+were in for this account's email goes on to its service. No step gives anything before the second factor is proven:
+the new-password page is refused until it is.
 
 The link, in the order it is checked (the order decides which refusal is shown, so it may not be reordered):
 - it exists: the token is 32 random bytes; the table keeps only its keyed hash (HMAC-SHA256, its own purpose
@@ -50,12 +51,12 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen, PasswordReset, SignIn
-from govplatform.identity.services import history, notices, sessions, sign_in
+from govplatform.identity.services import history, notices, second_factor, sessions, sign_in
 from govplatform.identity.services.accounts import CITIZEN
 from govplatform.identity.services.authorisation import AuthorisationRequest
 from govplatform.identity.services.citizens import find_by_email, normalise_email
+from govplatform.identity.services.factors import APP, PASSKEY, TEXT
 from govplatform.identity.services.passwords import check_new_password
-from govplatform.identity.services.second_factor import prove_second_factor
 
 RESET_MINUTES = 60
 LINK_PATH = "/identity/recovery/reset"  # the emailed link: LINK_PATH?token=...
@@ -152,10 +153,23 @@ async def open_link(uow: UnitOfWork, identity: IdentityComponent, token: str | N
 
 
 async def prove_factor(
-    uow: UnitOfWork, identity: IdentityComponent, reset: PasswordReset, citizen: Citizen, code: str, ip: str | None
+    uow: UnitOfWork,
+    identity: IdentityComponent,
+    reset: PasswordReset,
+    citizen: Citizen,
+    answer: str,
+    ip: str | None,
+    kind: str = APP,
 ) -> None:
-    """The second factor, proven on this link. Raises TooManyGuesses or SignInFailed; the caller commits."""
-    await prove_second_factor(uow, identity, citizen, code, ip)
+    """The second factor of `kind`, proven on this link: an app's code, a code texted on this link, or a passkey's
+    answer (JSON) to a challenge of this link. Raises TooManyGuesses, SignInFailed, TextCodeRefused or
+    PasskeyRefused; the caller commits."""
+    if kind == TEXT:
+        await second_factor.prove_text_code(uow, identity, citizen, reset.token_hash, answer, ip)
+    elif kind == PASSKEY:
+        await second_factor.prove_passkey(uow, identity, citizen, reset.token_hash, answer, ip)
+    else:
+        await second_factor.prove_second_factor(uow, identity, citizen, answer, ip)
     reset.second_factor_at = utcnow()
 
 
