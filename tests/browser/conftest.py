@@ -10,6 +10,7 @@ test is skipped with one line that says how to enable them.
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
@@ -80,9 +81,26 @@ async def browser(chromium: str) -> AsyncIterator[Browser]:
         await browser.close()
 
 
+_VISITORS = itertools.count(1)
+
+
+def visitor_address() -> str:
+    """A client address of its own for each browser context (RFC 5737's documentation ranges), sent as
+    X-Forwarded-For to a server that trusts this machine as its proxy (server.py)."""
+    number = next(_VISITORS)
+    block = "198.51.100" if number <= 254 else "203.0.113"
+    return f"{block}.{(number - 1) % 254 + 1}"
+
+
 async def new_context(browser: Browser, live_server: LiveServer, *, javascript: bool = True) -> BrowserContext:
-    """A fresh browser profile (no cookies, as a first-time visitor) with the pages' CSP left on."""
-    context = await browser.new_context(base_url=live_server.url, locale="en-GB", java_script_enabled=javascript)
+    """A fresh browser profile (no cookies, as a first-time visitor, from an address of its own) with the pages'
+    CSP left on."""
+    context = await browser.new_context(
+        base_url=live_server.url,
+        locale="en-GB",
+        java_script_enabled=javascript,
+        extra_http_headers={"X-Forwarded-For": visitor_address()},
+    )
     context.set_default_timeout(STEP_TIMEOUT_MS)
     return context
 

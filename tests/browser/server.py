@@ -83,6 +83,10 @@ def server_env(var_dir: Path, url: str) -> dict[str, str]:
             # A lost second factor's wait (72 hours in production): long enough for the browser to try the
             # account during it (tests/browser/test_identity_recovery.py), short enough to wait out.
             "GOVPLATFORM_IDENTITY_FACTOR_RECOVERY_WAIT_SECONDS": str(RECOVERY_WAIT_SECONDS),
+            # Each browser context is a visitor of its own, named by X-Forwarded-For (conftest.new_context), as
+            # behind a real proxy: one visitor's sends and guesses are not another's (core's throttle is per
+            # client address), however many journeys the tier runs against one server.
+            "GOVPLATFORM_TRUSTED_PROXIES": "127.0.0.1",
         }
     )
     return env
