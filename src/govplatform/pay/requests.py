@@ -639,8 +639,11 @@ def _parse_zoned(text: str) -> datetime | None:
         shift = sign * timedelta(hours=hours, minutes=minutes, seconds=seconds[0] if seconds else 0)
         if abs(shift) > timedelta(hours=18):
             return None
-    aware = local.replace(tzinfo=timezone(shift)) + timedelta(microseconds=nanos // 1000)
-    return aware.astimezone(UTC)
+    try:
+        aware = local.replace(tzinfo=timezone(shift)) + timedelta(microseconds=nanos // 1000)
+        return aware.astimezone(UTC)
+    except OverflowError:  # an instant before year 1 or after 9999 in UTC (0001-01-01T00:00+00:01): not a date
+        return None
 
 
 def _parse_local_date(text: str) -> date | None:
