@@ -54,3 +54,9 @@ async def sign_in(
     assert first.headers["location"].startswith("/sign-in/code")
     code = pyotp.TOTP(secret).at(time.time() + at_offset)
     return await post_form(client, "/sign-in/code", "/sign-in/code", {"code": code})
+
+
+def another_browser(client: httpx.AsyncClient, **headers: str) -> httpx.AsyncClient:
+    """A second browser on the same app as `client` (its own cookies): another device, or another person."""
+    transport = client._transport
+    return httpx.AsyncClient(transport=transport, base_url=str(client.base_url), headers=headers)

@@ -20,7 +20,7 @@ from govplatform.identity.models import AccessToken, AuthorisationCode, Citizen,
 from govplatform.identity.services import sessions
 from govplatform.identity.services.back_channel import EVENT
 from govplatform.notify.services.platform_messages import PLATFORM_TEMPLATES
-from tests.helpers import csrf_from, post_form
+from tests.helpers import another_browser, csrf_from, post_form
 from tests.integration.identity.support import (
     PASSWORD,
     Client,
@@ -153,7 +153,7 @@ async def test_changing_the_password_needs_the_current_one_checks_the_new_one_an
     assert person.email not in repr([vars(event) for event in events])
 
     # The new password signs in; the old one no longer does.
-    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # another browser
+    other = another_browser(client)  # another browser
     async with other:
         rp = await a_client(platform)
         await other.get("/authorize", params=authorise_query(rp))
@@ -192,7 +192,7 @@ async def test_deleting_the_account_tells_every_service_it_was_used_with_and_lea
         subjects = {"parking": await _use(platform, client, parking), "permits": await _use(platform, client, permits)}
         await _use(platform, client, silent)
         await sign_in_through_pages(
-            httpx.AsyncClient(transport=client._transport, base_url="http://testserver"),
+            another_browser(client),
             authorise_query(not_used),
             someone_else,
         )

@@ -21,7 +21,7 @@ from govplatform.core.platform import Platform
 from govplatform.identity.models import Citizen, CitizenSession
 from govplatform.identity.services import sessions
 from govplatform.identity.services.back_channel import EVENT, LOGOUT_TASK
-from tests.helpers import csrf_from, post_form
+from tests.helpers import another_browser, csrf_from, post_form
 from tests.integration.identity.support import (
     Client,
     Person,
@@ -48,9 +48,7 @@ SAFARI_IPHONE = (
 @asynccontextmanager
 async def _browser(client: httpx.AsyncClient, user_agent: str) -> AsyncIterator[httpx.AsyncClient]:
     """Another browser on the same platform: its own cookies, its own User-Agent."""
-    other = httpx.AsyncClient(
-        transport=client._transport, base_url="http://testserver", headers={"User-Agent": user_agent}
-    )
+    other = another_browser(client, **{"User-Agent": user_agent})
     async with other:
         yield other
 

@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from govplatform.core.platform import Platform
 from govplatform.identity.models import AccountEvent, Citizen
 from govplatform.identity.services import history
-from tests.helpers import post_form
+from tests.helpers import another_browser, post_form
 from tests.integration.identity.support import Person, a_citizen
 from tests.integration.identity.test_account_pages import _sign_in_to as _through_sign_in
 
@@ -61,9 +61,7 @@ async def test_the_history_lists_the_citizen_s_own_events_newest_first_with_the_
     async with platform.uow() as uow:
         history.record(uow, someone_else.id, "password_changed")  # not this citizen's
         await uow.commit()
-    phone = httpx.AsyncClient(
-        transport=client._transport, base_url="http://testserver", headers={"User-Agent": SAFARI_IPHONE}
-    )
+    phone = another_browser(client, **{"User-Agent": SAFARI_IPHONE})
     async with phone:
         await _sign_in_to(platform, phone, DEVICES, person)
     await _at(platform, person, "signed_in", dt.datetime(2026, 3, 5, 14, 5, tzinfo=dt.UTC))  # GMT

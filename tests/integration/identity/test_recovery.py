@@ -21,7 +21,7 @@ from govplatform.identity.models import AccountEvent, Citizen, CitizenSession, F
 from govplatform.identity.services import sessions
 from govplatform.notify.models import Notification
 from govplatform.notify.services.platform_messages import PLATFORM_TEMPLATES
-from tests.helpers import post_form
+from tests.helpers import another_browser, post_form
 from tests.integration.identity.support import (
     PASSWORD,
     REDIRECT_URI,
@@ -338,7 +338,7 @@ async def test_a_lost_app_is_replaced_only_after_the_wait_and_never_reaches_cl_c
 
     # After the wait, a sign-in with email and password is offered a new app, and only its first code finishes.
     await wait_is_over(platform, person)
-    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    other = another_browser(client)
     async with other:
         unproven = await other.get(FACTOR_NEW)
         assert unproven.status_code == 400, "no sign-in, no password proven: nothing"
@@ -388,7 +388,7 @@ async def test_signing_in_with_the_old_app_during_the_wait_cancels_the_request(
 async def test_the_cancel_link_cancels_once_and_is_refused_after(platform: Platform, client: httpx.AsyncClient) -> None:
     rp, person = await a_client(platform), await a_citizen(platform)
     cancel_link = await request_replacement(platform, client, rp, person)
-    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    other = another_browser(client)
     async with other:
         shown = await other.get(path_of(cancel_link))
         assert shown.status_code == 200 and "Cancel the request" in shown.text

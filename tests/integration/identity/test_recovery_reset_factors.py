@@ -11,7 +11,7 @@ from sqlalchemy import select
 from govplatform.core.interfaces import verify_password
 from govplatform.core.platform import Platform
 from govplatform.identity.models import Citizen, CitizenSession
-from tests.helpers import post_form
+from tests.helpers import another_browser, post_form
 from tests.integration.identity.passkey_support import ceremony, options_on
 from tests.integration.identity.support import PASSWORD, Person, a_citizen
 from tests.integration.identity.test_passkeys import _passkey_only_citizen
@@ -106,7 +106,7 @@ async def test_a_passkey_answer_to_a_sign_in_s_challenge_does_not_prove_the_rese
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
     person, device = await _passkey_only_citizen(platform)
-    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    other = another_browser(client)
     async with other:
         await past_the_password(other, platform, person.email)
         sign_in_page = await other.get("/identity/sign-in/passkey")

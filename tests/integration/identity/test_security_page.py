@@ -17,7 +17,7 @@ from govplatform.core.interfaces import PlatformTemplate
 from govplatform.core.platform import Platform
 from govplatform.identity.models import AccountEvent, Citizen, CitizenSession
 from govplatform.notify.services.platform_messages import PLATFORM_TEMPLATES
-from tests.helpers import csrf_from, post_form
+from tests.helpers import another_browser, csrf_from, post_form
 from tests.integration.identity.support import PASSWORD, Person, a_citizen, a_client, authorise_query
 from tests.integration.test_platform_messages import sent_to
 
@@ -138,7 +138,7 @@ async def test_a_new_app_replaces_the_old_only_with_its_own_code_and_the_change_
 
     # The old app no longer signs in; the new one does.
     rp = await a_client(platform)
-    other = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))  # type: ignore[attr-defined]
+    other = another_browser(client)
     async with other:
         await other.get("/authorize", params=authorise_query(rp))
         await post_form(other, EMAIL, EMAIL, {"email": person.email})
@@ -154,7 +154,7 @@ async def test_a_new_app_secret_sealed_for_another_session_is_refused(
 ) -> None:
     person, someone = await a_citizen(platform), await a_citizen(platform)
     await _signed_in(client, person)
-    theirs = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))  # type: ignore[attr-defined]
+    theirs = another_browser(client)
     async with theirs:
         await _signed_in(theirs, someone)
         _, sealed_for_them = _secret_and_sealed((await theirs.get(APP)).text)

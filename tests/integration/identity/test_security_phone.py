@@ -13,7 +13,7 @@ from sqlalchemy import select, update
 
 from govplatform.core.platform import Platform
 from govplatform.identity.models import Citizen, Passkey, TextCode
-from tests.helpers import csrf_from, post_form
+from tests.helpers import another_browser, csrf_from, post_form
 from tests.integration.identity.passkey_support import a_passkey
 from tests.integration.identity.support import Person, a_citizen
 from tests.integration.identity.test_security_page import SECURITY, _age_sessions, _citizen, _events, _signed_in
@@ -104,7 +104,7 @@ async def test_a_code_texted_to_another_number_or_for_another_account_does_not_c
     assert (await _citizen(platform, person)).phone_number == old
 
     # Another citizen's code, in their own session, counts only there.
-    theirs = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))  # type: ignore[attr-defined]
+    theirs = another_browser(client)
     async with theirs:
         await _signed_in(theirs, someone)
         their_typed, their_number = a_number()

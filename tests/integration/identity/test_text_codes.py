@@ -24,7 +24,7 @@ from govplatform.identity.models import AccountEvent, AuthorisationCode, Citizen
 from govplatform.identity.schedule import purge_expired
 from govplatform.identity.services import accounts, citizens
 from govplatform.notify.models import Notification
-from tests.helpers import CLI, csrf_from, post_form
+from tests.helpers import CLI, another_browser, csrf_from, post_form
 from tests.integration.identity.support import (
     PASSWORD,
     REDIRECT_URI,
@@ -302,7 +302,7 @@ async def test_a_code_texted_for_another_account_or_another_sign_in_is_refused(
     theirs_typed, theirs = a_number()
     me = await a_texting_citizen(platform, mine_typed, mine)
     them = await a_texting_citizen(platform, theirs_typed, theirs)
-    other = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")  # another browser
+    other = another_browser(client)  # another browser
     async with other:
         await to_text_code(client, platform, me.email)
         [my_code] = [code_in(text) for text in await texts_to(platform, mine)]  # one send at a time: one worker

@@ -16,7 +16,7 @@ from govplatform.core.services import staff
 from govplatform.notify.models import GuestListEntry, Notification, ReplyToAddress, SmsSender
 from govplatform.notify.services import settings as notify_settings
 from govplatform.notify.services.usage import daily_usage
-from tests.helpers import CLI, csrf_from, post_form, ready_user, service_with_org, sign_in
+from tests.helpers import CLI, another_browser, csrf_from, post_form, ready_user, service_with_org, sign_in
 from tests.integration.notify.support import bearer, live_service, notify_key, template
 
 UUID = r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"
@@ -493,7 +493,7 @@ async def test_a_platform_admin_changes_the_limits_and_an_editor_gets_a_403(
         refused = await post_form(client, page, page, {**form, **change})
         assert refused.status_code == 400 and f'<a href="#{field}">{message}</a>' in refused.text
 
-    editor = httpx.AsyncClient(transport=client._transport, base_url="http://testserver")
+    editor = another_browser(client)
     async with editor:
         await signed_in_member(platform, editor, service_id, "editor")
         assert (await editor.get(page)).status_code == 403
