@@ -29,7 +29,7 @@ class PlatformTemplate:
     CITIZEN_EMAIL_CHANGE_CODE = "citizen-email-change-code"  # code, minutes (to the new address)
     CITIZEN_EMAIL_IN_USE = "citizen-email-in-use"  # nothing (to an address that already has an account)
     CITIZEN_ACCOUNT_CHANGED = "citizen-account-changed"  # change (a sentence), account_link (migration 0016)
-    CITIZEN_PASSWORD_RESET = "citizen-password-reset"  # noqa: S105 - a template name; reset_link, minutes (0017)
+    CITIZEN_PASSWORD_RESET = "citizen-password-reset"  # noqa: S105 - a template name; reset_link, minutes (migration 0019)
     CITIZEN_FACTOR_RECOVERY = "citizen-factor-recovery"  # cancel_link, hours (a lost second factor's wait began)
 
 
