@@ -199,6 +199,7 @@ def identity_component(platform: Platform, outbound: OutboundGuard) -> IdentityC
         secure_cookies=settings.secure_cookies,
         messages=platform.messages,
         factor_recovery_wait_seconds=settings.identity_factor_recovery_wait_seconds,
+        log=platform.components["transparency"],
     )
 
 

@@ -25,9 +25,11 @@ from govplatform.core.interfaces import (
     UnitOfWork,
     service_page,
 )
+from govplatform.identity.proofing.providers import ProofingChecks
 from govplatform.identity.services import client_admin
 from govplatform.identity.services.client_keys import ClientKeys
 from govplatform.identity.services.keys import CORE_IDENTITY, SigningKeys
+from govplatform.transparency.interfaces import TransparencyLog
 
 
 @dataclasses.dataclass
@@ -43,6 +45,10 @@ class IdentityComponent:
     # core's messaging (notify's): sign-up and change-of-email codes; None where notify is not
     messages: Messages | None = None
     factor_recovery_wait_seconds: int = 72 * 3600  # settings.identity_factor_recovery_wait_seconds (ADR 0022)
+    # The identity checks (proofing/providers.py): the sandbox's unless the composition root registers others
+    checks: ProofingChecks = dataclasses.field(default_factory=ProofingChecks.sandbox)
+    # The transparency log: each check that reads a record about a person is written to it (issue 17 item 5)
+    log: TransparencyLog | None = None
     signing_keys: SigningKeys = dataclasses.field(init=False)
     did_keys: SigningKeys = dataclasses.field(init=False)  # sign coreIdentityJWTs; published in did.json
     client_keys: ClientKeys = dataclasses.field(init=False)

@@ -205,6 +205,7 @@ class AuthorisationCode(Base):
     nonce: Mapped[str] = mapped_column(String(512))
     credential: Mapped[str] = mapped_column(String(8))  # Cl or Cl.Cm: the ID token's vot
     level: Mapped[str | None] = mapped_column(String(4))  # P1, P2...: the identity asked for; None or P0: none
+    return_code: Mapped[str | None] = mapped_column(String(1))  # identity not proved: the code userinfo returns
     code_challenge: Mapped[str | None] = mapped_column(String(128))
     sid: Mapped[str] = mapped_column(String(64))
     auth_time: Mapped[dt.datetime]
@@ -224,6 +225,7 @@ class AccessToken(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON)
     claims: Mapped[list[str]] = mapped_column(JSON, default=list)
     level: Mapped[str | None] = mapped_column(String(4))  # the identity level asked for, from the code
+    return_code: Mapped[str | None] = mapped_column(String(1))  # from the code: identity not proved
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
@@ -267,6 +269,46 @@ class ProvenIdentity(Base):
     route: Mapped[str] = mapped_column(String(32))  # passport, driving_licence, command (the CLI's)
     proved_encrypted: Mapped[str] = mapped_column(Text)
     proven_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class ProvingAttempt(Base):
+    """A citizen's go at proving their identity (proofing/journey.py): the route chosen, how far it got, and
+    sealed, what they typed and what the checks found so far. Lives an hour; one live attempt per citizen.
+
+    `request_json` is the authorisation request that sent them here (its state and nonce, no personal data),
+    so the service gets its code, `access_denied` or a return code when the attempt ends.
+    """
+
+    __tablename__ = "identity_proving_attempts"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("identity_citizens.id", ondelete="CASCADE"), index=True)
+    wanted: Mapped[str] = mapped_column(String(4))  # P1 or P2
+    request_json: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    route: Mapped[str | None] = mapped_column(String(32))  # uk_passport, uk_photocard_driving_licence
+    stage: Mapped[str] = mapped_column(String(16), default="route")  # route, details, questions, finished
+    found_encrypted: Mapped[str | None] = mapped_column(Text)
+    outcome: Mapped[str | None] = mapped_column(String(32))  # the level reached, or where it failed
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+
+
+class ProvingOutcome(Base):
+    """One check's outcome, or one route's, for the success rates (services/proving_rates.py). No personal data:
+    the person is a keyed hash of their account id, so first tries and eventual successes can be counted per
+    person, and the rows outlive a deleted account without naming anyone."""
+
+    __tablename__ = "identity_proving_outcomes"
+    __table_args__ = (Index("ix_identity_proving_outcomes_route_step", "route", "step"),)
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True, autoincrement=True)
+    person: Mapped[str] = mapped_column(String(64))
+    attempt_id: Mapped[uuid.UUID] = mapped_column(Uuid)
+    route: Mapped[str] = mapped_column(String(32))
+    step: Mapped[str] = mapped_column(String(16))  # document, fraud, knowledge; "route" for the whole attempt
+    provider: Mapped[str] = mapped_column(String(64))
+    passed: Mapped[bool] = mapped_column(Boolean)
+    first_try: Mapped[bool] = mapped_column(Boolean)  # the person's first outcome at this route and step
+    detail: Mapped[str] = mapped_column(String(32))  # the check's status, or the level reached / where it failed
+    occurred_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
 
 
 class DocumentBinding(Base):
