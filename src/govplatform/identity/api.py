@@ -15,6 +15,7 @@ from govplatform.core.interfaces import utcnow
 from govplatform.identity.discovery import identity_of
 from govplatform.identity.errors import OAuthError
 from govplatform.identity.firewall import require_user_agent
+from govplatform.identity.profile import VOCAB
 from govplatform.identity.proofing.claims import identity_claims
 from govplatform.identity.services import client_auth, token_store, tokens
 
@@ -80,6 +81,8 @@ async def userinfo(request: Request) -> JSONResponse:
         claims.update(email=row.email, email_verified=bool(row.email_verified))
     if "phone" in row.scopes and row.phone_number:
         claims.update(phone_number=row.phone_number, phone_number_verified=True)
-    if row.level is not None:
+    if row.return_code is not None:  # identity not proved: the code the service asked for, and nothing else
+        claims[VOCAB + "returnCode"] = [{"code": row.return_code}]
+    elif row.level is not None:
         claims.update(await identity_claims(identity, row))
     return JSONResponse(claims, headers=NO_STORE)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import secrets
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -27,6 +28,7 @@ from joserfc.jwk import ECKey, KeySet, RSAKey
 from govplatform.core.platform import Platform
 from govplatform.identity.proofing import core_identity
 from tests.conftest import drop_database, new_database
+from tests.helpers import csrf_from
 from tests.integration.identity.support import identity_of
 from tests.integration.identity.test_authlib_client import _citizen_signs_in
 from tests.integration.notify.live_server import Platform as Served
@@ -136,18 +138,42 @@ def test_authlib_completes_a_p2_flow_and_verifies_the_core_identity_jwt_against_
         jwt.decode(forged, ECKey.import_key(keys[header["kid"]]), algorithms=["ES256"])
 
 
-def test_a_citizen_who_has_not_proved_p2_is_answered_access_denied(
+def test_a_citizen_who_has_not_proved_p2_is_sent_to_prove_it_and_the_service_gets_access_denied_if_they_cannot(
     served: Served, relying_party: tuple[str, RSAKey]
 ) -> None:
-    email, totp = _citizen(served)
-    _, back, _ = _flow(served, relying_party, email, totp, '["Cl.Cm.P2"]')
-    assert back["error"] == "access_denied" and "code" not in back
-    assert back["error_description"] == "Level of confidence not reached"
+    """As One Login does: the citizen is sent on to prove their identity; one who has neither document ends
+    there, and the service is answered access_denied. A citizen proved only at P1 is sent on just the same."""
+    for proof in ([], ["--given-name", "Carys", "--family-name", "Lloyd", "--birth-date", "1992-08-23",
+                       "--level", "P1", "--passport", "530000202"]):  # fmt: skip
+        email, totp = _citizen(served, *proof)
+        back = _cannot_prove(served, relying_party, email, totp)
+        assert back["error"] == "access_denied" and "code" not in back
+        assert back["error_description"] == "Level of confidence not reached"
 
-    p1_email, p1_totp = _citizen(served, "--given-name", "Carys", "--family-name", "Lloyd", "--birth-date",
-                                 "1992-08-23", "--level", "P1", "--passport", "530000202")  # fmt: skip
-    _, refused, _ = _flow(served, relying_party, p1_email, p1_totp, '["Cl.Cm.P2"]')
-    assert refused["error"] == "access_denied"
+
+def _cannot_prove(served: Served, relying_party: tuple[str, RSAKey], email: str, totp: pyotp.TOTP) -> dict[str, str]:
+    config = httpx.get(served.url + "/.well-known/openid-configuration").json()
+    oauth = OAuth2Session(relying_party[0], scope="openid email", redirect_uri=REDIRECT_URI)
+    url, _ = oauth.create_authorization_url(config["authorization_endpoint"], state=generate_token(30),
+                                            nonce=generate_token(30), vtr='["Cl.Cm.P2"]')  # fmt: skip
+    with httpx.Client(base_url=served.url) as browser:
+        answer = browser.get(url)
+        for field, value in (("email", email), ("password", PASSWORD), ("code", None)):
+            while answer.status_code in (302, 303):
+                answer = browser.get(answer.headers["location"])
+            action = re.search(r'<form method="post" action="(/identity/sign-in/[a-z]+)"', answer.text)
+            assert action, answer.text
+            answer = browser.post(
+                action.group(1), data={field: value or totp.now(), "csrf_token": csrf_from(answer.text)}
+            )
+        assert answer.headers["location"] == "/identity/prove"
+        route = browser.get("/identity/prove/route")
+        chosen = browser.post("/identity/prove/route", data={"route": "none", "csrf_token": csrf_from(route.text)})
+        result = browser.get(chosen.headers["location"])
+        assert "We cannot prove your identity online" in result.text
+        back = browser.post("/identity/prove/continue", data={"csrf_token": csrf_from(result.text)})
+    assert back.status_code == 302 and back.headers["location"].startswith(REDIRECT_URI)
+    return {name: values[0] for name, values in parse_qs(urlsplit(back.headers["location"]).query).items()}
 
 
 def test_a_p1_identity_gets_a_p1_credential_and_no_document_claims(

@@ -22,6 +22,7 @@ from govplatform.identity.pages import (
     devices,
     logout,
     passkeys,
+    proving,
     recovery,
     recovery_reset,
     security,
@@ -48,6 +49,7 @@ router.include_router(recovery.router)
 router.include_router(recovery_reset.router)
 router.include_router(passkeys.router)
 router.include_router(account_passkeys.router)
+router.include_router(proving.router)
 PUBLIC_ROUTES = [
     *sign_in.PUBLIC_ROUTES,
     *sign_up.PUBLIC_ROUTES,
@@ -56,6 +58,7 @@ PUBLIC_ROUTES = [
     *sign_up_text.PUBLIC_ROUTES,
     *logout.PUBLIC_ROUTES,
     *recovery.PUBLIC_ROUTES,
+    *proving.PUBLIC_ROUTES,
 ]
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"

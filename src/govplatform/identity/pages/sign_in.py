@@ -34,6 +34,7 @@ from govplatform.core.interfaces import (
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen, CitizenSession, SignIn
+from govplatform.identity.proofing import journey
 from govplatform.identity.services import factor_recovery, factors, recovery_wait, sessions, sign_in, text_codes
 from govplatform.identity.services.authorisation import (
     AuthorisationRequest,
@@ -48,6 +49,7 @@ router = APIRouter(include_in_schema=False)
 COOKIE = "govplatform_identity_sign_in"
 EMAIL, PASSWORD, CODE = "/identity/sign-in/email", "/identity/sign-in/password", "/identity/sign-in/code"
 START = "/identity/sign-in/start"
+PROVE = "/identity/prove"  # pages/proving.py: a service asked for an identity the citizen has not proved
 PASSKEY = "/identity/sign-in/passkey"  # pages/passkeys.py
 TEXT_CODE = "/identity/sign-in/text-code"  # its routes: pages/sign_in_text.py
 PUBLIC_ROUTES = [
@@ -111,20 +113,16 @@ async def authorize(request: Request) -> Response:
             try:
                 code = await sign_in.code_for(uow, identity, checked, session.citizen_id, session.sid,
                                               session.auth_time)  # fmt: skip
-            except sign_in.LevelNotReached:
+            except sign_in.LevelNotReached:  # signed in, not proved: on to prove it, as One Login sends them
+                await journey.begin(uow, session.citizen_id, str(checked.level), checked.as_json())
                 await uow.commit()
-                return redirect_to_client(checked.redirect_uri, checked.response_mode, _not_reached(checked))
+                return RedirectResponse(PROVE, status_code=303)
             await uow.commit()
             answer: dict[str, str | None] = {"code": code, "state": checked.state}
             return redirect_to_client(checked.redirect_uri, checked.response_mode, answer)
         token = await sign_in.start(uow, identity, checked)
         await uow.commit()
     return _to_sign_in(identity, token, checked.language)
-
-
-def _not_reached(checked: AuthorisationRequest) -> dict[str, str | None]:
-    """One Login's answer to a service whose citizen has not proved the identity level it asked for."""
-    return {"error": "access_denied", "error_description": "Level of confidence not reached", "state": checked.state}
 
 
 def _session_answers(session: CitizenSession, checked: AuthorisationRequest) -> bool:
@@ -327,8 +325,8 @@ def _signed_in(identity: IdentityComponent, finished: sign_in.Finished) -> Respo
     """Back to the service with its code (or to the platform's page), with the session's cookie set."""
     checked = finished.request
     response: Response
-    if finished.error is not None:
-        response = redirect_to_client(checked.redirect_uri, checked.response_mode, _not_reached(checked))
+    if finished.prove:
+        response = RedirectResponse(PROVE, status_code=303)
     elif finished.code is None:
         response = RedirectResponse(checked.return_to or "/", status_code=303)
     else:

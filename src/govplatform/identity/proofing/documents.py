@@ -67,17 +67,25 @@ def _mrz_date(digits: str, *, future: bool, today: dt.date) -> dt.date:
     return dt.date(century + year, month, day)
 
 
-def read_passport_zone(line_1: str, line_2: str, today: dt.date) -> PassportZone:
-    """Both lines of a passport's machine-readable zone, checked (ICAO 9303 part 4 section 4.2.2).
+@dataclasses.dataclass(frozen=True)
+class PassportNumbers:
+    """What a TD3 zone's second line says, once every check digit matched: all the journey asks for, since the
+    name is typed and the first line holds nothing the check digits protect."""
 
-    Raises DocumentRefused naming the field when a line is malformed or a check digit does not match.
+    document_number: str  # without fillers
+    nationality: str
+    birth_date: dt.date
+    sex: str  # "M", "F" or "<"
+    expiry_date: dt.date
+
+
+def read_passport_line_2(line_2: str, today: dt.date) -> PassportNumbers:
+    """A passport's second machine-readable line, checked (ICAO 9303 part 4 section 4.2.2): the number, date of
+    birth and expiry date each with its check digit, the optional personal number with its own, and the composite.
+
+    Raises DocumentRefused (field "mrz-2") when the line is malformed or a check digit does not match.
     """
-    line_1, line_2 = (re.sub(r"\s", "", line).upper() for line in (line_1, line_2))
-    if not _TD3_LINE.match(line_1) or not line_1.startswith("P"):
-        raise DocumentRefused(
-            N_("Enter the first line of the machine-readable zone: 44 letters, numbers and < signs, starting with P"),
-            "mrz-1",
-        )
+    line_2 = re.sub(r"\s", "", line_2).upper()
     if not _TD3_LINE.match(line_2):
         raise DocumentRefused(
             N_("Enter the second line of the machine-readable zone: 44 letters, numbers and < signs"), "mrz-2"
@@ -95,6 +103,21 @@ def read_passport_zone(line_1: str, line_2: str, today: dt.date) -> PassportZone
         expiry_date = _mrz_date(expiry, future=True, today=today)
     except ValueError:
         raise DocumentRefused(N_("The dates in the machine-readable zone are not real dates"), "mrz-2") from None
+    return PassportNumbers(number.replace("<", ""), line_2[10:13].replace("<", ""), birth_date, line_2[20], expiry_date)
+
+
+def read_passport_zone(line_1: str, line_2: str, today: dt.date) -> PassportZone:
+    """Both lines of a passport's machine-readable zone, checked (ICAO 9303 part 4 section 4.2.2).
+
+    Raises DocumentRefused naming the field when a line is malformed or a check digit does not match.
+    """
+    line_1 = re.sub(r"\s", "", line_1).upper()
+    if not _TD3_LINE.match(line_1) or not line_1.startswith("P"):
+        raise DocumentRefused(
+            N_("Enter the first line of the machine-readable zone: 44 letters, numbers and < signs, starting with P"),
+            "mrz-1",
+        )
+    numbers = read_passport_line_2(line_2, today)
     names = line_1[5:].split("<<", 1)
     surname = names[0].replace("<", " ").strip()
     given = names[1].replace("<", " ").strip() if len(names) > 1 else ""
@@ -102,11 +125,11 @@ def read_passport_zone(line_1: str, line_2: str, today: dt.date) -> PassportZone
         issuing_state=line_1[2:5].replace("<", ""),
         surname=surname,
         given_names=" ".join(given.split()),
-        document_number=number.replace("<", ""),
-        nationality=line_2[10:13].replace("<", ""),
-        birth_date=birth_date,
-        sex=line_2[20],
-        expiry_date=expiry_date,
+        document_number=numbers.document_number,
+        nationality=numbers.nationality,
+        birth_date=numbers.birth_date,
+        sex=numbers.sex,
+        expiry_date=numbers.expiry_date,
     )
 
 

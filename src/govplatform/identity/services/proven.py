@@ -66,7 +66,7 @@ class Proved:
         return found
 
 
-def _binding(identity: IdentityComponent, kind: str, number: str) -> str:
+def binding(identity: IdentityComponent, kind: str, number: str) -> str:
     return keyed_hash(identity.hash_secret, f"{kind}:{number.upper()}", "identity-document")
 
 
@@ -75,7 +75,7 @@ async def record(uow: UnitOfWork, identity: IdentityComponent, citizen_id: uuid.
     evidence meets (a bug, never the citizen's doing). The caller commits."""
     if proved.level != one_login_level(proved.evidence, proved.scores) or proved.level == "P0":
         raise ValueError("a proof's level must be the one its evidence meets, and above P0")
-    hashes = [_binding(identity, kind, number) for kind, number in proved.documents()]
+    hashes = [binding(identity, kind, number) for kind, number in proved.documents()]
     if hashes:
         taken = await uow.session.scalars(
             select(DocumentBinding.citizen_id).where(DocumentBinding.document_hash.in_(hashes))

@@ -32,6 +32,8 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import AuthorisationCode, Citizen, SignIn
+from govplatform.identity.profile import VOCAB
+from govplatform.identity.proofing import journey
 from govplatform.identity.proofing.gpg45 import covers
 from govplatform.identity.services import factors, history, proven, recovery_wait, service_uses, sessions
 from govplatform.identity.services.authorisation import AuthorisationRequest
@@ -147,7 +149,7 @@ class Finished:
     session_token: str
     code: str | None
     request: AuthorisationRequest
-    error: str | None = None  # the service is sent this OAuth error instead of a code (access_denied)
+    prove: bool = False  # the service asked for an identity not yet proved: the citizen goes on to prove it
 
 
 async def finish(
@@ -174,8 +176,9 @@ async def finish(
         return Finished(token, None, request)
     try:
         code = await code_for(uow, identity, request, row.citizen_id, session.sid, session.auth_time)
-    except LevelNotReached:
-        return Finished(token, None, request, error="access_denied")
+    except LevelNotReached:  # as One Login sends them on to prove their identity (proofing/journey.py)
+        await journey.begin(uow, row.citizen_id, str(request.level), request.as_json())
+        return Finished(token, None, request, prove=True)
     return Finished(token, code, request)
 
 
@@ -186,11 +189,16 @@ async def code_for(
     citizen_id: uuid.UUID,
     sid: str,
     auth_time: dt.datetime,
+    return_code: str | None = None,
 ) -> str:
     """An authorisation code for a checked request in the citizen's session, and the service's use recorded.
-    Raises LevelNotReached when the request asks for an identity level the citizen has not proved. The caller
-    commits."""
-    if request.level is not None and not covers(await proven.level_of(uow, citizen_id), request.level):
+    Raises LevelNotReached when the request asks for an identity level the citizen has not proved, unless a
+    `return_code` is given: then the code carries it instead of an identity (for a service that asked for return
+    codes, proofing/journey.py). The caller commits."""
+    if return_code is not None and VOCAB + "returnCode" not in request.claims:
+        raise LevelNotReached(request.level)  # the service did not ask for return codes: access_denied
+    needs_level = return_code is None and request.level is not None
+    if needs_level and not covers(await proven.level_of(uow, citizen_id), str(request.level)):
         raise LevelNotReached(request.level)
     code_value = random_token(32)
     now = utcnow()
@@ -205,6 +213,7 @@ async def code_for(
             nonce=request.nonce,
             credential=request.credential,
             level=request.level,
+            return_code=return_code,
             code_challenge=request.code_challenge,
             sid=sid,
             auth_time=auth_time,

@@ -130,6 +130,7 @@ async def exchange(
         scopes=row.scopes,
         claims=row.claims,
         level=row.level,
+        return_code=row.return_code,
         expires_at=now + dt.timedelta(seconds=ACCESS_TOKEN_SECONDS),
         revoked=False,
     )

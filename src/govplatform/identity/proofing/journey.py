@@ -1,0 +1,378 @@
+"""A citizen's go at proving their identity: the route they choose by the evidence they have, the checks run on
+what they type, the knowledge questions, and the result (issue 17 item 3). The pages (pages/proving.py) parse
+and show; this module decides.
+
+The order protects people's records: a document's numbers are checked for form first (documents.py), and a
+document already bound to another account is refused before any source is asked, so neither a typing mistake
+nor a stolen number reads a record. Then the document check, then the fraud check, then the questions. Every
+check that reads a record about the person is written to the transparency log in the same transaction as the
+outcome it produced (`_log_read`), and every outcome is counted for the success rates (outcomes.py).
+
+A level is recorded only from the scorer's answer (scoring.py, services/proven.py): what the citizen asked for,
+or what a service asked for, never decides it. A result below the level the service wanted still records the
+level reached (a P1 proof is a proof), and the service gets `access_denied` or its return code.
+
+Tries are throttled per account and per address (core's throttle): each set of details sent to the checks is a
+try, whatever its outcome, so nobody can use the journey to test numbers against the sources.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from govplatform.core.interfaces import N_, BackOff, Guessing, UnitOfWork, UserFacingError, utcnow
+from govplatform.identity.component import IdentityComponent
+from govplatform.identity.models import DocumentBinding, ProvingAttempt, RelyingParty
+from govplatform.identity.proofing import outcomes
+from govplatform.identity.proofing.checks import (
+    Claimant,
+    DocumentClaim,
+    DocumentKind,
+    DocumentResult,
+    DocumentStatus,
+    FraudIndicator,
+    FraudResult,
+    KnowledgeResult,
+    Question,
+)
+from govplatform.identity.proofing.gpg45 import covers
+from govplatform.identity.proofing.scoring import Scored, score, verification_score
+from govplatform.identity.services import proven
+from govplatform.transparency.interfaces import DataUse
+
+ATTEMPT_SECONDS = 3600
+ROUTES = (DocumentKind.UK_PASSPORT.value, DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE.value)
+PLATFORM_SERVICE_ID = uuid.UUID("f6715e34-7f62-4088-acdf-5d9daaa1bff2")  # migration 0011's platform service
+LEGAL_BASIS = "UK GDPR Article 6(1)(e): public task, at the person's request to prove their identity"
+# Five tries an hour for an account, twenty for an address, then a wait that doubles to a day: a person
+# mistypes once or twice and may try their other document; more is testing numbers against the sources.
+PROVING = Guessing(
+    "identity.proving",
+    BackOff(free=20, first_wait=15 * 60.0, longest_wait=24 * 3600.0, forgive_every=60 * 60.0),
+    BackOff(free=5, first_wait=15 * 60.0, longest_wait=24 * 3600.0, forgive_every=60 * 60.0),
+)
+# Return codes a service that asked for them gets instead of access_denied (docs/identity-proofing.md).
+RETURN_CODES = {"document": "D", "fraud": "F", "knowledge": "K", "level": "L", "none": "N"}
+
+
+class ProvingRefused(UserFacingError):
+    """The details were not sent to any check: the message says what to change."""
+
+    def __init__(self, message: str, field: str, **values: object) -> None:
+        super().__init__(message, **values)
+        self.field = field
+
+
+IN_USE = N_(
+    "This document has already been used to prove the identity of another account. Sign in to that "
+    "account, or choose another document"
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class Found:
+    """What the citizen typed and the checks found so far, sealed in the attempt's row (personal data)."""
+
+    claimant: Claimant
+    claim: DocumentClaim
+    document: DocumentResult
+    fraud: FraudResult | None = None
+    questions: tuple[str, ...] = ()
+
+    def as_json(self) -> dict[str, Any]:
+        values = dataclasses.asdict(self)
+        values["claimant"]["birth_date"] = self.claimant.birth_date.isoformat()
+        values["claim"]["expiry_date"] = self.claim.expiry_date.isoformat()
+        if self.fraud is not None and self.fraud.active_since is not None:
+            values["fraud"]["active_since"] = self.fraud.active_since.isoformat()
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> Found:
+        person, claim, fraud = dict(values["claimant"]), dict(values["claim"]), values.get("fraud")
+        person["birth_date"] = dt.date.fromisoformat(person["birth_date"])
+        claim["expiry_date"] = dt.date.fromisoformat(claim["expiry_date"])
+        claim["kind"] = DocumentKind(claim["kind"])
+        document = dict(values["document"])
+        document["kind"], document["status"] = DocumentKind(document["kind"]), DocumentStatus(document["status"])
+        checked_fraud = None
+        if fraud is not None:
+            since = fraud["active_since"]
+            checked_fraud = FraudResult(
+                fraud["found"],
+                tuple(FraudIndicator(found) for found in fraud["indicators"]),
+                dt.date.fromisoformat(since) if since else None,
+                fraud["reads_record"],
+            )
+        return cls(
+            Claimant(**person),
+            DocumentClaim(**claim),
+            DocumentResult(**document),
+            checked_fraud,
+            tuple(values.get("questions", ())),
+        )
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    """How an attempt ended: the level reached (P0 when none), and where it failed when it did not reach the
+    level wanted ("document", "fraud", "knowledge", "level", "in_use" or "none")."""
+
+    level: str
+    failed_at: str | None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.failed_at is None
+
+
+async def begin(
+    uow: UnitOfWork, citizen_id: uuid.UUID, wanted: str, request_json: dict[str, Any] | None
+) -> ProvingAttempt:
+    """A new attempt for the citizen, replacing any other (one journey at a time). The caller commits."""
+    await uow.session.execute(delete(ProvingAttempt).where(ProvingAttempt.citizen_id == citizen_id))
+    attempt = ProvingAttempt(
+        id=uuid.uuid4(),
+        citizen_id=citizen_id,
+        wanted=wanted,
+        request_json=request_json,
+        stage="route",
+        created_at=utcnow(),
+        expires_at=utcnow() + dt.timedelta(seconds=ATTEMPT_SECONDS),
+    )
+    uow.session.add(attempt)
+    return attempt
+
+
+async def live(uow: UnitOfWork, citizen_id: uuid.UUID) -> ProvingAttempt | None:
+    return await uow.session.scalar(
+        select(ProvingAttempt).where(ProvingAttempt.citizen_id == citizen_id, ProvingAttempt.expires_at > utcnow())
+    )
+
+
+def choose(attempt: ProvingAttempt, route: str) -> None:
+    """The route chosen by the evidence the citizen has; choosing again starts the details afresh."""
+    if route not in ROUTES:
+        raise ValueError(route)
+    attempt.route, attempt.stage, attempt.found_encrypted, attempt.outcome = route, "details", None, None
+
+
+def found_in(identity: IdentityComponent, attempt: ProvingAttempt) -> Found | None:
+    if attempt.found_encrypted is None:
+        return None
+    return Found.from_json(json.loads(identity.box.decrypt_text(attempt.found_encrypted, str(attempt.id))))
+
+
+def _seal(identity: IdentityComponent, attempt: ProvingAttempt, found: Found) -> None:
+    attempt.found_encrypted = identity.box.encrypt_text(json.dumps(found.as_json()), str(attempt.id))
+
+
+async def send_details(
+    uow: UnitOfWork,
+    identity: IdentityComponent,
+    attempt: ProvingAttempt,
+    claimant: Claimant,
+    claim: DocumentClaim,
+    address: str | None,
+    today: dt.date,
+) -> Result | tuple[Question, ...]:
+    """Runs the document and fraud checks on well-formed details (the pages checked their form): the questions
+    to ask next, or the attempt's result when a check ended it. Raises ProvingRefused (nothing was checked) and
+    TooManyGuesses; the caller commits either way, so a try is counted."""
+    assert attempt.route is not None
+    await identity.throttle.attempt(uow, PROVING, address, str(attempt.citizen_id))
+    if await _bound_elsewhere(uow, identity, attempt.citizen_id, claim):  # refused before any record is read
+        raise ProvingRefused(IN_USE, "document")
+    check = identity.checks.document_check(claim.kind)
+    if check is None:
+        raise ValueError(f"no document check is registered for {claim.kind}")
+    document = await check.check(claimant, claim)
+    await _outcome(uow, identity, attempt, "document", check.name, document.status is DocumentStatus.VALID,
+                   document.status.value)  # fmt: skip
+    if document.reads_record:
+        await _log_read(uow, identity, attempt, check.source, _DOCUMENT_ITEMS[claim.kind])
+    if document.status is not DocumentStatus.VALID:
+        return await _finish(uow, identity, attempt, Result("P0", "document"))
+    fraud = await identity.checks.fraud.check(claimant)
+    await _outcome(uow, identity, attempt, "fraud", identity.checks.fraud.name, not fraud.indicators,
+                   ",".join(fraud.indicators) or ("found" if fraud.found else "not_found"))  # fmt: skip
+    if fraud.reads_record:
+        await _log_read(uow, identity, attempt, identity.checks.fraud.source, _FRAUD_ITEMS)
+    if fraud.indicators:
+        return await _finish(uow, identity, attempt, Result("P0", "fraud"))
+    questions = await identity.checks.knowledge.questions(claimant)
+    _seal(identity, attempt, Found(claimant, claim, document, fraud, tuple(question.id for question in questions)))
+    if not questions:  # the sources hold too little to ask: the evidence so far is all there is
+        return await _conclude(uow, identity, attempt, None, today)
+    attempt.stage = "questions"
+    return questions
+
+
+async def questions_of(identity: IdentityComponent, attempt: ProvingAttempt) -> tuple[Question, ...]:
+    """The questions asked at this attempt, again (for the page shown after an unanswered question)."""
+    found = found_in(identity, attempt)
+    if found is None:
+        return ()
+    asked = await identity.checks.knowledge.questions(found.claimant)
+    return tuple(question for question in asked if question.id in found.questions)
+
+
+async def answer(
+    uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, answers: dict[str, str], today: dt.date
+) -> Result:
+    """Marks the answers and ends the attempt with its result. The caller commits."""
+    found = found_in(identity, attempt)
+    assert found is not None
+    knowledge = identity.checks.knowledge
+    marked = await knowledge.mark(found.claimant, {key: answers[key] for key in found.questions if key in answers})
+    await _outcome(uow, identity, attempt, "knowledge", knowledge.name, verification_score(marked) > 0,
+                   f"{marked.right}_of_{marked.asked}")  # fmt: skip
+    if marked.reads_record:
+        await _log_read(uow, identity, attempt, knowledge.source, _KNOWLEDGE_ITEMS)
+    return await _conclude(uow, identity, attempt, marked, today)
+
+
+async def give_up(uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt) -> Result:
+    """The citizen has none of the documents, or stops: the attempt ends unproved (a route outcome only when
+    a route was chosen)."""
+    if attempt.stage == "finished":
+        return Result(attempt.outcome or "P0", None) if _proved(attempt) else Result("P0", attempt.outcome or "none")
+    return await _finish(uow, identity, attempt, Result("P0", "none"))
+
+
+def result_of(attempt: ProvingAttempt) -> Result | None:
+    if attempt.stage != "finished":
+        return None
+    return Result(attempt.outcome or "P0", None) if _proved(attempt) else Result("P0", attempt.outcome or "none")
+
+
+def return_code(result: Result) -> str:
+    return RETURN_CODES.get(result.failed_at or "none", RETURN_CODES["none"])
+
+
+def _proved(attempt: ProvingAttempt) -> bool:
+    return (attempt.outcome or "").startswith("P")
+
+
+async def _conclude(
+    uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, marked: KnowledgeResult | None,
+    today: dt.date,
+) -> Result:  # fmt: skip
+    found = found_in(identity, attempt)
+    assert found is not None
+    scored = score([found.document], marked, found.fraud, today)
+    if scored.level != "P0":
+        try:
+            await proven.record(uow, identity, attempt.citizen_id, _proved_from(found, scored))
+        except proven.DocumentInUse:
+            return await _finish(uow, identity, attempt, Result("P0", "in_use"))
+    if covers(scored.level, attempt.wanted):
+        return await _finish(uow, identity, attempt, Result(scored.level, None))
+    failed_at = "knowledge" if scored.level == "P0" else "level"
+    return await _finish(uow, identity, attempt, Result(scored.level, failed_at))
+
+
+def _proved_from(found: Found, scored: Scored) -> proven.Proved:
+    claim, person = found.claim, found.claimant
+    passport = driving_permit = None
+    if claim.kind is DocumentKind.UK_PASSPORT:
+        passport = {
+            "documentNumber": claim.number,
+            "icaoIssuerCode": "GBR",
+            "expiryDate": claim.expiry_date.isoformat(),
+        }
+    else:
+        driving_permit = {"personalNumber": claim.number, "expiryDate": claim.expiry_date.isoformat(),
+                          "issueNumber": claim.issue_number or "", "issuedBy": "DVLA"}  # fmt: skip
+    return proven.Proved(
+        level=scored.level,
+        route=claim.kind.value,
+        given_names=person.given_names,
+        family_name=person.surname,
+        birth_date=person.birth_date,
+        evidence=scored.evidence,
+        scores=scored.scores,
+        passport=passport,
+        driving_permit=driving_permit,
+    )
+
+
+async def _finish(uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, result: Result) -> Result:
+    attempt.stage = "finished"
+    attempt.outcome = result.level if result.succeeded else result.failed_at
+    if attempt.route is not None:
+        detail = result.level if result.succeeded else f"{result.failed_at}"
+        await _outcome(uow, identity, attempt, "route", "journey", result.succeeded, detail)
+    return result
+
+
+async def _outcome(
+    uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, step: str, provider: str, passed: bool,
+    detail: str,
+) -> None:  # fmt: skip
+    assert attempt.route is not None
+    await outcomes.record(uow, identity, attempt.citizen_id, attempt.id, attempt.route, step, provider, passed, detail)
+
+
+async def _bound_elsewhere(
+    uow: UnitOfWork, identity: IdentityComponent, citizen_id: uuid.UUID, claim: DocumentClaim
+) -> bool:
+    owner = await uow.session.scalar(
+        select(DocumentBinding.citizen_id).where(
+            DocumentBinding.document_hash == proven.binding(identity, claim.kind.value, claim.number)
+        )
+    )
+    return owner is not None and owner != citizen_id
+
+
+_DOCUMENT_ITEMS = {
+    DocumentKind.UK_PASSPORT: ("passport number", "passport expiry date", "name", "date of birth"),
+    DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE: (
+        "driving licence number", "driving licence expiry date", "driving licence issue number", "name",
+        "date of birth",
+    ),
+}  # fmt: skip
+_FRAUD_ITEMS = ("name", "date of birth", "identity fraud markers", "activity history")
+_KNOWLEDGE_ITEMS = ("name", "date of birth", "financial accounts and agreements", "previous addresses")
+
+
+async def _log_read(
+    uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, source: str, items: tuple[str, ...]
+) -> None:
+    """One entry in the transparency log for a check that read a record about the citizen: which items, from
+    whose records, for which service. The subject is the citizen's account id, which the log keeps only as a
+    keyed pseudonym; no value read is written."""
+    if identity.log is None:
+        return
+    service_id = await _service_of(uow, attempt)
+    service = await identity.directory.describe(uow, service_id)
+    if service is None:
+        service = await identity.directory.describe(uow, PLATFORM_SERVICE_ID)
+    if service is None:  # no platform service (a database made before migration 0011): nothing to name
+        raise RuntimeError("the platform's own service is missing; run `govplatform db upgrade`")
+    await identity.log.record_use(
+        uow,
+        DataUse(
+            organisation_id=service.organisation_id,
+            organisation_name=service.organisation_name,
+            service_id=service.id,
+            service_name=service.name,
+            data_items=items,
+            subject=str(attempt.citizen_id),
+            purpose=f"Proving the identity of a person signing in to {service.name}: checked against {source}",
+            legal_basis=LEGAL_BASIS,
+            occurred_at=utcnow(),
+        ),
+    )
+
+
+async def _service_of(uow: UnitOfWork, attempt: ProvingAttempt) -> uuid.UUID:
+    client_id = (attempt.request_json or {}).get("client_id")
+    client = await uow.session.get(RelyingParty, client_id) if client_id else None
+    return client.service_id if client is not None else PLATFORM_SERVICE_ID
