@@ -96,15 +96,15 @@ async def prove(request: Request) -> Response:
 
 @router.post(START)
 async def start(request: Request) -> Response:
-    """From the start page (the citizen's own choice, no service waiting): prove to P2, the most the web routes
-    reach."""
+    """From the start page (the citizen's own choice, no service waiting): any level proved is a success (P1 or
+    more); a service that later needs more sends them through again."""
     await request.form()
     identity = _identity(request)
     async with identity.uow() as uow:
         session = await _signed_in(request, uow)
         if session is None:
             return sign_in_redirect(PROVE, LEVEL)
-        await journey.begin(uow, session.citizen_id, "P2", None)
+        await journey.begin(uow, session.citizen_id, "P1", None)
         await uow.commit()
     return _to(ROUTE)
 
