@@ -226,9 +226,7 @@ class AdminRegistry:
     def platform_pages_for(self, staff: StaffMember) -> list[ShownLink]:
         """The platform's pages this person may open, for the admin home."""
         pages = sorted(self._platform_pages.values(), key=lambda page: (page.order, page.key))
-        return [
-            ShownLink(page.label, page.url) for page in pages if page.role == ANYONE or staff.is_platform_admin
-        ]
+        return [ShownLink(page.label, page.url) for page in pages if page.role == ANYONE or staff.is_platform_admin]
 
     def audit_event_name(self, action: str) -> str | None:
         return self._events.get(action)

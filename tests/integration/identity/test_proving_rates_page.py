@@ -55,7 +55,8 @@ async def record_tries(platform: Platform, tries: list[tuple[str, str, str, bool
     async with platform.uow() as uow:
         for person, route, step, passed in tries:
             detail = "P2" if passed else "failed"
-            await outcomes.record(uow, identity, people[person], attempt[person], route, step, "sandbox", passed, detail)
+            citizen = people[person]
+            await outcomes.record(uow, identity, citizen, attempt[person], route, step, "sandbox", passed, detail)
             if step == "route":
                 attempt[person] = uuid.uuid4()
         await uow.commit()
@@ -96,7 +97,7 @@ async def test_a_platform_admin_reads_each_routes_people_and_first_try_and_event
     await signed_in_staff(platform, client, platform_admin=True)
     response = await client.get(PAGE)
     assert response.status_code == 200
-    assert "<h1 class=\"govuk-heading-l\">Identity proving success rates</h1>" in response.text
+    assert '<h1 class="govuk-heading-l">Identity proving success rates</h1>' in response.text
 
     caption, rows = table(response.text, PASSPORT)
     assert caption == "UK passport"
@@ -108,7 +109,10 @@ async def test_a_platform_admin_reads_each_routes_people_and_first_try_and_event
     ]
     caption, rows = table(response.text, LICENCE)
     assert caption == "UK photocard driving licence"
-    assert rows[1:] == [["Whole route", "1", "1", "100% (1 of 1)", "100% (1 of 1)"], ["Document check", "1", "1", "100% (1 of 1)", "100% (1 of 1)"]]  # fmt: skip
+    assert rows[1:] == [
+        ["Whole route", "1", "1", "100% (1 of 1)", "100% (1 of 1)"],
+        ["Document check", "1", "1", "100% (1 of 1)", "100% (1 of 1)"],
+    ]
     assert response.text.index(f'id="route-{PASSPORT}"') < response.text.index(f'id="route-{LICENCE}"')
 
 
