@@ -84,6 +84,9 @@ class IdentityComponent:
         return self.base_url + "/authorize"
 
 
+# Proving's success rates for platform admins (pages/proving_rates.py), linked from core's admin home
+PROVING_RATES_PAGE = "/admin/identity/proving"
+
 AUDIT_EVENTS = {
     "identity.client_created": N_("Sign-in client registered"),
     "identity.citizen_created": N_("Citizen account created"),
@@ -124,7 +127,7 @@ def declare_admin(registry: AdminRegistry) -> None:
     )
     registry.add_nav_entry(NavEntry("identity", N_("Sign-in"), clients, order=30, section=service_page("/identity/")))
     registry.add_platform_page(
-        PlatformPage("identity-proving-rates", N_("Identity proving success rates"), "/admin/identity/proving")
+        PlatformPage("identity-proving-rates", N_("Identity proving success rates"), PROVING_RATES_PAGE)
     )
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(

@@ -19,12 +19,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from govplatform.core.interfaces import N_, PageRenderer, StaffMember, staff_member
-from govplatform.identity.component import IdentityComponent
+from govplatform.identity.component import PROVING_RATES_PAGE, IdentityComponent
 from govplatform.identity.proofing import outcomes
 from govplatform.identity.proofing.checks import DocumentKind
 
 router = APIRouter(include_in_schema=False)
-PATH = "/admin/identity/proving"
 
 ROUTE_NAMES = {
     DocumentKind.UK_PASSPORT.value: N_("UK passport"),
@@ -58,7 +57,7 @@ def by_route(rates: list[outcomes.Rate]) -> list[RouteFigures]:
     ]
 
 
-@router.get(PATH)
+@router.get(PROVING_RATES_PAGE)
 async def proving_rates(request: Request, staff: StaffMember = Depends(staff_member)) -> Response:
     staff.require_platform_admin()
     identity: IdentityComponent = request.app.state.identity
