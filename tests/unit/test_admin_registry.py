@@ -14,6 +14,7 @@ from govplatform.core.admin_registry import (
     AuditRecord,
     DashboardPanel,
     NavEntry,
+    PlatformPage,
     RegistryClash,
     ServiceLink,
     uuids_in,
@@ -134,6 +135,20 @@ def test_a_second_declaration_of_one_key_event_or_target_type_is_refused_at_star
         found.add_audit_events({"thing.done": "Thing done again"})
     assert found.audit_event_name("thing.done") == "Thing done"
     assert found.audit_event_name("thing.undone") is None
+
+
+def test_platform_pages_come_in_their_order_and_those_for_platform_admins_only_to_them() -> None:
+    found = AdminRegistry()
+    found.add_platform_page(PlatformPage("rates", "Rates", "/admin/rates", order=20))
+    found.add_platform_page(PlatformPage("help", "Help", "/admin/help", role=ANYONE, order=10))
+    found.add_platform_page(PlatformPage("queue", "Queue", "/admin/queue", role=PLATFORM_ADMINS, order=10))
+    shown = [(link.label, link.href) for link in found.platform_pages_for(Member(is_platform_admin=True))]
+    assert shown == [("Help", "/admin/help"), ("Queue", "/admin/queue"), ("Rates", "/admin/rates")]
+    assert [link.label for link in found.platform_pages_for(Member(Role.ADMIN))] == ["Help"]
+    with pytest.raises(RegistryClash, match="'rates'"):
+        found.add_platform_page(PlatformPage("rates", "Rates again", "/admin/rates"))
+    with pytest.raises(ValueError, match="service role"):
+        found.add_platform_page(PlatformPage("team", "Team", "/admin/team", role=Role.VIEWER))
 
 
 def test_a_finder_is_given_only_well_formed_ids_once_each() -> None:

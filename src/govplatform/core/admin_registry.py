@@ -10,6 +10,10 @@ Labels are English marked with `N_`; the pages translate them where they are sho
 panel, a link or a navigation entry is its `role`: the least service role it needs (`Role.VIEWER`,
 `EDITOR`, `ADMIN`), `PLATFORM_ADMINS`, or `ANYONE` who may open the service's pages at all (an
 org-admin without a role on the team included). Entries are shown in `order`, then by label.
+
+Beside a service's entries, a component may add a platform page (`PlatformPage`): a page about the whole
+platform rather than one service (identity's proving success rates), linked from the admin home for
+`PLATFORM_ADMINS`, or for `ANYONE` signed in.
 """
 
 from __future__ import annotations
@@ -74,6 +78,17 @@ class NavEntry:
     # The path prefix of the section's pages, under which the entry is marked as where the person is;
     # None: the entry's own page alone.
     section: ServiceUrl | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformPage:
+    """A page about the whole platform, not one service's, linked from the admin home (`/admin`)."""
+
+    key: str  # unique: the component's name, then the page's
+    label: str
+    url: str
+    role: str = PLATFORM_ADMINS  # PLATFORM_ADMINS, or ANYONE signed in: a service role means nothing here
+    order: int = 100
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,11 +162,13 @@ class RegistryClash(ValueError):
 
 
 class AdminRegistry:
-    """Dashboard panels, navigation entries, and audit events' and targets' readable names, by component."""
+    """Dashboard panels, navigation entries, platform pages, and audit events' and targets' readable names, by
+    component."""
 
     def __init__(self) -> None:
         self._panels: dict[str, DashboardPanel] = {}
         self._nav: dict[str, NavEntry] = {}
+        self._platform_pages: dict[str, PlatformPage] = {}
         self._events: dict[str, str] = {}
         self._targets: dict[str, AuditTarget] = {}
 
@@ -162,6 +179,11 @@ class AdminRegistry:
 
     def add_nav_entry(self, entry: NavEntry) -> None:
         _add(self._nav, entry.key, entry, "navigation entry")
+
+    def add_platform_page(self, page: PlatformPage) -> None:
+        if page.role not in (PLATFORM_ADMINS, ANYONE):
+            raise ValueError(f"The platform page {page.key!r} needs PLATFORM_ADMINS or ANYONE, not a service role")
+        _add(self._platform_pages, page.key, page, "platform page")
 
     def add_audit_events(self, names: Mapping[str, str]) -> None:
         """Readable names (marked with N_) of audit events, by the action the code records."""
@@ -200,6 +222,11 @@ class AdminRegistry:
             active = current or (section is not None and current_path.startswith(section))
             shown.append(ShownLink(entry.label, href, current=current, active=active))
         return shown
+
+    def platform_pages_for(self, staff: StaffMember) -> list[ShownLink]:
+        """The platform's pages this person may open, for the admin home."""
+        pages = sorted(self._platform_pages.values(), key=lambda page: (page.order, page.key))
+        return [ShownLink(page.label, page.url) for page in pages if page.role == ANYONE or staff.is_platform_admin]
 
     def audit_event_name(self, action: str) -> str | None:
         return self._events.get(action)

@@ -17,6 +17,7 @@ from govplatform.core.interfaces import (
     Messages,
     NavEntry,
     OutboundGuard,
+    PlatformPage,
     Role,
     SecretBox,
     ServiceDirectory,
@@ -83,6 +84,9 @@ class IdentityComponent:
         return self.base_url + "/authorize"
 
 
+# Proving's success rates for platform admins (pages/proving_rates.py), linked from core's admin home
+PROVING_RATES_PAGE = "/admin/identity/proving"
+
 AUDIT_EVENTS = {
     "identity.client_created": N_("Sign-in client registered"),
     "identity.citizen_created": N_("Citizen account created"),
@@ -102,8 +106,8 @@ AUDIT_EVENTS = {
 
 
 def declare_admin(registry: AdminRegistry) -> None:
-    """Identity's panel on a service's dashboard, its section in the service's navigation, and its audit names
-    in core's admin pages (ADR 0016).
+    """Identity's panel on a service's dashboard, its section in the service's navigation, its audit names in
+    core's admin pages (ADR 0016), and its platform page: proving's success rates, for platform admins.
 
     A citizen is named by no more than the words "Citizen account": their email is personal data, and
     the audit log is read by staff who have no need of it.
@@ -122,6 +126,9 @@ def declare_admin(registry: AdminRegistry) -> None:
         )
     )
     registry.add_nav_entry(NavEntry("identity", N_("Sign-in"), clients, order=30, section=service_page("/identity/")))
+    registry.add_platform_page(
+        PlatformPage("identity-proving-rates", N_("Identity proving success rates"), PROVING_RATES_PAGE)
+    )
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(
         AuditTarget("relying_party", N_("Sign-in client"), name_in="name", find=client_admin.audit_targets)

@@ -293,7 +293,7 @@ class ProvingAttempt(Base):
 
 
 class ProvingOutcome(Base):
-    """One check's outcome, or one route's, for the success rates (services/proving_rates.py). No personal data:
+    """One check's outcome, or one route's, for the success rates (proofing/outcomes.py, pages/proving_rates.py). No personal data:
     the person is a keyed hash of their account id, so first tries and eventual successes can be counted per
     person, and the rows outlive a deleted account without naming anyone."""
 

@@ -26,7 +26,15 @@ async def dashboard(request: Request, staff: Staff = Depends(signed_in)) -> Resp
     return templates_of(request).render(
         request,
         "admin/dashboard.html",
-        {"page_title": _("Admin"), "services": services, "dead_jobs": dead, "staff": staff, "invitations": waiting},
+        {
+            "page_title": _("Admin"),
+            "services": services,
+            "dead_jobs": dead,
+            "staff": staff,
+            "invitations": waiting,
+            # Components' pages about the whole platform (identity's proving success rates), from the registry
+            "platform_pages": platform.admin.platform_pages_for(staff),
+        },
     )
 
 

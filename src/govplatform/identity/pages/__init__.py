@@ -1,11 +1,12 @@
 """Identity's HTML routes: /authorize and the citizen sign-in pages it sends to, creating an account, /logout,
-the account pages (passkeys among them), and the admin pages where staff register a service's sign-in clients.
+the account pages (passkeys among them), the admin pages where staff register a service's sign-in clients, and
+the platform admins' page of proving's success rates.
 
 The composition root includes `router`, adds `TEMPLATES` to the template folders, serves `STATIC` (the passkey
 pages' script) at /static/identity and marks `PUBLIC_ROUTES` public: a citizen signing in has no session yet
 (the sign-in cookie is the credential of the later steps). The account pages are not public: they send a
 browser without a citizen's session to sign in. The admin pages are not public either: each needs a signed-in
-staff member with a role on the service.
+staff member with a role on the service (or, for the success rates, a platform admin).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from govplatform.identity.pages import (
     logout,
     passkeys,
     proving,
+    proving_rates,
     recovery,
     recovery_reset,
     security,
@@ -40,6 +42,7 @@ router.include_router(sign_in_text.router)
 router.include_router(sign_up_text.router)
 router.include_router(logout.router)
 router.include_router(client_admin.router)
+router.include_router(proving_rates.router)
 router.include_router(account.router)
 router.include_router(security.router)
 router.include_router(security_phone.router)
