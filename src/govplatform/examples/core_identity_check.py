@@ -11,7 +11,8 @@ check failed (`CredentialRefused.reason`), so a service can log it and tell the 
 
 The DID document is kept for its `Cache-Control: max-age`, as One Login's own relying-party stub keeps it; a
 kid not found in a kept copy fetches it again, at most once a minute, since keys are published before they
-sign. A key that rotation has removed from the document no longer verifies anything.
+sign. A key that rotation has removed from the document verifies nothing once the kept copy is renewed, within
+the hour its max-age allows, as for every relying party of One Login.
 """
 
 from __future__ import annotations

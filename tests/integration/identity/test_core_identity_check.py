@@ -154,6 +154,27 @@ async def test_after_two_rotations_the_removed_key_verifies_nothing_and_the_reti
     assert (await checker.verify(third, sub)).family_name == "Pennant"
 
 
+async def test_a_kept_did_document_is_fetched_again_for_a_key_it_does_not_hold_at_most_once_a_minute(
+    platform: Platform, client: httpx.AsyncClient, provider: httpx.ASGITransport
+) -> None:
+    identity = identity_of(platform)
+    rp, person = await _rp(platform), await a_citizen(platform)
+    await _prove(platform, person)
+    first, sub = await _credential(platform, client, rp, person)
+    offset = [0.0]
+    checker = _checker(platform, rp, provider, clock=lambda: time.time() + offset[0])
+    await checker.verify(first, sub)  # the DID document is kept from here, for its max-age
+    for _ in range(2):
+        async with platform.uow() as uow:
+            await identity.did_keys.rotate(uow)
+            await uow.commit()
+    signed_by_a_newer_key, _ = await _credential(platform, client, rp, person, signed_in=True)
+    assert await _refused(checker, signed_by_a_newer_key, sub) == "signed by a key not in the provider's DID document"
+    offset[0] = 61.0
+    assert (await checker.verify(signed_by_a_newer_key, sub)).level == "P2"  # fetched again: the new key is there
+    assert await _refused(checker, first, sub) == "signed by a key not in the provider's DID document"
+
+
 async def test_a_credential_for_another_subject_or_another_service_or_out_of_date_is_refused(
     platform: Platform, client: httpx.AsyncClient, provider: httpx.ASGITransport
 ) -> None:
