@@ -179,7 +179,8 @@ def _method(document: dict[str, Any], kid: str) -> dict[str, Any] | None:
 def _person(vc: Any) -> tuple[str, str, dt.date]:
     """The current name (the first without `validUntil`) and the first birth date, best first as One Login
     lists them."""
-    if not isinstance(vc, dict) or not CREDENTIAL_TYPES & set(vc.get("type") or []):
+    types = vc.get("type") if isinstance(vc, dict) else None
+    if not isinstance(types, list) or not CREDENTIAL_TYPES & {kind for kind in types if isinstance(kind, str)}:
         raise CredentialRefused("not an identity credential")
     subject = vc.get("credentialSubject")
     names = subject.get("name") if isinstance(subject, dict) else None
