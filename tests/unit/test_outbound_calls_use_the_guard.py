@@ -24,6 +24,7 @@ OPERATOR_TARGETS = {
     "govplatform/transparency/services/witness.py": "the same: fetches over the client the witness command made",
     "govplatform/examples/parking_shop.py": "the platform's own base URL, from the operator's settings",
     "govplatform/examples/parking_sign_in.py": "the same: the platform's own provider, at its base URL",
+    "govplatform/examples/core_identity_check.py": "the same: the provider's DID document, at its base URL",
 }
 
 

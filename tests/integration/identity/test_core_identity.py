@@ -26,6 +26,7 @@ from joserfc.errors import BadSignatureError, InvalidKeyIdError
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
 from govplatform.core.platform import Platform
+from govplatform.examples.core_identity_check import CoreIdentityCheck, CredentialRefused
 from govplatform.identity.proofing import core_identity
 from tests.conftest import drop_database, new_database
 from tests.helpers import csrf_from
@@ -136,6 +137,34 @@ def test_authlib_completes_a_p2_flow_and_verifies_the_core_identity_jwt_against_
     forged = ".".join([body[0], base64.urlsafe_b64encode(json.dumps(tampered).encode()).decode().rstrip("="), body[2]])
     with pytest.raises(BadSignatureError):
         jwt.decode(forged, ECKey.import_key(keys[header["kid"]]), algorithms=["ES256"])
+
+
+async def test_the_example_services_check_takes_the_credential_over_http_and_refuses_a_changed_one(
+    served: Served, relying_party: tuple[str, RSAKey]
+) -> None:
+    """examples/core_identity_check.py, as a service would run it against the real provider: the credential
+    verifies for its subject and service; another subject, another service or a changed signature do not."""
+    email, totp = _citizen(served, "--given-name", "Bryn", "--family-name", "Howells", "--birth-date",
+                           "1979-11-02", "--level", "P2", "--driving-licence", "HOWEL711029B99XY")  # fmt: skip
+    oauth, back, _ = _flow(served, relying_party, email, totp, '["Cl.Cm.P2"]')
+    config = httpx.get(served.url + "/.well-known/openid-configuration").json()
+    with oauth:
+        token = oauth.fetch_token(config["token_endpoint"], authorization_response=back["_url"])
+        info = oauth.get(config["userinfo_endpoint"]).json()
+    sub = json.loads(jws.extract_compact(token["id_token"].encode()).payload)["sub"]
+    credential = info[VOCAB + "coreIdentityJWT"]
+    check = CoreIdentityCheck(served.url, relying_party[0])
+    verified = await check.verify(credential, sub)
+    assert (verified.given_names, verified.family_name, str(verified.birth_date)) == ("Bryn", "Howells", "1979-11-02")
+    assert verified.sub == info["sub"] == sub and verified.level == "P2"
+    refusals = [(check, credential, "urn:fdc:gov.uk:2022:someone-else", "credential is for another subject"),
+                (CoreIdentityCheck(served.url, "another-client"), credential, sub, "credential is for another service"),
+                (check, credential[:-10] + ("A" if credential[-10] != "A" else "B") + credential[-9:], sub,
+                 "signature does not verify")]  # fmt: skip
+    for checker, given, subject, reason in refusals:
+        with pytest.raises(CredentialRefused) as refused:
+            await checker.verify(given, subject)
+        assert refused.value.reason == reason
 
 
 def test_a_citizen_who_has_not_proved_p2_is_sent_to_prove_it_and_the_service_gets_access_denied_if_they_cannot(
