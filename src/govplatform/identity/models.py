@@ -293,9 +293,10 @@ class ProvingAttempt(Base):
 
 
 class ProvingOutcome(Base):
-    """One check's outcome, or one route's, for the success rates (proofing/outcomes.py, pages/proving_rates.py). No personal data:
-    the person is a keyed hash of their account id, so first tries and eventual successes can be counted per
-    person, and the rows outlive a deleted account without naming anyone."""
+    """One check's outcome, or one route's, for the success rates (proofing/outcomes.py, pages/proving_rates.py).
+
+    No personal data: the person is a keyed hash of their account id, so first tries and eventual successes can
+    be counted per person, and the rows outlive a deleted account without naming anyone."""
 
     __tablename__ = "identity_proving_outcomes"
     __table_args__ = (Index("ix_identity_proving_outcomes_route_step", "route", "step"),)
