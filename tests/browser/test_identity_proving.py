@@ -13,13 +13,15 @@ import re
 import secrets
 from urllib.parse import parse_qs, urlencode, urlsplit
 
+import httpx
 import pyotp
 import pytest
 from joserfc.jwk import RSAKey
-from playwright.async_api import Page, expect
+from playwright.async_api import Browser, Page, expect
 
 from tests.browser.axe import assert_no_accessibility_violations
-from tests.browser.pages import LANGUAGES, Authenticator
+from tests.browser.conftest import new_context
+from tests.browser.pages import LANGUAGES, Authenticator, sign_in
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -240,3 +242,51 @@ async def test_the_proving_pages_have_no_accessibility_violations_in_english_and
     await page.go_back()  # and out, to the account: the attempt ends
     await page.get_by_role("button", name=re.compile("your account|i’ch cyfrif")).click()
     await expect(page).to_have_url(re.compile("/identity/account"))
+
+
+async def _knowledge_tries(page: Page) -> int:
+    """The passport route's knowledge check's tries, as the success-rate page shows them (0 before any)."""
+    await page.goto("/admin/identity/proving")
+    table = page.locator("#route-uk_passport")
+    if await table.count() == 0:
+        return 0
+    row = table.get_by_role("row").filter(has=page.get_by_role("rowheader", name="Knowledge-based check"))
+    if await row.count() == 0:
+        return 0
+    return int(await row.get_by_role("cell").first.inner_text())
+
+
+def _failed_knowledge_count(metrics: str) -> float:
+    """The passport route's failed knowledge checks, first tries and later, from /metrics (labels in any order)."""
+    wanted = ('route="uk_passport"', 'step="knowledge"', 'result="failed"')
+    name = "govplatform_identity_proving_outcomes_total{"
+    lines = [line for line in metrics.splitlines() if line.startswith(name) and all(w in line for w in wanted)]
+    return sum(float(line.rsplit(" ", 1)[1]) for line in lines)
+
+
+async def test_the_success_rate_page_and_metrics_show_the_journeys_run_in_the_browser(
+    browser: Browser, page: Page, live_server: LiveServer, relying_party: RelyingParty,
+    accounts: dict[str, tuple[str, Authenticator]], demo_authenticator: Authenticator,
+) -> None:  # fmt: skip
+    """Efa's journey (the knowledge check fails, so it can be run again and again) moves the page's figures and
+    the /metrics counter on by exactly one try."""
+    staff = await new_context(browser, live_server)
+    admin = await staff.new_page()
+    await admin.goto("/sign-in")
+    await sign_in(admin, live_server.demo.email, live_server.demo.password, demo_authenticator)
+    before = await _knowledge_tries(admin)
+    metrics_before = _failed_knowledge_count(httpx.get(live_server.url + "/metrics").text)  # from this machine
+
+    efa, words = IDENTITIES[4], WORDS["en"]
+    await _authorize(page, relying_party, "P2", "en", "efa-rates")
+    await _signs_in(page, accounts[efa.key], "en")
+    await page.get_by_label(words["passport"]).check()
+    await page.get_by_role("button", name=words["continue"]).click()
+    await _details(page, efa, words)
+    await _answers(page, efa, words)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(RESULT_HEADINGS["knowledge"])
+
+    assert await _knowledge_tries(admin) == before + 1
+    metrics_after = _failed_knowledge_count(httpx.get(live_server.url + "/metrics").text)
+    assert metrics_after == metrics_before + 1
+    await staff.close()
