@@ -82,6 +82,14 @@ IDENTITIES = [
     Identity("fraud-flagged", "Ffion", "Hughes", ("4", "4", "1995"), "passport",
              {"mrz": "5300005054GBR9504040F3406304<<<<<<<<<<<<<<<6"}, _ALYS_ANSWERS, "P2", "fraud"),
 ]  # fmt: skip
+ADDRESSES = {  # as docs/identity-proofing.md lists them
+    "p2-passport": ("7 Heol y Dderwen", "Llanfair", "ZZ99 1AP"),
+    "p2-driving-licence": ("22 Ffordd yr Harbwr", "Aberdaron", "ZZ99 2BH"),
+    "p1": ("3 Stryd y Capel", "Penrhos", "ZZ99 3CL"),
+    "document-fails": ("1 Lôn y Felin", "Llanfair", "ZZ99 4DP"),
+    "knowledge-fails": ("9 Rhes y Cei", "Aberdaron", "ZZ99 5ER"),
+    "fraud-flagged": ("15 Heol y Bryn", "Penrhos", "ZZ99 6FH"),
+}
 RESULT_HEADINGS = {
     "proved": "You have proved your identity",
     "document": "We could not prove your identity",
@@ -147,6 +155,10 @@ async def _details(page: Page, identity: Identity, words: dict[str, str]) -> Non
     birth = page.get_by_role("group", name=re.compile("Date of birth|Dyddiad geni"))
     for label, value in zip((words["day"], words["month"], words["year"]), identity.born, strict=True):
         await birth.get_by_label(label).fill(value)
+    address = page.get_by_role("group", name=re.compile("Your current address|Eich cyfeiriad presennol"))
+    for field, value in zip(("address-line-1", "address-town", "address-postcode"), ADDRESSES[identity.key],
+                            strict=True):  # fmt: skip
+        await address.locator(f"#{field}").fill(value)
     if identity.route == "passport":
         await page.get_by_label(words["mrz"]).fill(identity.document["mrz"])
     else:

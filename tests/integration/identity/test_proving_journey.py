@@ -31,13 +31,16 @@ from tests.integration.identity.support import (
 )
 
 VOCAB = "https://vocab.account.gov.uk/v1/"
-CLAIMS = f"{VOCAB}coreIdentityJWT {VOCAB}passport {VOCAB}drivingPermit {VOCAB}returnCode".split()
+CLAIMS = f"{VOCAB}coreIdentityJWT {VOCAB}passport {VOCAB}drivingPermit {VOCAB}address {VOCAB}returnCode".split()
 ALYS = {"given-names": "Alys", "surname": "Pennant", "dob-day": "19", "dob-month": "5", "dob-year": "1984",
-        "mrz-2": "5300001012GBR8405195F3406304<<<<<<<<<<<<<<<0"}  # fmt: skip
+        "mrz-2": "5300001012GBR8405195F3406304<<<<<<<<<<<<<<<0", "address-line-1": "7 Heol y Dderwen",
+        "address-town": "Llanfair", "address-postcode": "zz991ap"}  # fmt: skip
 ALYS_ANSWERS = {"bank": "Riverside Bank", "loan": "£101 to £250", "phone": "2021"}
 BRYN = {"given-names": "Bryn", "surname": "Howells", "dob-day": "2", "dob-month": "11", "dob-year": "1979",
         "licence-number": "HOWEL711029B99XY", "issue-number": "12", "expiry-day": "30", "expiry-month": "6",
-        "expiry-year": "2034"}  # fmt: skip
+        "expiry-year": "2034", "address-line-1": "22 Ffordd yr Harbwr", "address-town": "Aberdaron",
+        "address-postcode": "ZZ99 2BH"}  # fmt: skip
+ELSEWHERE = {"address-line-1": "1 Lôn y Felin", "address-town": "Llanfair", "address-postcode": "ZZ99 4DP"}
 BRYN_ANSWERS = {"bank": "Coastline Bank", "loan": "Up to £100", "phone": "2019"}
 
 
@@ -106,6 +109,9 @@ async def test_alys_proves_p2_by_passport_and_the_service_gets_her_verified_iden
     assert info[VOCAB + "passport"] == [{"documentNumber": "530000101", "icaoIssuerCode": "GBR",
                                          "expiryDate": "2034-06-30"}]  # fmt: skip
     assert VOCAB + "returnCode" not in info
+    # The fraud check's sources hold the address she typed as hers, so it is proved with her identity.
+    assert info[VOCAB + "address"] == [{"buildingNumber": "7", "streetName": "Heol y Dderwen", "addressLocality":
+                                        "Llanfair", "postalCode": "ZZ99 1AP", "addressCountry": "GB"}]  # fmt: skip
 
     # Three checks read a record about her: the passport's issuer, the fraud check, the knowledge check.
     entries = await _entries(platform, alys)
@@ -123,15 +129,23 @@ async def test_alys_proves_p2_by_passport_and_the_service_gets_her_verified_iden
         ("document", True, True), ("fraud", True, True), ("knowledge", True, True), ("route", True, True)]  # fmt: skip
 
 
-async def test_bryn_proves_p2_by_driving_licence(platform: Platform, client: httpx.AsyncClient) -> None:
+async def test_bryn_proves_p2_by_driving_licence_and_an_address_his_records_do_not_hold_is_not_claimed(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
     bryn = await a_citizen(platform)
-    await _to_proving(platform, client, bryn, '["Cl.Cm.P2"]')
+    rp, _ = await _to_proving(platform, client, bryn, '["Cl.Cm.P2"]')
     await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_photocard_driving_licence"})
-    sent = await _post(client, "/identity/prove/details", "/identity/prove/details", BRYN)
+    sent = await _post(client, "/identity/prove/details", "/identity/prove/details", {**BRYN, **ELSEWHERE})
     assert sent.headers["location"] == "/identity/prove/questions", sent.text
     await _post(client, "/identity/prove/questions", "/identity/prove/questions", BRYN_ANSWERS)
     assert "You have proved your identity" in (await client.get("/identity/prove/result")).text
-    assert "code" in await _finish(client)
+    back = await _finish(client)
+    issued = await client.post("/token", data=token_form(rp, back["code"], identity_of(platform).token_endpoint))
+    info = (await client.get("/userinfo", headers={"Authorization": "Bearer " + issued.json()["access_token"]})).json()
+    assert info[VOCAB + "drivingPermit"] == [{"personalNumber": "HOWEL711029B99XY", "expiryDate": "2034-06-30",
+                                              "issueNumber": "12", "issuedBy": "DVLA"}]  # fmt: skip
+    assert json.loads(_payload(info[VOCAB + "coreIdentityJWT"]))["vot"] == "P2"
+    assert VOCAB + "address" not in info  # typed, but not confirmed by any source
 
 
 async def test_a_stolen_passport_fails_at_the_document_check_and_the_service_gets_access_denied(
@@ -141,7 +155,7 @@ async def test_a_stolen_passport_fails_at_the_document_check_and_the_service_get
     _, asked = await _to_proving(platform, client, dafydd, '["Cl.Cm.P2"]')
     await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
     details = {"given-names": "Dafydd", "surname": "Price", "dob-day": "30", "dob-month": "1", "dob-year": "1970",
-               "mrz-2": "5300003038GBR7001305M3406304<<<<<<<<<<<<<<<8"}  # fmt: skip
+               "mrz-2": "5300003038GBR7001305M3406304<<<<<<<<<<<<<<<8", **ELSEWHERE}  # fmt: skip
     sent = await _post(client, "/identity/prove/details", "/identity/prove/details", details)
     assert sent.headers["location"] == "/identity/prove/result"
     result = await client.get("/identity/prove/result")
@@ -160,7 +174,7 @@ async def test_a_service_that_asked_for_return_codes_gets_one_and_no_identity(
     rp, _ = await _to_proving(platform, client, ffion, '["Cl.Cm.P2"]', return_codes=True)
     await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
     details = {"given-names": "Ffion", "surname": "Hughes", "dob-day": "4", "dob-month": "4", "dob-year": "1995",
-               "mrz-2": "5300005054GBR9504040F3406304<<<<<<<<<<<<<<<6"}  # fmt: skip
+               "mrz-2": "5300005054GBR9504040F3406304<<<<<<<<<<<<<<<6", **ELSEWHERE}  # fmt: skip
     sent = await _post(client, "/identity/prove/details", "/identity/prove/details", details)
     assert sent.headers["location"] == "/identity/prove/result"
     assert "We cannot prove your identity online" in (await client.get("/identity/prove/result")).text
@@ -202,6 +216,9 @@ async def test_bad_details_are_refused_on_the_page_before_any_record_is_read(
         ({"dob-month": "13"}, "must be a real date"),
         ({"surname": "Pen<nant"}, "only letters, spaces, hyphens and apostrophes"),
         ({"given-names": ""}, "Enter your first names"),
+        ({"address-postcode": "ZZ99"}, "Enter a real postcode"),
+        ({"address-line-1": " "}, "Enter the building and street of your address"),
+        ({"address-town": "x" * 101}, "100 characters or fewer"),
         ({"mrz-2": "5300001012GBR8405195F2006305<<<<<<<<<<<<<<<2"}, "This document has expired"),
     ]
     for change, message in bad:

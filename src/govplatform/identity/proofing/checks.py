@@ -20,13 +20,22 @@ from typing import Protocol
 
 
 @dataclasses.dataclass(frozen=True)
+class Address:
+    """Where the person says they live now, as they typed it (the postcode normalised: upper case, one space)."""
+
+    line_1: str  # building number or name, and street
+    town: str
+    postcode: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Claimant:
     """Who the person says they are, as they typed it."""
 
     given_names: str
     surname: str
     birth_date: dt.date
-    postcode: str | None = None
+    address: Address | None = None
 
 
 class DocumentKind(enum.StrEnum):
@@ -94,6 +103,7 @@ class FraudResult:
     indicators: tuple[FraudIndicator, ...]
     active_since: dt.date | None  # the earliest activity the sources hold for the identity
     reads_record: bool
+    address_confirmed: bool = False  # the sources hold the address typed as the person's current one
 
 
 class DocumentCheck(Protocol):

@@ -15,13 +15,15 @@ import re
 from collections.abc import Mapping
 
 from govplatform.core.interfaces import N_, UserFacingError
-from govplatform.identity.proofing.checks import Claimant, DocumentClaim, DocumentKind
+from govplatform.identity.proofing.checks import Address, Claimant, DocumentClaim, DocumentKind
 from govplatform.identity.proofing.documents import DocumentRefused, check_driving_licence, read_passport_line_2
 
 MAX_NAME = 100
 EXPIRED = N_("This document has expired. You can prove your identity with a document that is in date")
 _NAME = re.compile(r"^[^\W\d_]+(?:[ '’.-]+[^\W\d_]+)*[.]?$")  # letters, with spaces, hyphens, apostrophes
 _ISSUE = re.compile(r"^\d{2}$")
+_POSTCODE = re.compile(r"^([A-Z]{1,2}[0-9][A-Z0-9]?) ?([0-9][A-Z]{2})$")  # the UK's postcode format
+MAX_ADDRESS_LINE = 100
 
 
 class DetailsRefused(UserFacingError):
@@ -81,7 +83,26 @@ def _person(form: Mapping[str, object], today: dt.date) -> Claimant:
         raise DetailsRefused(N_("Date of birth must be in the past"), "dob-day")
     if born.year < today.year - 130:
         raise DetailsRefused(N_("Date of birth must be a real date, like 27 3 1985"), "dob-day")
-    return Claimant(given, surname, born)  # fmt: skip
+    return Claimant(given, surname, born, _address(form))  # fmt: skip
+
+
+def _address(form: Mapping[str, object]) -> Address:
+    line_1 = _text(form, "address-line-1", MAX_ADDRESS_LINE)
+    if not line_1:
+        raise DetailsRefused(N_("Enter the building and street of your address"), "address-line-1")
+    town = _text(form, "address-town", MAX_ADDRESS_LINE)
+    if not town:
+        raise DetailsRefused(N_("Enter the town or city of your address"), "address-town")
+    if len(line_1) > MAX_ADDRESS_LINE or len(town) > MAX_ADDRESS_LINE:
+        field = "address-line-1" if len(line_1) > MAX_ADDRESS_LINE else "address-town"
+        raise DetailsRefused(N_("Each line of the address must be 100 characters or fewer"), field)
+    postcode = _text(form, "address-postcode", 10).upper()
+    if not postcode:
+        raise DetailsRefused(N_("Enter your postcode"), "address-postcode")
+    found = _POSTCODE.match(postcode)
+    if found is None:
+        raise DetailsRefused(N_("Enter a real postcode, like AA1 1AA"), "address-postcode")
+    return Address(line_1, town, f"{found.group(1)} {found.group(2)}")
 
 
 def passport(form: Mapping[str, object], today: dt.date) -> Details:

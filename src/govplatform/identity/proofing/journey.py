@@ -21,6 +21,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import re
 import uuid
 from typing import Any
 
@@ -31,6 +32,7 @@ from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import DocumentBinding, ProvingAttempt, RelyingParty
 from govplatform.identity.proofing import outcomes
 from govplatform.identity.proofing.checks import (
+    Address,
     Claimant,
     DocumentClaim,
     DocumentKind,
@@ -97,6 +99,7 @@ class Found:
     def from_json(cls, values: dict[str, Any]) -> Found:
         person, claim, fraud = dict(values["claimant"]), dict(values["claim"]), values.get("fraud")
         person["birth_date"] = dt.date.fromisoformat(person["birth_date"])
+        person["address"] = Address(**person["address"]) if person.get("address") else None
         claim["expiry_date"] = dt.date.fromisoformat(claim["expiry_date"])
         claim["kind"] = DocumentKind(claim["kind"])
         document = dict(values["document"])
@@ -109,6 +112,7 @@ class Found:
                 tuple(FraudIndicator(found) for found in fraud["indicators"]),
                 dt.date.fromisoformat(since) if since else None,
                 fraud["reads_record"],
+                fraud.get("address_confirmed", False),
             )
         return cls(
             Claimant(**person),
@@ -290,7 +294,9 @@ def _proved_from(found: Found, scored: Scored) -> proven.Proved:
     else:
         driving_permit = {"personalNumber": claim.number, "expiryDate": claim.expiry_date.isoformat(),
                           "issueNumber": claim.issue_number or "", "issuedBy": "DVLA"}  # fmt: skip
+    confirmed = found.fraud is not None and found.fraud.address_confirmed and person.address is not None
     return proven.Proved(
+        address=_address_claim(person.address) if confirmed and person.address else None,
         level=scored.level,
         route=claim.kind.value,
         given_names=person.given_names,
@@ -301,6 +307,16 @@ def _proved_from(found: Found, scored: Scored) -> proven.Proved:
         passport=passport,
         driving_permit=driving_permit,
     )
+
+
+def _address_claim(address: Address) -> dict[str, str]:
+    """One Login's address shape (identity.md section 1): a leading number is the building number, the rest the
+    street; otherwise the first line is the building's name."""
+    claim = {"addressLocality": address.town, "postalCode": address.postcode, "addressCountry": "GB"}
+    numbered = re.match(r"^(\d+[A-Za-z]?)[,]?\s+(.+)$", address.line_1)
+    if numbered:
+        return {"buildingNumber": numbered.group(1), "streetName": numbered.group(2), **claim}
+    return {"buildingName": address.line_1, **claim}
 
 
 async def _finish(uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, result: Result) -> Result:
@@ -338,7 +354,7 @@ _DOCUMENT_ITEMS = {
         "date of birth",
     ),
 }  # fmt: skip
-_FRAUD_ITEMS = ("name", "date of birth", "identity fraud markers", "activity history")
+_FRAUD_ITEMS = ("name", "date of birth", "address", "identity fraud markers", "activity history")
 _KNOWLEDGE_ITEMS = ("name", "date of birth", "financial accounts and agreements", "previous addresses")
 
 

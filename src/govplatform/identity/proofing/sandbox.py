@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 
 from govplatform.identity.proofing.checks import (
+    Address,
     Claimant,
     DocumentClaim,
     DocumentKind,
@@ -64,6 +65,7 @@ class SandboxIdentity:
     fraud_found: bool
     indicators: tuple[FraudIndicator, ...]
     active_since: dt.date | None
+    address: Address
     issue_number: str | None = None
 
     def is_claimant(self, claimant: Claimant) -> bool:
@@ -79,24 +81,30 @@ _MEDIUM_ANSWERS = {"bank": "Riverside Bank", "loan": "£101 to £250", "phone": 
 IDENTITIES: tuple[SandboxIdentity, ...] = (
     SandboxIdentity("p2-passport", "P2 by a passport", "Alys", "Pennant", dt.date(1984, 5, 19),
                     DocumentKind.UK_PASSPORT, "530000101", _EXPIRES, DocumentStatus.VALID, _MEDIUM_ANSWERS, False,
-                    True, (), _SINCE),
+                    True, (), _SINCE,
+                    address=Address("7 Heol y Dderwen", "Llanfair", "ZZ99 1AP")),
     SandboxIdentity("p2-driving-licence", "P2 by a driving licence", "Bryn", "Howells", dt.date(1979, 11, 2),
                     DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE, "HOWEL711029B99XY", _EXPIRES, DocumentStatus.VALID,
                     {"bank": "Coastline Bank", "loan": "Up to £100", "phone": "2019"}, False, True, (), _SINCE,
-                    issue_number="12"),
+                    issue_number="12",
+                    address=Address("22 Ffordd yr Harbwr", "Aberdaron", "ZZ99 2BH")),
     SandboxIdentity("p1", "P1: a thin record (no credit history), so only low-quality questions", "Carys", "Lloyd",
                     dt.date(1992, 8, 23), DocumentKind.UK_PASSPORT, "530000202", _EXPIRES, DocumentStatus.VALID,
-                    {"street": "Harbour Row", "town": "Penrhos", "moved": "2019"}, False, False, (), None),
+                    {"street": "Harbour Row", "town": "Penrhos", "moved": "2019"}, False, False, (), None,
+                    address=Address("3 Stryd y Capel", "Penrhos", "ZZ99 3CL")),
     SandboxIdentity("document-fails", "Fails at the document check: the passport was reported stolen", "Dafydd",
                     "Price", dt.date(1970, 1, 30), DocumentKind.UK_PASSPORT, "530000303", _EXPIRES,
-                    DocumentStatus.CANCELLED, _MEDIUM_ANSWERS, False, True, (), _SINCE),
+                    DocumentStatus.CANCELLED, _MEDIUM_ANSWERS, False, True, (), _SINCE,
+                    address=Address("1 Lôn y Felin", "Llanfair", "ZZ99 4DP")),
     SandboxIdentity("knowledge-fails", "Fails at the knowledge check: no answer matches the record", "Efa",
                     "Roberts", dt.date(1988, 12, 12), DocumentKind.UK_PASSPORT, "530000404", _EXPIRES,
-                    DocumentStatus.VALID, _MEDIUM_ANSWERS, True, True, (), _SINCE),
+                    DocumentStatus.VALID, _MEDIUM_ANSWERS, True, True, (), _SINCE,
+                    address=Address("9 Rhes y Cei", "Aberdaron", "ZZ99 5ER")),
     SandboxIdentity("fraud-flagged", "Flagged by the fraud check: the identity was reported stolen", "Ffion",
                     "Hughes", dt.date(1995, 4, 4), DocumentKind.UK_PASSPORT, "530000505", _EXPIRES,
                     DocumentStatus.VALID, _MEDIUM_ANSWERS, False, True, (FraudIndicator.IDENTITY_REPORTED_STOLEN,),
-                    _SINCE),
+                    _SINCE,
+                    address=Address("15 Heol y Bryn", "Penrhos", "ZZ99 6FH")),
 )  # fmt: skip
 
 
@@ -152,4 +160,15 @@ class SandboxFraudCheck:
         known = _identity_of(claimant)
         if known is None or (not known.fraud_found and not known.indicators):
             return FraudResult(False, (), None, reads_record=False)  # nothing held: no record read
-        return FraudResult(True, known.indicators, known.active_since, reads_record=True)
+        return FraudResult(True, known.indicators, known.active_since, reads_record=True,
+                           address_confirmed=_same_address(claimant.address, known.address))  # fmt: skip
+
+
+def _same_address(typed: Address | None, held: Address) -> bool:
+    """The same first line, town and postcode, whatever the case, spacing and punctuation."""
+
+    def plain(value: str) -> str:
+        return " ".join("".join(c for c in value.lower() if c.isalnum() or c.isspace()).split())
+
+    return typed is not None and all(plain(a) == plain(b) for a, b in zip(
+        (typed.line_1, typed.town, typed.postcode), (held.line_1, held.town, held.postcode), strict=True))  # fmt: skip
