@@ -27,6 +27,7 @@ from govplatform.identity.models import (
     FactorRecovery,
     PasskeyChallenge,
     PasswordReset,
+    ProvingAttempt,
     SignIn,
     SignUp,
     TextCode,
@@ -50,6 +51,7 @@ async def purge_expired(uow: UnitOfWork, now: dt.datetime) -> int:
         (PasswordReset, now),  # a used, expired or superseded link is refused as unknown once gone
         (FactorRecovery, now),  # kept SET_UP_DAYS past its wait, so a cancel link used again is recognised
         (PasskeyChallenge, now),
+        (ProvingAttempt, now),  # what was typed goes with it; the outcomes (no personal data) stay
         (AuthorisationCode, now - REPLAYS_NOTICED_FOR),
         (AccessToken, now - REPLAYS_NOTICED_FOR),
     ):

@@ -268,3 +268,29 @@ def _payload(token: str) -> str:
 
     part = token.split(".")[1]
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode()
+
+
+async def test_an_attempt_left_for_an_hour_is_deleted_with_what_was_typed_and_its_outcomes_stay(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    import datetime as dt
+
+    from govplatform.core.interfaces import utcnow
+    from govplatform.identity.models import ProvingAttempt
+    from govplatform.identity.schedule import purge_expired
+
+    dafydd = await a_citizen(platform)
+    await _to_proving(platform, client, dafydd, '["Cl.Cm.P2"]')
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
+    details = {"given-names": "Dafydd", "surname": "Price", "dob-day": "30", "dob-month": "1", "dob-year": "1970",
+               "mrz-2": "5300003038GBR7001305M3406304<<<<<<<<<<<<<<<8", **ELSEWHERE}  # fmt: skip
+    await _post(client, "/identity/prove/details", "/identity/prove/details", details)
+    async with platform.uow() as uow:
+        await purge_expired(uow, utcnow() + dt.timedelta(minutes=59))
+        assert await uow.session.scalar(select(ProvingAttempt).where(ProvingAttempt.citizen_id == dafydd.id))
+        await purge_expired(uow, utcnow() + dt.timedelta(minutes=61))
+        await uow.commit()
+        gone = await uow.session.scalar(select(ProvingAttempt).where(ProvingAttempt.citizen_id == dafydd.id))
+        kept = list(await uow.session.scalars(select(ProvingOutcome.step).where(
+            ProvingOutcome.person == outcomes.person_of(identity_of(platform), dafydd.id))))  # fmt: skip
+    assert gone is None and sorted(kept) == ["document", "route"]
