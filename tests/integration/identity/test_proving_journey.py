@@ -98,6 +98,7 @@ async def test_alys_proves_p2_by_passport_and_the_service_gets_her_verified_iden
     assert "You have proved your identity" in result.text and "Continue to Blue badges" in result.text
     back = await _finish(client)
     assert back["state"] == asked["state"] and "code" in back
+    assert "You proved your identity on" in (await client.get("/identity/account")).text
 
     audience = identity_of(platform).token_endpoint
     issued = await client.post("/token", data=token_form(rp, back["code"], audience))

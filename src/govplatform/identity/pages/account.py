@@ -25,7 +25,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.identity import interfaces
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.models import Citizen, CitizenSession
+from govplatform.identity.models import Citizen, CitizenSession, ProvenIdentity
 from govplatform.identity.services import accounts, email_change, passkeys, service_uses, sessions
 
 router = APIRouter(include_in_schema=False)
@@ -110,6 +110,7 @@ async def account(request: Request) -> Response:
         _, citizen = found
         used = await service_uses.used_by(uow, citizen.id)
         passkey_names = [passkey.name for passkey in await passkeys.of_citizen(uow, citizen.id)]
+        proof = await uow.session.get(ProvenIdentity, citizen.id)
         email = citizen.email
         await uow.commit()
     services = [{"name": use.name, "first": _day(use.first_used_at), "last": _day(use.last_used_at)} for use in used]
@@ -118,6 +119,7 @@ async def account(request: Request) -> Response:
         "email": email,
         "services": services,
         "passkeys": passkey_names,
+        "proved_on": _day(proof.proven_at) if proof is not None else None,
         "done": gettext_(done) if done else None,
     }
     return _render(request, "home", context)
