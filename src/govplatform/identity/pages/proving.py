@@ -120,12 +120,17 @@ async def _attempt(request: Request, uow: UnitOfWork, stage: str | None) -> Resp
     return attempt
 
 
+async def _showing(request: Request, stage: str) -> Response | ProvingAttempt:
+    """For a page that only shows: the attempt at `stage` (the session's idle limit moved on), or where to go."""
+    async with _identity(request).uow() as uow:
+        found = await _attempt(request, uow, stage)
+        await uow.commit()
+    return found
+
+
 @router.get(ROUTE)
 async def route_page(request: Request) -> Response:
-    identity = _identity(request)
-    async with identity.uow() as uow:
-        found = await _attempt(request, uow, "route")
-        await uow.commit()
+    found = await _showing(request, "route")
     if isinstance(found, Response):
         return found
     return _render(request, "route", {"errors": [], "service": _service_name(found)})
@@ -153,10 +158,7 @@ async def route_submit(request: Request) -> Response:
 
 @router.get(DETAILS)
 async def details_page(request: Request) -> Response:
-    identity = _identity(request)
-    async with identity.uow() as uow:
-        found = await _attempt(request, uow, "details")
-        await uow.commit()
+    found = await _showing(request, "details")
     if isinstance(found, Response):
         return found
     return _render(request, "details", {"errors": [], "values": {}, "route": found.route})
@@ -201,13 +203,10 @@ def _refused(request: Request, error: Exception, field: str, context: dict[str, 
 
 @router.get(QUESTIONS)
 async def questions_page(request: Request) -> Response:
-    identity = _identity(request)
-    async with identity.uow() as uow:
-        found = await _attempt(request, uow, "questions")
-        await uow.commit()
+    found = await _showing(request, "questions")
     if isinstance(found, Response):
         return found
-    asked = await journey.questions_of(identity, found)
+    asked = await journey.questions_of(_identity(request), found)
     return _render(request, "questions", {"errors": [], "questions": asked, "answers": {}})
 
 
@@ -233,10 +232,7 @@ async def questions_submit(request: Request) -> Response:
 
 @router.get(PROVE + "/result")
 async def result_page(request: Request) -> Response:
-    identity = _identity(request)
-    async with identity.uow() as uow:
-        found = await _attempt(request, uow, "finished")
-        await uow.commit()
+    found = await _showing(request, "finished")
     if isinstance(found, Response):
         return found
     result = journey.result_of(found)
