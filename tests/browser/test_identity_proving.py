@@ -94,7 +94,7 @@ RESULT_HEADINGS = {
     "proved": "You have proved your identity",
     "document": "We could not prove your identity",
     "knowledge": "We could not prove your identity",
-    "fraud": "We cannot prove your identity online",
+    "fraud": "We could not prove your identity",  # word for word the failed knowledge check's page
     "level": "We cannot prove your identity online",  # P1 reached; the service asked for P2
 }
 

@@ -31,6 +31,7 @@ from govplatform.core.interfaces import utcnow
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen
 from govplatform.identity.proofing.checks import (
+    Address,
     Claimant,
     DocumentCheck,
     DocumentClaim,
@@ -171,6 +172,7 @@ def sign_in_redirect(return_to: str, level: str = "Cl.Cm", *, fresh: bool = Fals
 
 __all__ = [
     "LEVELS",
+    "Address",
     "Claimant",
     "DocumentCheck",
     "DocumentClaim",

@@ -178,7 +178,9 @@ async def test_a_service_that_asked_for_return_codes_gets_one_and_no_identity(
                "mrz-2": "5300005054GBR9504040F3406304<<<<<<<<<<<<<<<6", **ELSEWHERE}  # fmt: skip
     sent = await _post(client, "/identity/prove/details", "/identity/prove/details", details)
     assert sent.headers["location"] == "/identity/prove/result"
-    assert "We cannot prove your identity online" in (await client.get("/identity/prove/result")).text
+    # Told apart from a failed check by nothing on the page: a fraud flag is never named.
+    shown = (await client.get("/identity/prove/result")).text
+    assert "We could not prove your identity" in shown and "from the checks we made" in shown
     back = await _finish(client)
     audience = identity_of(platform).token_endpoint
     issued = await client.post("/token", data=token_form(rp, back["code"], audience))
@@ -262,6 +264,7 @@ async def test_repeated_tries_meet_the_throttle(platform: Platform, client: http
         sent = await _post(client, "/identity/prove/details", "/identity/prove/details", stranger)
         statuses.append(sent.status_code)
     assert statuses[:6] == [303] * 6 and statuses[6:] == [429, 429], statuses  # five free tries, one more, then a wait
+    assert "tried to prove your identity too many times" in sent.text and int(sent.headers["retry-after"]) > 0
 
 
 def _payload(token: str) -> str:
@@ -295,3 +298,96 @@ async def test_an_attempt_left_for_an_hour_is_deleted_with_what_was_typed_and_it
         kept = list(await uow.session.scalars(select(ProvingOutcome.step).where(
             ProvingOutcome.person == outcomes.person_of(identity_of(platform), dafydd.id))))  # fmt: skip
     assert gone is None and sorted(kept) == ["document", "route"]
+
+
+async def test_a_double_click_on_continue_answers_the_service_both_times(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    person = await a_citizen(platform)
+    _, asked = await _to_proving(platform, client, person, '["Cl.Cm.P2"]')
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "none"})
+    result = await client.get("/identity/prove/result")
+    token = csrf_from(result.text)
+    first = await client.post("/identity/prove/continue", data={"csrf_token": token})
+    second = await client.post("/identity/prove/continue", data={"csrf_token": token})
+    for answer in (first, second):
+        assert answer.status_code == 302 and code_from(answer.headers["location"])["state"] == asked["state"]
+        assert code_from(answer.headers["location"])["error"] == "access_denied"
+    assert "Prove your identity" in (await client.get("/identity/prove")).text  # the journey is over
+
+
+async def test_the_details_page_back_link_returns_to_the_choice_of_document(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    person = await a_citizen(platform)
+    await _to_proving(platform, client, person, '["Cl.Cm.P2"]')
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
+    back = await client.get("/identity/prove/route")
+    assert back.status_code == 200 and "Do you have a UK passport" in back.text
+    changed = await _post(client, "/identity/prove/route", "/identity/prove/route",
+                          {"route": "uk_photocard_driving_licence"})  # fmt: skip
+    assert changed.headers["location"] == "/identity/prove/details"
+    assert "Enter your driving licence details" in (await client.get("/identity/prove/details")).text
+
+
+class _SourceDown:
+    """A fraud provider whose source does not answer, as a real one times out."""
+
+    name, source = "down", "A fraud prevention service that is down"
+
+    async def check(self, claimant: object) -> object:
+        raise TimeoutError("no answer")
+
+
+async def test_a_provider_that_does_not_answer_gives_a_clear_page_and_keeps_the_record_already_read(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    identity = identity_of(platform)
+    working = identity.checks.fraud
+    identity.checks.fraud = _SourceDown()  # type: ignore[assignment]
+    try:
+        alys = await a_citizen(platform)
+        await _to_proving(platform, client, alys, '["Cl.Cm.P2"]')
+        await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
+        sent = await _post(client, "/identity/prove/details", "/identity/prove/details", ALYS)
+        assert sent.status_code == 503 and "cannot check your details at the moment" in sent.text
+    finally:
+        identity.checks.fraud = working
+    entries = await _entries(platform, alys)
+    assert len(entries) == 1 and "passport number" in entries[0]["what"]  # the issuer's record was read: logged
+    again = await _post(client, "/identity/prove/details", "/identity/prove/details", ALYS)
+    assert again.headers["location"] == "/identity/prove/questions"  # the same attempt goes on once it answers
+
+
+async def test_proving_again_at_a_lower_level_never_lowers_a_proof(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    alys = await a_citizen(platform)
+    await _to_proving(platform, client, alys, '["Cl.Cm.P2"]')
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
+    await _post(client, "/identity/prove/details", "/identity/prove/details", ALYS)
+    await _post(client, "/identity/prove/questions", "/identity/prove/questions", ALYS_ANSWERS)
+    await _finish(client)
+    # From the account, again: one answer wrong scores verification 1, which alone would be P1.
+    await _post(client, "/identity/prove", "/identity/prove/start", {})
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
+    await _post(client, "/identity/prove/details", "/identity/prove/details", ALYS)
+    await _post(
+        client, "/identity/prove/questions", "/identity/prove/questions", {**ALYS_ANSWERS, "bank": "None of these"}
+    )
+    from govplatform.identity.services import proven
+
+    async with platform.uow() as uow:
+        assert await proven.level_of(uow, alys.id) == "P2"
+
+
+async def test_someone_born_over_a_century_ago_can_use_their_passport(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    """The zone's year has two digits: 19 May 1924 and 19 May 2024 read alike, so the typed year decides."""
+    person = await a_citizen(platform)
+    await _to_proving(platform, client, person, '["Cl.Cm.P2"]')
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
+    elder = {**ALYS, "dob-year": "1924", "mrz-2": "5300007070GBR2405193F3406304<<<<<<<<<<<<<<<0"}
+    sent = await _post(client, "/identity/prove/details", "/identity/prove/details", elder)
+    assert sent.status_code == 303, sent.text  # well formed: on to the checks (the sandbox does not know her)

@@ -35,12 +35,15 @@ PROVE = "/identity/prove"
 START, ROUTE, DETAILS, QUESTIONS = PROVE + "/start", PROVE + "/route", PROVE + "/details", PROVE + "/questions"
 CONTINUE, AGAIN, HELP = PROVE + "/continue", PROVE + "/again", PROVE + "/help"
 LEVEL = "Cl.Cm"
-ROUTES = [("GET", PROVE), *((method, path) for path in (ROUTE, DETAILS, QUESTIONS) for method in ("GET", "POST")),
-          ("POST", START), ("POST", CONTINUE), ("POST", AGAIN)]  # fmt: skip
+RESULT = PROVE + "/result"
+# Not public: each sends an anonymous browser to sign in (tests/integration/test_route_table.py).
+ROUTES = [("GET", PROVE), ("GET", RESULT), *((method, path) for path in (ROUTE, DETAILS, QUESTIONS)
+          for method in ("GET", "POST")), ("POST", START), ("POST", CONTINUE), ("POST", AGAIN)]  # fmt: skip
 PUBLIC_ROUTES = [("GET", HELP)]  # anyone who cannot prove their identity online may read where to get help
 MAX_ANSWER = 200
 CHOOSE = N_("Select the document you have, or that you have neither")
 ANSWER = N_("Select an answer")
+TOO_MANY = N_("You have tried to prove your identity too many times. Wait a while, then try again")
 _NUMBER_FIELD = {
     DocumentKind.UK_PASSPORT.value: "mrz-2",
     DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE.value: "licence-number",
@@ -89,9 +92,9 @@ async def prove(request: Request) -> Response:
             return sign_in_redirect(PROVE, LEVEL)
         attempt = await journey.live(uow, session.citizen_id)
         await uow.commit()
-    if attempt is None:
+    if attempt is None or attempt.stage == "continued":
         return _render(request, "start", {})
-    return _to({"route": ROUTE, "details": DETAILS, "questions": QUESTIONS}.get(attempt.stage, PROVE + "/result"))
+    return _to({"route": ROUTE, "details": DETAILS, "questions": QUESTIONS}.get(attempt.stage, RESULT))
 
 
 @router.post(START)
@@ -109,28 +112,31 @@ async def start(request: Request) -> Response:
     return _to(ROUTE)
 
 
-async def _attempt(request: Request, uow: UnitOfWork, stage: str | None) -> Response | ProvingAttempt:
-    """The signed-in citizen's live attempt at `stage` (any when None), or where to send the browser instead."""
+async def _attempt(
+    request: Request, uow: UnitOfWork, stages: tuple[str, ...], lock: bool = True
+) -> Response | ProvingAttempt:
+    """The signed-in citizen's live attempt at one of `stages`, or where to send the browser instead. Locked
+    (journey.live) unless only shown, so a page submitted twice at once is answered once."""
     session = await _signed_in(request, uow)
     if session is None:
         return sign_in_redirect(PROVE, LEVEL)
-    attempt = await journey.live(uow, session.citizen_id)
-    if attempt is None or (stage is not None and attempt.stage != stage):
+    attempt = await journey.live(uow, session.citizen_id, lock=lock)
+    if attempt is None or attempt.stage not in stages:
         return _to(PROVE)
     return attempt
 
 
-async def _showing(request: Request, stage: str) -> Response | ProvingAttempt:
-    """For a page that only shows: the attempt at `stage` (the session's idle limit moved on), or where to go."""
+async def _showing(request: Request, *stages: str) -> Response | ProvingAttempt:
+    """For a page that only shows: the attempt at one of `stages` (the session's idle limit moved on)."""
     async with _identity(request).uow() as uow:
-        found = await _attempt(request, uow, stage)
+        found = await _attempt(request, uow, stages, lock=False)
         await uow.commit()
     return found
 
 
 @router.get(ROUTE)
 async def route_page(request: Request) -> Response:
-    found = await _showing(request, "route")
+    found = await _showing(request, "route", "details")  # "details": the details page's Back link
     if isinstance(found, Response):
         return found
     return _render(request, "route", {"errors": [], "service": _service_name(found)})
@@ -141,7 +147,7 @@ async def route_submit(request: Request) -> Response:
     chosen = (await request.form()).get("route")
     identity = _identity(request)
     async with identity.uow() as uow:
-        found = await _attempt(request, uow, "route")
+        found = await _attempt(request, uow, ("route", "details"))
         if isinstance(found, Response):
             return found
         if chosen == "none":
@@ -153,7 +159,7 @@ async def route_submit(request: Request) -> Response:
             errors = [{"text": localise(details.DetailsRefused(CHOOSE, "route")), "href": "#route"}]
             return _render(request, "route", {"errors": errors, "service": _service_name(found)}, 400)
         await uow.commit()
-    return _to(PROVE + "/result" if chosen == "none" else DETAILS)
+    return _to(RESULT if chosen == "none" else DETAILS)
 
 
 @router.get(DETAILS)
@@ -171,7 +177,7 @@ async def details_submit(request: Request) -> Response:
     identity = _identity(request)
     today = dt.date.today()
     async with identity.uow() as uow:
-        found = await _attempt(request, uow, "details")
+        found = await _attempt(request, uow, ("details",))
         if isinstance(found, Response):
             return found
         route = str(found.route)
@@ -188,13 +194,17 @@ async def details_submit(request: Request) -> Response:
         except TooManyGuesses as error:
             await uow.commit()
             return _refused(request, error, _NUMBER_FIELD[route], context)
+        except journey.ChecksUnavailable as error:
+            await uow.commit()  # the try and any record already read stay recorded
+            return _refused(request, error, _NUMBER_FIELD[route], context)
         await uow.commit()
-    return _to(PROVE + "/result" if isinstance(outcome, journey.Result) else QUESTIONS)
+    return _to(RESULT if isinstance(outcome, journey.Result) else QUESTIONS)
 
 
 def _refused(request: Request, error: Exception, field: str, context: dict[str, Any]) -> Response:
-    status = 429 if isinstance(error, TooManyGuesses) else 400
-    page = _render(request, "details", {**context, "errors": [{"text": localise(error), "href": f"#{field}"}]},
+    status = 429 if isinstance(error, TooManyGuesses) else 503 if isinstance(error, journey.ChecksUnavailable) else 400
+    shown = details.DetailsRefused(TOO_MANY, field) if isinstance(error, TooManyGuesses) else error
+    page = _render(request, "details", {**context, "errors": [{"text": localise(shown), "href": f"#{field}"}]},
                    status)  # fmt: skip
     if isinstance(error, TooManyGuesses):
         page.headers["Retry-After"] = str(error.wait_seconds)
@@ -206,7 +216,7 @@ async def questions_page(request: Request) -> Response:
     found = await _showing(request, "questions")
     if isinstance(found, Response):
         return found
-    asked = await journey.questions_of(_identity(request), found)
+    asked = journey.questions_of(_identity(request), found)
     return _render(request, "questions", {"errors": [], "questions": asked, "answers": {}})
 
 
@@ -215,22 +225,27 @@ async def questions_submit(request: Request) -> Response:
     form = await request.form()
     identity = _identity(request)
     async with identity.uow() as uow:
-        found = await _attempt(request, uow, "questions")
+        found = await _attempt(request, uow, ("questions",))
         if isinstance(found, Response):
             return found
-        asked = await journey.questions_of(identity, found)
+        asked = journey.questions_of(identity, found)
         answers = {q.id: str(form.get(q.id))[:MAX_ANSWER] for q in asked if isinstance(form.get(q.id), str)}
         unanswered = [q for q in asked if answers.get(q.id) not in q.options]
         if unanswered:
             await uow.commit()
             errors = [{"text": localise(details.DetailsRefused(ANSWER, q.id)), "href": f"#{q.id}"} for q in unanswered]
             return _render(request, "questions", {"errors": errors, "questions": asked, "answers": answers}, 400)
-        await journey.answer(uow, identity, found, answers, dt.date.today())
+        try:
+            await journey.answer(uow, identity, found, answers, dt.date.today())
+        except journey.ChecksUnavailable as error:
+            await uow.commit()
+            errors = [{"text": localise(error), "href": f"#{asked[0].id}"}]
+            return _render(request, "questions", {"errors": errors, "questions": asked, "answers": answers}, 503)
         await uow.commit()
-    return _to(PROVE + "/result")
+    return _to(RESULT)
 
 
-@router.get(PROVE + "/result")
+@router.get(RESULT)
 async def result_page(request: Request) -> Response:
     found = await _showing(request, "finished")
     if isinstance(found, Response):
@@ -240,7 +255,7 @@ async def result_page(request: Request) -> Response:
     other = [route for route in journey.ROUTES if route != found.route]
     return _render(request, "result", {
         "result": result, "route": found.route, "service": _service_name(found), "other_route": other[0] if
-        found.route and result.failed_at in ("document", "knowledge") else None,
+        found.route and result.failed_at in ("document", "knowledge", "fraud", "in_use") else None,
     })  # fmt: skip
 
 
@@ -250,7 +265,7 @@ async def again(request: Request) -> Response:
     await request.form()
     identity = _identity(request)
     async with identity.uow() as uow:
-        found = await _attempt(request, uow, "finished")
+        found = await _attempt(request, uow, ("finished",))
         if isinstance(found, Response):
             return found
         await journey.begin(uow, found.citizen_id, found.wanted, found.request_json)
@@ -268,11 +283,12 @@ async def continue_to_service(request: Request) -> Response:
         session = await _signed_in(request, uow)
         if session is None:
             return sign_in_redirect(PROVE, LEVEL)
-        attempt = await journey.live(uow, session.citizen_id)
+        attempt = await journey.live(uow, session.citizen_id, lock=True)
         if attempt is None:
             return _to(PROVE)
         result = journey.result_of(attempt) or await journey.give_up(uow, identity, attempt)
-        await uow.session.delete(attempt)  # the journey is over, whatever the service is told
+        # Over, whatever the service is told; kept (until its hour is up) so a second click answers the same way
+        attempt.stage = "continued"
         if attempt.request_json is None:
             await uow.commit()
             return _to("/identity/account")

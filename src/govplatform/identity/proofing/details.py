@@ -115,7 +115,8 @@ def passport(form: Mapping[str, object], today: dt.date) -> Details:
         numbers = read_passport_line_2(line, today)
     except DocumentRefused as error:
         raise DetailsRefused(error.template, "mrz-2") from None
-    if numbers.birth_date != person.birth_date:
+    zone, typed = numbers.birth_date, person.birth_date  # the zone's year has two digits: compare those
+    if (zone.day, zone.month, zone.year % 100) != (typed.day, typed.month, typed.year % 100):
         raise DetailsRefused(
             N_("The date of birth you entered does not match the one in your passport’s machine-readable zone"),
             "dob-day",

@@ -23,8 +23,10 @@ import datetime as dt
 import json
 import re
 import uuid
-from typing import Any
+from collections.abc import Awaitable
+from typing import Any, TypeVar
 
+import structlog
 from sqlalchemy import delete, select
 
 from govplatform.core.interfaces import N_, BackOff, Guessing, UnitOfWork, UserFacingError, utcnow
@@ -42,12 +44,14 @@ from govplatform.identity.proofing.checks import (
     FraudResult,
     KnowledgeResult,
     Question,
+    QuestionQuality,
 )
 from govplatform.identity.proofing.gpg45 import covers
 from govplatform.identity.proofing.scoring import Scored, score, verification_score
 from govplatform.identity.services import proven
 from govplatform.transparency.interfaces import DataUse
 
+log = structlog.get_logger("govplatform.identity.proving")
 ATTEMPT_SECONDS = 3600
 ROUTES = (DocumentKind.UK_PASSPORT.value, DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE.value)
 PLATFORM_SERVICE_ID = uuid.UUID("f6715e34-7f62-4088-acdf-5d9daaa1bff2")  # migration 0011's platform service
@@ -60,7 +64,26 @@ PROVING = Guessing(
     BackOff(free=5, first_wait=15 * 60.0, longest_wait=24 * 3600.0, forgive_every=60 * 60.0),
 )
 # Return codes a service that asked for them gets instead of access_denied (docs/identity-proofing.md).
-RETURN_CODES = {"document": "D", "fraud": "F", "knowledge": "K", "level": "L", "none": "N"}
+RETURN_CODES = {"document": "D", "in_use": "D", "fraud": "F", "knowledge": "K", "level": "L", "none": "N"}
+
+
+class ChecksUnavailable(UserFacingError):
+    """A provider did not answer. What was recorded before it (the try, records already read) is kept: the
+    caller commits, and the citizen may try again later."""
+
+
+UNAVAILABLE = N_("Sorry, we cannot check your details at the moment. Try again later")
+T = TypeVar("T")
+
+
+async def _asking(call: Awaitable[T]) -> T:
+    """A provider's answer; any failure of theirs (a timeout, an error) is ChecksUnavailable, never a 500 that
+    would roll back the log entries of records already read."""
+    try:
+        return await call
+    except Exception as error:
+        log.warning("identity.proving_check_failed", error=type(error).__name__)
+        raise ChecksUnavailable(UNAVAILABLE) from None
 
 
 class ProvingRefused(UserFacingError):
@@ -85,7 +108,7 @@ class Found:
     claim: DocumentClaim
     document: DocumentResult
     fraud: FraudResult | None = None
-    questions: tuple[str, ...] = ()
+    questions: tuple[Question, ...] = ()  # as the provider asked them: never asked for again
 
     def as_json(self) -> dict[str, Any]:
         values = dataclasses.asdict(self)
@@ -93,6 +116,7 @@ class Found:
         values["claim"]["expiry_date"] = self.claim.expiry_date.isoformat()
         if self.fraud is not None and self.fraud.active_since is not None:
             values["fraud"]["active_since"] = self.fraud.active_since.isoformat()
+        values["questions"] = [{**dataclasses.asdict(q), "options": list(q.options)} for q in self.questions]
         return values
 
     @classmethod
@@ -119,7 +143,10 @@ class Found:
             DocumentClaim(**claim),
             DocumentResult(**document),
             checked_fraud,
-            tuple(values.get("questions", ())),
+            tuple(
+                Question(q["id"], q["text"], q["text_cy"], tuple(q["options"]), QuestionQuality(q["quality"]))
+                for q in values.get("questions", ())
+            ),
         )
 
 
@@ -154,10 +181,12 @@ async def begin(
     return attempt
 
 
-async def live(uow: UnitOfWork, citizen_id: uuid.UUID) -> ProvingAttempt | None:
-    return await uow.session.scalar(
-        select(ProvingAttempt).where(ProvingAttempt.citizen_id == citizen_id, ProvingAttempt.expires_at > utcnow())
-    )
+async def live(uow: UnitOfWork, citizen_id: uuid.UUID, lock: bool = False) -> ProvingAttempt | None:
+    """The citizen's attempt, if one is live. `lock` (every step that changes it): the row is held until the
+    caller commits, so two submissions of one page (a double click) run one after the other, and the second
+    finds the step already moved on."""
+    query = select(ProvingAttempt).where(ProvingAttempt.citizen_id == citizen_id, ProvingAttempt.expires_at > utcnow())
+    return await uow.session.scalar(query.with_for_update() if lock else query)
 
 
 def choose(attempt: ProvingAttempt, route: str) -> None:
@@ -196,35 +225,36 @@ async def send_details(
     check = identity.checks.document_check(claim.kind)
     if check is None:
         raise ValueError(f"no document check is registered for {claim.kind}")
-    document = await check.check(claimant, claim)
+    document = await _asking(check.check(claimant, claim))
     await _outcome(uow, identity, attempt, "document", check.name, document.status is DocumentStatus.VALID,
                    document.status.value)  # fmt: skip
     if document.reads_record:
         await _log_read(uow, identity, attempt, check.source, _DOCUMENT_ITEMS[claim.kind])
     if document.status is not DocumentStatus.VALID:
         return await _finish(uow, identity, attempt, Result("P0", "document"))
-    fraud = await identity.checks.fraud.check(claimant)
+    fraud = await _asking(identity.checks.fraud.check(claimant))
     await _outcome(uow, identity, attempt, "fraud", identity.checks.fraud.name, not fraud.indicators,
                    ",".join(fraud.indicators) or ("found" if fraud.found else "not_found"))  # fmt: skip
     if fraud.reads_record:
         await _log_read(uow, identity, attempt, identity.checks.fraud.source, _FRAUD_ITEMS)
     if fraud.indicators:
         return await _finish(uow, identity, attempt, Result("P0", "fraud"))
-    questions = await identity.checks.knowledge.questions(claimant)
-    _seal(identity, attempt, Found(claimant, claim, document, fraud, tuple(question.id for question in questions)))
+    knowledge = identity.checks.knowledge
+    questions = await _asking(knowledge.questions(claimant))
+    if questions:  # questions are made from the person's records: reading them is the read
+        await _log_read(uow, identity, attempt, knowledge.source, _KNOWLEDGE_ITEMS)
+    _seal(identity, attempt, Found(claimant, claim, document, fraud, questions))
     if not questions:  # the sources hold too little to ask: the evidence so far is all there is
         return await _conclude(uow, identity, attempt, None, today)
     attempt.stage = "questions"
     return questions
 
 
-async def questions_of(identity: IdentityComponent, attempt: ProvingAttempt) -> tuple[Question, ...]:
-    """The questions asked at this attempt, again (for the page shown after an unanswered question)."""
+def questions_of(identity: IdentityComponent, attempt: ProvingAttempt) -> tuple[Question, ...]:
+    """The questions asked at this attempt, as the provider asked them (kept with the attempt, never asked for
+    again: a knowledge provider gives one set of questions a session)."""
     found = found_in(identity, attempt)
-    if found is None:
-        return ()
-    asked = await identity.checks.knowledge.questions(found.claimant)
-    return tuple(question for question in asked if question.id in found.questions)
+    return found.questions if found is not None else ()
 
 
 async def answer(
@@ -234,24 +264,23 @@ async def answer(
     found = found_in(identity, attempt)
     assert found is not None
     knowledge = identity.checks.knowledge
-    marked = await knowledge.mark(found.claimant, {key: answers[key] for key in found.questions if key in answers})
+    asked = [question.id for question in found.questions]
+    marked = await _asking(knowledge.mark(found.claimant, {key: answers[key] for key in asked if key in answers}))
     await _outcome(uow, identity, attempt, "knowledge", knowledge.name, verification_score(marked) > 0,
                    f"{marked.right}_of_{marked.asked}")  # fmt: skip
-    if marked.reads_record:
-        await _log_read(uow, identity, attempt, knowledge.source, _KNOWLEDGE_ITEMS)
     return await _conclude(uow, identity, attempt, marked, today)
 
 
 async def give_up(uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt) -> Result:
     """The citizen has none of the documents, or stops: the attempt ends unproved (a route outcome only when
     a route was chosen)."""
-    if attempt.stage == "finished":
-        return Result(attempt.outcome or "P0", None) if _proved(attempt) else Result("P0", attempt.outcome or "none")
+    if (ended := result_of(attempt)) is not None:
+        return ended
     return await _finish(uow, identity, attempt, Result("P0", "none"))
 
 
 def result_of(attempt: ProvingAttempt) -> Result | None:
-    if attempt.stage != "finished":
+    if attempt.stage not in ("finished", "continued"):
         return None
     return Result(attempt.outcome or "P0", None) if _proved(attempt) else Result("P0", attempt.outcome or "none")
 
@@ -271,15 +300,21 @@ async def _conclude(
     found = found_in(identity, attempt)
     assert found is not None
     scored = score([found.document], marked, found.fraud, today)
-    if scored.level != "P0":
+    held = await proven.level_of(uow, attempt.citizen_id)
+    if covers(held, scored.level) and held != "P0":  # proved as much or more before: that proof stands
+        reached = held
+    elif scored.level != "P0":
         try:
             await proven.record(uow, identity, attempt.citizen_id, _proved_from(found, scored))
         except proven.DocumentInUse:
             return await _finish(uow, identity, attempt, Result("P0", "in_use"))
-    if covers(scored.level, attempt.wanted):
-        return await _finish(uow, identity, attempt, Result(scored.level, None))
-    failed_at = "knowledge" if scored.level == "P0" else "level"
-    return await _finish(uow, identity, attempt, Result(scored.level, failed_at))
+        reached = scored.level
+    else:
+        reached = "P0"
+    if covers(reached, attempt.wanted):
+        return await _finish(uow, identity, attempt, Result(reached, None))
+    failed_at = "knowledge" if reached == "P0" else "level"
+    return await _finish(uow, identity, attempt, Result(reached, failed_at))
 
 
 def _proved_from(found: Found, scored: Scored) -> proven.Proved:
