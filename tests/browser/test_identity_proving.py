@@ -231,6 +231,8 @@ async def test_the_proving_pages_have_no_accessibility_violations_in_english_and
     await assert_no_accessibility_violations(page)
     await _details(page, carys, words)
     await expect(page.get_by_role("heading", level=1)).to_have_text(words["questions"])
+    none_of_these = {"en": "None of these", "cy": "Dim un o’r rhain"}[language]  # the options are in the language too
+    await expect(page.get_by_label(none_of_these, exact=True).first).to_be_attached()
     await assert_no_accessibility_violations(page)
     await page.get_by_role("button", name=words["continue"]).click()  # nothing answered
     await expect(page.get_by_role("alert")).to_contain_text(words["problem"])

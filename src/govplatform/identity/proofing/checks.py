@@ -79,8 +79,9 @@ class Question:
     id: str
     text: str  # English; the provider's words, shown as they are
     text_cy: str
-    options: tuple[str, ...]
+    options: tuple[str, ...]  # the values answered with, and shown in English
     quality: QuestionQuality
+    options_cy: tuple[str, ...] = ()  # the same options in Welsh, in the same order (none: shown as they are)
 
 
 @dataclasses.dataclass(frozen=True)

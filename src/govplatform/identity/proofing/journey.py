@@ -116,7 +116,10 @@ class Found:
         values["claim"]["expiry_date"] = self.claim.expiry_date.isoformat()
         if self.fraud is not None and self.fraud.active_since is not None:
             values["fraud"]["active_since"] = self.fraud.active_since.isoformat()
-        values["questions"] = [{**dataclasses.asdict(q), "options": list(q.options)} for q in self.questions]
+        values["questions"] = [
+            {**dataclasses.asdict(q), "options": list(q.options), "options_cy": list(q.options_cy)}
+            for q in self.questions
+        ]
         return values
 
     @classmethod
@@ -144,7 +147,14 @@ class Found:
             DocumentResult(**document),
             checked_fraud,
             tuple(
-                Question(q["id"], q["text"], q["text_cy"], tuple(q["options"]), QuestionQuality(q["quality"]))
+                Question(
+                    q["id"],
+                    q["text"],
+                    q["text_cy"],
+                    tuple(q["options"]),
+                    QuestionQuality(q["quality"]),
+                    tuple(q.get("options_cy", ())),
+                )
                 for q in values.get("questions", ())
             ),
         )
