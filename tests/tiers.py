@@ -47,8 +47,10 @@ TIERS = {
         # twice, so it is most of CI's time and the tier to cut next (docs/architecture.md, "Tests").
         Tier("integration", 18 * 60),
         # Issue 16's journeys (text codes, passkeys, recovery with two real 20-second waits, devices, the security
-        # page) took it from 4:14 to 8:02 (148 tests, SQLite, with other work running) on 2026-12-07.
-        Tier("browser", 9 * 60),
+        # page) took it from 4:14 to 8:02 (148 tests, SQLite, with other work running) on 2026-12-07; issue 17's
+        # proving journeys (each sandbox identity end to end, two axe walks, the success rates) to 13:20 (168
+        # tests, PostgreSQL, in .ci/run with nothing else running) the same day.
+        Tier("browser", 14 * 60),
         Tier("fuzz", 6 * 60, postgres_only=True),
         Tier("corpus", 5 * 60, postgres_only=True),
         Tier("scale", 5 * 60, postgres_only=True),
