@@ -17,8 +17,9 @@ from sqlalchemy import select
 from govplatform.core.platform import Platform
 from govplatform.identity.models import ProvingOutcome
 from govplatform.identity.proofing import outcomes
+from govplatform.identity.proofing.checks import Claimant, FraudResult
 from govplatform.transparency.models import LogEntry, PendingEntry
-from tests.helpers import csrf_from
+from tests.helpers import another_browser, csrf_from
 from tests.integration.identity.support import (
     Person,
     a_citizen,
@@ -198,9 +199,7 @@ async def test_someone_with_neither_document_is_told_where_to_get_help(
     chosen = await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "none"})
     result = await client.get(chosen.headers["location"])
     assert "We cannot prove your identity online" in result.text and "/identity/prove/help" in result.text
-    help_page = await httpx.AsyncClient(transport=client._transport, base_url=client.base_url).get(
-        "/identity/prove/help"
-    )
+    help_page = await another_browser(client).get("/identity/prove/help")  # anyone, signed in or not
     assert help_page.status_code == 200 and "Other ways to prove your identity" in help_page.text
     assert (await _finish(client))["error"] == "access_denied"
     assert await _entries(platform, person) == []  # nothing was checked, so no record was read
@@ -241,7 +240,7 @@ async def test_a_document_bound_to_another_account_is_refused_without_reading_it
     await _post(client, "/identity/prove/questions", "/identity/prove/questions", ALYS_ANSWERS)
     await _finish(client)
 
-    other = httpx.AsyncClient(transport=client._transport, base_url=client.base_url)
+    other = another_browser(client)
     second = await a_citizen(platform)
     await _to_proving(platform, other, second, '["Cl.Cm.P2"]')
     await _post(other, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
@@ -335,7 +334,7 @@ class _SourceDown:
 
     name, source = "down", "A fraud prevention service that is down"
 
-    async def check(self, claimant: object) -> object:
+    async def check(self, claimant: Claimant) -> FraudResult:
         raise TimeoutError("no answer")
 
 
@@ -344,7 +343,7 @@ async def test_a_provider_that_does_not_answer_gives_a_clear_page_and_keeps_the_
 ) -> None:
     identity = identity_of(platform)
     working = identity.checks.fraud
-    identity.checks.fraud = _SourceDown()  # type: ignore[assignment]
+    identity.checks.fraud = _SourceDown()
     try:
         alys = await a_citizen(platform)
         await _to_proving(platform, client, alys, '["Cl.Cm.P2"]')

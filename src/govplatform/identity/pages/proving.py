@@ -23,7 +23,7 @@ from fastapi.responses import RedirectResponse, Response
 from govplatform.core.interfaces import N_, PageRenderer, TooManyGuesses, UnitOfWork, localise
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import CitizenSession, ProvingAttempt
-from govplatform.identity.pages.account import sign_in_redirect
+from govplatform.identity.pages.account import ACCOUNT, _ip, sign_in_redirect
 from govplatform.identity.pages.sign_in import redirect_to_client
 from govplatform.identity.proofing import details, journey
 from govplatform.identity.proofing.checks import DocumentKind
@@ -60,10 +60,6 @@ def _render(request: Request, name: str, context: dict[str, Any], status_code: i
     page: Response = templates.render(request, f"identity/proving/{name}.html", context, status_code)
     page.headers["Cache-Control"] = "no-store"
     return page
-
-
-def _ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
 
 
 async def _signed_in(request: Request, uow: UnitOfWork) -> CitizenSession | None:
@@ -291,7 +287,7 @@ async def continue_to_service(request: Request) -> Response:
         attempt.stage = "continued"
         if attempt.request_json is None:
             await uow.commit()
-            return _to("/identity/account")
+            return _to(ACCOUNT)
         checked = AuthorisationRequest(**attempt.request_json)
         try:
             code = await sign_in.code_for(uow, identity, checked, session.citizen_id, session.sid, session.auth_time,

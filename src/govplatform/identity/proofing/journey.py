@@ -222,14 +222,14 @@ async def send_details(
     attempt: ProvingAttempt,
     claimant: Claimant,
     claim: DocumentClaim,
-    address: str | None,
+    ip: str | None,
     today: dt.date,
 ) -> Result | tuple[Question, ...]:
     """Runs the document and fraud checks on well-formed details (the pages checked their form): the questions
     to ask next, or the attempt's result when a check ended it. Raises ProvingRefused (nothing was checked) and
     TooManyGuesses; the caller commits either way, so a try is counted."""
     assert attempt.route is not None
-    await identity.throttle.attempt(uow, PROVING, address, str(attempt.citizen_id))
+    await identity.throttle.attempt(uow, PROVING, ip, str(attempt.citizen_id))
     if await _bound_elsewhere(uow, identity, attempt.citizen_id, claim):  # refused before any record is read
         raise ProvingRefused(IN_USE, "document")
     check = identity.checks.document_check(claim.kind)
