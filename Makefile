@@ -6,6 +6,13 @@ STAMP := $(VENV)/.installed
 # The Django relying party of the browser tests, in an environment of its own (see its requirements.txt)
 RP_VENV := .venv-onelogin-django
 RP_REQUIREMENTS := tests/browser/onelogin_django/requirements.txt
+# The suite runs on every core, up to four (pytest-xdist), a module's tests on one worker (--dist loadscope), so a
+# module's server or database is made once. PYTEST_WORKERS=0 runs it in this process alone.
+PYTEST_WORKERS ?= auto
+PYTEST := $(BIN)/pytest -n $(PYTEST_WORKERS) --maxprocesses=4 --dist loadscope
+# The tests start the CLI and the server hundreds of times: with bytecode cached, each start skips compiling
+# the platform's modules again (an environment that sets PYTHONDONTWRITEBYTECODE would have each compile them).
+unexport PYTHONDONTWRITEBYTECODE
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
@@ -40,19 +47,19 @@ run: install ## Start the platform on SQLite with demo data at http://localhost:
 # The tiers, their budgets and where each runs: tests/tiers.py. `make test` is one pytest run of them all, so
 # its summary counts the skips once (PostgreSQL-only tiers on SQLite, tests that need ../shared/reference).
 test: install ## Run the whole test suite: every tier (browser where Chromium is found; fuzz, corpus, scale on PostgreSQL)
-	$(BIN)/pytest
+	$(PYTEST)
 
 test-unit: install ## Run the unit tier (no database, no browser)
-	$(BIN)/pytest tests/unit
+	$(PYTEST) tests/unit
 
 test-integration: install ## Run the integration tier (SQLite, or GOVPLATFORM_TEST_DATABASE_URL=postgresql://...)
-	$(BIN)/pytest tests/integration
+	$(PYTEST) tests/integration
 
 test-browser: install ## Run the browser tier: pages in Chromium, with axe-core's accessibility checks
-	$(BIN)/pytest tests/browser
+	$(PYTEST) tests/browser
 
 test-fuzz: install ## Fuzz every machine API from its OpenAPI document (schemathesis; needs GOVPLATFORM_TEST_DATABASE_URL=postgresql://...)
-	$(BIN)/pytest tests/fuzz
+	$(PYTEST) tests/fuzz
 
 lint: install ## ruff, mypy (strict on every component) and the import contracts
 	$(BIN)/ruff check src tests bench tools

@@ -48,13 +48,17 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("var")
 
 
+# argon2's least cost (settings.py says why tests use it); tests/unit/test_passwords.py checks the real one.
+CHEAP_PASSWORDS = {"password_hash_time_cost": 1, "password_hash_memory_kib": 32}
+
+
 def make_settings(var_dir: Path, database_url: str, **overrides: object) -> Settings:
     return load_settings(
         environment="test",
         var_dir=var_dir,
         database_url=database_url,
         frontend_dir=ROOT / "node_modules/govuk-frontend/dist/govuk",
-        **overrides,
+        **{**CHEAP_PASSWORDS, **overrides},
     )
 
 

@@ -101,7 +101,8 @@ def over_budget(tier: str, seconds: float) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if not _seconds:
+    # Under pytest-xdist each worker's reports reach the controller's hooks too: it alone sums and records them.
+    if not _seconds or hasattr(terminalreporter.config, "workerinput"):
         return
     database = "PostgreSQL" if is_postgres() else "SQLite"
     terminalreporter.section(f"Time by tier, on {database} (budgets in tests/tiers.py)")

@@ -50,9 +50,20 @@ def _app(tmp_path_factory: pytest.TempPathFactory) -> FastAPI:
     async def receipt(payment_id: str) -> dict[str, str]:
         return {"route": "receipt", "id": payment_id}
 
+    # Nested with prefixes at every level: the index reads the paths from the prefixes (routing._included_paths)
+    inner = APIRouter(prefix="/inner")
+
+    @inner.get("/{item}")
+    async def nested(item: str) -> dict[str, str]:
+        return {"route": "nested", "item": item}
+
+    outer = APIRouter(prefix="/outer")
+    outer.include_router(inner, prefix="/nest")
+
     app.include_router(pages)
     app.include_router(catch_all)  # a parameter first segment sits between the two v1 routers
     app.include_router(api)
+    app.include_router(outer, prefix="/top")
     return app
 
 
@@ -82,6 +93,8 @@ REQUESTS = [
     ("GET", "/v1/payments/"),  # trailing slash: the router's own redirect
     ("GET", "/nowhere"),  # 404
     ("GET", "/nowhere/at/all"),
+    ("GET", "/top/outer/nest/inner/abc"),
+    ("GET", "/outer/nest/inner/abc"),  # 404: the prefix it was included with is part of its path
 ]
 
 
@@ -142,6 +155,7 @@ def test_requests_are_tried_only_against_routes_that_could_match(app: FastAPI) -
     assert len(v1) == 3  # the page router, the parameter router and the API router
     assert len(assets) == 2  # the mount and the parameter router
     assert len(other) == 1  # only the parameter router could match
+    assert len(index.candidates("/top/outer/nest/inner/abc")) == 2  # the nested router and the parameter router
     assert set(map(id, other)) <= set(map(id, v1)) & set(map(id, assets))
 
 

@@ -265,10 +265,10 @@ async def has_org_role(uow: UnitOfWork, user_id: uuid.UUID, organisation_id: uui
 
 
 def hash_password(password: str) -> str:
-    """An argon2id hash of a password, with the parameters core uses for staff (RFC 9106 defaults)."""
-    from govplatform.core.services.staff import password_hasher
+    """An argon2id hash of a password, at the platform's cost (core/services/passwords.py), as staff's are."""
+    from govplatform.core.services import passwords
 
-    return password_hasher.hash(password)
+    return passwords.hash_password(password)
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:
@@ -276,9 +276,9 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
     Slow on purpose (argon2id): call it in a thread (asyncio.to_thread) from a request.
     """
-    from govplatform.core.services import sign_in
+    from govplatform.core.services import passwords
 
-    return sign_in.verify_password(password_hash, password)
+    return passwords.verify_password(password_hash, password)
 
 
 def totp_step(secret: Callable[[], str], code: str, last_step: int | None) -> int | None:

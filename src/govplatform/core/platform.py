@@ -21,6 +21,7 @@ from govplatform.core.crypto import FieldCipher
 from govplatform.core.database import create_engine, create_session_factory
 from govplatform.core.interfaces import KeyFormat, Messages
 from govplatform.core.jobs.queue import TaskRegistry
+from govplatform.core.services import passwords
 from govplatform.core.services.api_keys import PlatformKeyFormat, StoredKeys
 from govplatform.core.services.sign_in import SessionPolicy
 from govplatform.core.services.throttle import TallyStore, Throttle
@@ -71,6 +72,7 @@ class Platform:
 
 
 def build_platform(settings: Settings, sessions: async_sessionmaker[AsyncSession] | None = None) -> Platform:
+    passwords.use_cost(settings.password_hash_time_cost, settings.password_hash_memory_kib)
     engine = create_engine(settings)
     sessions = sessions or create_session_factory(engine)
     cipher = FieldCipher(settings.encryption_key_list())

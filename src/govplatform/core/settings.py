@@ -78,6 +78,13 @@ class Settings(BaseSettings):
     # with a cancel link goes to their email when the wait starts. Tests set a few seconds.
     identity_factor_recovery_wait_seconds: int = Field(default=72 * 3600, ge=1, le=30 * 24 * 3600)
 
+    # argon2id's cost for every password, staff and citizens' (core/services/passwords.py): passes over memory
+    # in KiB. The default is RFC 9106's second recommended option; production refuses less than OWASP's minimum
+    # (2 passes over 19 MiB). Tests use the least argon2 allows: a full-cost hash takes a fifth of a second, and
+    # the suite signs in thousands of times.
+    password_hash_time_cost: int = Field(default=3, ge=1, le=32)
+    password_hash_memory_kib: int = Field(default=64 * 1024, ge=32, le=4 * 1024 * 1024)
+
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     # Cookies sent over HTTPS only: on by default in production, where the platform is served over
     # HTTPS (OWASP ASVS V3.4.1); GOVPLATFORM_SECURE_COOKIES=false turns it off, true turns it on elsewhere.
@@ -300,11 +307,28 @@ def read_settings(**overrides: object) -> Settings:
         first = error.errors()[0]
         name = "GOVPLATFORM_" + str(first["loc"][0]).upper() if first["loc"] else "settings"
         raise SettingsError(f"Setting {name} is not valid: {first['msg']}") from None
+    if settings.environment == "production":
+        _strong_enough_passwords(settings)
     if settings.pay_live_processor == "stripe" and not settings.pay_stripe_api_key:
         raise SettingsError(
             "Setting GOVPLATFORM_PAY_STRIPE_API_KEY is required when GOVPLATFORM_PAY_LIVE_PROCESSOR=stripe"
         )
     return settings
+
+
+OWASP_MINIMUM_TIME_COST = 2  # OWASP's Password Storage Cheat Sheet: argon2id, 2 passes over 19 MiB at least
+OWASP_MINIMUM_MEMORY_KIB = 19 * 1024
+
+
+def _strong_enough_passwords(settings: Settings) -> None:
+    if settings.password_hash_time_cost < OWASP_MINIMUM_TIME_COST:
+        raise SettingsError(
+            f"Setting GOVPLATFORM_PASSWORD_HASH_TIME_COST must be at least {OWASP_MINIMUM_TIME_COST} in production"
+        )
+    if settings.password_hash_memory_kib < OWASP_MINIMUM_MEMORY_KIB:
+        raise SettingsError(
+            f"Setting GOVPLATFORM_PASSWORD_HASH_MEMORY_KIB must be at least {OWASP_MINIMUM_MEMORY_KIB} in production"
+        )
 
 
 def with_generated_secrets(settings: Settings) -> Settings:

@@ -21,19 +21,16 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, UserFacingError
 from govplatform.core.models import StaffSession, StaffUser, utcnow
 from govplatform.core.services import audit
-from govplatform.core.services.staff import accept_totp, find_by_email, password_hasher
+from govplatform.core.services.passwords import verify_password
+from govplatform.core.services.staff import accept_totp, find_by_email
 from govplatform.core.services.throttle import STAFF_CODE, STAFF_PASSWORD, Throttle
 from govplatform.core.unit_of_work import UnitOfWork
-
-# Verifying against this when the email is unknown keeps the timing the same.
-_DUMMY_HASH = password_hasher.hash("not a real password, used for timing")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -75,18 +72,6 @@ async def _new_session(
 def _failed(uow: UnitOfWork, user: StaffUser, ip: str | None, stage: str) -> None:
     actor = Actor("staff", str(user.id), user.email, ip)
     audit.record(uow, actor, "sign_in.failed", "staff_user", user.id, stage=stage)
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return password_hasher.verify(password_hash, password)
-    except (VerificationError, InvalidHashError):
-        return False
-
-
-def verify_password(password_hash: str | None, password: str) -> bool:
-    """Whether the password matches the hash; with none, the dummy hash is verified so the time is the same."""
-    return _verify(password_hash or _DUMMY_HASH, password) and password_hash is not None
 
 
 async def check_password(

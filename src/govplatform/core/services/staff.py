@@ -17,20 +17,19 @@ import uuid
 from collections.abc import Callable
 
 import pyotp
-from argon2 import PasswordHasher
 from sqlalchemy import delete, select
 
 from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, Role, ServiceRef
 from govplatform.core.models import Organisation, Service, ServiceMembership, SetupToken, StaffUser, utcnow
 from govplatform.core.services import audit
+from govplatform.core.services.passwords import hash_password
 from govplatform.core.services.tenancy import NotFound, TenancyError, get_service
 from govplatform.core.services.throttle import STAFF_CODE, STAFF_LINK, Throttle
 from govplatform.core.unit_of_work import UnitOfWork
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 12
-password_hasher = PasswordHasher()  # argon2id with the library's RFC 9106 defaults
 
 
 def normalise_email(email: str) -> str:
@@ -171,7 +170,7 @@ async def choose_password(uow: UnitOfWork, cipher: FieldCipher, hash_secret: str
     """Step one of set-up: set the password and make a new TOTP secret; returns the secret."""
     _, user = await setup_user_for_token(uow, hash_secret, token)
     check_password_rules(password, user.email)
-    user.password_hash = password_hasher.hash(password)
+    user.password_hash = hash_password(password)
     secret = pyotp.random_base32()
     user.totp_secret_encrypted = cipher.encrypt_text(secret, str(user.id))
     return secret
@@ -246,7 +245,7 @@ async def create_ready_user(
         id=uuid.uuid4(),
         email=email,
         is_platform_admin=platform_admin,
-        password_hash=password_hasher.hash(password),
+        password_hash=hash_password(password),
         setup_completed_at=utcnow(),
     )
     secret = pyotp.random_base32()

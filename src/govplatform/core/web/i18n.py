@@ -26,15 +26,28 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", defau
 _catalogues: dict[str, gettext.NullTranslations] = {"en": gettext.NullTranslations()}
 
 
+# Each catalogue as read, by its file and the file's modification time: an app built again in the same process
+# (the test suite builds one per test) reuses it instead of parsing thousands of lines of Welsh again; an edited
+# file is read afresh.
+_read: dict[tuple[Path, int], gettext.GNUTranslations] = {}
+
+
 def load_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
     for language in LANGUAGES[1:]:
         po_path = directory / language / "LC_MESSAGES" / "messages.po"
-        with po_path.open("rb") as handle:
-            catalogue = read_po(handle, locale=language)
-        buffer = io.BytesIO()
-        write_mo(buffer, catalogue)
-        buffer.seek(0)
-        _catalogues[language] = gettext.GNUTranslations(buffer)
+        key = (po_path, po_path.stat().st_mtime_ns)
+        if key not in _read:
+            _read[key] = _read_catalogue(po_path, language)
+        _catalogues[language] = _read[key]
+
+
+def _read_catalogue(po_path: Path, language: str) -> gettext.GNUTranslations:
+    with po_path.open("rb") as handle:
+        catalogue = read_po(handle, locale=language)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalogue)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
 
 
 def set_language(language: str) -> contextvars.Token[str]:

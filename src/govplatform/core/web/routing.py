@@ -26,6 +26,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
+
+try:  # FastAPI 0.16x's branch for an included router (see _included_paths)
+    from fastapi.routing import _IncludedRouter
+except ImportError:  # pragma: no cover - another FastAPI: every route is walked the public way
+    _IncludedRouter = type("_NoIncludedRouter", (), {})  # type: ignore[assignment,misc]
 from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
@@ -40,7 +45,36 @@ def first_segment(path: str) -> str:
     return _ANY if "{" in segment else segment
 
 
+def _included_paths(route: BaseRoute, prefix: str = "") -> list[str] | None:
+    """The paths of an included router's routes, read from the routes themselves; None if any has no plain path.
+
+    Why not FastAPI's `iter_route_contexts` alone: it builds each route's dependants and validators (FastAPI
+    builds them lazily, on a branch's first request), about a third of a second for this app's routes, paid
+    for every app built (the test suite builds one per test). A path needs only the prefixes and the route.
+    FastAPI keeps them in a private class; where it has changed, the caller falls back to the public walk.
+    """
+    context = getattr(route, "include_context", None)
+    router = getattr(route, "original_router", None)
+    if context is None or router is None or not isinstance(getattr(context, "prefix", None), str):
+        return None
+    prefix += context.prefix
+    paths: list[str] = []
+    for child in [*router.routes, *getattr(router, "_low_priority_routes", [])]:
+        if isinstance(child, _IncludedRouter):
+            found = _included_paths(child, prefix)
+            if found is None:
+                return None
+            paths += found
+        elif isinstance(getattr(child, "path", None), str):
+            paths.append(prefix + child.path)
+        else:
+            return None
+    return paths
+
+
 def _segments_of(route: BaseRoute) -> set[str]:
+    if isinstance(route, _IncludedRouter) and (paths := _included_paths(route)) is not None:
+        return {first_segment(path) if path.startswith("/") else _ANY for path in paths} or {_ANY}
     segments: set[str] = set()
     for context in iter_route_contexts([route]):
         path = context.path
