@@ -65,8 +65,14 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     # First among the setup hooks, so it also answers for a test whose parameters come from the material
     # (an empty list where it is absent, which pytest would otherwise skip with a line of its own).
     if item.get_closest_marker("reference") is not None and not reference_present():
-        _skipped.append(item.nodeid)
         pytest.skip(NO_REFERENCE)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    # Counted from the reports, which reach the controller's hooks under pytest-xdist (setup hooks run in workers).
+    skip = report.longrepr if report.when == "setup" and report.skipped else None
+    if isinstance(skip, tuple) and skip[2] == f"Skipped: {NO_REFERENCE}":
+        _skipped.append(report.nodeid)
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -62,6 +62,7 @@ NOT_POSTGRES = (
 )
 _seconds: dict[str, float] = defaultdict(float)
 _tests: dict[str, int] = defaultdict(int)
+_workers: set[str] = set()  # pytest-xdist's workers whose reports arrived (none in a one-process run)
 _started = time.monotonic()
 
 
@@ -86,6 +87,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     tier = tier_of(report.nodeid)
+    worker = getattr(getattr(report, "node", None), "gateway", None)
+    if worker is not None:
+        _workers.add(str(worker.id))
     if tier is not None:
         _seconds[tier] += report.duration
         _tests[tier] += int(report.when == "call" or (report.when == "setup" and not report.passed))
@@ -115,10 +119,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 terminalreporter.write_line(over_budget(tier, seconds), red=True, bold=True)
     wall = time.monotonic() - _started
     in_all = f"  {'in all':<12} {sum(_tests.values()):5d} tests  {_clock(wall):>6}"
-    terminalreporter.write_line(f"{in_all}  (from collection on)")
+    workers = f", {len(_workers)} workers (each tier's time is summed over them)" if _workers else ""
+    terminalreporter.write_line(f"{in_all}  (from collection on{workers})")
     record = os.environ.get("GOVPLATFORM_TEST_TIMINGS")
     if record:
         line = {"database": database, "tiers": dict(_seconds), "tests": dict(_tests), "seconds": wall}
+        line["workers"] = max(len(_workers), 1)
         with Path(record).open("a", encoding="utf-8") as file:
             file.write(json.dumps(line) + "\n")
 
@@ -142,9 +148,10 @@ def report(path: Path) -> int:
                 print(f"      {label:<44} {_clock(seconds):>6}  {_clock(TIERS[tier].budget_seconds):>6}")
                 if seconds > TIERS[tier].budget_seconds:
                     overruns.append(f"{over_budget(tier, seconds)} (on {run['database']})")
-            # The step's own clock where it has one: pytest's starts only once the suite's imports are done.
+            # The step's own clock where it has one: pytest's starts only once the suite's imports are done. With
+            # several workers the tiers' summed time is spread over them: what is left is start-up and the tail.
             wall = step_seconds if step_seconds is not None and len(runs) == 1 else run["seconds"]
-            outside = max(wall - sum(run["tiers"].values()), 0)
+            outside = max(wall - sum(run["tiers"].values()) / run.get("workers", 1), 0)
             print(f"      {'start-up and collection':<44} {_clock(outside):>6}")
         runs.clear()
 

@@ -143,7 +143,10 @@ async def test_while_its_listening_connection_is_lost_a_process_serves_nothing_k
     await kept.get()
     async with other.uow(read_only=True) as uow:
         await uow.execute(
-            text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = :name"),
+            text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE application_name = :name AND datname = current_database()"  # not another worker's
+            ),
             {"name": LISTENER_NAME},
         )
     await until(lambda: not notices.listening)

@@ -13,10 +13,15 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import ROOT
 
 
-def test_a_run_without_the_reference_material_or_postgresql_skips_each_in_one_line_and_counts(tmp_path: Path) -> None:
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["one process", "two workers"])
+def test_a_run_without_the_reference_material_or_postgresql_skips_each_in_one_line_and_counts(
+    tmp_path: Path, workers: list[str]
+) -> None:
     env = {k: v for k, v in os.environ.items() if k != "GOVPLATFORM_TEST_DATABASE_URL"}
     env |= {"GOVPLATFORM_TEST_REFERENCE_DIR": str(tmp_path / "absent"), "GOVPLATFORM_TEST_TIMINGS": str(tmp_path / "t")}
     run = subprocess.run(
@@ -27,6 +32,7 @@ def test_a_run_without_the_reference_material_or_postgresql_skips_each_in_one_li
             "-p",
             "no:cacheprovider",
             "-q",
+            *workers,
             "tests/unit/transparency/test_note.py",
             "tests/fuzz",
         ],

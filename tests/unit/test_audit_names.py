@@ -16,8 +16,8 @@ import pytest
 from govplatform.app import register_components
 from govplatform.core.admin_registry import AdminRegistry
 from govplatform.core.platform import build_platform
-from govplatform.core.settings import load_settings
 from tests.code_reading import PACKAGE
+from tests.conftest import make_settings
 
 # The two functions that write an event take its name as a parameter; every other call names it.
 RECORDERS = {("core/services/audit.py", "record"), ("core/interfaces.py", "record_audit")}
@@ -84,7 +84,7 @@ def recorded() -> Iterator[tuple[str, int, set[str], set[str]]]:
 @pytest.fixture(scope="module")
 def registry(tmp_path_factory: pytest.TempPathFactory) -> AdminRegistry:
     var_dir = tmp_path_factory.mktemp("var")
-    settings = load_settings(environment="test", var_dir=var_dir, database_url=f"sqlite:///{var_dir / 'unused.db'}")
+    settings = make_settings(var_dir, f"sqlite:///{var_dir / 'unused.db'}")  # argon2's least cost, as every test
     platform = build_platform(settings)  # nothing connects until a unit of work reads
     register_components(platform)
     return platform.admin

@@ -69,3 +69,19 @@ def test_the_tiers_of_a_run_whose_step_failed_are_still_shown(
     assert report(timings) == 0
     out = capsys.readouterr().out
     assert "unfinished (a step failed)" in out and "integration tier on SQLite (5 tests)" in out
+
+
+def test_with_several_workers_the_time_outside_the_tiers_is_the_step_less_their_share_of_the_summed_time(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    timings = write(
+        tmp_path / "timings.jsonl",
+        {"database": "SQLite", "tiers": {"integration": 600}, "tests": {"integration": 5}, "seconds": 390}
+        | {"workers": 2},
+        {"step": "tests on SQLite: make test-integration", "seconds": 400},
+        {"total": 460},
+    )
+    assert report(timings) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert any("integration tier on SQLite (5 tests)" in line and "10:00" in line for line in printed)
+    assert any("start-up and collection" in line and "1:40" in line for line in printed)  # 400 - 600 / 2

@@ -156,6 +156,7 @@ __all__ = [
     "private_folder",
     "random_token",
     "record_audit",
+    "rehashed_password",
     "service_page",
     "text_problem",
     "totp_step",
@@ -279,6 +280,16 @@ def verify_password(password_hash: str | None, password: str) -> bool:
     from govplatform.core.services import passwords
 
     return passwords.verify_password(password_hash, password)
+
+
+def rehashed_password(password_hash: str, password: str) -> str | None:
+    """After a right password: its hash at the platform's cost today, if the stored one was made at another.
+
+    Store it in place of the old one (the same password; nothing for the audit log). Slow: call it in a thread.
+    """
+    from govplatform.core.services import passwords
+
+    return passwords.rehashed(password_hash, password)
 
 
 def totp_step(secret: Callable[[], str], code: str, last_step: int | None) -> int | None:

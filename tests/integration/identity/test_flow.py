@@ -8,12 +8,17 @@ import hashlib
 import time
 
 import httpx
+from argon2 import extract_parameters
 from joserfc import jwt
 from joserfc.jwk import KeySet
 
 from govplatform.core.platform import Platform
+from govplatform.core.services import passwords
+from govplatform.identity.models import Citizen
 from govplatform.identity.services.subjects import pairwise_subject
+from tests.conftest import CHEAP_PASSWORDS
 from tests.integration.identity.support import (
+    PASSWORD,
     REDIRECT_URI,
     a_citizen,
     a_client,
@@ -96,3 +101,21 @@ async def _salt(platform: Platform, citizen_id: object) -> str:
         citizen = await uow.session.get(Citizen, citizen_id)
     assert citizen is not None
     return citizen.subject_salt
+
+
+async def test_a_citizens_password_hashed_at_an_older_cost_is_hashed_again_at_todays_when_they_sign_in(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    rp = await a_client(platform)
+    person = await a_citizen(platform)  # hashed at the tests' cost: 32 KiB
+    passwords.use_cost(1, 64)  # the operator raises the cost
+    try:
+        back = await sign_in_through_pages(client, authorise_query(rp), person)
+        assert back.status_code == 302 and back.headers["location"].startswith(REDIRECT_URI + "?")
+        async with platform.uow() as uow:
+            citizen = await uow.session.get(Citizen, person.id)
+            assert citizen is not None and citizen.password_hash is not None
+            assert extract_parameters(citizen.password_hash).memory_cost == 64
+            assert passwords.verify_password(citizen.password_hash, PASSWORD), "the same password, hashed again"
+    finally:
+        passwords.use_cost(CHEAP_PASSWORDS["password_hash_time_cost"], CHEAP_PASSWORDS["password_hash_memory_kib"])

@@ -2,9 +2,11 @@
 
 The cost is the process's: `build_platform` sets it from the settings (`use_cost`) before anything is hashed.
 The default is RFC 9106's second recommended option (3 passes over 64 MiB, 4 lanes), a fifth of a second on a
-small server; production refuses settings below OWASP's minimum (core/settings.py). A hash records its own
-cost, so every hash made at another cost still verifies after a change. An unknown account is verified against
-a dummy hash made at the current cost, so a wrong email takes as long as a wrong password.
+small server; outside tests the settings refuse less than OWASP's minimum (core/settings.py). A hash records
+its own cost, so a hash made at another cost still verifies after a change, and is made again at the new cost
+the next time its owner signs in (`rehashed`): until then that account's sign-in takes the old cost's time.
+An unknown account is verified against a dummy hash made at the current cost, when the cost is set, so a
+wrong email takes as long as a wrong password from the first sign-in on.
 """
 
 from __future__ import annotations
@@ -20,10 +22,11 @@ _hasher = PasswordHasher()
 
 
 def use_cost(time_cost: int, memory_kib: int) -> None:
-    """Hash at this cost from now on (passes over the memory, and the memory in KiB)."""
+    """Hash at this cost from now on (passes over the memory, and the memory in KiB); makes its dummy hash now."""
     global _hasher
     if (_hasher.time_cost, _hasher.memory_cost) != (time_cost, memory_kib):
         _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_kib, parallelism=PARALLELISM)
+    _dummy_hash(time_cost, memory_kib)
 
 
 def hash_password(password: str) -> str:
@@ -40,9 +43,16 @@ def _dummy_hash(time_cost: int, memory_kib: int) -> str:
 
 def verify_password(password_hash: str | None, password: str) -> bool:
     """Whether the password matches the hash; with none, a dummy hash is verified so the time is the same."""
-    stored = password_hash or _dummy_hash(_hasher.time_cost, _hasher.memory_cost)
+    hasher = _hasher
+    stored = password_hash or _dummy_hash(hasher.time_cost, hasher.memory_cost)
     try:
-        matches = _hasher.verify(stored, password)
+        matches = hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
-    return matches and password_hash is not None
+    return matches and bool(password_hash)
+
+
+def rehashed(password_hash: str, password: str) -> str | None:
+    """The password (just verified against `password_hash`) hashed at today's cost, if its hash has another."""
+    hasher = _hasher
+    return hasher.hash(password) if hasher.check_needs_rehash(password_hash) else None

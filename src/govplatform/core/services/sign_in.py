@@ -27,7 +27,7 @@ from govplatform.core.crypto import FieldCipher, keyed_hash, random_token
 from govplatform.core.interfaces import N_, Actor, UserFacingError
 from govplatform.core.models import StaffSession, StaffUser, utcnow
 from govplatform.core.services import audit
-from govplatform.core.services.passwords import verify_password
+from govplatform.core.services.passwords import rehashed, verify_password
 from govplatform.core.services.staff import accept_totp, find_by_email
 from govplatform.core.services.throttle import STAFF_CODE, STAFF_PASSWORD, Throttle
 from govplatform.core.unit_of_work import UnitOfWork
@@ -91,6 +91,8 @@ async def check_password(
             _failed(uow, user, ip, "password")
         raise SignInError(N_("Enter a correct email address and password"))
     await throttle.succeeded(uow, attempt)
+    if stored is not None and (again := await asyncio.to_thread(rehashed, stored, password)) is not None:
+        user.password_hash = again  # made at an older cost: today's from now on
     return await _new_session(uow, policy, None, user.id)
 
 

@@ -26,19 +26,21 @@ _current: contextvars.ContextVar[str] = contextvars.ContextVar("language", defau
 _catalogues: dict[str, gettext.NullTranslations] = {"en": gettext.NullTranslations()}
 
 
-# Each catalogue as read, by its file and the file's modification time: an app built again in the same process
+# Each catalogue as read, by its file's path, modification time and size: an app built again in the same process
 # (the test suite builds one per test) reuses it instead of parsing thousands of lines of Welsh again; an edited
-# file is read afresh.
-_read: dict[tuple[Path, int], gettext.GNUTranslations] = {}
+# file is read afresh, and replaces the one kept.
+_read: dict[Path, tuple[tuple[int, int], gettext.GNUTranslations]] = {}
 
 
 def load_catalogues(directory: Path = TRANSLATIONS_DIR) -> None:
     for language in LANGUAGES[1:]:
         po_path = directory / language / "LC_MESSAGES" / "messages.po"
-        key = (po_path, po_path.stat().st_mtime_ns)
-        if key not in _read:
-            _read[key] = _read_catalogue(po_path, language)
-        _catalogues[language] = _read[key]
+        status = po_path.stat()
+        version = (status.st_mtime_ns, status.st_size)
+        kept = _read.get(po_path)
+        if kept is None or kept[0] != version:
+            kept = _read[po_path] = (version, _read_catalogue(po_path, language))
+        _catalogues[language] = kept[1]
 
 
 def _read_catalogue(po_path: Path, language: str) -> gettext.GNUTranslations:

@@ -26,6 +26,7 @@ from govplatform.core.interfaces import (
     UserFacingError,
     keyed_hash,
     random_token,
+    rehashed_password,
     totp_step,
     utcnow,
     verify_password,
@@ -119,6 +120,8 @@ async def check_password(
     if citizen is None or not await asyncio.to_thread(verify_password, stored, password):
         raise SignInFailed(WRONG_PASSWORD)
     await identity.throttle.succeeded(uow, attempt)
+    if stored is not None and (again := await asyncio.to_thread(rehashed_password, stored, password)) is not None:
+        citizen.password_hash = again  # made at an older cost: today's from now on
     row.citizen_id = citizen.id
 
 
