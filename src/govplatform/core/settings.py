@@ -327,7 +327,8 @@ def _strong_enough_passwords(settings: Settings) -> None:
         )
     if settings.password_hash_memory_kib < OWASP_MINIMUM_MEMORY_KIB:
         raise SettingsError(
-            f"Setting GOVPLATFORM_PASSWORD_HASH_MEMORY_KIB must be at least {OWASP_MINIMUM_MEMORY_KIB} (OWASP's minimum)"
+            f"Setting GOVPLATFORM_PASSWORD_HASH_MEMORY_KIB must be at least {OWASP_MINIMUM_MEMORY_KIB}"
+            " (OWASP's minimum)"
         )
 
 
