@@ -119,7 +119,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
                 terminalreporter.write_line(over_budget(tier, seconds), red=True, bold=True)
     wall = time.monotonic() - _started
     in_all = f"  {'in all':<12} {sum(_tests.values()):5d} tests  {_clock(wall):>6}"
-    workers = f", {len(_workers)} workers (each tier's time is summed over them)" if _workers else ""
+    workers = f"; {len(_workers)} workers, each tier's time summed over them" if _workers else ""
     terminalreporter.write_line(f"{in_all}  (from collection on{workers})")
     record = os.environ.get("GOVPLATFORM_TEST_TIMINGS")
     if record:

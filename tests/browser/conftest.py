@@ -16,9 +16,9 @@ import shutil
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright, expect
 
-from tests.browser.pages import Authenticator
+from tests.browser.pages import Authenticator, sign_in
 from tests.browser.server import LiveServer, ServerDidNotStart, running_server
 
 NO_CHROMIUM = "browser tests need Chromium: apt-get install chromium (or set CHROMIUM_PATH)"
@@ -108,6 +108,22 @@ async def new_context(browser: Browser, live_server: LiveServer, *, javascript: 
 @pytest.fixture
 async def context(browser: Browser, live_server: LiveServer) -> AsyncIterator[BrowserContext]:
     context = await new_context(browser, live_server)
+    yield context
+    await context.close()
+
+
+@pytest.fixture(scope="module")
+async def staff(
+    browser: Browser, live_server: LiveServer, demo_authenticator: Authenticator
+) -> AsyncIterator[BrowserContext]:
+    """A browser profile in which the demo user (a platform admin, and an admin of the demo service) is signed in,
+    shared by one module's tests."""
+    context = await new_context(browser, live_server)
+    page = await context.new_page()
+    await page.goto("/sign-in")
+    await sign_in(page, live_server.demo.email, live_server.demo.password, demo_authenticator)
+    await expect(page).to_have_url(f"{live_server.url}/admin")
+    await page.close()
     yield context
     await context.close()
 

@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import re
 import secrets
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from tests.browser.axe import assert_no_accessibility_violations
-from tests.browser.conftest import new_context
-from tests.browser.pages import LANGUAGES, Authenticator, open_in, screenshot, sign_in
+from tests.browser.pages import LANGUAGES, open_in, screenshot
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -28,20 +26,6 @@ WORDS = {
            "list": "Cleientiaid mewngofnodi"},
 }  # fmt: skip
 
-
-@pytest.fixture(scope="module")
-async def staff(
-    browser: Browser, live_server: LiveServer, demo_authenticator: Authenticator
-) -> AsyncIterator[BrowserContext]:
-    """A browser profile in which the demo user (an admin of the demo service) is signed in."""
-    context = await new_context(browser, live_server)
-    page = await context.new_page()
-    await page.goto("/sign-in")
-    await sign_in(page, live_server.demo.email, live_server.demo.password, demo_authenticator)
-    await expect(page).to_have_url(f"{live_server.url}/admin")
-    await page.close()
-    yield context
-    await context.close()
 
 
 async def submit(page: Page) -> None:

@@ -6,15 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import sqlite3
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, expect
+from playwright.async_api import BrowserContext, expect
 
 from tests.browser.axe import assert_no_accessibility_violations
-from tests.browser.conftest import new_context
-from tests.browser.pages import LANGUAGES, Authenticator, open_in, screenshot, sign_in
+from tests.browser.pages import LANGUAGES, open_in, screenshot
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -50,20 +49,6 @@ def outcomes(live_server: LiveServer) -> Iterator[None]:
     with sqlite3.connect(database) as connection:
         connection.execute("DELETE FROM identity_proving_outcomes WHERE person LIKE ?", (f"{PERSON}%",))
 
-
-@pytest.fixture(scope="module")
-async def staff(
-    browser: Browser, live_server: LiveServer, demo_authenticator: Authenticator
-) -> AsyncIterator[BrowserContext]:
-    """A browser profile in which the demo user, a platform admin, is signed in."""
-    context = await new_context(browser, live_server)
-    page = await context.new_page()
-    await page.goto("/sign-in")
-    await sign_in(page, live_server.demo.email, live_server.demo.password, demo_authenticator)
-    await expect(page).to_have_url(f"{live_server.url}/admin")
-    await page.close()
-    yield context
-    await context.close()
 
 
 @pytest.mark.parametrize("language", LANGUAGES)

@@ -8,13 +8,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, FilePayload, Page, expect
+from playwright.async_api import BrowserContext, FilePayload, Page, expect
 
 from tests.browser.axe import assert_no_accessibility_violations
-from tests.browser.conftest import new_context
 from tests.browser.pages import LANGUAGES, TEXT, Authenticator, open_in, screenshot, sign_in
 from tests.browser.server import LiveServer
 
@@ -54,20 +52,6 @@ def email_template(live_server: LiveServer, name: str) -> str:
     )  # fmt: skip
     return str(json.loads(made)["id"])
 
-
-@pytest.fixture(scope="module")
-async def staff(
-    browser: Browser, live_server: LiveServer, demo_authenticator: Authenticator
-) -> AsyncIterator[BrowserContext]:
-    """A browser profile in which the demo user is signed in, shared by this module's tests."""
-    context = await new_context(browser, live_server)
-    page = await context.new_page()
-    await page.goto("/sign-in")
-    await sign_in(page, live_server.demo.email, live_server.demo.password, demo_authenticator)
-    await expect(page).to_have_url(f"{live_server.url}/admin")
-    await page.close()
-    yield context
-    await context.close()
 
 
 @pytest.fixture(scope="module")

@@ -8,13 +8,11 @@ pages themselves: a template, a test sent from it, a guest, a reply-to address a
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from tests.browser.axe import assert_no_accessibility_violations
-from tests.browser.conftest import new_context
 from tests.browser.pages import LANGUAGES, TEXT, Authenticator, open_in, screenshot, sign_in
 from tests.browser.server import LiveServer
 
@@ -50,20 +48,6 @@ WORDS = {
     },
 }
 
-
-@pytest.fixture(scope="module")
-async def staff(
-    browser: Browser, live_server: LiveServer, demo_authenticator: Authenticator
-) -> AsyncIterator[BrowserContext]:
-    """A browser profile in which the demo user is signed in, shared by this module's tests."""
-    context = await new_context(browser, live_server)
-    page = await context.new_page()
-    await page.goto("/sign-in")
-    await sign_in(page, live_server.demo.email, live_server.demo.password, demo_authenticator)
-    await expect(page).to_have_url(f"{live_server.url}/admin")
-    await page.close()
-    yield context
-    await context.close()
 
 
 def path_of(page: Page) -> str:

@@ -9,14 +9,13 @@ demo user refunds part of that payment. Welsh follows once the new messages are 
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, expect
 
 from tests.browser.axe import assert_no_accessibility_violations
 from tests.browser.conftest import new_context
-from tests.browser.pages import Authenticator, screenshot, sign_in
+from tests.browser.pages import screenshot
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -25,20 +24,6 @@ LINK_TITLE = "Pay for a garden waste bin"
 REFERENCE = "BIN-2026-01"
 PAYMENT_ID = r"[0-9a-v]{26}"
 
-
-@pytest.fixture(scope="module")
-async def staff(
-    browser: Browser, live_server: LiveServer, demo_authenticator: Authenticator
-) -> AsyncIterator[BrowserContext]:
-    """A browser profile in which the demo user is signed in, shared by this module's tests."""
-    context = await new_context(browser, live_server)
-    page = await context.new_page()
-    await page.goto("/sign-in")
-    await sign_in(page, live_server.demo.email, live_server.demo.password, demo_authenticator)
-    await expect(page).to_have_url(f"{live_server.url}/admin")
-    await page.close()
-    yield context
-    await context.close()
 
 
 async def pay_through_the_link(browser: Browser, live_server: LiveServer, slug: str) -> tuple[str, str]:
