@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -24,6 +24,7 @@ from govplatform.app import build_app
 from govplatform.core.database import create_engine
 from govplatform.core.migrate import upgrade_to_head
 from govplatform.core.platform import Platform, build_platform
+from govplatform.core.services import passwords
 from govplatform.core.settings import Settings, load_settings, normalise_database_url
 from govplatform.core.unit_of_work import UnitOfWork
 
@@ -50,6 +51,22 @@ def var_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 # argon2's least cost (settings.py says why tests use it); tests/unit/test_passwords.py checks the real one.
 CHEAP_PASSWORDS = {"password_hash_time_cost": 1, "password_hash_memory_kib": 32}
+
+
+def use_cheap_passwords() -> None:
+    passwords.use_cost(CHEAP_PASSWORDS["password_hash_time_cost"], CHEAP_PASSWORDS["password_hash_memory_kib"])
+
+
+@pytest.fixture
+def raise_password_cost() -> Iterator[Callable[[], int]]:
+    """Call it to have the operator raise argon2's memory (to the KiB it returns); the tests' cost is back after."""
+
+    def raise_cost() -> int:
+        passwords.use_cost(1, 64)
+        return 64
+
+    yield raise_cost
+    use_cheap_passwords()
 
 
 def make_settings(var_dir: Path, database_url: str, **overrides: object) -> Settings:

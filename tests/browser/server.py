@@ -20,6 +20,8 @@ from pathlib import Path
 
 import httpx
 
+from tests.conftest import CHEAP_PASSWORDS
+
 ROOT = Path(__file__).resolve().parents[2]
 RECOVERY_WAIT_SECONDS = 20
 START_SECONDS = 90.0  # a start takes seconds; on a shared two-core machine under load it has taken over 30
@@ -78,9 +80,8 @@ def server_env(var_dir: Path, url: str) -> dict[str, str]:
             "GOVPLATFORM_FRONTEND_DIR": str(ROOT / "node_modules/govuk-frontend/dist/govuk"),
             "GOVPLATFORM_BASE_URL": url,
             "GOVPLATFORM_LOG_LEVEL": "warning",
-            # argon2's least cost, as in-process tests have it (tests/conftest.py's CHEAP_PASSWORDS)
-            "GOVPLATFORM_PASSWORD_HASH_TIME_COST": "1",
-            "GOVPLATFORM_PASSWORD_HASH_MEMORY_KIB": "32",
+            # argon2's least cost, as in-process tests have it
+            **{f"GOVPLATFORM_{name.upper()}": str(value) for name, value in CHEAP_PASSWORDS.items()},
             # The operator allows this machine on purpose: the pages' webhooks and callbacks point at it.
             "GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS": "127.0.0.1",
             # A lost second factor's wait (72 hours in production): long enough for the browser to try the

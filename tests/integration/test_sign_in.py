@@ -1,6 +1,7 @@
 """Staff sign in with a password and a TOTP code; guessing is slowed down, never locked out (test_guessing.py)."""
 
 import datetime as dt
+from collections.abc import Callable
 
 import httpx
 import pyotp
@@ -11,7 +12,6 @@ from govplatform.core.models import AuditEvent, StaffSession, StaffUser
 from govplatform.core.platform import Platform
 from govplatform.core.services import passwords
 from govplatform.core.services.throttle import CODE_ACCOUNT
-from tests.conftest import CHEAP_PASSWORDS
 from tests.helpers import PASSWORD, post_form, ready_user, sign_in
 from tests.throttle_support import HeldClock
 
@@ -128,21 +128,18 @@ async def test_sign_in_errors_are_shown_in_welsh_to_welsh_users(client: httpx.As
 
 
 async def test_a_password_hashed_at_an_older_cost_is_hashed_again_at_todays_when_its_owner_signs_in(
-    platform: Platform, client: httpx.AsyncClient
+    platform: Platform, client: httpx.AsyncClient, raise_password_cost: Callable[[], int]
 ) -> None:
     user_id, secret = await ready_user(platform, "cost@example.gov.uk")  # at the tests' cost: 32 KiB
-    passwords.use_cost(1, 64)  # the operator raises the cost
-    try:
-        wrong = await post_form(client, "/sign-in", "/sign-in", {"email": "cost@example.gov.uk", "password": "nope"})
-        assert wrong.status_code == 400 and "Enter a correct email address and password" in wrong.text
-        async with platform.uow() as uow:
-            user = await uow.session.get(StaffUser, user_id)
-            assert user is not None and extract_parameters(user.password_hash).memory_cost == 32, "not on a wrong one"
-        response = await sign_in(client, "cost@example.gov.uk", secret)
-        assert response.status_code == 303 and response.headers["location"] == "/admin"
-        async with platform.uow() as uow:
-            user = await uow.session.get(StaffUser, user_id)
-            assert user is not None and extract_parameters(user.password_hash).memory_cost == 64
-            assert passwords.verify_password(user.password_hash, PASSWORD), "the same password, hashed again"
-    finally:
-        passwords.use_cost(CHEAP_PASSWORDS["password_hash_time_cost"], CHEAP_PASSWORDS["password_hash_memory_kib"])
+    raised = raise_password_cost()
+    wrong = await post_form(client, "/sign-in", "/sign-in", {"email": "cost@example.gov.uk", "password": "nope"})
+    assert wrong.status_code == 400 and "Enter a correct email address and password" in wrong.text
+    async with platform.uow() as uow:
+        user = await uow.session.get(StaffUser, user_id)
+        assert user is not None and extract_parameters(user.password_hash).memory_cost == 32, "not on a wrong one"
+    response = await sign_in(client, "cost@example.gov.uk", secret)
+    assert response.status_code == 303 and response.headers["location"] == "/admin"
+    async with platform.uow() as uow:
+        user = await uow.session.get(StaffUser, user_id)
+        assert user is not None and extract_parameters(user.password_hash).memory_cost == raised
+        assert passwords.verify_password(user.password_hash, PASSWORD), "the same password, hashed again"

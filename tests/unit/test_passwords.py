@@ -10,14 +10,14 @@ from argon2 import extract_parameters
 
 from govplatform.core.services import passwords
 from govplatform.core.settings import SettingsError, load_settings
-from tests.conftest import CHEAP_PASSWORDS
+from tests.conftest import use_cheap_passwords
 from tests.unit.test_settings import PRODUCTION_SECRETS
 
 
 @pytest.fixture(autouse=True)
 def cost_restored() -> Iterator[None]:
     yield
-    passwords.use_cost(CHEAP_PASSWORDS["password_hash_time_cost"], CHEAP_PASSWORDS["password_hash_memory_kib"])
+    use_cheap_passwords()
 
 
 def test_by_default_a_password_is_hashed_with_rfc_9106s_second_recommended_option(tmp_path: Path) -> None:

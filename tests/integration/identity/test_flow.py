@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import time
+from collections.abc import Callable
 
 import httpx
 from argon2 import extract_parameters
@@ -16,7 +17,6 @@ from govplatform.core.platform import Platform
 from govplatform.core.services import passwords
 from govplatform.identity.models import Citizen
 from govplatform.identity.services.subjects import pairwise_subject
-from tests.conftest import CHEAP_PASSWORDS
 from tests.integration.identity.support import (
     PASSWORD,
     REDIRECT_URI,
@@ -104,18 +104,15 @@ async def _salt(platform: Platform, citizen_id: object) -> str:
 
 
 async def test_a_citizens_password_hashed_at_an_older_cost_is_hashed_again_at_todays_when_they_sign_in(
-    platform: Platform, client: httpx.AsyncClient
+    platform: Platform, client: httpx.AsyncClient, raise_password_cost: Callable[[], int]
 ) -> None:
     rp = await a_client(platform)
     person = await a_citizen(platform)  # hashed at the tests' cost: 32 KiB
-    passwords.use_cost(1, 64)  # the operator raises the cost
-    try:
-        back = await sign_in_through_pages(client, authorise_query(rp), person)
-        assert back.status_code == 302 and back.headers["location"].startswith(REDIRECT_URI + "?")
-        async with platform.uow() as uow:
-            citizen = await uow.session.get(Citizen, person.id)
-            assert citizen is not None and citizen.password_hash is not None
-            assert extract_parameters(citizen.password_hash).memory_cost == 64
-            assert passwords.verify_password(citizen.password_hash, PASSWORD), "the same password, hashed again"
-    finally:
-        passwords.use_cost(CHEAP_PASSWORDS["password_hash_time_cost"], CHEAP_PASSWORDS["password_hash_memory_kib"])
+    raised = raise_password_cost()
+    back = await sign_in_through_pages(client, authorise_query(rp), person)
+    assert back.status_code == 302 and back.headers["location"].startswith(REDIRECT_URI + "?")
+    async with platform.uow() as uow:
+        citizen = await uow.session.get(Citizen, person.id)
+        assert citizen is not None and citizen.password_hash is not None
+        assert extract_parameters(citizen.password_hash).memory_cost == raised
+        assert passwords.verify_password(citizen.password_hash, PASSWORD), "the same password, hashed again"

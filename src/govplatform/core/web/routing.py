@@ -26,11 +26,6 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
-
-try:  # FastAPI 0.16x's branch for an included router (see _included_paths)
-    from fastapi.routing import _IncludedRouter
-except ImportError:  # pragma: no cover - another FastAPI: every route is walked the public way
-    _IncludedRouter = type("_NoIncludedRouter", (), {})  # type: ignore[assignment,misc]
 from starlette.datastructures import URLPath
 from starlette.routing import BaseRoute, Match, NoMatchFound
 from starlette.types import Receive, Scope, Send
@@ -46,7 +41,9 @@ def first_segment(path: str) -> str:
 
 
 def _included_paths(route: BaseRoute, prefix: str = "") -> list[str] | None:
-    """The paths of an included router's routes, read from the routes themselves; None if any has no plain path.
+    """The paths of an included router's routes, read from the routes themselves; None if `route` is not FastAPI
+    0.16x's branch for an included router (an `include_context` and an `original_router`) or one of its routes has
+    no plain path.
 
     Why not FastAPI's `iter_route_contexts` alone: it builds each route's dependants and validators (FastAPI
     builds them lazily, on a branch's first request), about a third of a second for this app's routes, paid
@@ -60,7 +57,7 @@ def _included_paths(route: BaseRoute, prefix: str = "") -> list[str] | None:
     prefix += context.prefix
     paths: list[str] = []
     for child in [*router.routes, *getattr(router, "_low_priority_routes", [])]:
-        if isinstance(child, _IncludedRouter):
+        if hasattr(child, "original_router"):  # a router included in this one
             found = _included_paths(child, prefix)
             if found is None:
                 return None
@@ -73,7 +70,7 @@ def _included_paths(route: BaseRoute, prefix: str = "") -> list[str] | None:
 
 
 def _segments_of(route: BaseRoute) -> set[str]:
-    if isinstance(route, _IncludedRouter) and (paths := _included_paths(route)) is not None:
+    if (paths := _included_paths(route)) is not None:
         return {first_segment(path) if path.startswith("/") else _ANY for path in paths} or {_ANY}
     segments: set[str] = set()
     for context in iter_route_contexts([route]):
