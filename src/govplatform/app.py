@@ -18,6 +18,9 @@ from govplatform.core.web.app import CachedStatic, create_app
 from govplatform.core.web.middleware import LargerBody
 from govplatform.core.web.routing import install_route_index
 from govplatform.examples import parking_shop
+from govplatform.exchange import api as exchange_api
+from govplatform.exchange.component import ExchangeComponent
+from govplatform.exchange.component import declare_admin as declare_exchange_admin
 from govplatform.identity import api as identity_api
 from govplatform.identity import discovery as identity_discovery
 from govplatform.identity import pages as identity_pages
@@ -238,6 +241,10 @@ def register_components(platform: Platform) -> None:
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
     declare_pay_admin(platform.admin)
     declare_identity_admin(platform.admin)
+    platform.components["exchange"] = ExchangeComponent(
+        uow=platform.uow, box=platform.cipher, base_url=platform.settings.base_url.rstrip("/")
+    )
+    declare_exchange_admin(platform.admin)
 
 
 def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
@@ -277,6 +284,7 @@ def build_app(settings: Settings, platform: Platform | None = None) -> FastAPI:
         app.state.public_routes.add(method, path)
     app.include_router(pay_pages_router)
     register_identity(app, platform)
+    register_exchange(app, platform)
     app.state.templates.add_folder(parking_shop.TEMPLATES)
     for method, path in parking_shop.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
@@ -301,6 +309,15 @@ def register_identity(app: FastAPI, platform: Platform) -> None:
         for method, path in module.PUBLIC_ROUTES:
             app.state.public_routes.add(method, path)
         app.include_router(module.router)
+
+
+def register_exchange(app: FastAPI, platform: Platform) -> None:
+    """The exchange's directory (and, as they land, its query API and pages); errors as `{"error", "message"}`."""
+    app.state.exchange = platform.components["exchange"]
+    app.state.error_formats.register(exchange_api.DIRECTORY, exchange_api.error_body)
+    for method, path in exchange_api.PUBLIC_ROUTES:
+        app.state.public_routes.add(method, path)
+    app.include_router(exchange_api.router)
 
 
 async def _oauth_error(_request: Request, error: Exception) -> Response:

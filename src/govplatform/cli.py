@@ -14,6 +14,7 @@ import typer
 from govplatform import processes
 from govplatform.core import cli as core_cli
 from govplatform.core.commands import CommandContext, lend
+from govplatform.exchange.cli import exchange_cli
 from govplatform.identity.cli import identity_cli
 from govplatform.notify.cli import notify_cli
 from govplatform.pay.cli import pay_cli
@@ -37,6 +38,7 @@ app.add_typer(transparency_cli, name="transparency")
 app.add_typer(notify_cli, name="notify")
 app.add_typer(pay_cli, name="pay")
 app.add_typer(identity_cli, name="identity")
+app.add_typer(exchange_cli, name="exchange")
 
 
 @app.callback()

@@ -5,10 +5,11 @@ their models module here as they arrive.
 """
 
 from govplatform.core.models import Base
+from govplatform.exchange import models as exchange_models
 from govplatform.identity import models as identity_models
 from govplatform.notify import models as notify_models
 from govplatform.pay import models as pay_models
 from govplatform.transparency import models as transparency_models
 
 metadata = Base.metadata
-COMPONENT_MODELS = (transparency_models, notify_models, pay_models, identity_models)
+COMPONENT_MODELS = (transparency_models, notify_models, pay_models, identity_models, exchange_models)

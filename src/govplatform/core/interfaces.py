@@ -108,6 +108,7 @@ __all__ = [
     "Notices",
     "OrgRole",
     "OrgRoleHolder",
+    "OrganisationRef",
     "OutboundAnswer",
     "OutboundGuard",
     "OutboundRefused",
@@ -141,6 +142,7 @@ __all__ = [
     "current_limits",
     "enqueue_job",
     "enqueue_jobs",
+    "find_organisations",
     "forget_after_change",
     "gettext_",
     "has_org_role",
@@ -194,6 +196,21 @@ class JobBatch:
 
     uow: UnitOfWork
     payloads: list[dict[str, Any]]
+
+
+@dataclasses.dataclass(frozen=True)
+class OrganisationRef:
+    """A public body as other components see it: the exchange's members and agreements' parties."""
+
+    id: uuid.UUID
+    name: str
+
+
+async def find_organisations(uow: UnitOfWork, only: list[uuid.UUID] | None = None) -> list[OrganisationRef]:
+    """Organisations by name (all of them, or those whose ids are in `only`)."""
+    from govplatform.core.services import tenancy
+
+    return [OrganisationRef(o.id, o.name) for o in await tenancy.list_organisations(uow, only)]
 
 
 class ServiceDirectory(Protocol):

@@ -65,8 +65,11 @@ async def create_service(uow: UnitOfWork, actor: Actor, organisation_id: uuid.UU
     return service
 
 
-async def list_organisations(uow: UnitOfWork) -> list[Organisation]:
-    return list((await uow.session.scalars(select(Organisation).order_by(Organisation.name))).all())
+async def list_organisations(uow: UnitOfWork, only: list[uuid.UUID] | None = None) -> list[Organisation]:
+    query = select(Organisation).order_by(Organisation.name)
+    if only is not None:
+        query = query.where(Organisation.id.in_(only))
+    return list((await uow.session.scalars(query)).all())
 
 
 async def list_services(uow: UnitOfWork, only: list[uuid.UUID] | None = None) -> list[ServiceRef]:

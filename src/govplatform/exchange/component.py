@@ -1,0 +1,40 @@
+"""Everything the exchange needs at run time, built once per process by the composition root.
+
+Routes, pages and the CLI reach the exchange's services through this one object, so nothing is built at
+import time and tests can build their own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+
+from govplatform.core.interfaces import N_, AdminRegistry, AuditTarget, SecretBox, UnitOfWork
+from govplatform.exchange.services.directory import MemberDirectory
+from govplatform.exchange.services.gateway_keys import GatewayKeys
+
+
+@dataclasses.dataclass
+class ExchangeComponent:
+    uow: Callable[..., UnitOfWork]
+    box: SecretBox
+    base_url: str  # GOVPLATFORM_BASE_URL without its trailing slash: the directory's issuer
+    gateway_keys: GatewayKeys = dataclasses.field(init=False)
+    directory: MemberDirectory = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        self.gateway_keys = GatewayKeys(self.box, self.uow)
+        self.directory = MemberDirectory(self.uow, self.gateway_keys, self.base_url)
+
+
+AUDIT_EVENTS = {
+    "exchange.key_registered": N_("Exchange key registered"),
+    "exchange.key_retired": N_("Exchange key retired"),
+    "exchange.gateway_key_rotated": N_("Exchange gateway key rotated"),
+}
+
+
+def declare_admin(registry: AdminRegistry) -> None:
+    """The exchange's audit names in core's admin pages (ADR 0016)."""
+    registry.add_audit_events(AUDIT_EVENTS)
+    registry.add_audit_target(AuditTarget("exchange_key", N_("Exchange key")))

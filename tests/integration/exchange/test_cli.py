@@ -1,0 +1,92 @@
+"""`govplatform exchange key ...` and `gateway-key rotate`, run in this process as a script would run them."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+from click.testing import Result
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from typer.testing import CliRunner
+
+from govplatform.cli import app
+from govplatform.core.platform import Platform
+from govplatform.exchange.keys import read_private_pem, thumbprint
+from tests.integration.exchange.support import organisation
+from tests.integration.test_cli import ROOT
+
+
+async def _run(platform: Platform, *args: str) -> Result:
+    settings = platform.settings
+    env = {
+        "GOVPLATFORM_VAR_DIR": str(settings.var_dir),
+        "GOVPLATFORM_DATABASE_URL": settings.database_url,
+        "GOVPLATFORM_FRONTEND_DIR": str(ROOT / "node_modules/govuk-frontend/dist/govuk"),
+    }
+    return await asyncio.to_thread(CliRunner().invoke, app, ["exchange", *args], env=env)
+
+
+def _json(result: Result) -> Any:
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+async def test_key_create_keeps_the_private_key_in_a_file_of_its_own_and_registers_only_the_public_half(
+    own_platform: Platform, tmp_path: Path
+) -> None:
+    council = await organisation(own_platform, "Anytown Council")
+    pem = tmp_path / "council.pem"
+    made = _json(await _run(own_platform, "key", "create", "--org", str(council), "--out", str(pem), "--json"))
+    assert stat.S_IMODE(pem.stat().st_mode) == 0o600
+    private = read_private_pem(pem.read_bytes())
+    kid = thumbprint(private.public_key().public_bytes_raw())
+    assert made["key_id"] == f"{council}/{kid}" and made["state"] == "current"
+    assert made["public_jwk"]["x"] and "d" not in made["public_jwk"]
+
+    again = await _run(own_platform, "key", "create", "--org", str(council), "--out", str(pem), "--json")
+    assert again.exit_code == 2 and "already exists" in again.stderr
+    assert read_private_pem(pem.read_bytes()).public_key().public_bytes_raw() == private.public_key().public_bytes_raw()
+
+    orphan = tmp_path / "nobody.pem"
+    unknown = await _run(
+        own_platform, "key", "create", "--org", "6f1c2d3e-4a5b-4c6d-8e9f-0a1b2c3d4e5f", "--out", str(orphan)
+    )
+    assert unknown.exit_code == 1 and "no organisation" in unknown.stderr and not orphan.exists()
+
+
+async def test_keys_made_elsewhere_are_registered_listed_and_retired(own_platform: Platform, tmp_path: Path) -> None:
+    agency = await organisation(own_platform, "Vehicle Licensing Agency")
+    public = tmp_path / "hsm.pub"
+    public.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    registered = _json(
+        await _run(own_platform, "key", "register", "--org", str(agency), "--public-key", str(public), "--json")
+    )
+    not_a_key = tmp_path / "junk.pem"
+    not_a_key.write_text("hello")
+    refused = await _run(own_platform, "key", "register", "--org", str(agency), "--public-key", str(not_a_key))
+    assert refused.exit_code == 2 and "not a PEM public key" in refused.stderr
+
+    retired = _json(await _run(own_platform, "key", "retire", "--key-id", registered["key_id"], "--json"))
+    assert retired["state"] == "retired" and retired["retired_at"]
+    listed = _json(await _run(own_platform, "key", "list", "--org", str(agency), "--json"))["keys"]
+    assert [(key["key_id"], key["state"]) for key in listed] == [(registered["key_id"], "retired")]
+    twice = await _run(own_platform, "key", "retire", "--key-id", registered["key_id"])
+    assert twice.exit_code == 1 and "already retired" in twice.stderr
+
+
+async def test_the_gateway_key_rotates_by_command(own_platform: Platform) -> None:
+    first = _json(await _run(own_platform, "gateway-key", "rotate", "--json"))["signing"]
+    second = _json(await _run(own_platform, "gateway-key", "rotate", "--json"))["signing"]
+    assert first.startswith("gateway/") and second.startswith("gateway/") and first != second
+    published = {
+        key["key_id"]: key["state"] for key in _json(await _run(own_platform, "gateway-key", "list", "--json"))["keys"]
+    }
+    assert published[first] == "retired" and published[second] == "signing" and "next" in published.values()
