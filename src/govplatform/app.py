@@ -242,7 +242,10 @@ def register_components(platform: Platform) -> None:
     declare_pay_admin(platform.admin)
     declare_identity_admin(platform.admin)
     platform.components["exchange"] = ExchangeComponent(
-        uow=platform.uow, box=platform.cipher, base_url=platform.settings.base_url.rstrip("/")
+        uow=platform.uow,
+        box=platform.cipher,
+        base_url=platform.settings.base_url.rstrip("/"),
+        hash_secret=platform.settings.api_key_hash_secret,
     )
     declare_exchange_admin(platform.admin)
 
@@ -314,7 +317,8 @@ def register_identity(app: FastAPI, platform: Platform) -> None:
 def register_exchange(app: FastAPI, platform: Platform) -> None:
     """The exchange's directory (and, as they land, its query API and pages); errors as `{"error", "message"}`."""
     app.state.exchange = platform.components["exchange"]
-    app.state.error_formats.register(exchange_api.DIRECTORY, exchange_api.error_body)
+    for path in (exchange_api.DIRECTORY, exchange_api.DATA_ITEMS):
+        app.state.error_formats.register(path, exchange_api.error_body)
     for method, path in exchange_api.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
     app.include_router(exchange_api.router)

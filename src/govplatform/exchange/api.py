@@ -5,16 +5,21 @@ Errors on these routes are JSON, `{"error": code, "message": text}`, with the co
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.datastructures import MutableHeaders
 
 from govplatform.exchange.component import ExchangeComponent
+from govplatform.exchange.data_items import ITEMS
 from govplatform.exchange.signatures import HttpResponse, sign_response
 
 router = APIRouter()
 DIRECTORY = "/exchange/directory"
-PUBLIC_ROUTES = [("GET", DIRECTORY)]  # public by design: members and auditors check signatures with it
+DATA_ITEMS = "/exchange/data-items"
+# Public by design: members and auditors check signatures with the directory; the data items are a vocabulary
+PUBLIC_ROUTES = [("GET", DIRECTORY), ("GET", DATA_ITEMS)]
 
 
 def _exchange(request: Request) -> ExchangeComponent:
@@ -42,6 +47,11 @@ _CODES = {
     415: "unsupported_media_type",
     429: "too_many_requests",
 }
+
+
+@router.get(DATA_ITEMS, tags=["exchange"], summary="The platform's one list of data items")
+async def data_items() -> dict[str, Any]:
+    return {"data_items": [item.as_json() for item in ITEMS]}
 
 
 def error_body(status: int, _name: str, message: str) -> dict[str, str]:

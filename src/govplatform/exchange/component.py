@@ -19,6 +19,7 @@ class ExchangeComponent:
     uow: Callable[..., UnitOfWork]
     box: SecretBox
     base_url: str  # GOVPLATFORM_BASE_URL without its trailing slash: the directory's issuer
+    hash_secret: str  # keys the record store's subject hashes (settings.api_key_hash_secret)
     gateway_keys: GatewayKeys = dataclasses.field(init=False)
     directory: MemberDirectory = dataclasses.field(init=False)
 
@@ -31,6 +32,8 @@ AUDIT_EVENTS = {
     "exchange.key_registered": N_("Exchange key registered"),
     "exchange.key_retired": N_("Exchange key retired"),
     "exchange.gateway_key_rotated": N_("Exchange gateway key rotated"),
+    "exchange.dataset_declared": N_("Exchange dataset declared"),
+    "exchange.dataset_loaded": N_("Exchange dataset's records loaded"),
 }
 
 
@@ -38,3 +41,4 @@ def declare_admin(registry: AdminRegistry) -> None:
     """The exchange's audit names in core's admin pages (ADR 0016)."""
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(AuditTarget("exchange_key", N_("Exchange key")))
+    registry.add_audit_target(AuditTarget("exchange_dataset", N_("Exchange dataset")))

@@ -1,17 +1,23 @@
-"""The exchange's tables: members' public keys and the gateway's own signing keys.
+"""The exchange's tables: members' public keys, the gateway's own signing keys, datasets and the record store.
 
 A member's private key never reaches the platform: its row holds the raw Ed25519 public key and the key's
 RFC 7638 thumbprint, which with the organisation's id is the `keyid` its signatures carry. The gateway's
 private keys are AES-GCM encrypted under core's field cipher, the key id as associated data (as identity keeps
 its ID token keys), so a stolen database alone cannot sign an answer.
+
+A record's fields are AES-GCM encrypted (DESIGN.md: exchange responses are personal payloads), the dataset
+and record ids as associated data, so a value moved to another row does not decrypt. Records are found by
+keyed hashes of their normalised subject identifiers (HMAC-SHA256 under the platform's hash secret), so the
+table can be searched without holding any identifier in clear.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import uuid
+from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text, Uuid
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from govplatform.core.interfaces import Base, utcnow
@@ -48,3 +54,55 @@ class GatewayKey(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     signing_since: Mapped[dt.datetime | None]
     retired_at: Mapped[dt.datetime | None]
+
+
+class Dataset(Base):
+    """What a provider offers: typed fields each naming a data item, and the subject schemes it answers by.
+
+    source: "records" (answered from the record store inside the platform) or "provider" (the gateway forwards
+    a signed request to `provider_url` and checks the provider's signed answer).
+    """
+
+    __tablename__ = "exchange_datasets"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(String(255))
+    schema: Mapped[dict[str, Any]] = mapped_column(JSON)  # the JSON Schema as declared (datasets.py checks it)
+    subject_schemes: Mapped[list[str]] = mapped_column(JSON)
+    source: Mapped[str] = mapped_column(String(16))
+    provider_url: Mapped[str | None] = mapped_column(String(2048))
+    current_version: Mapped[int] = mapped_column(Integer, default=0)  # 0: nothing loaded yet
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(320))
+    __table_args__ = (Index("uq_exchange_datasets_organisation_name", "organisation_id", "name", unique=True),)
+
+
+class DatasetVersion(Base):
+    """One load of a dataset's records: kept for every load, while the records are kept for the current one."""
+
+    __tablename__ = "exchange_dataset_versions"
+    dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_datasets.id"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    record_count: Mapped[int] = mapped_column(Integer)
+    file_sha256: Mapped[str] = mapped_column(String(64))
+    loaded_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    loaded_by: Mapped[str] = mapped_column(String(320))
+
+
+class Record(Base):
+    """One person's entry in a dataset's current version."""
+
+    __tablename__ = "exchange_records"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_datasets.id"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    fields_encrypted: Mapped[str] = mapped_column(Text)  # JSON, AES-GCM, "{dataset id}/{record id}" as AD
+
+
+class RecordSubject(Base):
+    """A keyed hash of one of a record's subject identifiers ("{scheme}:{normalised value}"), to find it by."""
+
+    __tablename__ = "exchange_record_subjects"
+    dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_datasets.id"), primary_key=True)
+    subject_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    record_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_records.id"), index=True)

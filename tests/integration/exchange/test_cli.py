@@ -18,6 +18,7 @@ from govplatform.core.platform import Platform
 from govplatform.exchange.keys import read_private_pem, thumbprint
 from tests.integration.exchange.support import organisation
 from tests.integration.test_cli import ROOT
+from tests.unit.exchange.test_datasets_schema import VEHICLES
 
 
 async def _run(platform: Platform, *args: str) -> Result:
@@ -90,3 +91,31 @@ async def test_the_gateway_key_rotates_by_command(own_platform: Platform) -> Non
         key["key_id"]: key["state"] for key in _json(await _run(own_platform, "gateway-key", "list", "--json"))["keys"]
     }
     assert published[first] == "retired" and published[second] == "signing" and "next" in published.values()
+
+
+async def test_a_dataset_is_declared_loaded_and_listed_by_command(own_platform: Platform, tmp_path: Path) -> None:
+    agency = await organisation(own_platform, "Vehicle Licensing Agency")
+    schema = tmp_path / "keepers.schema.json"
+    schema.write_text(json.dumps(VEHICLES))
+    run = lambda *args: _run(own_platform, "dataset", *args)  # noqa: E731
+    made = _json(await run("create", "--org", str(agency), "--name", "Vehicle keepers", "--schema", str(schema),
+                           "--subject-schemes", "driving-licence,nino", "--json"))  # fmt: skip
+    assert made["name"] == "Vehicle keepers" and made["version"] == 0 and made["source"] == "records"
+    records = tmp_path / "keepers.csv"
+    records.write_bytes(b"subject:driving-licence,registration\nMORGA657054SM9IJ,AB12 CDE\n")
+    loaded = _json(await run("load", "--dataset", made["id"], str(records), "--json"))
+    assert (loaded["version"], loaded["records"]) == (1, 1) and len(loaded["file_sha256"]) == 64
+    listed = _json(await run("list", "--org", str(agency), "--json"))["datasets"]
+    assert [(d["id"], d["version"]) for d in listed] == [(made["id"], 1)]
+
+    records.write_bytes(b"subject:driving-licence,registration\nNOT A LICENCE,AB12 CDE\n")
+    refused = await run("load", "--dataset", made["id"], str(records))
+    assert refused.exit_code == 1 and "Row 2: a driving-licence identifier is" in refused.stderr
+    bad_schemes = await run("create", "--org", str(agency), "--name", "X", "--schema", str(schema),
+                            "--subject-schemes", "email")  # fmt: skip
+    assert bad_schemes.exit_code == 2 and "subject schemes are" in bad_schemes.stderr
+    schema.write_text("{not json")
+    not_json = await run(
+        "create", "--org", str(agency), "--name", "X", "--schema", str(schema), "--subject-schemes", "nino"
+    )
+    assert not_json.exit_code == 2 and "is not JSON" in not_json.stderr

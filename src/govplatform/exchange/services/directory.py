@@ -21,7 +21,7 @@ from typing import Any
 
 from govplatform.core.interfaces import ReadCache, UnitOfWork, find_organisations, forget_after_change, utcnow
 from govplatform.exchange.keys import public_jwk, unb64url
-from govplatform.exchange.services import members
+from govplatform.exchange.services import datasets, members
 from govplatform.exchange.services.gateway_keys import GatewayKeys
 
 CACHE_SECONDS = 5.0
@@ -59,7 +59,11 @@ class MemberDirectory:
         ring = await self._gateway_keys.ring()
         async with self._uow(read_only=True) as uow:
             keys = await members.list_keys(uow)
-            organisations = {org.id: org.name for org in await find_organisations(uow, _ids(keys))}
+            offered = await datasets.list_datasets(uow)
+            member_ids = list(
+                dict.fromkeys([key.organisation_id for key in keys] + [d.organisation_id for d in offered])
+            )
+            organisations = {org.id: org.name for org in await find_organisations(uow, member_ids)}
         by_member: dict[uuid.UUID, list[dict[str, Any]]] = {}
         for key in keys:
             entry = _key_entry(key.public_key, key.key_id, key.state, key.created_at, key.retired_at)
@@ -75,7 +79,12 @@ class MemberDirectory:
                 ]
             },
             "members": [
-                {"organisation_id": str(org_id), "name": name, "keys": by_member[org_id], "datasets": []}
+                {
+                    "organisation_id": str(org_id),
+                    "name": name,
+                    "keys": by_member.get(org_id, []),
+                    "datasets": [_dataset_entry(d) for d in offered if d.organisation_id == org_id],
+                }
                 for org_id, name in sorted(organisations.items(), key=lambda item: item[1])
             ],
         }
@@ -83,5 +92,8 @@ class MemberDirectory:
         return SignedDocument(body, ring.key_id, ring.signer)
 
 
-def _ids(keys: list[members.MemberKeyView]) -> list[uuid.UUID]:
-    return list(dict.fromkeys(key.organisation_id for key in keys))
+def _dataset_entry(dataset: datasets.DatasetView) -> dict[str, Any]:
+    """What a consumer needs to draft an agreement: the fields, their items, and how subjects are named."""
+    entry = dataset.as_json()
+    del entry["organisation_id"]
+    return entry
