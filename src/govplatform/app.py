@@ -19,6 +19,7 @@ from govplatform.core.web.middleware import LargerBody
 from govplatform.core.web.routing import install_route_index
 from govplatform.examples import parking_shop
 from govplatform.exchange import api as exchange_api
+from govplatform.exchange import pages as exchange_pages
 from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.component import declare_admin as declare_exchange_admin
 from govplatform.identity import api as identity_api
@@ -246,6 +247,7 @@ def register_components(platform: Platform) -> None:
         box=platform.cipher,
         base_url=platform.settings.base_url.rstrip("/"),
         hash_secret=platform.settings.api_key_hash_secret,
+        log=platform.components["transparency"],
     )
     declare_exchange_admin(platform.admin)
 
@@ -315,13 +317,15 @@ def register_identity(app: FastAPI, platform: Platform) -> None:
 
 
 def register_exchange(app: FastAPI, platform: Platform) -> None:
-    """The exchange's directory (and, as they land, its query API and pages); errors as `{"error", "message"}`."""
+    """The exchange's directory and data items (errors as `{"error", "message"}`), and its public register."""
     app.state.exchange = platform.components["exchange"]
     for path in (exchange_api.DIRECTORY, exchange_api.DATA_ITEMS):
         app.state.error_formats.register(path, exchange_api.error_body)
-    for method, path in exchange_api.PUBLIC_ROUTES:
+    for method, path in exchange_api.PUBLIC_ROUTES + exchange_pages.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)
+    app.state.templates.add_folder(exchange_pages.TEMPLATES)
     app.include_router(exchange_api.router)
+    app.include_router(exchange_pages.router)
 
 
 async def _oauth_error(_request: Request, error: Exception) -> Response:

@@ -33,6 +33,7 @@ from govplatform.core.admin_registry import (
 from govplatform.core.cache_notices import Notices
 from govplatform.core.caching import ReadCache, forget_after_change
 from govplatform.core.crypto import DecryptionError, constant_time_equal, keyed_hash, random_token
+from govplatform.core.csv_cells import safe_cell
 from govplatform.core.data_path import DriverRow, Prebuilt
 from govplatform.core.keys import (
     ApiKeyStore,
@@ -52,6 +53,7 @@ from govplatform.core.language import (
     gettext_,
     in_language,
     localise,
+    long_date,
 )
 from govplatform.core.messages import MessageRefused, Messages, PlatformTemplate
 from govplatform.core.models import Base, UTCDateTime, utcnow
@@ -151,6 +153,7 @@ __all__ = [
     "in_language",
     "keyed_hash",
     "localise",
+    "long_date",
     "new_totp_secret",
     "open_private",
     "parse_json_body",
@@ -159,6 +162,7 @@ __all__ = [
     "random_token",
     "record_audit",
     "rehashed_password",
+    "safe_cell",
     "service_page",
     "text_problem",
     "totp_step",

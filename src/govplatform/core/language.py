@@ -7,6 +7,7 @@ function imports the web shell's i18n where it is first used, as it did before t
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 from collections.abc import Iterator
 
 
@@ -66,3 +67,14 @@ def localise(error: Exception) -> str:
     from govplatform.core.web import i18n
 
     return i18n.localise(error)
+
+
+MONTHS = (
+    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
+    N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
+)  # fmt: skip
+
+
+def long_date(value: dt.date) -> str:
+    """ "7 December 2026", the month in the page's language (GOV.UK's date style; a datetime's own date)."""
+    return f"{value.day} {gettext_(MONTHS[value.month - 1])} {value.year}"

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from govplatform.core.interfaces import N_, AdminRegistry, AuditTarget, SecretBox, UnitOfWork
 from govplatform.exchange.services.directory import MemberDirectory
 from govplatform.exchange.services.gateway_keys import GatewayKeys
+from govplatform.transparency.interfaces import TransparencyLog
 
 
 @dataclasses.dataclass
@@ -20,6 +21,7 @@ class ExchangeComponent:
     box: SecretBox
     base_url: str  # GOVPLATFORM_BASE_URL without its trailing slash: the directory's issuer
     hash_secret: str  # keys the record store's subject hashes (settings.api_key_hash_secret)
+    log: TransparencyLog  # agreements' changes, and (as they land) every answered query
     gateway_keys: GatewayKeys = dataclasses.field(init=False)
     directory: MemberDirectory = dataclasses.field(init=False)
 
@@ -34,6 +36,12 @@ AUDIT_EVENTS = {
     "exchange.gateway_key_rotated": N_("Exchange gateway key rotated"),
     "exchange.dataset_declared": N_("Exchange dataset declared"),
     "exchange.dataset_loaded": N_("Exchange dataset's records loaded"),
+    "exchange.agreement_drafted": N_("Data-sharing agreement drafted"),
+    "exchange.agreement_approved": N_("Data-sharing agreement approved"),
+    "exchange.agreement_signed_off": N_("Data-sharing agreement signed off"),
+    "exchange.agreement_suspended": N_("Data-sharing agreement suspended"),
+    "exchange.agreement_resumed": N_("Data-sharing agreement resumed"),
+    "exchange.agreement_revoked": N_("Data-sharing agreement revoked"),
 }
 
 
@@ -42,3 +50,4 @@ def declare_admin(registry: AdminRegistry) -> None:
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(AuditTarget("exchange_key", N_("Exchange key")))
     registry.add_audit_target(AuditTarget("exchange_dataset", N_("Exchange dataset")))
+    registry.add_audit_target(AuditTarget("exchange_agreement", N_("Data-sharing agreement")))

@@ -106,3 +106,38 @@ class RecordSubject(Base):
     dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_datasets.id"), primary_key=True)
     subject_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     record_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_records.id"), index=True)
+
+
+class Agreement(Base):
+    """A data-sharing agreement, with the ICO data sharing code's fields (services/agreements.py).
+
+    state: draft, approved (by the provider's data owner), active (signed off by its chief data officer),
+    suspended or revoked; "expired" is worked out from `expires_on`, never stored, so an agreement cannot
+    outlive its date because a job did not run.
+    """
+
+    __tablename__ = "exchange_agreements"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    consumer_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
+    provider_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("organisations.id"), index=True)
+    dataset_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_datasets.id"), index=True)
+    fields: Mapped[list[str]] = mapped_column(JSON)  # a subset of the dataset's fields
+    purpose: Mapped[str] = mapped_column(String(64))  # the code a query names, e.g. resident-parking-permits
+    description: Mapped[str] = mapped_column(Text)  # the purpose in words, for the register
+    basis: Mapped[str] = mapped_column(String(120))  # consent, public-task, dea-part5-chN or statutory:NAME
+    consumer_role: Mapped[str] = mapped_column(String(20))  # controller, joint-controller or processor
+    provider_role: Mapped[str] = mapped_column(String(20))
+    special_category_condition: Mapped[str | None] = mapped_column(Text)  # Article 9 condition, when any
+    retention: Mapped[str | None] = mapped_column(Text)
+    security: Mapped[str | None] = mapped_column(Text)
+    dpia_reference: Mapped[str | None] = mapped_column(String(200))
+    review_on: Mapped[dt.date | None]
+    expires_on: Mapped[dt.date | None]
+    state: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(320))
+    approved_at: Mapped[dt.datetime | None]
+    approved_by: Mapped[str | None] = mapped_column(String(320))
+    signed_off_at: Mapped[dt.datetime | None]
+    signed_off_by: Mapped[str | None] = mapped_column(String(320))
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

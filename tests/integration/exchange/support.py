@@ -58,3 +58,15 @@ def gateway_signed(response: httpx.Response, gateway_keys: list[dict[str, Any]])
     key_id = results[0].parameters["keyid"]
     assert isinstance(key_id, str)
     return key_id
+
+
+async def role_holder(platform: Platform, organisation_id: uuid.UUID, email: str, role: str) -> None:
+    """A ready staff user holding an organisation role (granted by the operator)."""
+    from govplatform.core.services import org_roles
+    from govplatform.core.services.org_roles import OPERATOR
+    from tests.helpers import ready_user
+
+    user_id, _secret = await ready_user(platform, email)
+    async with platform.uow() as uow:
+        await org_roles.grant(uow, CLI, OPERATOR, organisation_id, user_id, role)
+        await uow.commit()

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from govplatform.cli import app
 from govplatform.core.platform import Platform
 from govplatform.exchange.keys import read_private_pem, thumbprint
-from tests.integration.exchange.support import organisation
+from tests.integration.exchange.support import organisation, role_holder
 from tests.integration.test_cli import ROOT
 from tests.unit.exchange.test_datasets_schema import VEHICLES
 
@@ -119,3 +119,41 @@ async def test_a_dataset_is_declared_loaded_and_listed_by_command(own_platform: 
         "create", "--org", str(agency), "--name", "X", "--schema", str(schema), "--subject-schemes", "nino"
     )
     assert not_json.exit_code == 2 and "is not JSON" in not_json.stderr
+
+
+async def test_an_agreement_is_drafted_and_approved_by_command_as_the_people_who_hold_the_roles(
+    own_platform: Platform, tmp_path: Path
+) -> None:
+    council = await organisation(own_platform, "Anytown Council")
+    agency = await organisation(own_platform, "Vehicle Licensing Agency")
+    await role_holder(own_platform, agency, "owner@agency.example.gov.uk", "data-owner")
+    await role_holder(own_platform, agency, "cdo@agency.example.gov.uk", "chief-data-officer")
+    schema = tmp_path / "keepers.schema.json"
+    schema.write_text(json.dumps(VEHICLES))
+    dataset = _json(await _run(own_platform, "dataset", "create", "--org", str(agency), "--name", "Keepers",
+                               "--schema", str(schema), "--subject-schemes", "driving-licence", "--json"))  # fmt: skip
+    run = lambda *args: _run(own_platform, "agreement", *args)  # noqa: E731
+    made = _json(await run(
+        "create", "--consumer", str(council), "--provider", str(agency), "--dataset", dataset["id"],
+        "--fields", "registration,make,colour", "--purpose", "resident-parking-permits", "--basis", "public-task",
+        "--expires", "2099-12-31", "--review", "2098-01-01", "--retention", "1 year", "--security", "Encrypted",
+        "--json",
+    ))  # fmt: skip
+    assert made["state"] == "draft" and made["fields"] == ["registration", "make", "colour"]
+    assert made["consumer"]["id"] == str(council) and made["expires_on"] == "2099-12-31"
+    approved = _json(await run("approve", "--agreement", made["id"], "--as", "owner@agency.example.gov.uk", "--json"))
+    assert approved["state"] == "approved"
+    refused = await run("sign-off", "--agreement", made["id"], "--as", "owner@agency.example.gov.uk")
+    assert refused.exit_code == 1 and "does not hold a role" in refused.stderr
+    active = _json(await run("sign-off", "--agreement", made["id"], "--as", "cdo@agency.example.gov.uk", "--json"))
+    assert active["state"] == "active"
+    listed = _json(await run("list", "--json"))["agreements"]
+    assert [(a["id"], a["state"]) for a in listed] == [(made["id"], "active")]
+
+    wrong_provider = await run("create", "--consumer", str(agency), "--provider", str(council), "--dataset",
+                               dataset["id"], "--fields", "make", "--purpose", "abc", "--basis", "consent")  # fmt: skip
+    assert wrong_provider.exit_code == 1 and "its own dataset" in wrong_provider.stderr
+    bad_date = await run("create", "--consumer", str(council), "--provider", str(agency), "--dataset",
+                         dataset["id"], "--fields", "make", "--purpose", "abc", "--basis", "consent",
+                         "--expires", "31/12/2099")  # fmt: skip
+    assert bad_date.exit_code == 2 and "must be a date" in bad_date.stderr

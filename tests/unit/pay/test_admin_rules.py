@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from govplatform.core.csv_cells import safe_cell
 from govplatform.core.outbound import OutboundGuard
-from govplatform.pay.services import exports, ledger, money, payment_links, settings_admin, webhook_admin
+from govplatform.pay.services import ledger, money, payment_links, settings_admin, webhook_admin
 from tests.outbound_support import public_dns
 
 
@@ -63,12 +64,12 @@ def test_amounts_must_be_from_a_penny_to_a_hundred_thousand_pounds() -> None:
 
 @pytest.mark.parametrize("value", ["=1+1", "+44 20", "-2", "@SUM(A1)", "\tx", "\rx"])
 def test_a_csv_cell_a_spreadsheet_would_read_as_a_formula_gets_an_apostrophe(value: str) -> None:
-    assert exports.safe_cell(value) == "'" + value
+    assert safe_cell(value) == "'" + value
 
 
 @pytest.mark.parametrize("value", ["PERMIT-1", "ada@example.org", "", "1=1", "a+b"])
 def test_other_csv_cells_are_left_as_they_are(value: str) -> None:
-    assert exports.safe_cell(value) == value
+    assert safe_cell(value) == value
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from govplatform.core.interfaces import (
     current_language,
     gettext_,
     localise,
+    long_date,
 )
 from govplatform.identity import interfaces
 from govplatform.identity.component import IdentityComponent
@@ -37,10 +38,6 @@ ROUTES = [
     ("GET", ACCOUNT),
     *((method, path) for path in (EMAIL, EMAIL_CODE, PASSWORD, DELETE) for method in ("GET", "POST")),
 ]
-MONTHS = (
-    N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"), N_("July"),
-    N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
-)  # fmt: skip
 DONE = {"password": N_("Your password has been changed"), "email": N_("Your email address has been changed")}
 
 
@@ -66,7 +63,7 @@ def _render(request: Request, name: str, context: dict[str, object], status_code
 
 def _day(value: dt.datetime) -> str:
     """ "7 December 2026", the month in the page's language."""
-    return f"{value.day} {gettext_(MONTHS[value.month - 1])} {value.year}"
+    return long_date(value)
 
 
 def _ip(request: Request) -> str | None:

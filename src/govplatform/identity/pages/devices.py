@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import N_, PageRenderer, gettext_, localise
+from govplatform.core.interfaces import N_, PageRenderer, gettext_, localise, long_date
 from govplatform.identity.component import IdentityComponent
-from govplatform.identity.pages.account import LEVEL, MONTHS, _render, _signed_in, sign_in_redirect
+from govplatform.identity.pages.account import LEVEL, _render, _signed_in, sign_in_redirect
 from govplatform.identity.services import devices, sessions
 
 router = APIRouter(include_in_schema=False)
@@ -33,8 +33,7 @@ def when(value: dt.datetime) -> str:
     local = value.astimezone(LONDON)
     hour = local.hour % 12 or 12
     clock = f"{hour}:{local.minute:02d}" + gettext_(N_("am") if local.hour < 12 else N_("pm"))
-    day = f"{local.day} {gettext_(MONTHS[local.month - 1])} {local.year}"
-    return gettext_(N_("%(day)s at %(time)s")) % {"day": day, "time": clock}
+    return gettext_(N_("%(day)s at %(time)s")) % {"day": long_date(local), "time": clock}
 
 
 def device_name(browser: str | None, operating_system: str | None) -> str:

@@ -28,10 +28,10 @@ from govplatform.core.interfaces import (
     current_language,
     gettext_,
     localise,
+    long_date,
 )
 from govplatform.identity.errors import IdentityError
 from govplatform.identity.models import Citizen, SignIn
-from govplatform.identity.pages.account import MONTHS
 from govplatform.identity.pages.sign_in import COOKIE, EMAIL, PASSWORD, TIMED_OUT, _identity, _ip, _problem
 from govplatform.identity.pages.sign_in import _signed_in as to_service
 from govplatform.identity.pages.sign_up import show_authenticator_set_up
@@ -99,8 +99,7 @@ def _allow_service(request: Request, row: SignIn | None) -> None:
 def _when(value: dt.datetime) -> str:
     """ "10 December 2026 at 14:05", UK time, the month in the page's language."""
     local = value.astimezone(UK)
-    day = f"{local.day} {gettext_(MONTHS[local.month - 1])} {local.year}"
-    return gettext_("%(day)s at %(time)s") % {"day": day, "time": local.strftime("%H:%M")}
+    return gettext_("%(day)s at %(time)s") % {"day": long_date(local), "time": local.strftime("%H:%M")}
 
 
 # A lost password ---------------------------------------------------------------------------------------------------

@@ -1,11 +1,9 @@
 """CSV exports of an account's payments and refunds, safe to open in a spreadsheet.
 
-Why the apostrophe: a cell that starts with `=`, `+`, `-` or `@` (or a tab
-or carriage return) is read by Excel, LibreOffice and Google Sheets as a
-formula, so a reference a citizen typed, such as `=HYPERLINK(...)`, could run
-in a finance officer's spreadsheet (OWASP, "CSV Injection"). Such a cell gets
-a leading `'`, which spreadsheets show as text. No card number can leak: none
-is ever stored (only the brand and last four digits are).
+Every cell goes through core's `safe_cell` (a leading `'` before anything a
+spreadsheet would run as a formula: a reference a citizen typed, such as
+`=HYPERLINK(...)`, must not run in a finance officer's spreadsheet). No card
+number can leak: none is ever stored (only the brand and last four digits are).
 
 Amounts are pounds with two decimals and times are London time, as finance
 teams reconcile them. The headings are English whatever the page's language,
@@ -21,14 +19,13 @@ import io
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Any
 
-from govplatform.core.interfaces import Actor, UnitOfWork, record_audit
+from govplatform.core.interfaces import Actor, UnitOfWork, record_audit, safe_cell
 from govplatform.pay.cards import LONDON
 from govplatform.pay.interfaces import Account
 from govplatform.pay.models import Payment, Refund
 from govplatform.pay.services.payments import state_of
 
 BOM = "\ufeff"
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 PAYMENT_HEADINGS = (
     "Payment ID",
     "Reference",
@@ -54,12 +51,6 @@ REFUND_HEADINGS = (
     "Succeeded (UK time)",
     "Made by",
 )
-
-
-def safe_cell(value: object) -> str:
-    """The value as text, with an apostrophe before anything a spreadsheet would take for a formula."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
 def pounds(pence: int | None) -> str:

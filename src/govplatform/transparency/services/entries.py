@@ -1,4 +1,5 @@
-"""What a log entry holds: a versioned JSON record of one use of data, in RFC 8785 form.
+"""What a log entry holds: a versioned JSON record of one use of data, or of one change to a data-sharing
+agreement, in RFC 8785 form.
 
 Canonical JSON (JCS) means a receipt holder who has the record can rebuild the
 exact bytes that were hashed into the log. The person is named only by a
@@ -14,7 +15,7 @@ import hmac
 from typing import Any
 
 from govplatform.transparency import jcs
-from govplatform.transparency.interfaces import DataUse
+from govplatform.transparency.interfaces import AgreementChange, AgreementParty, DataUse
 from govplatform.transparency.tiles import MAX_ENTRY_SIZE
 
 ENTRY_VERSION = 1
@@ -67,3 +68,41 @@ def entry_bytes(use: DataUse, subject_secret: str) -> tuple[bytes, str]:
     if len(data) > MAX_ENTRY_SIZE:
         raise EntryError(f"the entry is {len(data)} bytes; a log entry is at most {MAX_ENTRY_SIZE}")
     return data, record["whose"]
+
+
+def _party(party: AgreementParty, what: str) -> dict[str, str]:
+    return {"id": str(party.id), "name": _text(party.name, what)}
+
+
+def agreement_record(change: AgreementChange) -> dict[str, Any]:
+    """An agreement's change as an entry: no person is named (the actor by role only), so it has no subject."""
+    when = change.occurred_at
+    if when.tzinfo is None:
+        raise EntryError("the time of an agreement change must carry a time zone")
+    return {
+        "v": ENTRY_VERSION,
+        "type": "agreement",
+        "agreement": str(change.agreement_id),
+        "action": _text(change.action, "an action", 40),
+        "state": _text(change.state, "a state", 40),
+        "between": {
+            "consumer": _party(change.consumer, "a consumer"),
+            "provider": _party(change.provider, "a provider"),
+        },
+        "dataset": _party(change.dataset, "a dataset"),
+        "what": sorted({_text(item, "a data item name", 100) for item in change.data_items}),
+        "why": {
+            "purpose": _text(change.purpose, "a purpose"),
+            "legal_basis": _text(change.legal_basis, "a legal basis"),
+        },
+        "expires": change.expires_on.isoformat() if change.expires_on else None,
+        "by": _text(change.by_role, "a role", 40),
+        "when": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    }
+
+
+def agreement_bytes(change: AgreementChange) -> bytes:
+    data = jcs.canonicalise(agreement_record(change))
+    if len(data) > MAX_ENTRY_SIZE:
+        raise EntryError(f"the entry is {len(data)} bytes; a log entry is at most {MAX_ENTRY_SIZE}")
+    return data

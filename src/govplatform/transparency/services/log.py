@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy import bindparam, insert, select
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
-from govplatform.transparency.interfaces import DataUse
+from govplatform.transparency.interfaces import AgreementChange, DataUse
 from govplatform.transparency.merkle import ProofError, consistency_proof, inclusion_proof
 from govplatform.transparency.models import BundleRow, CheckpointRow, LogEntry, PendingEntry, TreeHead
 from govplatform.transparency.note import KeyFormatError, SignerKey, VerifierKey
@@ -82,6 +82,9 @@ class TransparencyService:
     async def record_use(self, uow: UnitOfWork, use: DataUse) -> int:
         data, whose = entries.entry_bytes(use, self.subject_secret)
         return await self.append(uow, data, whose)
+
+    async def record_agreement(self, uow: UnitOfWork, change: AgreementChange) -> int:
+        return await self.append(uow, entries.agreement_bytes(change))
 
     async def append(self, uow: UnitOfWork, data: bytes, subject: str | None = None) -> int:
         """Add raw entry bytes to the log in the caller's transaction; returns the pending id."""

@@ -1,0 +1,110 @@
+"""The public register of data-sharing agreements, as its HTML page, JSON and CSV show it.
+
+Like the Digital Economy Act register GDS keeps, it lists every agreement that has been approved (drafts are
+not public): the parties and their roles, what is shared and why, under which law, until when, and its state.
+The words are in the page's language; the JSON and CSV keep stable English codes beside them, so scripts do
+not depend on a language. Every CSV cell goes through core's `safe_cell`: a party's name or a purpose typed by
+someone else must not run as a formula in whoever opens the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from govplatform.core.interfaces import N_, current_language, gettext_, long_date, safe_cell
+from govplatform.exchange.data_items import BY_ID
+from govplatform.exchange.services.agreements import DEA_CHAPTERS, AgreementView
+
+STATES = {
+    "approved": N_("Approved, waiting for sign-off"),
+    "active": N_("Active"),
+    "suspended": N_("Suspended"),
+    "revoked": N_("Revoked"),
+    "expired": N_("Expired"),
+    "draft": N_("Draft"),
+}
+ROLES = {"controller": N_("Controller"), "joint-controller": N_("Joint controller"), "processor": N_("Processor")}
+TOPICS = {
+    1: N_("public service delivery"),
+    2: N_("civil registration"),
+    3: N_("debt owed to the public sector"),
+    4: N_("fraud against the public sector"),
+    5: N_("research"),
+    6: N_("statistics"),
+}
+assert set(TOPICS) == set(DEA_CHAPTERS)
+CSV_HEADINGS = (
+    "Agreement ID", "State", "Consumer", "Consumer role", "Provider", "Provider role", "Dataset", "Data items",
+    "Purpose", "Purpose code", "Lawful basis", "Special category data", "Retention", "Review date", "Expiry date",
+    "DPIA reference", "Approved", "Signed off",
+)  # fmt: skip
+
+
+def basis_text(basis: str) -> str:
+    """The lawful basis in the page's language."""
+    if basis == "consent":
+        return gettext_(N_("Consent"))
+    if basis == "public-task":
+        return gettext_(N_("Public task (UK GDPR Article 6(1)(e))"))
+    if basis.startswith("dea-part5-ch"):
+        chapter = int(basis[-1])
+        words = gettext_(N_("Digital Economy Act 2017, Part 5, Chapter %(chapter)s (%(topic)s)"))
+        return words % {"chapter": chapter, "topic": gettext_(TOPICS[chapter])}
+    return gettext_(N_("Statutory gateway: %(law)s")) % {"law": basis.removeprefix("statutory:")}
+
+
+def item_names(view: AgreementView) -> list[str]:
+    language = current_language()
+    return [BY_ID[item].name.get(language, BY_ID[item].name["en"]) for item in view.data_items]
+
+
+def _date(value: Any) -> str | None:
+    return long_date(value) if value is not None else None
+
+
+def entry(view: AgreementView) -> dict[str, Any]:
+    """One agreement as the register shows it, in the page's language, with its stable codes."""
+    return {
+        "id": str(view.id),
+        "state": view.state,
+        "state_text": gettext_(STATES[view.state]),
+        "consumer": {"id": str(view.consumer.id), "name": view.consumer.name, "role": view.consumer_role},
+        "consumer_role_text": gettext_(ROLES[view.consumer_role]),
+        "provider": {"id": str(view.provider.id), "name": view.provider.name, "role": view.provider_role},
+        "provider_role_text": gettext_(ROLES[view.provider_role]),
+        "dataset": {"id": str(view.dataset.id), "name": view.dataset.name},
+        "data_items": list(view.data_items),
+        "data_item_names": item_names(view),
+        "purpose": view.purpose,
+        "purpose_text": view.description,
+        "basis": view.basis,
+        "basis_text": basis_text(view.basis),
+        "special_category": view.special_category,
+        "special_category_condition": view.special_category_condition,
+        "retention": view.retention,
+        "security": view.security,
+        "dpia_reference": view.dpia_reference,
+        "review_on": view.review_on.isoformat() if view.review_on else None,
+        "review_text": _date(view.review_on),
+        "expires_on": view.expires_on.isoformat() if view.expires_on else None,
+        "expires_text": _date(view.expires_on),
+        "approved_at": view.approved_at.isoformat() if view.approved_at else None,
+        "signed_off_at": view.signed_off_at.isoformat() if view.signed_off_at else None,
+    }
+
+
+def as_csv(entries: list[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_HEADINGS)
+    for e in entries:
+        row = (
+            e["id"], e["state"], e["consumer"]["name"], e["consumer"]["role"], e["provider"]["name"],
+            e["provider"]["role"], e["dataset"]["name"], "; ".join(e["data_item_names"]), e["purpose_text"],
+            e["purpose"], e["basis_text"], "yes" if e["special_category"] else "no", e["retention"], e["review_on"],
+            e["expires_on"], e["dpia_reference"], e["approved_at"], e["signed_off_at"],
+        )  # fmt: skip
+        writer.writerow([safe_cell(cell) for cell in row])
+    return "\ufeff" + buffer.getvalue()  # a byte order mark, so Excel reads the Welsh names as UTF-8
