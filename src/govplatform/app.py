@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse, Response
 
 from govplatform.core.outbound import OutboundGuard
 from govplatform.core.platform import Platform, build_platform
+from govplatform.core.rate_windows import LocalWindows, RedisWindows, Windows
 from govplatform.core.services.staff import ServiceDirectory
 from govplatform.core.settings import Settings, SettingsError, load_settings
 from govplatform.core.web.app import CachedStatic, create_app
@@ -74,7 +75,7 @@ from govplatform.pay.processors.stripe import StripeProcessor
 from govplatform.pay.schedule import PaySchedule
 from govplatform.pay.services.checkout import Checkout
 from govplatform.pay.services.public_limits import DatabaseCounts, PublicLimiter, PublicLimits, RedisCounts
-from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter, RedisWindows, Windows
+from govplatform.pay.services.rate_limits import Limits, RateLimiter
 from govplatform.pay.tasks import PayTasks
 from govplatform.transparency import api as transparency_api
 from govplatform.transparency import pages as transparency_pages

@@ -60,6 +60,7 @@ from govplatform.core.models import Base, UTCDateTime, utcnow
 from govplatform.core.outbound import OutboundAnswer, OutboundGuard, OutboundRefused, OutboundUnreachable
 from govplatform.core.people import Actor, OrgRole, OrgRoleHolder, Role, SignInRequired, StaffAuth, StaffMember
 from govplatform.core.private_files import open_private, private_folder
+from govplatform.core.rate_windows import LocalWindows, RedisWindows, Windows
 from govplatform.core.services.throttle import BackOff, Guessing, Throttle, TooManyGuesses
 from govplatform.core.unit_of_work import UnitOfWork
 from govplatform.core.untrusted import (
@@ -103,6 +104,7 @@ __all__ = [
     "KeySecret",
     "Limit",
     "LimitExceeded",
+    "LocalWindows",
     "MessageRefused",
     "Messages",
     "NavEntry",
@@ -123,6 +125,7 @@ __all__ = [
     "PlatformTemplate",
     "Prebuilt",
     "ReadCache",
+    "RedisWindows",
     "Role",
     "SecretBox",
     "ServiceDirectory",
@@ -137,6 +140,7 @@ __all__ = [
     "UnitOfWork",
     "UserFacingError",
     "ValueRefused",
+    "Windows",
     "check_zip_size",
     "close_queued_job",
     "constant_time_equal",

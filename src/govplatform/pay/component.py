@@ -20,6 +20,7 @@ from govplatform.core.interfaces import (
     AuditTarget,
     DashboardPanel,
     KeyFormat,
+    LocalWindows,
     NavEntry,
     OutboundGuard,
     Role,
@@ -32,7 +33,7 @@ from govplatform.core.interfaces import (
 from govplatform.pay.processors.base import CardProcessor
 from govplatform.pay.services import audit_targets
 from govplatform.pay.services.public_limits import DatabaseCounts, PublicLimiter, PublicLimits
-from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter
+from govplatform.pay.services.rate_limits import Limits, RateLimiter
 
 
 @dataclasses.dataclass

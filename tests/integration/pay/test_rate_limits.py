@@ -11,8 +11,9 @@ from redis.asyncio import Redis
 from redis.exceptions import RedisError
 
 from govplatform.core.platform import Platform
+from govplatform.core.rate_windows import LocalWindows, RedisWindows
 from govplatform.pay.errors import PayError
-from govplatform.pay.services.rate_limits import Limits, LocalWindows, RateLimiter, RedisWindows
+from govplatform.pay.services.rate_limits import Limits, RateLimiter
 from tests.integration.pay.support import bearer, pay_key, pay_of, pay_service, payment_body
 
 REDIS_URL = "redis://127.0.0.1:6379/0"
