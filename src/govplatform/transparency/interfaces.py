@@ -20,24 +20,36 @@ from govplatform.core.interfaces import UnitOfWork
 
 
 @dataclasses.dataclass(frozen=True)
+class AgreementParty:
+    id: uuid.UUID
+    name: str
+
+
+@dataclasses.dataclass(frozen=True)
+class ExchangeVia:
+    """How an exchange answer reached the user of the data: the agreement, who provided it from which dataset,
+    and whether a member's own system asked or the platform asked for one of its services."""
+
+    agreement_id: uuid.UUID
+    provider: AgreementParty
+    dataset: AgreementParty
+    asked_by: str  # "member" or "platform"
+
+
+@dataclasses.dataclass(frozen=True)
 class DataUse:
     """One use of a person's data: who used what, whose, why, and when. Never the values."""
 
     organisation_id: uuid.UUID
     organisation_name: str
-    service_id: uuid.UUID
-    service_name: str
+    service_id: uuid.UUID | None  # None: a body's own system asked through the exchange, not one of its services
+    service_name: str | None
     data_items: tuple[str, ...]  # names of the data items, e.g. ("address", "date of birth")
     subject: str  # the person's identifier in the calling service; the log keeps only a keyed pseudonym
     purpose: str
     legal_basis: str
     occurred_at: dt.datetime
-
-
-@dataclasses.dataclass(frozen=True)
-class AgreementParty:
-    id: uuid.UUID
-    name: str
+    via: ExchangeVia | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,6 +74,15 @@ class AgreementChange:
 class TransparencyLog(Protocol):
     async def record_use(self, uow: UnitOfWork, use: DataUse) -> int:
         """Add the use to the log in the caller's transaction; returns its pending id."""
+        ...
+
+    async def record_use_for_receipt(self, uow: UnitOfWork, use: DataUse) -> bytes:
+        """As `record_use`; returns the entry's RFC 9162 leaf hash, by which `receipt_for` finds it later."""
+        ...
+
+    async def receipt_for(self, uow: UnitOfWork, leaf_hash: bytes) -> str | None:
+        """A c2sp.org/tlog-proof@v1 receipt for the entry with this leaf hash, carrying the entry itself (in
+        `extra`) so it can be checked offline; None until a published checkpoint covers the entry."""
         ...
 
     async def record_agreement(self, uow: UnitOfWork, change: AgreementChange) -> int:

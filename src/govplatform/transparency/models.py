@@ -40,6 +40,8 @@ class LogEntry(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     subject: Mapped[str | None] = mapped_column(String(64), index=True)
     integrated_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    # RFC 9162 leaf hash, to find an entry from what a receipt's holder was given (an exchange answer's)
+    leaf_hash: Mapped[bytes | None] = mapped_column(LargeBinary(32), index=True)
 
 
 class TileRow(Base):

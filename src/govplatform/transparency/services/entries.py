@@ -47,18 +47,28 @@ def entry_record(use: DataUse, subject_secret: str) -> dict[str, Any]:
     when = use.occurred_at
     if when.tzinfo is None:
         raise EntryError("the time of a data use must carry a time zone")
-    return {
+    who: dict[str, Any] = {
+        "organisation": {"id": str(use.organisation_id), "name": _text(use.organisation_name, "an organisation")}
+    }
+    if use.service_id is not None:
+        who["service"] = {"id": str(use.service_id), "name": _text(use.service_name or "", "a service")}
+    record = {
         "v": ENTRY_VERSION,
         "type": "data-use",
-        "who": {
-            "organisation": {"id": str(use.organisation_id), "name": _text(use.organisation_name, "an organisation")},
-            "service": {"id": str(use.service_id), "name": _text(use.service_name, "a service")},
-        },
+        "who": who,
         "what": sorted({_text(item, "a data item name", 100) for item in use.data_items}),
         "whose": pseudonym(subject_secret, use.subject),
         "why": {"purpose": _text(use.purpose, "a purpose"), "legal_basis": _text(use.legal_basis, "a legal basis")},
         "when": when.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     }
+    if use.via is not None:  # an exchange answer: under which agreement, from whom, asked by whom
+        record["via"] = {
+            "agreement": str(use.via.agreement_id),
+            "provider": _party(use.via.provider, "a provider"),
+            "dataset": _party(use.via.dataset, "a dataset"),
+            "asked_by": _text(use.via.asked_by, "who asked", 20),
+        }
+    return record
 
 
 def entry_bytes(use: DataUse, subject_secret: str) -> tuple[bytes, str]:

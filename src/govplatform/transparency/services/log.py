@@ -17,7 +17,7 @@ from sqlalchemy import bindparam, insert, select
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
 from govplatform.transparency.interfaces import AgreementChange, DataUse
-from govplatform.transparency.merkle import ProofError, consistency_proof, inclusion_proof
+from govplatform.transparency.merkle import ProofError, consistency_proof, inclusion_proof, leaf_hash
 from govplatform.transparency.models import BundleRow, CheckpointRow, LogEntry, PendingEntry, TreeHead
 from govplatform.transparency.note import KeyFormatError, SignerKey, VerifierKey
 from govplatform.transparency.receipt import make_receipt
@@ -82,6 +82,28 @@ class TransparencyService:
     async def record_use(self, uow: UnitOfWork, use: DataUse) -> int:
         data, whose = entries.entry_bytes(use, self.subject_secret)
         return await self.append(uow, data, whose)
+
+    async def record_use_for_receipt(self, uow: UnitOfWork, use: DataUse) -> bytes:
+        data, whose = entries.entry_bytes(use, self.subject_secret)
+        await self.append(uow, data, whose)
+        return leaf_hash(data)
+
+    async def receipt_for(self, uow: UnitOfWork, leaf: bytes) -> str | None:
+        found = await uow.session.execute(
+            select(LogEntry.index, LogEntry.data).where(LogEntry.leaf_hash == leaf).order_by(LogEntry.index).limit(1)
+        )
+        row = found.first()
+        if row is None:
+            return None
+        index, data = row
+        latest = await self.latest_checkpoint(uow)
+        if latest is None or index >= latest.size:
+            return None
+        size = latest.size
+        proof = await with_tiles(
+            uow.session, size, lambda reader: inclusion_proof(index, size, reader), shared=self.tiles
+        )
+        return make_receipt(index, proof, latest.signed_note, extra=data)
 
     async def record_agreement(self, uow: UnitOfWork, change: AgreementChange) -> int:
         return await self.append(uow, entries.agreement_bytes(change))

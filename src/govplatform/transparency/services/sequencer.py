@@ -121,14 +121,15 @@ async def integrate(uow: UnitOfWork, origin: str, signers: list[SignerKey], batc
         return None
     old_size, now = head.size, utcnow()
     entries = [row.data for row in pending]
+    leaves = [leaf_hash(entry) for entry in entries]
     await session.execute(
         insert(LogEntry),
         [
-            {"index": old_size + i, "data": row.data, "subject": row.subject, "integrated_at": now}
-            for i, row in enumerate(pending)
+            {"index": old_size + i, "data": row.data, "subject": row.subject, "integrated_at": now, "leaf_hash": leaf}
+            for i, (row, leaf) in enumerate(zip(pending, leaves, strict=True))
         ],
     )
-    tiles = await _append_hashes(session, old_size, [leaf_hash(entry) for entry in entries])
+    tiles = await _append_hashes(session, old_size, leaves)
     await write_tiles(session, tiles)
     await write_bundles(session, await _append_bundles(session, old_size, entries))
     new_size = old_size + len(entries)
