@@ -23,6 +23,7 @@ from govplatform.exchange import api as exchange_api
 from govplatform.exchange import pages as exchange_pages
 from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.component import declare_admin as declare_exchange_admin
+from govplatform.exchange.schedule import ExchangeSchedule
 from govplatform.identity import api as identity_api
 from govplatform.identity import discovery as identity_discovery
 from govplatform.identity import pages as identity_pages
@@ -157,12 +158,17 @@ def notify_component(platform: Platform, outbound: OutboundGuard | None = None) 
     )
 
 
+def _windows(settings: Settings, prefix: str) -> Windows:
+    """Core's one-second windows for a machine API's rate limits: shared in Redis when set, else per process."""
+    return RedisWindows(redis_client(settings.redis_url), prefix) if settings.redis_url else LocalWindows()
+
+
 def pay_component(platform: Platform, outbound: OutboundGuard | None = None) -> PayComponent:
     settings = platform.settings
     processors: dict[str, CardProcessor] = {"sandbox": SandboxProcessor()}
     if settings.pay_stripe_api_key:  # live keys reach Stripe when GOVPLATFORM_PAY_LIVE_PROCESSOR=stripe
         processors["stripe"] = StripeProcessor(settings.pay_stripe_api_key, settings.pay_stripe_api_base or None)
-    windows: Windows = RedisWindows(redis_client(settings.redis_url)) if settings.redis_url else LocalWindows()
+    windows = _windows(settings, "govplatform:pay:rate")
     limits = Limits(
         create_payment=settings.pay_rate_limit_create_per_second,
         capture=settings.pay_rate_limit_capture_per_second,
@@ -249,7 +255,10 @@ def register_components(platform: Platform) -> None:
         base_url=platform.settings.base_url.rstrip("/"),
         hash_secret=platform.settings.api_key_hash_secret,
         log=platform.components["transparency"],
+        windows=_windows(platform.settings, "govplatform:exchange:rate"),
+        queries_per_second=platform.settings.exchange_queries_per_second,
     )
+    platform.background_loops.append(ExchangeSchedule(platform.uow).run)
     declare_exchange_admin(platform.admin)
 
 
@@ -320,7 +329,7 @@ def register_identity(app: FastAPI, platform: Platform) -> None:
 def register_exchange(app: FastAPI, platform: Platform) -> None:
     """The exchange's directory and data items (errors as `{"error", "message"}`), and its public register."""
     app.state.exchange = platform.components["exchange"]
-    for path in (exchange_api.DIRECTORY, exchange_api.DATA_ITEMS):
+    for path in (exchange_api.DIRECTORY, exchange_api.DATA_ITEMS, exchange_api.API):
         app.state.error_formats.register(path, exchange_api.error_body)
     for method, path in exchange_api.PUBLIC_ROUTES + exchange_pages.PUBLIC_ROUTES:
         app.state.public_routes.add(method, path)

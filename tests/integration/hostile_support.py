@@ -101,7 +101,10 @@ PATH_VALUES = ["not-a-uuid", "%00", "9" * 5000, "99999999999999999999", "-1", "%
 
 def api_of(path: str) -> str | None:
     """Which API's error format a path answers in."""
-    for prefix, name in (("/v2/", "notify"), ("/v1/", "pay"), ("/api/", "platform"), ("/transparency/", "platform")):
+    for prefix, name in (
+        ("/v2/", "notify"), ("/v1/", "pay"), ("/api/exchange/", "exchange"), ("/api/", "platform"),
+        ("/transparency/", "platform"),
+    ):  # fmt: skip
         if path.startswith(prefix):
             return name
     return None
@@ -121,6 +124,13 @@ def format_problem(path: str, response: httpx.Response) -> str | None:
     if api == "pay":
         ok = isinstance(body, dict) and isinstance(body.get("description"), str)
         return None if ok else f"not Pay's format: {str(body)[:200]}"
+    if api == "exchange":
+        ok = (
+            isinstance(body, dict)
+            and set(body) == {"error", "message"}
+            and all(isinstance(v, str) for v in body.values())
+        )
+        return None if ok else f"not the exchange's format: {str(body)[:200]}"
     ok = (
         isinstance(body, dict)
         and body.get("status_code") == response.status_code
@@ -139,4 +149,12 @@ def refusal_problem(path: str, response: httpx.Response) -> str | None:
         return f"Notify error {body['errors'][0]['error']}"
     if api == "pay" and not re.fullmatch(r"P0197|P0697|P2197|P0102|P0602|P2102", str(body.get("code"))):
         return f"Pay code {body.get('code')}"
+    if api == "exchange" and body.get("error") not in EXCHANGE_BODY_REFUSALS:  # the walk signs each body it sends
+        return f"exchange error {body.get('error')}"
     return None
+
+
+EXCHANGE_BODY_REFUSALS = {
+    "body_invalid", "subject_invalid", "subject_scheme_not_accepted", "field_not_agreed", "purpose_mismatch",
+    "agreement_unknown", "body_too_large",
+}  # fmt: skip

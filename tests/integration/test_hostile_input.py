@@ -31,6 +31,8 @@ from govplatform.core.web.access import route_table
 from tests.conftest import make_settings
 from tests.helpers import CLI
 from tests.integration import hostile_support as hostile
+from tests.integration.exchange.world import World as ExchangeWorld
+from tests.integration.exchange.world import make_world
 from tests.integration.notify.support import bearer as notify_bearer
 from tests.integration.notify.support import live_service, notify_key, template
 from tests.integration.pay.support import bearer as pay_bearer
@@ -48,8 +50,11 @@ class World:
     platform_key: str
     values: dict[str, str]  # a valid value for each path parameter
     bodies: dict[str, dict[str, Any]]  # a valid JSON body for each POST route that reads one
+    exchange: ExchangeWorld  # a member that signs each body it sends to the exchange, as the exchange requires
 
-    def headers(self, path: str) -> dict[str, str]:
+    def headers(self, path: str, body: bytes | None = None) -> dict[str, str]:
+        if path.startswith("/api/exchange/"):
+            return self.exchange.sign(body or b"")
         if path.startswith("/v2/"):
             return notify_bearer(self.notify_key)
         if path.startswith("/v1/"):
@@ -81,6 +86,8 @@ async def world(var_dir: Path, database_url: str, sessions: async_sessionmaker[A
     async with platform.uow() as uow:
         _, platform_key = await api_keys.create_key(uow, CLI, platform.platform_keys, pay, "Case system")
         await uow.commit()
+    exchange = await make_world(platform)
+    exchange.exchange.queries_per_second = 100_000
     app = build_app(settings, platform)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.7", 50000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver", timeout=60) as client:
@@ -101,6 +108,7 @@ async def world(var_dir: Path, database_url: str, sessions: async_sessionmaker[A
                 "provider": "sandbox",
                 "index": "0",
                 "path": "0/000",
+                "leaf_hash": "0" * 64,
             },
             bodies={
                 "/v2/notifications/email": {
@@ -137,7 +145,9 @@ async def world(var_dir: Path, database_url: str, sessions: async_sessionmaker[A
                     "destination": "07700900000",
                     "message": "Hello",
                 },
+                "/api/exchange/v1/queries": exchange.body(),
             },
+            exchange=exchange,
         )
 
 
@@ -177,7 +187,7 @@ async def _walk(world: World, method: str, path: str) -> list[str]:
     client = world.client
 
     async def send(label: str, url: str, body: bytes | None = None, must_refuse: bool = False) -> None:
-        response = await client.request(method, url, content=body, headers=world.headers(path))
+        response = await client.request(method, url, content=body, headers=world.headers(path, body))
         if response.status_code >= 500:
             found.append(f"{label}: answered {response.status_code}")
             return
@@ -227,6 +237,7 @@ _BODY_ROUTES = [
     "/api/transparency/v1/data-uses",
     "/notifications/sms/receipts/{provider}",
     "/notifications/sms/inbound/{provider}",
+    "/api/exchange/v1/queries",
 ]
 
 

@@ -138,6 +138,8 @@ class Settings(BaseSettings):
     pay_live_processor: Literal["sandbox", "stripe"] = "sandbox"
     # Requests a second per account (a service's test or live keys), as GOV.UK Pay documents them:
     # creating payments, capturing, other POSTs (each 15), GETs (75). Shared through Redis when set.
+    # Exchange queries a second per consumer organisation and agreement (in Redis when set, else per process).
+    exchange_queries_per_second: int = Field(default=50, ge=1)
     pay_rate_limit_create_per_second: int = Field(default=15, ge=1)
     pay_rate_limit_capture_per_second: int = Field(default=15, ge=1)
     pay_rate_limit_post_per_second: int = Field(default=15, ge=1)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from govplatform.core.interfaces import N_, AdminRegistry, AuditTarget, SecretBox, UnitOfWork
+from govplatform.core.interfaces import N_, AdminRegistry, AuditTarget, LocalWindows, SecretBox, UnitOfWork, Windows
 from govplatform.exchange.services.directory import MemberDirectory
 from govplatform.exchange.services.gateway_keys import GatewayKeys
 from govplatform.transparency.interfaces import TransparencyLog
@@ -21,7 +21,9 @@ class ExchangeComponent:
     box: SecretBox
     base_url: str  # GOVPLATFORM_BASE_URL without its trailing slash: the directory's issuer
     hash_secret: str  # keys the record store's subject hashes (settings.api_key_hash_secret)
-    log: TransparencyLog  # agreements' changes, and (as they land) every answered query
+    log: TransparencyLog  # agreements' changes and every answered query
+    windows: Windows = dataclasses.field(default_factory=LocalWindows)  # query rates (core's; Redis when set)
+    queries_per_second: int = 50  # per consumer organisation (settings.exchange_queries_per_second)
     gateway_keys: GatewayKeys = dataclasses.field(init=False)
     directory: MemberDirectory = dataclasses.field(init=False)
 

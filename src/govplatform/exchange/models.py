@@ -141,3 +141,29 @@ class Agreement(Base):
     signed_off_at: Mapped[dt.datetime | None]
     signed_off_by: Mapped[str | None] = mapped_column(String(320))
     changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class QueryNonce(Base):
+    """A request signature's nonce, kept well past the 60-second window so it can never be used twice by anyone."""
+
+    __tablename__ = "exchange_nonces"
+    nonce: Mapped[str] = mapped_column(String(128), primary_key=True)
+    seen_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Query(Base):
+    """One query to the exchange, answered or refused: who (the key it claimed, the consumer it proved to be),
+    what (agreement, purpose, fields) and the outcome. Never the subject's identifier or the answer."""
+
+    __tablename__ = "exchange_queries"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    key_id: Mapped[str | None] = mapped_column(String(120))  # as the signature named it, verified or not
+    consumer_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)  # set once the signature verified
+    service_id: Mapped[uuid.UUID | None] = mapped_column(Uuid)  # a platform service the gateway asked for
+    agreement_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, index=True)
+    purpose: Mapped[str | None] = mapped_column(String(64))
+    fields: Mapped[list[str] | None] = mapped_column(JSON)
+    outcome: Mapped[str] = mapped_column(String(40))  # "answered", or the error code it was refused with
+    status: Mapped[int] = mapped_column(Integer)
+    leaf_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # hex, of the log entry of an answer

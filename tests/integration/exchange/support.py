@@ -43,14 +43,15 @@ class Received:
     request: Any = None
 
 
-def gateway_signed(response: httpx.Response, gateway_keys: list[dict[str, Any]]) -> str:
-    """The key id of the gateway key that signed the response over its status, digest and type."""
+def gateway_signed(response: httpx.Response, gateway_keys: list[dict[str, Any]], request: Any = None) -> str:
+    """The key id of the gateway key that signed the response over its status, digest and type (and, given the
+    request as signed, over its signature if the response says it covers it)."""
     keys = {entry["kid"]: jwk_key(entry) for entry in gateway_keys}
     verifier = HTTPMessageVerifier(
         signature_algorithm=algorithms.ED25519, key_resolver=MappingKeyResolver(public_keys=keys, private_keys={})
     )
     results = verifier.verify(
-        Received(response.status_code, response.headers),
+        Received(response.status_code, response.headers, request),
         max_age=dt.timedelta(seconds=60),
         require_components=("@status", "content-digest", "content-type"),
         body=response.content,

@@ -67,6 +67,11 @@ CSRF_EXEMPT: tuple[CsrfExemption, ...] = (
     CsrfExemption(r"/api/platform/", "the platform API: a bearer platform key; it reads no cookie"),
     CsrfExemption(r"/api/transparency/", "the transparency API: a bearer platform key; it reads no cookie"),
     CsrfExemption(
+        r"/api/exchange/",
+        "the exchange API: each request is signed with the member's own key (RFC 9421), single-use by its nonce; "
+        "it reads no cookie",
+    ),
+    CsrfExemption(
         r"/token$",
         "the OpenID Connect token endpoint: the client proves itself with a signed assertion or its secret in the "
         "body, and the code is single-use; it reads no cookie",

@@ -11,9 +11,11 @@ import typer
 from govplatform.exchange.cli.agreements import agreement_cli
 from govplatform.exchange.cli.datasets import dataset_cli
 from govplatform.exchange.cli.keys import gateway_cli, key_cli
+from govplatform.exchange.cli.query import query
 
 exchange_cli = typer.Typer(help="Exchange: data shared between public bodies under agreements.", no_args_is_help=True)
 exchange_cli.add_typer(key_cli, name="key")
 exchange_cli.add_typer(gateway_cli, name="gateway-key")
 exchange_cli.add_typer(dataset_cli, name="dataset")
 exchange_cli.add_typer(agreement_cli, name="agreement")
+exchange_cli.command("query")(query)

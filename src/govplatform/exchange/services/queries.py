@@ -1,0 +1,260 @@
+"""Answering a query: a member asks about one person under an agreement, signed; the gateway answers or refuses.
+
+The checks run in this order, and the order is part of the contract (docs/api/exchange.md):
+
+1. size (`body_too_large`), then the signature's form, age, coverage and nonce format (signatures.py), all
+   before any database read, so junk costs nothing but CPU;
+2. the key it names: known (`key_unknown`) and current (`key_retired`), then the signature itself and the
+   body's digest. From here on the consumer is proved, and its nonce is used up whatever happens next, in the
+   answer's transaction or in the refusal's (`nonce_replayed` for one seen before, from any organisation);
+3. the consumer's rate (`rate_limited`), the body's form (`unsupported_media_type`, `body_invalid`);
+4. the agreement: known, naming the consumer as its consumer (`not_a_party`), active today
+   (`agreement_not_active`), for this purpose (`purpose_mismatch`), covering every field asked
+   (`field_not_agreed`); the subject's scheme is one the dataset answers by and the identifier is in its form
+   (`subject_scheme_not_accepted`, `subject_invalid`); consent, where the basis is consent
+   (`consent_not_given`), read from the database each time, never from a cache;
+5. the answer: the agreed fields asked for, each null when the dataset does not hold the person (the same
+   shape either way, so the exchange tells a consumer no more about who is on file than the agreement allows),
+   recorded in the transparency log in the same transaction as the query's own record.
+
+Every refusal is recorded too (who it claimed to be or proved to be, what it asked, the code), in a unit of
+work of its own, so a refused query leaves a trace even though its own transaction was rolled back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import time
+import uuid
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+from sqlalchemy import select
+from sqlalchemy.dialects import postgresql, sqlite
+from starlette.datastructures import MutableHeaders
+
+from govplatform.core.interfaces import UnitOfWork, find_organisations
+from govplatform.exchange.component import ExchangeComponent
+from govplatform.exchange.keys import KeyId, KeyIdError, unb64url
+from govplatform.exchange.models import Query, QueryNonce
+from govplatform.exchange.query_input import BodyInvalid, QueryInput, read_query
+from govplatform.exchange.services import agreements, members, record_store
+from govplatform.exchange.services.agreements import ACTIVE, AgreementView
+from govplatform.exchange.services.datasets import DatasetView, find
+from govplatform.exchange.signatures import (
+    HttpRequest,
+    SignatureInput,
+    SignatureRefused,
+    read_signature_input,
+    verify_request,
+)
+from govplatform.exchange.subjects import SubjectError, normalise
+from govplatform.transparency.interfaces import AgreementParty, DataUse, ExchangeVia
+
+MAX_BODY = 16 * 1024
+RECEIPTS = "/api/exchange/v1/receipts/"
+_USE_NONCE = {
+    "postgresql": postgresql.insert(QueryNonce).on_conflict_do_nothing().returning(QueryNonce.nonce),
+    "sqlite": sqlite.insert(QueryNonce).on_conflict_do_nothing().returning(QueryNonce.nonce),
+}
+
+
+class QueryRefused(Exception):
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+@dataclasses.dataclass(frozen=True)
+class IncomingQuery:
+    method: str
+    target_uri: str  # as the platform is reached (its base URL), never as the Host header says
+    headers: MutableHeaders
+    body: bytes
+
+
+@dataclasses.dataclass
+class Attempt:
+    """What is known of a query so far, for its record if it is refused."""
+
+    key_id: str | None = None
+    consumer_id: uuid.UUID | None = None
+    nonce: str | None = None  # set once the signature verified: used up even by a refusal
+    label: str | None = None  # the request signature's label, for the answer's `req` component
+    agreement_id: uuid.UUID | None = None
+    purpose: str | None = None
+    fields: list[str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+    request_label: str | None  # sign the answer over the request's signature too, when it had a valid one
+
+
+async def answer(exchange: ExchangeComponent, query: IncomingQuery, now: dt.datetime | None = None) -> Answer:
+    attempt = Attempt()
+    try:
+        return await _answer(exchange, query, attempt, now or dt.datetime.now(dt.UTC))
+    except QueryRefused as refused:
+        await _record_refusal(exchange, attempt, refused)
+        return Answer(refused.status, {"error": refused.code, "message": refused.message}, attempt.label)
+
+
+async def _answer(exchange: ExchangeComponent, query: IncomingQuery, attempt: Attempt, now: dt.datetime) -> Answer:
+    if len(query.body) > MAX_BODY:
+        raise QueryRefused(413, "body_too_large", f"A query's body is at most {MAX_BODY} bytes")
+    signed = _signature(query, attempt, now)
+    public_key, consumer_id = await _current_key(exchange, signed.key_id)
+    try:
+        verify_request(HttpRequest(query.method, query.target_uri, query.headers), query.body, signed, public_key)
+    except SignatureRefused as refused:
+        raise QueryRefused(401, refused.code, refused.message) from None
+    attempt.consumer_id, attempt.nonce, attempt.label = consumer_id, signed.nonce, signed.label
+    if await exchange.windows.count(f"{consumer_id}", int(time.time())) > exchange.queries_per_second:
+        raise QueryRefused(429, "rate_limited", "Too many queries from your organisation this second")
+    if query.headers.get("content-type", "").split(";")[0].strip().lower() != "application/json":
+        raise QueryRefused(415, "unsupported_media_type", "A query's Content-Type is application/json")
+    try:
+        asked = read_query(query.body)
+    except BodyInvalid as invalid:
+        raise QueryRefused(400, "body_invalid", str(invalid)) from None
+    attempt.agreement_id, attempt.purpose, attempt.fields = asked.agreement_id, asked.purpose, list(asked.fields)
+    async with exchange.uow() as uow:
+        if not await _use_nonce(uow, signed.nonce, now):
+            raise QueryRefused(401, "nonce_replayed", "That nonce has been used before: sign each request afresh")
+        agreement, dataset = await _agreement(uow, asked, consumer_id)
+        subject = _subject(dataset, asked)
+        await _check_consent(agreement)
+        found = await record_store.lookup(uow, exchange.box, exchange.hash_secret, dataset.id, asked.scheme, subject)
+        data = {name: (found.fields.get(name) if found else None) for name in asked.fields}
+        consumer = await _consumer(uow, consumer_id)
+        leaf = await exchange.log.record_use_for_receipt(uow, _use(consumer, agreement, dataset, asked, subject, now))
+        uow.session.add(_query_row(attempt, signed.key_id, "answered", 200, leaf.hex()))
+        await uow.commit()
+    return Answer(200, _answered(exchange, data, leaf, agreement, dataset, found), signed.label)
+
+
+def _signature(query: IncomingQuery, attempt: Attempt, now: dt.datetime) -> SignatureInput:
+    try:
+        signed = read_signature_input(query.headers, now)
+    except SignatureRefused as refused:
+        raise QueryRefused(401, refused.code, refused.message) from None
+    attempt.key_id = signed.key_id[:120]
+    return signed
+
+
+async def _current_key(exchange: ExchangeComponent, key_id: str) -> tuple[Ed25519PublicKey, uuid.UUID]:
+    try:
+        parsed = KeyId.parse(key_id)
+    except KeyIdError:
+        parsed = None
+    if parsed is None or parsed.organisation_id is None:
+        raise QueryRefused(401, "key_unknown", "The signature's keyid is not a member's registered key")
+    async with exchange.uow(read_only=True) as uow:
+        key = await members.find_key(uow, key_id)
+    if key is None:
+        raise QueryRefused(401, "key_unknown", "The signature's keyid is not a member's registered key")
+    if key.state != members.CURRENT:
+        raise QueryRefused(401, "key_retired", "The key that signed this request has been retired")
+    return Ed25519PublicKey.from_public_bytes(unb64url(key.public_key)), parsed.organisation_id
+
+
+async def _use_nonce(uow: UnitOfWork, nonce: str, now: dt.datetime) -> bool:
+    statement = _USE_NONCE[uow.session.get_bind().dialect.name]
+    inserted = await uow.session.execute(statement, {"nonce": nonce, "seen_at": now})
+    return inserted.first() is not None
+
+
+async def _agreement(uow: UnitOfWork, asked: QueryInput, consumer_id: uuid.UUID) -> tuple[AgreementView, DatasetView]:
+    agreement = await agreements.find_agreement(uow, asked.agreement_id)
+    if agreement is None:
+        raise QueryRefused(403, "agreement_unknown", "There is no agreement with that ID")
+    if agreement.consumer.id != consumer_id:
+        raise QueryRefused(403, "not_a_party", "Your organisation is not this agreement's consumer")
+    if agreement.state != ACTIVE:
+        raise QueryRefused(403, "agreement_not_active", f"The agreement is {agreement.state}, not active")
+    if asked.purpose != agreement.purpose:
+        raise QueryRefused(403, "purpose_mismatch", "The agreement is for another purpose")
+    outside = [name for name in asked.fields if name not in agreement.fields]
+    if outside:
+        raise QueryRefused(403, "field_not_agreed", "The agreement does not cover " + ", ".join(outside))
+    dataset = await find(uow, agreement.dataset.id)
+    assert dataset is not None  # an agreement's dataset is never deleted (foreign key)
+    return agreement, dataset
+
+
+def _subject(dataset: DatasetView, asked: QueryInput) -> str:
+    if asked.scheme not in dataset.subject_schemes:
+        accepted = ", ".join(dataset.subject_schemes)
+        raise QueryRefused(400, "subject_scheme_not_accepted", f"The dataset answers by {accepted} only")
+    try:
+        return normalise(asked.scheme, asked.value)
+    except SubjectError as error:
+        raise QueryRefused(400, "subject_invalid", str(error).capitalize()) from None
+
+
+async def _check_consent(agreement: AgreementView) -> None:
+    """Where the basis is consent, no answer without it. Consent can be given only through the pages that
+    record it (services/consents.py); until one is recorded for this person, there is none."""
+    if agreement.basis == "consent":
+        raise QueryRefused(403, "consent_not_given", "The person has not given consent under this agreement")
+
+
+async def _consumer(uow: UnitOfWork, consumer_id: uuid.UUID) -> AgreementParty:
+    found = await find_organisations(uow, [consumer_id])
+    return AgreementParty(consumer_id, found[0].name)
+
+
+def _use(
+    consumer: AgreementParty, agreement: AgreementView, dataset: DatasetView, asked: QueryInput, subject: str,
+    now: dt.datetime,
+) -> DataUse:  # fmt: skip
+    items = tuple(field.data_item for field in dataset.fields if field.name in asked.fields)
+    return DataUse(
+        organisation_id=consumer.id, organisation_name=consumer.name, service_id=None, service_name=None,
+        data_items=items, subject=f"{asked.scheme}:{subject}", purpose=agreement.description,
+        legal_basis=agreements.basis_words(agreement.basis), occurred_at=now,
+        via=ExchangeVia(agreement.id, agreement.provider, agreement.dataset, "member"),
+    )  # fmt: skip
+
+
+def _answered(
+    exchange: ExchangeComponent, data: dict[str, Any], leaf: bytes, agreement: AgreementView, dataset: DatasetView,
+    found: record_store.FoundRecord | None,
+) -> dict[str, Any]:  # fmt: skip
+    return {
+        "data": data,
+        "leaf_hash": leaf.hex(),
+        "receipt_url": exchange.base_url + RECEIPTS + leaf.hex(),
+        "source": {
+            "provider": {"id": str(agreement.provider.id), "name": agreement.provider.name},
+            "dataset": {"id": str(dataset.id), "name": dataset.name, "version": dataset.current_version},
+            "answered_by": "record-store",
+            "signed_by": "gateway",  # the provider's records are kept by the platform: its gateway key signs
+        },
+    }
+
+
+def _query_row(attempt: Attempt, key_id: str | None, outcome: str, status: int, leaf: str | None) -> Query:
+    return Query(
+        id=uuid.uuid4(), key_id=(key_id or "")[:120] or None, consumer_id=attempt.consumer_id,
+        agreement_id=attempt.agreement_id, purpose=(attempt.purpose or "")[:64] or None,
+        fields=attempt.fields, outcome=outcome, status=status, leaf_hash=leaf,
+    )  # fmt: skip
+
+
+async def _record_refusal(exchange: ExchangeComponent, attempt: Attempt, refused: QueryRefused) -> None:
+    async with exchange.uow() as uow:
+        if attempt.nonce is not None and refused.code != "nonce_replayed":
+            await _use_nonce(uow, attempt.nonce, dt.datetime.now(dt.UTC))  # a verified request's nonce is spent
+        uow.session.add(_query_row(attempt, attempt.key_id, refused.code, refused.status, None))
+        await uow.commit()
+
+
+async def was_answered(uow: UnitOfWork, leaf: bytes) -> bool:
+    """Whether an answered query's log entry has this leaf hash (receipts are served for those alone)."""
+    found = await uow.session.execute(select(Query.id).where(Query.leaf_hash == leaf.hex()).limit(1))
+    return found.first() is not None
