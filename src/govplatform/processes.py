@@ -139,6 +139,7 @@ def demo() -> None:
     shop_ready = run_with_platform(_demo_parking_shop)
     shop_signs_in = run_with_platform(_demo_parking_sign_in)
     resident = run_with_platform(_demo_resident)
+    exchange = run_with_platform(_demo_exchange)
     seeded = created is not None
     credentials = created or demo_data.load_credentials(settings.var_dir)
     console.print("Demo data " + ("created." if seeded else "was already there; nothing changed."), highlight=False)
@@ -162,6 +163,14 @@ def demo() -> None:
         segno.make(uri, error="l").terminal(compact=True)
         console.print(f"  Service ID:  {credentials.service_id}\n", highlight=False)
     _print_resident(resident, settings)
+    if exchange is not None:
+        console.print(
+            "The exchange: the demo council asks the demo vehicle licensing agency's records:", highlight=False
+        )
+        console.print(f"  Register of agreements: {settings.base_url}/exchange/register", highlight=False)
+        console.print(f"  Council's key:  {exchange.council_key_id} (private key in {exchange.council_key_file})",
+                      highlight=False)  # fmt: skip
+        console.print(f"  Agreement:      {exchange.agreement_id}\n", highlight=False)
 
 
 DEMO_TEMPLATES = (
@@ -233,8 +242,8 @@ async def _demo_resident(platform: Any) -> Any:
     from govplatform.identity.services import demo as identity_demo
 
     async with platform.uow() as uow:
-        box = platform.components["identity"].box
-        resident = await identity_demo.seed_resident(uow, CLI_ACTOR, box, platform.settings.var_dir)
+        identity = platform.components["identity"]
+        resident = await identity_demo.seed_resident(uow, CLI_ACTOR, identity, platform.settings.var_dir)
         await uow.commit()
     return resident
 
@@ -302,6 +311,46 @@ async def _demo_parking_sign_in(platform: Any) -> bool:
     registration = parking_sign_in.Registration(client.client_id, private_pem, secrets.token_urlsafe(32), base)
     parking_sign_in.save_registration(var_dir, registration)  # after the commit, as the shop's Pay key
     return True
+
+
+async def _demo_exchange(platform: Any) -> Any:
+    """The exchange's demo (exchange/services/demo.py), once: the agency, its people, dataset and agreement with
+    the demo council, and the council's key. None when the demo council is missing or the agency was made
+    before but its file under var/ is gone."""
+    import uuid
+
+    from govplatform.core.commands import CLI_ACTOR
+    from govplatform.core.interfaces import OrgRole, random_token
+    from govplatform.core.services import demo as demo_data
+    from govplatform.core.services import org_roles, staff, tenancy
+    from govplatform.exchange.services import demo as exchange_demo
+
+    var_dir = platform.settings.var_dir
+    saved = exchange_demo.load(var_dir)
+    credentials = demo_data.load_credentials(var_dir)
+    if saved is not None or credentials is None:
+        return saved
+    exchange = platform.components["exchange"]
+    council = uuid.UUID(credentials.organisation_id)
+    owner, officer = "data-owner@vehicles.example.gov.uk", "cdo@vehicles.example.gov.uk"
+    async with platform.uow() as uow:
+        if any(org.name == exchange_demo.AGENCY for org in await tenancy.list_organisations(uow)):
+            return None
+        agency = await tenancy.create_organisation(uow, CLI_ACTOR, exchange_demo.AGENCY)
+        await uow.session.flush()
+        for email, role in ((owner, OrgRole.DATA_OWNER), (officer, OrgRole.CHIEF_DATA_OFFICER)):
+            person, _ = await staff.create_ready_user(uow, CLI_ACTOR, platform.cipher, email, random_token(16), False)
+            await uow.session.flush()
+            await org_roles.grant(uow, CLI_ACTOR, org_roles.OPERATOR, agency.id, person.id, role)
+        dataset = await exchange_demo.seed_dataset(uow, CLI_ACTOR, exchange.box, exchange.hash_secret, agency.id)
+        agreement = await exchange_demo.seed_agreement(
+            uow, CLI_ACTOR, exchange.log, council, dataset.id, owner, officer
+        )
+        key_id, key_file = await exchange_demo.seed_council_key(uow, CLI_ACTOR, council, var_dir)
+        seeded = exchange_demo.DemoExchange(str(agency.id), str(dataset.id), str(agreement.id), key_id, str(key_file))
+        exchange_demo.save(var_dir, seeded)  # before the commit, as the other demo files
+        await uow.commit()
+    return seeded
 
 
 async def _demo_data_uses(platform: Any) -> int:

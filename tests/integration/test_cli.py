@@ -150,8 +150,9 @@ def test_a_bad_transparency_key_stops_the_worker_with_one_line(fresh_database: s
 def test_integrate_and_prove_print_a_receipt_for_a_demo_entry(fresh_database: str, tmp_path: Path) -> None:
     assert govplatform(tmp_path, fresh_database, "demo").returncode == 0
     integrated = govplatform(tmp_path, fresh_database, "transparency", "integrate")
-    assert integrated.returncode == 0 and "holds 3 entries" in integrated.stdout
-    receipt = govplatform(tmp_path, fresh_database, "transparency", "prove", "--index", "2")
-    assert receipt.returncode == 0 and receipt.stdout.startswith("c2sp.org/tlog-proof@v1\nindex 2\n")
-    missing = govplatform(tmp_path, fresh_database, "transparency", "prove", "--index", "3")
+    # 3 example uses of data, and the demo agreement's drafting, approval and sign-off (the exchange's demo)
+    assert integrated.returncode == 0 and "holds 6 entries" in integrated.stdout
+    receipt = govplatform(tmp_path, fresh_database, "transparency", "prove", "--index", "5")
+    assert receipt.returncode == 0 and receipt.stdout.startswith("c2sp.org/tlog-proof@v1\nindex 5\n")
+    missing = govplatform(tmp_path, fresh_database, "transparency", "prove", "--index", "6")
     assert missing.returncode == 1 and "not covered by a published checkpoint" in missing.stderr

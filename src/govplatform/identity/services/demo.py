@@ -3,22 +3,31 @@
 Seeded once, like core's demo staff user (core/services/demo.py): the email is fixed, the password and the
 authenticator secret are made here and kept in var/demo-resident.json (owner-only) so that every run can
 print them again. A real deployment never runs `govplatform demo`.
+
+The resident has proved their identity at P2 with a GB driving licence (recorded as the licence route would
+record it: identity/proofing/command.py), whose number the demo's vehicle licensing agency holds in its
+records, so the example service can fill in their vehicle through the exchange.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import json
 import os
 from pathlib import Path
 
 import pyotp
 
-from govplatform.core.interfaces import Actor, SecretBox, UnitOfWork, random_token
-from govplatform.identity.services import citizens
+from govplatform.core.interfaces import Actor, UnitOfWork, random_token
+from govplatform.identity.component import IdentityComponent
+from govplatform.identity.proofing.command import command_proof
+from govplatform.identity.services import citizens, proven
 
 DEMO_RESIDENT_EMAIL = "resident@example.com"
 RESIDENT_FILE = "demo-resident.json"
+GIVEN_NAME, FAMILY_NAME, BORN = "Demo", "Resident", dt.date(1985, 4, 19)
+DEMO_LICENCE = "RESID804195D99AB"  # DVLA's form for Demo Resident, born 19 April 1985
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,7 +37,9 @@ class DemoResident:
     totp_secret: str
 
 
-async def seed_resident(uow: UnitOfWork, actor: Actor, box: SecretBox, var_dir: Path) -> DemoResident | None:
+async def seed_resident(
+    uow: UnitOfWork, actor: Actor, identity: IdentityComponent, var_dir: Path
+) -> DemoResident | None:
     """The demo resident, made now if there is none; None if the account exists but its file is gone.
 
     The file is written before the caller commits: if the commit fails, the next run makes and saves it again.
@@ -39,16 +50,19 @@ async def seed_resident(uow: UnitOfWork, actor: Actor, box: SecretBox, var_dir: 
     if await citizens.find_by_email(uow, DEMO_RESIDENT_EMAIL) is not None:
         return None
     resident = DemoResident(DEMO_RESIDENT_EMAIL, random_token(12), pyotp.random_base32())
-    await citizens.create_citizen(
+    citizen = await citizens.create_citizen(
         uow,
         actor,
-        box,
+        identity.box,
         email=resident.email,
         password=resident.password,
         totp_secret=resident.totp_secret,
-        given_name="Demo",
-        family_name="Resident",
+        given_name=GIVEN_NAME,
+        family_name=FAMILY_NAME,
+        birth_date=BORN,
     )
+    proved = command_proof("P2", GIVEN_NAME, FAMILY_NAME, BORN, None, DEMO_LICENCE)
+    await proven.record(uow, identity, citizen.id, proved)
     save_resident(var_dir, resident)
     return resident
 
