@@ -257,6 +257,7 @@ def register_components(platform: Platform) -> None:
         log=platform.components["transparency"],
         windows=_windows(platform.settings, "govplatform:exchange:rate"),
         queries_per_second=platform.settings.exchange_queries_per_second,
+        notices=platform.notices,
     )
     platform.background_loops.append(ExchangeSchedule(platform.uow).run)
     declare_exchange_admin(platform.admin)

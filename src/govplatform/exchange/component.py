@@ -9,9 +9,19 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 
-from govplatform.core.interfaces import N_, AdminRegistry, AuditTarget, LocalWindows, SecretBox, UnitOfWork, Windows
+from govplatform.core.interfaces import (
+    N_,
+    AdminRegistry,
+    AuditTarget,
+    LocalWindows,
+    Notices,
+    SecretBox,
+    UnitOfWork,
+    Windows,
+)
 from govplatform.exchange.services.directory import MemberDirectory
 from govplatform.exchange.services.gateway_keys import GatewayKeys
+from govplatform.exchange.services.query_cache import QueryCache
 from govplatform.transparency.interfaces import TransparencyLog
 
 
@@ -24,10 +34,13 @@ class ExchangeComponent:
     log: TransparencyLog  # agreements' changes and every answered query
     windows: Windows = dataclasses.field(default_factory=LocalWindows)  # query rates (core's; Redis when set)
     queries_per_second: int = 50  # per consumer organisation (settings.exchange_queries_per_second)
+    notices: Notices | None = None  # core's, so a change in one process reaches the others' query caches
     gateway_keys: GatewayKeys = dataclasses.field(init=False)
     directory: MemberDirectory = dataclasses.field(init=False)
+    cache: QueryCache = dataclasses.field(init=False)
 
     def __post_init__(self) -> None:
+        self.cache = QueryCache(self.uow, self.notices)
         self.gateway_keys = GatewayKeys(self.box, self.uow)
         self.directory = MemberDirectory(self.uow, self.gateway_keys, self.base_url)
 

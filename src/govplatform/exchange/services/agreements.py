@@ -35,6 +35,7 @@ from govplatform.core.interfaces import (
     utcnow,
 )
 from govplatform.exchange.models import Agreement
+from govplatform.exchange.services import changes
 from govplatform.exchange.services.datasets import DatasetView, find
 from govplatform.transparency.interfaces import AgreementChange, AgreementParty, TransparencyLog
 
@@ -219,6 +220,7 @@ async def _move(
 ) -> AgreementView:
     now = utcnow()
     row.state, row.changed_at = state, now
+    await changes.changed(uow)  # queries in every process see the new state at once
     if action == "approved":
         row.approved_at, row.approved_by = now, actor.label
     if action == "signed-off":

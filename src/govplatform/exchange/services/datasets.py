@@ -95,6 +95,12 @@ def check_schema(schema: object) -> tuple[Field, ...]:
         raise DatasetError(
             N_("The schema is not valid JSON Schema: %(problem)s"), problem=error.message[:200]
         ) from None
+    return fields_of(schema)
+
+
+def fields_of(schema: dict[str, Any]) -> tuple[Field, ...]:
+    """The fields of a schema by the exchange's own rules, without JSON Schema's meta-schema check (which costs
+    milliseconds): the whole check for a schema `check_schema` accepted when it was declared."""
     extra = sorted(set(schema) - TOP_KEYWORDS)
     if schema.get("type") != "object" or extra:
         raise DatasetError(
@@ -140,7 +146,7 @@ def _view(row: Dataset) -> DatasetView:
         row.id,
         row.organisation_id,
         row.name,
-        check_schema(row.schema),
+        fields_of(row.schema),
         tuple(row.subject_schemes),
         row.source,
         row.provider_url,

@@ -25,6 +25,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.exchange.keys import KeyId, b64url, public_jwk, thumbprint, unb64url
 from govplatform.exchange.models import MemberKey
+from govplatform.exchange.services import changes
 
 CURRENT, RETIRED = "current", "retired"
 
@@ -101,6 +102,7 @@ async def retire_key(uow: UnitOfWork, actor: Actor, key_id: str) -> MemberKeyVie
     if row.state == RETIRED:
         raise MemberError(N_("That key is already retired"))
     row.state, row.retired_at = RETIRED, utcnow()
+    await changes.changed(uow)  # refused at once in every process
     view = _view(row)
     # the target is the thumbprint (a whole key id is longer than the audit log's target column)
     record_audit(

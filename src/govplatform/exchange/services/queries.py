@@ -30,18 +30,18 @@ import uuid
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from starlette.datastructures import MutableHeaders
 
-from govplatform.core.interfaces import UnitOfWork, find_organisations
+from govplatform.core.interfaces import Prebuilt, UnitOfWork
 from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.keys import KeyId, KeyIdError, unb64url
 from govplatform.exchange.models import Query, QueryNonce
 from govplatform.exchange.query_input import BodyInvalid, QueryInput, read_query
 from govplatform.exchange.services import agreements, members, record_store
 from govplatform.exchange.services.agreements import ACTIVE, AgreementView
-from govplatform.exchange.services.datasets import DatasetView, find
+from govplatform.exchange.services.datasets import DatasetView
 from govplatform.exchange.signatures import (
     HttpRequest,
     SignatureInput,
@@ -54,10 +54,22 @@ from govplatform.transparency.interfaces import AgreementParty, DataUse, Exchang
 
 MAX_BODY = 16 * 1024
 RECEIPTS = "/api/exchange/v1/receipts/"
+# The answer's statements are prebuilt and run by the driver on the unit of work's connection (DESIGN.md, "Hot
+# paths"; core/data_path.py): the ORM session around each was most of a query's cost (docs/benchmarks.md).
+_NONCE_VALUES: dict[str, Any] = {"nonce": bindparam("nonce"), "seen_at": bindparam("seen_at")}
 _USE_NONCE = {
-    "postgresql": postgresql.insert(QueryNonce).on_conflict_do_nothing().returning(QueryNonce.nonce),
-    "sqlite": sqlite.insert(QueryNonce).on_conflict_do_nothing().returning(QueryNonce.nonce),
+    "postgresql": Prebuilt(
+        postgresql.insert(QueryNonce).values(_NONCE_VALUES).on_conflict_do_nothing().returning(QueryNonce.nonce)
+    ),
+    "sqlite": Prebuilt(
+        sqlite.insert(QueryNonce).values(_NONCE_VALUES).on_conflict_do_nothing().returning(QueryNonce.nonce)
+    ),
 }
+_QUERY_COLUMNS = (
+    "id", "received_at", "key_id", "consumer_id", "service_id", "agreement_id", "purpose", "fields", "outcome",
+    "status", "leaf_hash",
+)  # fmt: skip
+_RECORD_QUERY = Prebuilt(insert(Query).values({name: bindparam(name) for name in _QUERY_COLUMNS}).returning(Query.id))
 
 
 class QueryRefused(Exception):
@@ -122,17 +134,18 @@ async def _answer(exchange: ExchangeComponent, query: IncomingQuery, attempt: At
     except BodyInvalid as invalid:
         raise QueryRefused(400, "body_invalid", str(invalid)) from None
     attempt.agreement_id, attempt.purpose, attempt.fields = asked.agreement_id, asked.purpose, list(asked.fields)
+    terms = await exchange.cache.terms(asked.agreement_id)
     async with exchange.uow() as uow:
         if not await _use_nonce(uow, signed.nonce, now):
             raise QueryRefused(401, "nonce_replayed", "That nonce has been used before: sign each request afresh")
-        agreement, dataset = await _agreement(uow, asked, consumer_id)
+        agreement, dataset = _agreement(terms, asked, consumer_id)
         subject = _subject(dataset, asked)
         await _check_consent(agreement)
         found = await record_store.lookup(uow, exchange.box, exchange.hash_secret, dataset.id, asked.scheme, subject)
         data = {name: (found.fields.get(name) if found else None) for name in asked.fields}
-        consumer = await _consumer(uow, consumer_id)
-        leaf = await exchange.log.record_use_for_receipt(uow, _use(consumer, agreement, dataset, asked, subject, now))
-        uow.session.add(_query_row(attempt, signed.key_id, "answered", 200, leaf.hex()))
+        leaf = await exchange.log.record_use_for_receipt(uow, _use(agreement.consumer, agreement, dataset, asked,
+                                                                    subject, now))  # fmt: skip
+        await _record(uow, attempt, signed.key_id, "answered", 200, leaf.hex(), now)
         await uow.commit()
     return Answer(200, _answered(exchange, data, leaf, agreement, dataset, found), signed.label)
 
@@ -153,8 +166,7 @@ async def _current_key(exchange: ExchangeComponent, key_id: str) -> tuple[Ed2551
         parsed = None
     if parsed is None or parsed.organisation_id is None:
         raise QueryRefused(401, "key_unknown", "The signature's keyid is not a member's registered key")
-    async with exchange.uow(read_only=True) as uow:
-        key = await members.find_key(uow, key_id)
+    key = await exchange.cache.key(key_id)
     if key is None:
         raise QueryRefused(401, "key_unknown", "The signature's keyid is not a member's registered key")
     if key.state != members.CURRENT:
@@ -164,14 +176,25 @@ async def _current_key(exchange: ExchangeComponent, key_id: str) -> tuple[Ed2551
 
 async def _use_nonce(uow: UnitOfWork, nonce: str, now: dt.datetime) -> bool:
     statement = _USE_NONCE[uow.session.get_bind().dialect.name]
-    inserted = await uow.session.execute(statement, {"nonce": nonce, "seen_at": now})
-    return inserted.first() is not None
+    return await uow.fetch_first(statement, nonce=nonce, seen_at=now) is not None
 
 
-async def _agreement(uow: UnitOfWork, asked: QueryInput, consumer_id: uuid.UUID) -> tuple[AgreementView, DatasetView]:
-    agreement = await agreements.find_agreement(uow, asked.agreement_id)
-    if agreement is None:
+async def _record(uow: UnitOfWork, attempt: Attempt, key_id: str | None, outcome: str, status: int,
+                  leaf: str | None, now: dt.datetime) -> None:  # fmt: skip
+    await uow.fetch(
+        _RECORD_QUERY, id=uuid.uuid4(), received_at=now, key_id=(key_id or "")[:120] or None,
+        consumer_id=attempt.consumer_id, service_id=None, agreement_id=attempt.agreement_id,
+        purpose=(attempt.purpose or "")[:64] or None, fields=attempt.fields, outcome=outcome, status=status,
+        leaf_hash=leaf,
+    )  # fmt: skip
+
+
+def _agreement(
+    terms: tuple[AgreementView, DatasetView] | None, asked: QueryInput, consumer_id: uuid.UUID
+) -> tuple[AgreementView, DatasetView]:
+    if terms is None:
         raise QueryRefused(403, "agreement_unknown", "There is no agreement with that ID")
+    agreement, dataset = terms
     if agreement.consumer.id != consumer_id:
         raise QueryRefused(403, "not_a_party", "Your organisation is not this agreement's consumer")
     if agreement.state != ACTIVE:
@@ -181,8 +204,6 @@ async def _agreement(uow: UnitOfWork, asked: QueryInput, consumer_id: uuid.UUID)
     outside = [name for name in asked.fields if name not in agreement.fields]
     if outside:
         raise QueryRefused(403, "field_not_agreed", "The agreement does not cover " + ", ".join(outside))
-    dataset = await find(uow, agreement.dataset.id)
-    assert dataset is not None  # an agreement's dataset is never deleted (foreign key)
     return agreement, dataset
 
 
@@ -201,11 +222,6 @@ async def _check_consent(agreement: AgreementView) -> None:
     record it (services/consents.py); until one is recorded for this person, there is none."""
     if agreement.basis == "consent":
         raise QueryRefused(403, "consent_not_given", "The person has not given consent under this agreement")
-
-
-async def _consumer(uow: UnitOfWork, consumer_id: uuid.UUID) -> AgreementParty:
-    found = await find_organisations(uow, [consumer_id])
-    return AgreementParty(consumer_id, found[0].name)
 
 
 def _use(
@@ -238,19 +254,11 @@ def _answered(
     }
 
 
-def _query_row(attempt: Attempt, key_id: str | None, outcome: str, status: int, leaf: str | None) -> Query:
-    return Query(
-        id=uuid.uuid4(), key_id=(key_id or "")[:120] or None, consumer_id=attempt.consumer_id,
-        agreement_id=attempt.agreement_id, purpose=(attempt.purpose or "")[:64] or None,
-        fields=attempt.fields, outcome=outcome, status=status, leaf_hash=leaf,
-    )  # fmt: skip
-
-
 async def _record_refusal(exchange: ExchangeComponent, attempt: Attempt, refused: QueryRefused) -> None:
     async with exchange.uow() as uow:
         if attempt.nonce is not None and refused.code != "nonce_replayed":
             await _use_nonce(uow, attempt.nonce, dt.datetime.now(dt.UTC))  # a verified request's nonce is spent
-        uow.session.add(_query_row(attempt, attempt.key_id, refused.code, refused.status, None))
+        await _record(uow, attempt, attempt.key_id, refused.code, refused.status, None, dt.datetime.now(dt.UTC))
         await uow.commit()
 
 

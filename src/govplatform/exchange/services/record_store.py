@@ -22,12 +22,13 @@ import uuid
 from typing import Any
 
 import structlog
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from govplatform.core.interfaces import (
     N_,
     Actor,
     ParseStopped,
+    Prebuilt,
     SecretBox,
     UnitOfWork,
     keyed_hash,
@@ -37,6 +38,7 @@ from govplatform.core.interfaces import (
 )
 from govplatform.exchange import dataset_files
 from govplatform.exchange.models import Dataset, DatasetVersion, Record, RecordSubject
+from govplatform.exchange.services import changes
 from govplatform.exchange.services.datasets import PROVIDER, DatasetError, require
 
 SUBJECT_PURPOSE = "exchange.record_subject"
@@ -107,6 +109,7 @@ async def load(
     )
     if moved.rowcount != 1:  # type: ignore[attr-defined]
         raise LoadRefused(N_("Another load of this dataset finished first: load the file again"))
+    await changes.changed(uow)  # answers name the new version at once
     session.add(
         DatasetVersion(
             dataset_id=dataset_id, version=version, record_count=len(rows), file_sha256=digest,
@@ -144,20 +147,21 @@ def _sealed(
     return rows, subjects
 
 
+# A query's lookup, prebuilt and run by the driver (DESIGN.md, "Hot paths"; core/data_path.py)
+_LOOKUP = Prebuilt(
+    select(Record.id, Record.version, Record.fields_encrypted)
+    .join(RecordSubject, RecordSubject.record_id == Record.id)
+    .where(RecordSubject.dataset_id == bindparam("dataset_id"), RecordSubject.subject_hash == bindparam("hash"))
+)
+
+
 async def lookup(
     uow: UnitOfWork, box: SecretBox, hash_secret: str, dataset_id: uuid.UUID, scheme: str, normalised: str
 ) -> FoundRecord | None:
     """The record of the subject in the dataset's current version, or None when the dataset does not hold them."""
-    query = (
-        select(Record.id, Record.version, Record.fields_encrypted)
-        .join(RecordSubject, RecordSubject.record_id == Record.id)
-        .where(
-            RecordSubject.dataset_id == dataset_id,
-            RecordSubject.subject_hash == subject_hash(hash_secret, dataset_id, scheme, normalised),
-        )
-    )
-    found = (await uow.session.execute(query)).first()
+    digest = subject_hash(hash_secret, dataset_id, scheme, normalised)
+    found = await uow.fetch_first(_LOOKUP, dataset_id=dataset_id, hash=digest)
     if found is None:
         return None
-    fields = json.loads(box.decrypt_text(found.fields_encrypted, f"{dataset_id}/{found.id}"))
-    return FoundRecord(fields, found.version)
+    fields = json.loads(box.decrypt_text(found["fields_encrypted"], f"{dataset_id}/{found['id']}"))
+    return FoundRecord(fields, found["version"])
