@@ -1,7 +1,8 @@
-"""`govplatform transparency verify` (witness a log from outside), `prove` (print a receipt) and `integrate`.
+"""`govplatform transparency verify` (witness a log from outside), `verify-receipt` (check a receipt offline),
+`prove` (print a receipt) and `integrate`.
 
-`verify` reads a log over HTTP and touches no database; `prove` and `integrate` run on the platform that the
-root command lends through core's command kit (core/commands.py).
+`verify` reads a log over HTTP and touches no database; `verify-receipt` reads nothing but its file; `prove` and
+`integrate` run on the platform that the root command lends through core's command kit (core/commands.py).
 """
 
 from __future__ import annotations
@@ -9,17 +10,47 @@ from __future__ import annotations
 import asyncio
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, NoReturn
 
 import httpx
 import typer
 
 from govplatform.core.interfaces import console, fail, run_with_platform
 from govplatform.transparency.note import NoteError, VerifierKey
+from govplatform.transparency.receipt import parse_receipt, verify_receipt
 from govplatform.transparency.services.log import LogRequestError
 from govplatform.transparency.services.witness import FetchError, WitnessError, WitnessState, witness
 
 transparency_cli = typer.Typer(help="The transparency log.", no_args_is_help=True)
+
+
+@transparency_cli.command("verify-receipt")
+def verify_receipt_command(
+    file: Annotated[Path, typer.Argument(help="A receipt (c2sp.org/tlog-proof@v1) that carries its entry")],
+    key: Annotated[str, typer.Option(help="The log's verifier key, from a source you trust")],
+    entry: Annotated[Path | None, typer.Option(help="The entry's bytes, when the receipt does not carry them")] = None,
+) -> None:
+    """Check offline that the entry is in the log: the checkpoint's signature by --key, and the inclusion proof."""
+    try:
+        verifier = VerifierKey.parse(key)
+    except NoteError as error:
+        _fail(f"--key {key[:40]!r} is not a verifier key: {error}", 2)
+    try:
+        text = file.read_text(encoding="utf-8")
+        given = entry.read_bytes() if entry is not None else None
+    except (OSError, UnicodeDecodeError) as error:
+        _fail(f"Cannot read the receipt: {error}", 2)
+    try:
+        carried = parse_receipt(text).extra
+        data = given if given is not None else carried
+        if data is None:
+            _fail("The receipt does not carry its entry: give it with --entry FILE", 2)
+        checkpoint = verify_receipt(data, text, [verifier], verifier.name)
+    except ValueError as error:
+        _fail(f"The receipt does not check out: {error}")
+    typer.echo(f"OK: entry {parse_receipt(text).index} is in {verifier.name}, proved against a checkpoint of "
+               f"{checkpoint.size} entries signed by {verifier.name}")  # fmt: skip
+    typer.echo(data.decode("utf-8", errors="replace"))
 
 
 @transparency_cli.command("verify")
@@ -95,6 +126,6 @@ def integrate() -> None:
     console.print(f"The log holds {run_with_platform(work)} entries; its checkpoint is published.", highlight=False)
 
 
-def _fail(message: str, code: int) -> None:
+def _fail(message: str, code: int = 1) -> NoReturn:
     sys.stderr.write(message + "\n")
     raise typer.Exit(code)

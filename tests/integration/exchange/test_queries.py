@@ -3,15 +3,19 @@ transparency log in the same transaction, and its receipt verifies once a checkp
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import datetime as dt
 import json
+from pathlib import Path
 from typing import Any
 
 import httpx
 from http_message_signatures import HTTPMessageVerifier, MappingKeyResolver, algorithms
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from govplatform.cli import app
 from govplatform.core.platform import Platform
 from govplatform.exchange.models import Query
 from govplatform.transparency.models import PendingEntry
@@ -98,3 +102,27 @@ async def test_a_person_the_dataset_does_not_hold_gets_the_same_shape_of_answer_
     assert absent.json()["data"] == {"make": None, "colour": None}
     typed_otherwise = await world.ask(client, world.body(subject={"scheme": "nino", "value": "ab 12 34 56 c"}))
     assert typed_otherwise.json()["data"] == {"make": "FORD", "colour": "Blue"}
+
+
+async def test_a_downloaded_receipt_is_checked_offline_by_verify_receipt_and_a_tampered_one_is_not(
+    platform: Platform, client: httpx.AsyncClient, tmp_path: Path
+) -> None:
+    world = await make_world(platform)
+    answer = (await world.ask(client)).json()
+    await world.exchange.log.integrate_all()  # type: ignore[attr-defined]
+    receipt = (await client.get("/api/exchange/v1/receipts/" + answer["leaf_hash"])).text
+    key = str(platform.components["transparency"].verifier_keys[0])
+    saved = tmp_path / "receipt.txt"
+    saved.write_text(receipt)
+    checked = CliRunner().invoke(app, ["transparency", "verify-receipt", str(saved), "--key", key])
+    assert checked.exit_code == 0, checked.output
+    assert checked.stdout.startswith("OK: entry ") and str(world.agreement) in checked.stdout
+    lines = receipt.split("\n")
+    entry = json.loads(base64.b64decode(lines[1].removeprefix("extra ")))
+    entry["what"] = ["vehicle-colour"]  # the receipt's holder claims less was shared than was
+    lines[1] = "extra " + base64.b64encode(json.dumps(entry, separators=(",", ":")).encode()).decode()
+    saved.write_text("\n".join(lines))
+    refused = CliRunner().invoke(app, ["transparency", "verify-receipt", str(saved), "--key", key])
+    assert refused.exit_code == 1 and "does not check out" in refused.stderr
+    other = CliRunner().invoke(app, ["transparency", "verify-receipt", str(saved), "--key", "not-a-key"])
+    assert other.exit_code == 2
