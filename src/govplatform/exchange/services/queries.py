@@ -94,6 +94,7 @@ class Attempt:
     consumer_id: uuid.UUID | None = None
     nonce: str | None = None  # set once the signature verified: used up even by a refusal
     label: str | None = None  # the request signature's label, for the answer's `req` component
+    service_id: uuid.UUID | None = None  # a platform service the gateway asked for
     agreement_id: uuid.UUID | None = None
     purpose: str | None = None
     fields: list[str] | None = None
@@ -111,7 +112,7 @@ async def answer(exchange: ExchangeComponent, query: IncomingQuery, now: dt.date
     try:
         return await _answer(exchange, query, attempt, now or dt.datetime.now(dt.UTC))
     except QueryRefused as refused:
-        await _record_refusal(exchange, attempt, refused)
+        await record_refusal(exchange, attempt, refused)
         return Answer(refused.status, {"error": refused.code, "message": refused.message}, attempt.label)
 
 
@@ -133,21 +134,39 @@ async def _answer(exchange: ExchangeComponent, query: IncomingQuery, attempt: At
         asked = read_query(query.body)
     except BodyInvalid as invalid:
         raise QueryRefused(400, "body_invalid", str(invalid)) from None
+    body, _held = await answer_asked(exchange, asked, consumer_id, attempt, now, nonce=signed.nonce)
+    return Answer(200, body, signed.label)
+
+
+@dataclasses.dataclass(frozen=True)
+class OnBehalf:
+    """A platform service the gateway asks for (exchange/interfaces.py): no key of its own, the gateway's word."""
+
+    service_id: uuid.UUID
+    service_name: str
+
+
+async def answer_asked(
+    exchange: ExchangeComponent, asked: QueryInput, consumer_id: uuid.UUID, attempt: Attempt, now: dt.datetime,
+    *, nonce: str | None = None, on_behalf: OnBehalf | None = None,
+) -> tuple[dict[str, Any], bool]:  # fmt: skip
+    """Checks 4 and 5 of the module docstring for an authenticated consumer: the answer's body, and whether the
+    dataset holds the person. Raises QueryRefused."""
     attempt.agreement_id, attempt.purpose, attempt.fields = asked.agreement_id, asked.purpose, list(asked.fields)
     terms = await exchange.cache.terms(asked.agreement_id)
     async with exchange.uow() as uow:
-        if not await _use_nonce(uow, signed.nonce, now):
+        if nonce is not None and not await _use_nonce(uow, nonce, now):
             raise QueryRefused(401, "nonce_replayed", "That nonce has been used before: sign each request afresh")
         agreement, dataset = _agreement(terms, asked, consumer_id)
         subject = _subject(dataset, asked)
         await _check_consent(agreement)
         found = await record_store.lookup(uow, exchange.box, exchange.hash_secret, dataset.id, asked.scheme, subject)
         data = {name: (found.fields.get(name) if found else None) for name in asked.fields}
-        leaf = await exchange.log.record_use_for_receipt(uow, _use(agreement.consumer, agreement, dataset, asked,
-                                                                    subject, now))  # fmt: skip
-        await _record(uow, attempt, signed.key_id, "answered", 200, leaf.hex(), now)
+        use = _use(agreement.consumer, agreement, dataset, asked, subject, now, on_behalf)
+        leaf = await exchange.log.record_use_for_receipt(uow, use)
+        await _record(uow, attempt, attempt.key_id, "answered", 200, leaf.hex(), now, on_behalf)
         await uow.commit()
-    return Answer(200, _answered(exchange, data, leaf, agreement, dataset, found), signed.label)
+    return _answered(exchange, data, leaf, agreement, dataset, found), found is not None
 
 
 def _signature(query: IncomingQuery, attempt: Attempt, now: dt.datetime) -> SignatureInput:
@@ -180,10 +199,11 @@ async def _use_nonce(uow: UnitOfWork, nonce: str, now: dt.datetime) -> bool:
 
 
 async def _record(uow: UnitOfWork, attempt: Attempt, key_id: str | None, outcome: str, status: int,
-                  leaf: str | None, now: dt.datetime) -> None:  # fmt: skip
+                  leaf: str | None, now: dt.datetime, on_behalf: OnBehalf | None = None) -> None:  # fmt: skip
     await uow.fetch(
         _RECORD_QUERY, id=uuid.uuid4(), received_at=now, key_id=(key_id or "")[:120] or None,
-        consumer_id=attempt.consumer_id, service_id=None, agreement_id=attempt.agreement_id,
+        consumer_id=attempt.consumer_id, service_id=on_behalf.service_id if on_behalf else attempt.service_id,
+        agreement_id=attempt.agreement_id,
         purpose=(attempt.purpose or "")[:64] or None, fields=attempt.fields, outcome=outcome, status=status,
         leaf_hash=leaf,
     )  # fmt: skip
@@ -226,14 +246,16 @@ async def _check_consent(agreement: AgreementView) -> None:
 
 def _use(
     consumer: AgreementParty, agreement: AgreementView, dataset: DatasetView, asked: QueryInput, subject: str,
-    now: dt.datetime,
+    now: dt.datetime, on_behalf: OnBehalf | None,
 ) -> DataUse:  # fmt: skip
     items = tuple(field.data_item for field in dataset.fields if field.name in asked.fields)
     return DataUse(
-        organisation_id=consumer.id, organisation_name=consumer.name, service_id=None, service_name=None,
+        organisation_id=consumer.id, organisation_name=consumer.name,
+        service_id=on_behalf.service_id if on_behalf else None,
+        service_name=on_behalf.service_name if on_behalf else None,
         data_items=items, subject=f"{asked.scheme}:{subject}", purpose=agreement.description,
         legal_basis=agreements.basis_words(agreement.basis), occurred_at=now,
-        via=ExchangeVia(agreement.id, agreement.provider, agreement.dataset, "member"),
+        via=ExchangeVia(agreement.id, agreement.provider, agreement.dataset, "platform" if on_behalf else "member"),
     )  # fmt: skip
 
 
@@ -254,7 +276,7 @@ def _answered(
     }
 
 
-async def _record_refusal(exchange: ExchangeComponent, attempt: Attempt, refused: QueryRefused) -> None:
+async def record_refusal(exchange: ExchangeComponent, attempt: Attempt, refused: QueryRefused) -> None:
     async with exchange.uow() as uow:
         if attempt.nonce is not None and refused.code != "nonce_replayed":
             await _use_nonce(uow, attempt.nonce, dt.datetime.now(dt.UTC))  # a verified request's nonce is spent
