@@ -57,6 +57,8 @@ AUDIT_EVENTS = {
     "exchange.agreement_suspended": N_("Data-sharing agreement suspended"),
     "exchange.agreement_resumed": N_("Data-sharing agreement resumed"),
     "exchange.agreement_revoked": N_("Data-sharing agreement revoked"),
+    "exchange.consent_given": N_("Citizen gave consent to a data-sharing agreement"),
+    "exchange.consent_withdrawn": N_("Citizen withdrew consent to a data-sharing agreement"),
 }
 
 

@@ -167,3 +167,30 @@ class Query(Base):
     outcome: Mapped[str] = mapped_column(String(40))  # "answered", or the error code it was refused with
     status: Mapped[int] = mapped_column(Integer)
     leaf_hash: Mapped[str | None] = mapped_column(String(64), index=True)  # hex, of the log entry of an answer
+
+
+class Consent(Base):
+    """A citizen's consent to one agreement whose lawful basis is consent, and its signed receipt.
+
+    state: "given" or "withdrawn". The citizen is their identity account's id (no foreign key: accounts are
+    identity's, and a deleted account withdraws nothing by itself: its consents are withdrawn first).
+    """
+
+    __tablename__ = "exchange_consents"
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=uuid.uuid4)
+    agreement_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_agreements.id"), index=True)
+    citizen_id: Mapped[uuid.UUID] = mapped_column(Uuid, index=True)
+    state: Mapped[str] = mapped_column(String(12))
+    given_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    withdrawn_at: Mapped[dt.datetime | None]
+    receipt: Mapped[str] = mapped_column(Text)  # the Kantara consent receipt, a compact JWS by the gateway key
+
+
+class ConsentSubject(Base):
+    """A keyed hash of one of the citizen's identifiers a consent covers, as a query names them; deleted when
+    the consent is withdrawn, so the very next query finds none."""
+
+    __tablename__ = "exchange_consent_subjects"
+    agreement_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
+    subject_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    consent_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_consents.id"), index=True)

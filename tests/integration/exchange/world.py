@@ -24,8 +24,10 @@ from tests.integration.exchange.support import organisation, raw, role_holder
 from tests.unit.exchange.test_datasets_schema import VEHICLES
 
 KEEPERS = (
-    b"subject:driving-licence,subject:nino,registration,make,colour\nMORGA657054SM9IJ,AB123456C,AB12 CDE,FORD,Blue\n"
-)
+    b"subject:driving-licence,subject:nino,registration,make,colour\n"
+    b"MORGA657054SM9IJ,AB123456C,AB12 CDE,FORD,Blue\n"
+    b"RESID804195D99AB,,DM21 RES,NISSAN,Green\n"
+)  # fmt: skip
 COMPONENTS = ("@method", "@target-uri", "content-digest", "content-type")
 QUERIES = "/api/exchange/v1/queries"
 

@@ -39,7 +39,7 @@ from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.keys import KeyId, KeyIdError, unb64url
 from govplatform.exchange.models import Query, QueryNonce
 from govplatform.exchange.query_input import BodyInvalid, QueryInput, read_query
-from govplatform.exchange.services import agreements, members, record_store
+from govplatform.exchange.services import agreements, consents, members, record_store
 from govplatform.exchange.services.agreements import ACTIVE, AgreementView
 from govplatform.exchange.services.datasets import DatasetView
 from govplatform.exchange.signatures import (
@@ -159,7 +159,7 @@ async def answer_asked(
             raise QueryRefused(401, "nonce_replayed", "That nonce has been used before: sign each request afresh")
         agreement, dataset = _agreement(terms, asked, consumer_id)
         subject = _subject(dataset, asked)
-        await _check_consent(agreement)
+        await _check_consent(uow, exchange, agreement, asked.scheme, subject)
         found = await record_store.lookup(uow, exchange.box, exchange.hash_secret, dataset.id, asked.scheme, subject)
         data = {name: (found.fields.get(name) if found else None) for name in asked.fields}
         use = _use(agreement.consumer, agreement, dataset, asked, subject, now, on_behalf)
@@ -237,10 +237,14 @@ def _subject(dataset: DatasetView, asked: QueryInput) -> str:
         raise QueryRefused(400, "subject_invalid", str(error).capitalize()) from None
 
 
-async def _check_consent(agreement: AgreementView) -> None:
-    """Where the basis is consent, no answer without it. Consent can be given only through the pages that
-    record it (services/consents.py); until one is recorded for this person, there is none."""
-    if agreement.basis == "consent":
+async def _check_consent(
+    uow: UnitOfWork, exchange: ExchangeComponent, agreement: AgreementView, scheme: str, subject: str
+) -> None:
+    """Where the basis is consent, no answer without it, read in this query's own transaction (never cached), so
+    a withdrawal that has committed holds for the very next query in any process."""
+    if agreement.basis == "consent" and not await consents.has_consent(
+        uow, exchange.hash_secret, agreement.id, scheme, subject
+    ):
         raise QueryRefused(403, "consent_not_given", "The person has not given consent under this agreement")
 
 
