@@ -24,6 +24,7 @@ router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 REGISTER = "/exchange/register"
 PUBLIC_ROUTES = [("GET", REGISTER), ("GET", REGISTER + ".json"), ("GET", REGISTER + ".csv")]
+DATA_USES = "/exchange/data-uses"
 CONSENT = "/exchange/consent/{agreement_id}"
 CONSENTS = "/exchange/consents"
 LEVEL = "Cl.Cm"
@@ -186,3 +187,57 @@ async def consent_receipt(request: Request, consent_id: str) -> Response:
         "Cache-Control": "no-store",
     }
     return Response(found[0].receipt, media_type="application/jose", headers=headers)
+
+
+async def _subjects(request: Request) -> tuple[list[str], bool] | Response:
+    """The identifiers the log knows the signed-in citizen by (their account, for identity's own checks, and
+    each identifier proofing bound, as the exchange names them), and whether an identity is proved; or the
+    redirect to sign in."""
+    citizen = await signed_in_citizen(request)
+    if citizen is None:
+        return sign_in_redirect(DATA_USES, LEVEL)
+    proved = await proved_identity(request)
+    subjects = [str(citizen.account_id)]
+    if proved is not None:
+        found = consents.identifiers_of(
+            proved.passport_number, proved.driving_licence_number, proved.given_names, proved.family_name,
+            proved.birth_date,
+        )  # fmt: skip
+        subjects += [f"{identifier.scheme}:{identifier.value}" for identifier in found]
+    return subjects, proved is not None
+
+
+@router.get(DATA_USES)
+async def data_uses_page(request: Request) -> Response:
+    """Every recorded use of data about the citizen, newest first, each with a receipt once it is proved."""
+    found = await _subjects(request)
+    if isinstance(found, Response):
+        return found
+    subjects, proved = found
+    exchange = _exchange(request)
+    async with exchange.uow(read_only=True) as uow:
+        logged = await exchange.log.uses_about(uow, subjects)
+    uses = [register.data_use(use.index, use.data, use.in_checkpoint) for use in logged]
+    return _render(request, "data_uses", {"uses": [use for use in uses if use is not None], "proved": proved})
+
+
+@router.get(DATA_USES + "/{index}/receipt")
+async def data_use_receipt(request: Request, index: str) -> Response:
+    """A use's receipt (c2sp.org/tlog-proof, carrying the entry): only for a use about the citizen."""
+    found = await _subjects(request)
+    if isinstance(found, Response):
+        return found
+    subjects, _ = found
+    number = int(index) if index.isdigit() and len(index) < 19 else None
+    exchange = _exchange(request)
+    proof = None
+    if number is not None:
+        async with exchange.uow(read_only=True) as uow:
+            proof = await exchange.log.receipt_of(uow, number, subjects)
+    if proof is None:
+        return _cannot(request, N_("There is no proved use of your data with that number"))
+    headers = {
+        "Content-Disposition": f'attachment; filename="data-use-{number}.tlog-proof"',
+        "Cache-Control": "no-store",
+    }
+    return Response(proof, media_type="text/plain; charset=utf-8", headers=headers)

@@ -10,7 +10,10 @@ someone else must not run as a formula in whoever opens the file.
 from __future__ import annotations
 
 import csv
+import datetime as dt
+import hashlib
 import io
+import json
 from typing import Any
 
 from govplatform.core.interfaces import N_, current_language, gettext_, long_date, safe_cell
@@ -92,6 +95,35 @@ def entry(view: AgreementView) -> dict[str, Any]:
         "expires_text": _date(view.expires_on),
         "approved_at": view.approved_at.isoformat() if view.approved_at else None,
         "signed_off_at": view.signed_off_at.isoformat() if view.signed_off_at else None,
+    }
+
+
+def data_use(index: int | None, data: bytes, in_checkpoint: bool) -> dict[str, Any] | None:
+    """A log entry about the citizen as their data-use page shows it, in the page's language; None for an entry
+    that is not a data use (nothing else carries a subject, but the page shows only what it understands)."""
+    try:
+        record = json.loads(data)
+    except ValueError:
+        return None
+    if not isinstance(record, dict) or record.get("type") != "data-use":
+        return None
+    via = record.get("via") or {}
+    language = current_language()
+    names = [BY_ID[item].name.get(language, item) if item in BY_ID else item for item in record.get("what", [])]
+    who = record.get("who", {})
+    when = dt.datetime.fromisoformat(str(record.get("when", "")).replace("Z", "+00:00"))
+    return {
+        "index": index,
+        "in_checkpoint": in_checkpoint,
+        "organisation": who.get("organisation", {}).get("name", ""),
+        "service": (who.get("service") or {}).get("name"),
+        "what": names,
+        "why": record.get("why", {}).get("purpose", ""),
+        "basis": record.get("why", {}).get("legal_basis", ""),
+        "provider": (via.get("provider") or {}).get("name"),
+        "agreement": via.get("agreement"),
+        "when": long_date(when),
+        "leaf_hash": hashlib.sha256(b"\x00" + data).hexdigest(),
     }
 
 

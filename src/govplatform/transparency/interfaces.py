@@ -71,6 +71,16 @@ class AgreementChange:
     occurred_at: dt.datetime
 
 
+@dataclasses.dataclass(frozen=True)
+class LoggedUse:
+    """An entry about a person, as the log holds it: its index once integrated (None while pending), its bytes
+    (the canonical JSON record), and whether a published checkpoint covers it yet."""
+
+    index: int | None
+    data: bytes
+    in_checkpoint: bool
+
+
 class TransparencyLog(Protocol):
     async def record_use(self, uow: UnitOfWork, use: DataUse) -> int:
         """Add the use to the log in the caller's transaction; returns its pending id."""
@@ -83,6 +93,17 @@ class TransparencyLog(Protocol):
     async def receipt_for(self, uow: UnitOfWork, leaf_hash: bytes) -> str | None:
         """A c2sp.org/tlog-proof@v1 receipt for the entry with this leaf hash, carrying the entry itself (in
         `extra`) so it can be checked offline; None until a published checkpoint covers the entry."""
+        ...
+
+    async def uses_about(self, uow: UnitOfWork, subjects: list[str]) -> list[LoggedUse]:
+        """Every entry, pending or integrated, whose subject is one of `subjects` (the callers' identifiers, as
+        given to `record_use`), newest first. Only a caller that has proved the subjects are the person's may
+        ask: the pseudonyms are keyed so that no one else can find a person's entries."""
+        ...
+
+    async def receipt_of(self, uow: UnitOfWork, index: int, subjects: list[str]) -> str | None:
+        """A receipt carrying the entry for entry `index`, if its subject is one of `subjects` and a published
+        checkpoint covers it; None otherwise."""
         ...
 
     async def record_agreement(self, uow: UnitOfWork, change: AgreementChange) -> int:

@@ -16,7 +16,7 @@ import structlog
 from sqlalchemy import bindparam, insert, select
 
 from govplatform.core.interfaces import UnitOfWork, utcnow
-from govplatform.transparency.interfaces import AgreementChange, DataUse
+from govplatform.transparency.interfaces import AgreementChange, DataUse, LoggedUse
 from govplatform.transparency.merkle import ProofError, consistency_proof, inclusion_proof, leaf_hash
 from govplatform.transparency.models import BundleRow, CheckpointRow, LogEntry, PendingEntry, TreeHead
 from govplatform.transparency.note import KeyFormatError, SignerKey, VerifierKey
@@ -104,6 +104,36 @@ class TransparencyService:
             uow.session, size, lambda reader: inclusion_proof(index, size, reader), shared=self.tiles
         )
         return make_receipt(index, proof, latest.signed_note, extra=data)
+
+    async def uses_about(self, uow: UnitOfWork, subjects: list[str]) -> list[LoggedUse]:
+        whose = [self.pseudonym(subject) for subject in subjects if subject]
+        if not whose:
+            return []
+        latest = await self.latest_checkpoint(uow)
+        covered = latest.size if latest else 0
+        pending = await uow.session.execute(
+            select(PendingEntry.data).where(PendingEntry.subject.in_(whose)).order_by(PendingEntry.id.desc())
+        )
+        logged = await uow.session.execute(
+            select(LogEntry.index, LogEntry.data).where(LogEntry.subject.in_(whose)).order_by(LogEntry.index.desc())
+        )
+        uses = [LoggedUse(None, bytes(data), False) for (data,) in pending]
+        uses += [LoggedUse(index, bytes(data), index < covered) for index, data in logged]
+        return uses
+
+    async def receipt_of(self, uow: UnitOfWork, index: int, subjects: list[str]) -> str | None:
+        row = await uow.session.get(LogEntry, index)
+        whose = {self.pseudonym(subject) for subject in subjects if subject}
+        if row is None or row.subject not in whose:
+            return None
+        latest = await self.latest_checkpoint(uow)
+        if latest is None or index >= latest.size:
+            return None
+        size = latest.size
+        proof = await with_tiles(
+            uow.session, size, lambda reader: inclusion_proof(index, size, reader), shared=self.tiles
+        )
+        return make_receipt(index, proof, latest.signed_note, extra=row.data)
 
     async def record_agreement(self, uow: UnitOfWork, change: AgreementChange) -> int:
         return await self.append(uow, entries.agreement_bytes(change))
