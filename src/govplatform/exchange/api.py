@@ -2,7 +2,7 @@
 
 Errors on these routes are JSON, `{"error": code, "message": text}`, with the codes docs/api/exchange.md lists.
 Every answer to a query, and every refusal of one, is signed by the gateway (RFC 9421), over the request's own
-signature too when the request had a well-formed one.
+signature too once that signature has verified.
 """
 
 from __future__ import annotations
@@ -67,8 +67,9 @@ _CODES = {
 async def query(request: Request) -> Response:
     exchange = _exchange(request)
     target = exchange.base_url + request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    client = request.client.host if request.client else None
     incoming = queries.IncomingQuery(request.method, target, MutableHeaders(raw=list(request.headers.raw)),
-                                     await request.body())  # fmt: skip
+                                     await request.body(), client)  # fmt: skip
     answered = await queries.answer(exchange, incoming)
     return await _signed_json(exchange, answered.status, answered.body, incoming, answered.request_label)
 

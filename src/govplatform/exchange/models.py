@@ -193,4 +193,7 @@ class ConsentSubject(Base):
     __tablename__ = "exchange_consent_subjects"
     agreement_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True)
     subject_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
-    consent_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("exchange_consents.id"), index=True)
+    # Each consent's own rows: a withdrawal deletes its own and never another's
+    consent_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("exchange_consents.id"), primary_key=True, index=True
+    )

@@ -111,10 +111,7 @@ async def consent_given(request: Request, agreement_id: str) -> Response:
     proved = await proved_identity(request)
     if proved is None:
         return _render(request, "consent_cannot", {"reason": None, "not_proved": True}, 403)
-    identifiers = consents.identifiers_of(
-        proved.passport_number, proved.driving_licence_number, proved.given_names, proved.family_name,
-        proved.birth_date,
-    )  # fmt: skip
+    identifiers = consents.identifiers_of(proved.passport_number, proved.driving_licence_number)
     ring = await exchange.gateway_keys.ring()
     try:
         async with exchange.uow() as uow:
@@ -199,10 +196,7 @@ async def _subjects(request: Request) -> tuple[list[str], bool] | Response:
     proved = await proved_identity(request)
     subjects = [str(citizen.account_id)]
     if proved is not None:
-        found = consents.identifiers_of(
-            proved.passport_number, proved.driving_licence_number, proved.given_names, proved.family_name,
-            proved.birth_date,
-        )  # fmt: skip
+        found = consents.identifiers_of(proved.passport_number, proved.driving_licence_number)
         subjects += [f"{identifier.scheme}:{identifier.value}" for identifier in found]
     return subjects, proved is not None
 

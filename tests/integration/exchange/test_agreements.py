@@ -167,6 +167,7 @@ async def test_an_agreement_past_its_expiry_date_is_expired_wherever_it_is_read(
         ({"dataset_id": uuid.uuid4()}, "no dataset"),
         ({"consumer_id": uuid.uuid4()}, "no organisation"),
         ({"retention": "x" * 2001}, "characters or fewer"),
+        ({"description": "x" * 501}, "500 characters or fewer"),  # it is the log entry's purpose, 500 at most
     ],
 )
 async def test_an_agreement_that_cannot_hold_is_refused_at_drafting(

@@ -238,3 +238,14 @@ async def test_an_unsigned_request_is_refused_and_recorded_with_what_it_claimed(
     world = await make_world(platform)
     response = await client.post(QUERIES, json=world.body())
     await _refused(platform, client, response, 401, "signature_missing")
+
+
+async def test_unsigned_junk_from_one_address_is_recorded_only_a_few_times_a_second(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    world = await make_world(platform)
+    answers = [await client.post(QUERIES, json=world.body()) for _ in range(12)]
+    assert {answer.json()["error"] for answer in answers} == {"signature_missing"}
+    async with platform.uow(read_only=True) as uow:
+        recorded = list(await uow.session.scalars(select(Query.outcome)))
+    assert 5 <= len(recorded) <= 10  # 5 a second at most (the 12 may straddle two seconds), never all 12

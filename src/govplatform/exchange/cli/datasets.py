@@ -25,9 +25,6 @@ def dataset_create(
     name: Annotated[str, typer.Option(help="The dataset's name")],
     schema: Annotated[Path, typer.Option(help="A JSON Schema file: an object whose fields each name x-data-item")],
     subject_schemes: Annotated[str, typer.Option(help="Comma-separated: nino, driving-licence, passport, name-dob")],
-    provider_url: Annotated[
-        str | None, typer.Option(help="Answer from the provider's own system at this URL, not the record store")
-    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Declare a dataset: its fields, the data item each holds, and the identifiers it answers by."""
@@ -47,12 +44,10 @@ def dataset_create(
         document = json.loads(text)
     except (ValueError, RecursionError):
         fail(f"--schema {schema} is not JSON", 2)
-    if provider_url is not None and not provider_url.startswith("https://"):
-        fail("--provider-url must be an https:// address", 2)
 
     async def work(platform: Any) -> DatasetView:
         async with platform.uow() as uow:
-            made = await datasets.declare(uow, CLI_ACTOR, organisation_id, name, document, schemes, provider_url)
+            made = await datasets.declare(uow, CLI_ACTOR, organisation_id, name, document, schemes)
             exchange_of(platform).directory.forget_after(uow)
             await uow.commit()
             return made

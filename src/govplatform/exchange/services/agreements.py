@@ -171,7 +171,7 @@ async def draft(uow: UnitOfWork, actor: Actor, log: TransparencyLog, terms: Term
     now = utcnow()
     row = Agreement(
         id=uuid.uuid4(), consumer_id=terms.consumer_id, provider_id=dataset.organisation_id, dataset_id=dataset.id,
-        fields=fields, purpose=terms.purpose, description=_optional(terms.description) or terms.purpose,
+        fields=fields, purpose=terms.purpose, description=_optional(terms.description, 500) or terms.purpose,
         basis=parse_basis(terms.basis), consumer_role=terms.consumer_role, provider_role=terms.provider_role,
         special_category_condition=condition if special else None, retention=_optional(terms.retention),
         security=_optional(terms.security), dpia_reference=_optional(terms.dpia_reference, 200),

@@ -1,9 +1,9 @@
 """Consent, kept apart from the other lawful bases: a citizen gives it to one agreement, keeps a signed receipt,
 and can withdraw it, and a withdrawal holds for the very next query.
 
-Only an active agreement whose basis is consent can be consented to. The consent covers the identifiers that
-identity proofing bound to the citizen's account (their passport and driving licence numbers, and their proved
-name and date of birth), in the schemes the agreement's dataset answers by; each is kept only as a keyed hash,
+Only an active agreement whose basis is consent can be consented to. The consent covers the documents that
+identity proofing bound to the citizen's account (their passport and driving licence numbers: identity binds a
+document to one account), in the schemes the agreement's dataset answers by; each is kept only as a keyed hash,
 salted by agreement, as a query will name it. A query under a consent agreement looks that hash up in its own
 transaction, never in a cache; withdrawing deletes the hashes in the withdrawal's transaction, so once it has
 committed no process can find them.
@@ -72,13 +72,11 @@ def subject_hash(secret: str, agreement_id: uuid.UUID, scheme: str, normalised: 
     return keyed_hash(secret, f"{agreement_id}:{scheme}:{normalised}", SUBJECT_PURPOSE)
 
 
-def identifiers_of(
-    passport: str | None, licence: str | None, given_names: str | None, family_name: str | None, born: dt.date | None
-) -> list[Identifier]:
-    """The identifiers of a proved identity, each in its scheme's normal form (those that are not, left out)."""
+def identifiers_of(passport: str | None, licence: str | None) -> list[Identifier]:
+    """The identifiers of a proved identity that name one person alone: the documents proofing bound to the
+    account (identity binds a document to one account). Never a name and date of birth, which two people can
+    share: a consent or a data-use page keyed by them could reach another person's data."""
     candidates = [("passport", passport), ("driving-licence", licence)]
-    if given_names and family_name and born:
-        candidates.append(("name-dob", f"{given_names}|{family_name}|{born.isoformat()}"))
     found = []
     for scheme, value in candidates:
         if value:
@@ -167,13 +165,8 @@ async def give(
     )  # fmt: skip
     uow.session.add(row)
     await uow.session.flush()
-    for identifier in covered:
+    for identifier in covered:  # rows of this consent alone: another consent's are never touched
         digest = subject_hash(hash_secret, agreement_id, identifier.scheme, identifier.value)
-        await uow.session.execute(
-            delete(ConsentSubject).where(
-                ConsentSubject.agreement_id == agreement_id, ConsentSubject.subject_hash == digest
-            )
-        )
         uow.session.add(ConsentSubject(agreement_id=agreement_id, subject_hash=digest, consent_id=consent_id))
     record_audit(uow, CITIZEN, "exchange.consent_given", "exchange_agreement", agreement_id)
     return _view(row, agreement)

@@ -162,9 +162,11 @@ async def declare(
     name: str,
     schema: object,
     subject_schemes: list[str],
-    provider_url: str | None = None,
 ) -> DatasetView:
-    """Declare a dataset of the organisation's. The caller commits."""
+    """Declare a dataset of the organisation's, answered from the record store. The caller commits.
+
+    (A dataset answered by the provider's own system, `source` "provider", is not offered yet: the gateway does
+    not yet forward queries to a provider's system, so such a dataset could not answer.)"""
     name = " ".join(name.split())
     if not name or len(name) > 255:
         raise DatasetError(N_("Enter a dataset name of up to 255 characters"))
@@ -185,8 +187,8 @@ async def declare(
         name=name,
         schema=schema,
         subject_schemes=list(dict.fromkeys(subject_schemes)),
-        source=PROVIDER if provider_url else RECORDS,
-        provider_url=provider_url,
+        source=RECORDS,
+        provider_url=None,
         current_version=0,
         created_at=utcnow(),
         created_by=actor.label,

@@ -2,8 +2,9 @@
 
 An organisation takes part in the exchange by registering a key (and, as a provider, declaring a dataset).
 Several current keys may stand at once (one per system that asks, or old and new during a rotation); retiring
-one stops it signing new requests from the moment it commits (the gateway reads keys from the database), and
-keeps it published so signatures it made stay checkable. Every change is in core's audit log.
+one stops it signing new requests from the moment it commits (queries read keys through a 2-second cache that
+the retirement clears in every process: services/query_cache.py), and keeps it published so signatures it made
+stay checkable. Every change is in core's audit log.
 """
 
 from __future__ import annotations

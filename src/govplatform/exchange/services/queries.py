@@ -3,22 +3,24 @@
 The checks run in this order, and the order is part of the contract (docs/api/exchange.md):
 
 1. size (`body_too_large`), then the signature's form, age, coverage and nonce format (signatures.py), all
-   before any database read, so junk costs nothing but CPU;
+   before any database read;
 2. the key it names: known (`key_unknown`) and current (`key_retired`), then the signature itself and the
-   body's digest. From here on the consumer is proved, and its nonce is used up whatever happens next, in the
-   answer's transaction or in the refusal's (`nonce_replayed` for one seen before, from any organisation);
+   body's digest. From here on the consumer is proved;
 3. the consumer's rate (`rate_limited`), the body's form (`unsupported_media_type`, `body_invalid`);
-4. the agreement: known, naming the consumer as its consumer (`not_a_party`), active today
-   (`agreement_not_active`), for this purpose (`purpose_mismatch`), covering every field asked
-   (`field_not_agreed`); the subject's scheme is one the dataset answers by and the identifier is in its form
-   (`subject_scheme_not_accepted`, `subject_invalid`); consent, where the basis is consent
-   (`consent_not_given`), read from the database each time, never from a cache;
+4. in the answer's transaction: the nonce, never seen before from anyone (`nonce_replayed`); the agreement:
+   known, naming the consumer as its consumer (`not_a_party`), active today (`agreement_not_active`), for this
+   purpose (`purpose_mismatch`), covering every field asked (`field_not_agreed`); the subject's scheme is one the
+   dataset answers by and the identifier is in its form (`subject_scheme_not_accepted`, `subject_invalid`);
+   consent, where the basis is consent (`consent_not_given`), read in this transaction, never from a cache;
 5. the answer: the agreed fields asked for, each null when the dataset does not hold the person (the same
    shape either way, so the exchange tells a consumer no more about who is on file than the agreement allows),
    recorded in the transparency log in the same transaction as the query's own record.
 
 Every refusal is recorded too (who it claimed to be or proved to be, what it asked, the code), in a unit of
-work of its own, so a refused query leaves a trace even though its own transaction was rolled back.
+work of its own, so a refused query leaves a trace even though its own transaction was rolled back; a verified
+request's nonce is spent by its refusal's record, so it cannot be sent again either. Refusals of requests not
+yet proved to come from a member (steps 1 and 2) are recorded up to `UNVERIFIED_RECORDED_PER_SECOND` a second
+from one client address, and refused beyond that without a record, so unsigned junk cannot fill the table.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from govplatform.exchange.subjects import SubjectError, normalise
 from govplatform.transparency.interfaces import AgreementParty, DataUse, ExchangeVia
 
 MAX_BODY = 16 * 1024
+UNVERIFIED_RECORDED_PER_SECOND = 5
 RECEIPTS = "/api/exchange/v1/receipts/"
 # The answer's statements are prebuilt and run by the driver on the unit of work's connection (DESIGN.md, "Hot
 # paths"; core/data_path.py): the ORM session around each was most of a query's cost (docs/benchmarks.md).
@@ -84,6 +87,7 @@ class IncomingQuery:
     target_uri: str  # as the platform is reached (its base URL), never as the Host header says
     headers: MutableHeaders
     body: bytes
+    client: str | None = None  # the client's address, to cap the records of unverified refusals
 
 
 @dataclasses.dataclass
@@ -112,8 +116,14 @@ async def answer(exchange: ExchangeComponent, query: IncomingQuery, now: dt.date
     try:
         return await _answer(exchange, query, attempt, now or dt.datetime.now(dt.UTC))
     except QueryRefused as refused:
-        await record_refusal(exchange, attempt, refused)
+        if attempt.consumer_id is not None or await _may_record_unverified(exchange, query.client):
+            await record_refusal(exchange, attempt, refused)
         return Answer(refused.status, {"error": refused.code, "message": refused.message}, attempt.label)
+
+
+async def _may_record_unverified(exchange: ExchangeComponent, client: str | None) -> bool:
+    second = int(time.time())
+    return await exchange.windows.count(f"unverified:{client}", second) <= UNVERIFIED_RECORDED_PER_SECOND
 
 
 async def _answer(exchange: ExchangeComponent, query: IncomingQuery, attempt: Attempt, now: dt.datetime) -> Answer:
@@ -273,7 +283,11 @@ def _answered(
         "receipt_url": exchange.base_url + RECEIPTS + leaf.hex(),
         "source": {
             "provider": {"id": str(agreement.provider.id), "name": agreement.provider.name},
-            "dataset": {"id": str(dataset.id), "name": dataset.name, "version": dataset.current_version},
+            "dataset": {
+                "id": str(dataset.id),
+                "name": dataset.name,
+                "version": found.version if found else dataset.current_version,
+            },
             "answered_by": "record-store",
             "signed_by": "gateway",  # the provider's records are kept by the platform: its gateway key signs
         },

@@ -47,7 +47,9 @@ def upgrade() -> None:
             ["consent_id"], ["exchange_consents.id"],
             name=op.f("fk_exchange_consent_subjects_consent_id_exchange_consents"),
         ),
-        sa.PrimaryKeyConstraint("agreement_id", "subject_hash", name=op.f("pk_exchange_consent_subjects")),
+        sa.PrimaryKeyConstraint(
+            "agreement_id", "subject_hash", "consent_id", name=op.f("pk_exchange_consent_subjects")
+        ),
     )  # fmt: skip
     op.create_index(
         op.f("ix_exchange_consent_subjects_consent_id"), "exchange_consent_subjects", ["consent_id"], unique=False
