@@ -1,11 +1,14 @@
-"""A citizen's exchange pages in Chromium, in English and Welsh: the demo resident gives consent to an agreement
-on consent, sees it with its receipt, withdraws it, and reads the uses of their data; every page axe-clean."""
+"""A citizen's exchange pages in Chromium, in English and Welsh: a resident proved by a licence the demo agency
+holds gives consent to an agreement on consent, sees it with its receipt, withdraws it, and reads the uses of
+their data; every page axe-clean."""
 
 from __future__ import annotations
 
 import json
+import secrets
 from pathlib import Path
 
+import pyotp
 import pytest
 from playwright.async_api import Page, expect
 
@@ -24,6 +27,22 @@ HEADINGS = {
            "list": "Eich cydsyniadau i rannu gwybodaeth", "withdraw": "Tynnu cydsyniad yn ôl",
            "uses": "Sut mae eich gwybodaeth wedi cael ei defnyddio"},
 }  # fmt: skip
+# One resident a language, each proved with a licence the demo agency holds (a licence binds to one account)
+RESIDENTS = {
+    "en": ("Sarah Mary", "Morgan", "1964-07-05", "MORGA657054SM9IJ"),
+    "cy": ("Asha Kaur", "Patel", "1987-12-11", "PATEL862117AK9CD"),
+}
+PASSWORD = "a long passphrase for the exchange"
+
+
+def _resident(live_server: LiveServer, language: str) -> tuple[str, Authenticator]:
+    given, family, born, licence = RESIDENTS[language]
+    secret = pyotp.random_base32()
+    email = f"resident-{secrets.token_hex(4)}@example.com"
+    live_server.cli("identity", "citizen", "create", "--email", email, "--password", PASSWORD, "--totp-secret",
+                    secret, "--given-name", given, "--family-name", family, "--birth-date", born, "--level", "P2",
+                    "--driving-licence", licence)  # fmt: skip
+    return email, Authenticator(secret)
 
 
 @pytest.fixture(scope="module")
@@ -49,13 +68,11 @@ async def test_consent_and_data_use_pages_work_and_have_no_accessibility_violati
     page: Page, live_server: LiveServer, consent_agreement: str, language: str
 ) -> None:
     words, headings = WORDS[language], HEADINGS[language]
-    var_dir = Path(live_server.env["GOVPLATFORM_VAR_DIR"])
-    resident = json.loads((var_dir / "demo-resident.json").read_text())
-    authenticator = Authenticator(resident["totp_secret"])
+    email, authenticator = _resident(live_server, language)
     await page.goto(f"/exchange/consent/{consent_agreement}?lang={language}")
-    await page.get_by_label(words["email"]).fill(resident["email"])
+    await page.get_by_label(words["email"]).fill(email)
     await page.get_by_role("button", name=words["continue"]).click()
-    await page.get_by_label(words["password"], exact=True).fill(resident["password"])
+    await page.get_by_label(words["password"], exact=True).fill(PASSWORD)
     await page.get_by_role("button", name=words["continue"]).click()
     await page.get_by_label(words["code"]).fill(await authenticator.code())
     await page.get_by_role("button", name=words["continue"]).click()

@@ -55,8 +55,11 @@ class Resident:
     last_step: int = 0
 
     def code(self) -> str:
-        """A code the provider takes: each only once, one 30-second step of drift either way (core's totp_step)."""
-        step = max(int(time.time()) // 30 - 1, self.last_step + 1)
+        """A code the provider takes: each only once, one 30-second step of drift either way (core's totp_step).
+
+        Never the previous step's: a code made in the last moment of a step and checked in the next one would
+        then be two steps old (a flake CI met under load)."""
+        step = max(int(time.time()) // 30, self.last_step + 1)
         while step > int(time.time()) // 30 + 1:
             time.sleep(1)
         self.last_step = step

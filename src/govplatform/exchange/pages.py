@@ -68,6 +68,14 @@ def _render(request: Request, name: str, context: dict[str, object], status_code
     return page
 
 
+def _to_sign_in(return_to: str) -> Response:
+    """To sign in and back, in the page's language (a redirect does not set the language cookie)."""
+    answer = sign_in_redirect(return_to, LEVEL)
+    if current_language() != "en":
+        answer.headers["location"] += f"&lang={current_language()}"
+    return answer
+
+
 def _cannot(request: Request, reason: str) -> Response:
     return _render(request, "consent_cannot", {"reason": localise(ConsentError(reason))}, 404)
 
@@ -87,7 +95,7 @@ async def consent_page(request: Request, agreement_id: str) -> Response:
         return _cannot(request, N_("This agreement is not one you can consent to now"))
     citizen = await signed_in_citizen(request)
     if citizen is None:
-        return sign_in_redirect(f"/exchange/consent/{wanted}", LEVEL)
+        return _to_sign_in(f"/exchange/consent/{wanted}")
     proved = await proved_identity(request)
     try:
         async with exchange.uow(read_only=True) as uow:
@@ -107,7 +115,7 @@ async def consent_given(request: Request, agreement_id: str) -> Response:
         return _cannot(request, N_("This agreement is not one you can consent to now"))
     citizen = await signed_in_citizen(request)
     if citizen is None:
-        return sign_in_redirect(f"/exchange/consent/{wanted}", LEVEL)
+        return _to_sign_in(f"/exchange/consent/{wanted}")
     proved = await proved_identity(request)
     if proved is None:
         return _render(request, "consent_cannot", {"reason": None, "not_proved": True}, 403)
@@ -140,7 +148,7 @@ async def consents_page(request: Request) -> Response:
     """The citizen's consents: what each allows, its receipt, and a button to withdraw it."""
     citizen = await signed_in_citizen(request)
     if citizen is None:
-        return sign_in_redirect(CONSENTS, LEVEL)
+        return _to_sign_in(CONSENTS)
     async with _exchange(request).uow(read_only=True) as uow:
         found = await consents.of_citizen(uow, citizen.account_id)
     done = request.query_params.get("given") or request.query_params.get("withdrawn")
@@ -156,7 +164,7 @@ async def consents_page(request: Request) -> Response:
 async def consent_withdrawn(request: Request, consent_id: str) -> Response:
     citizen = await signed_in_citizen(request)
     if citizen is None:
-        return sign_in_redirect(CONSENTS, LEVEL)
+        return _to_sign_in(CONSENTS)
     wanted = _agreement_id(consent_id)
     if wanted is None:
         return _cannot(request, N_("There is no consent of yours with that ID"))
@@ -174,7 +182,7 @@ async def consent_receipt(request: Request, consent_id: str) -> Response:
     """The signed consent receipt, to keep: only its own citizen can download it."""
     citizen = await signed_in_citizen(request)
     if citizen is None:
-        return sign_in_redirect(CONSENTS, LEVEL)
+        return _to_sign_in(CONSENTS)
     async with _exchange(request).uow(read_only=True) as uow:
         found = [view for view in await consents.of_citizen(uow, citizen.account_id) if str(view.id) == consent_id]
     if not found:
@@ -192,7 +200,7 @@ async def _subjects(request: Request) -> tuple[list[str], bool] | Response:
     redirect to sign in."""
     citizen = await signed_in_citizen(request)
     if citizen is None:
-        return sign_in_redirect(DATA_USES, LEVEL)
+        return _to_sign_in(DATA_USES)
     proved = await proved_identity(request)
     subjects = [str(citizen.account_id)]
     if proved is not None:
