@@ -67,11 +67,10 @@ async def suppliers(
     """The active agreements naming the organisation as consumer (for `purpose`, when given) whose fields hold the
     data item, and the field of each."""
     async with exchange.uow(read_only=True) as uow:
-        ids = list(await uow.session.scalars(select(Agreement.id).where(Agreement.consumer_id == organisation_id)))
-        rows = [await uow.session.get(Agreement, agreement_id) for agreement_id in ids]
+        rows = list(await uow.session.scalars(select(Agreement).where(Agreement.consumer_id == organisation_id)))
     found = []
     for row in rows:
-        if row is None or effective_state(row) != ACTIVE or (purpose is not None and row.purpose != purpose):
+        if effective_state(row) != ACTIVE or (purpose is not None and row.purpose != purpose):
             continue
         terms = await exchange.cache.terms(row.id)
         if terms is None:

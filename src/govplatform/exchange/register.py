@@ -18,7 +18,7 @@ from typing import Any
 
 from govplatform.core.interfaces import N_, current_language, gettext_, long_date, safe_cell
 from govplatform.exchange.data_items import BY_ID
-from govplatform.exchange.services.agreements import DEA_CHAPTERS, AgreementView
+from govplatform.exchange.services.agreements import AgreementView, basis_text
 
 STATES = {
     "approved": N_("Approved, waiting for sign-off"),
@@ -29,33 +29,11 @@ STATES = {
     "draft": N_("Draft"),
 }
 ROLES = {"controller": N_("Controller"), "joint-controller": N_("Joint controller"), "processor": N_("Processor")}
-TOPICS = {
-    1: N_("public service delivery"),
-    2: N_("civil registration"),
-    3: N_("debt owed to the public sector"),
-    4: N_("fraud against the public sector"),
-    5: N_("research"),
-    6: N_("statistics"),
-}
-assert set(TOPICS) == set(DEA_CHAPTERS)
 CSV_HEADINGS = (
     "Agreement ID", "State", "Consumer", "Consumer role", "Provider", "Provider role", "Dataset", "Data items",
     "Purpose", "Purpose code", "Lawful basis", "Special category data", "Retention", "Review date", "Expiry date",
     "DPIA reference", "Approved", "Signed off",
 )  # fmt: skip
-
-
-def basis_text(basis: str) -> str:
-    """The lawful basis in the page's language."""
-    if basis == "consent":
-        return gettext_(N_("Consent"))
-    if basis == "public-task":
-        return gettext_(N_("Public task (UK GDPR Article 6(1)(e))"))
-    if basis.startswith("dea-part5-ch"):
-        chapter = int(basis[-1])
-        words = gettext_(N_("Digital Economy Act 2017, Part 5, Chapter %(chapter)s (%(topic)s)"))
-        return words % {"chapter": chapter, "topic": gettext_(TOPICS[chapter])}
-    return gettext_(N_("Statutory gateway: %(law)s")) % {"law": basis.removeprefix("statutory:")}
 
 
 def item_names(view: AgreementView) -> list[str]:

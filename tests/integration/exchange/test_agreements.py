@@ -9,6 +9,7 @@ import datetime as dt
 import io
 import json
 import uuid
+from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -28,6 +29,7 @@ from tests.integration.exchange.support import organisation, role_holder
 from tests.unit.exchange.test_datasets_schema import VEHICLES
 
 NEXT_YEAR = utcnow().date() + dt.timedelta(days=365)
+Step = Callable[..., Awaitable[agreements.AgreementView]]
 
 
 def _exchange(platform: Platform) -> ExchangeComponent:
@@ -68,9 +70,9 @@ async def _draft(platform: Platform, terms: Terms) -> agreements.AgreementView:
     return made
 
 
-async def _step(platform: Platform, step: object, agreement_id: uuid.UUID, email: str) -> agreements.AgreementView:
+async def _step(platform: Platform, step: Step, agreement_id: uuid.UUID, email: str) -> agreements.AgreementView:
     async with platform.uow() as uow:
-        changed = await step(uow, _exchange(platform).log, agreement_id, email)  # type: ignore[operator]
+        changed = await step(uow, _exchange(platform).log, agreement_id, email)
         await uow.commit()
     return changed
 

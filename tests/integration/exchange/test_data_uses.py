@@ -31,7 +31,7 @@ async def test_the_citizen_sees_the_uses_about_their_identifiers_each_with_a_rec
     assert "Anytown Council" in shown.text and "Vehicle make" in shown.text and "Being added to the log" in shown.text
     assert shown.text.count("Being added to the log") == 1  # the other person's use is not listed
 
-    await world.exchange.log.integrate_all()  # type: ignore[attr-defined]
+    await platform.components["transparency"].integrate_all()
     proved = await client.get(PAGE)
     assert "Being added to the log" not in proved.text and "proved" in proved.text
     index = int(proved.text.split("/exchange/data-uses/")[1].split("/")[0])

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from govplatform.core.platform import Platform
 from govplatform.core.services import tenancy
 from govplatform.core.services.staff import ServiceDirectory
-from govplatform.exchange.interfaces import ExchangeRefused, ask_for_service, suppliers
+from govplatform.exchange.interfaces import ExchangeRefused, HeldAnswer, ask_for_service, suppliers
 from govplatform.exchange.models import Query
 from govplatform.exchange.services import agreements
 from govplatform.transparency.models import PendingEntry
@@ -27,7 +27,7 @@ async def _service(platform: Platform, organisation_id: uuid.UUID, name: str = "
     return made.id
 
 
-async def _ask(world: World, service_id: uuid.UUID, **changes: object):  # type: ignore[no-untyped-def]
+async def _ask(world: World, service_id: uuid.UUID, **changes: object) -> HeldAnswer:
     asked: dict = {"service_id": service_id, "agreement_id": world.agreement, "purpose": "resident-parking-permits",
                    "scheme": "driving-licence", "value": "MORGA657054SM9IJ", "fields": ["make", "colour"]}  # fmt: skip
     asked.update(changes)

@@ -27,9 +27,9 @@ def _exchange(platform: Platform) -> ExchangeComponent:
     return component
 
 
-async def _register(platform: Platform, org: object, key: Ed25519PrivateKey) -> members.MemberKeyView:
+async def _register(platform: Platform, org: uuid.UUID, key: Ed25519PrivateKey) -> members.MemberKeyView:
     async with platform.uow() as uow:
-        made = await members.register_key(uow, CLI, org, raw(key))  # type: ignore[arg-type]
+        made = await members.register_key(uow, CLI, org, raw(key))
         _exchange(platform).directory.forget_after(uow)
         await uow.commit()
     return made

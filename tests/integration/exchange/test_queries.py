@@ -81,7 +81,7 @@ async def test_a_signed_query_is_answered_with_the_agreed_fields_signed_over_the
     path = "/api/exchange/v1/receipts/" + answer["leaf_hash"]
     early = await client.get(path)
     assert early.status_code == 404 and early.json()["error"] == "receipt_not_ready"
-    await world.exchange.log.integrate_all()  # type: ignore[attr-defined]
+    await platform.components["transparency"].integrate_all()
     receipt = await client.get(path)
     assert receipt.status_code == 200
     entry = parse_receipt(receipt.text).extra
@@ -109,7 +109,7 @@ async def test_a_downloaded_receipt_is_checked_offline_by_verify_receipt_and_a_t
 ) -> None:
     world = await make_world(platform)
     answer = (await world.ask(client)).json()
-    await world.exchange.log.integrate_all()  # type: ignore[attr-defined]
+    await platform.components["transparency"].integrate_all()
     receipt = (await client.get("/api/exchange/v1/receipts/" + answer["leaf_hash"])).text
     key = str(platform.components["transparency"].verifier_keys[0])
     saved = tmp_path / "receipt.txt"

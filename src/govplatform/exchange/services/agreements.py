@@ -30,7 +30,9 @@ from govplatform.core.interfaces import (
     UnitOfWork,
     UserFacingError,
     find_organisations,
+    gettext_,
     holders_of,
+    in_language,
     record_audit,
     utcnow,
 )
@@ -45,12 +47,12 @@ ROLES = ("controller", "joint-controller", "processor")
 PURPOSE = re.compile(r"^[a-z0-9][a-z0-9-]{2,63}$")
 STATUTORY = re.compile(r"^statutory:[A-Za-z0-9][A-Za-z0-9 ,.()'&/-]{2,100}$")
 DEA_CHAPTERS = {
-    1: "public service delivery",
-    2: "civil registration",
-    3: "debt owed to the public sector",
-    4: "fraud against the public sector",
-    5: "research",
-    6: "statistics",
+    1: N_("public service delivery"),
+    2: N_("civil registration"),
+    3: N_("debt owed to the public sector"),
+    4: N_("fraud against the public sector"),
+    5: N_("research"),
+    6: N_("statistics"),
 }
 APPROVERS = (OrgRole.DATA_OWNER, OrgRole.CHIEF_DATA_OFFICER)
 
@@ -119,16 +121,23 @@ def parse_basis(text: str) -> str:
     )
 
 
-def basis_words(basis: str) -> str:
-    """The basis as the register says it (English; pages translate the fixed parts)."""
+def basis_text(basis: str) -> str:
+    """The lawful basis in words, in the current language (the register's pages)."""
     if basis == "consent":
-        return "Consent"
+        return gettext_(N_("Consent"))
     if basis == "public-task":
-        return "Public task (UK GDPR Article 6(1)(e))"
+        return gettext_(N_("Public task (UK GDPR Article 6(1)(e))"))
     if basis.startswith("dea-part5-ch"):
         chapter = int(basis[-1])
-        return f"Digital Economy Act 2017, Part 5, Chapter {chapter} ({DEA_CHAPTERS[chapter]})"
-    return "Statutory gateway: " + basis.removeprefix("statutory:")
+        words = gettext_(N_("Digital Economy Act 2017, Part 5, Chapter %(chapter)s (%(topic)s)"))
+        return words % {"chapter": chapter, "topic": gettext_(DEA_CHAPTERS[chapter])}
+    return gettext_(N_("Statutory gateway: %(law)s")) % {"law": basis.removeprefix("statutory:")}
+
+
+def basis_words(basis: str) -> str:
+    """The lawful basis in English, whatever the page's language: what the public log and receipts record."""
+    with in_language("en"):
+        return basis_text(basis)
 
 
 def effective_state(row: Agreement, today: dt.date | None = None) -> str:

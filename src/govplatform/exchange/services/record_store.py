@@ -107,7 +107,7 @@ async def load(
         .where(Dataset.id == dataset_id, Dataset.current_version == dataset.current_version)
         .values(current_version=version)
     )
-    if moved.rowcount != 1:  # type: ignore[attr-defined]
+    if getattr(moved, "rowcount", 0) != 1:
         raise LoadRefused(N_("Another load of this dataset finished first: load the file again"))
     await changes.changed(uow)  # answers name the new version at once
     session.add(
