@@ -23,6 +23,7 @@ from govplatform.exchange import api as exchange_api
 from govplatform.exchange import pages as exchange_pages
 from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.component import declare_admin as declare_exchange_admin
+from govplatform.exchange.records_check import RecordsDocumentCheck
 from govplatform.exchange.schedule import ExchangeSchedule
 from govplatform.identity import api as identity_api
 from govplatform.identity import discovery as identity_discovery
@@ -30,6 +31,7 @@ from govplatform.identity import pages as identity_pages
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.component import declare_admin as declare_identity_admin
 from govplatform.identity.errors import OAuthError
+from govplatform.identity.interfaces import PROVING_SERVICE_ID, add_document_check
 from govplatform.identity.schedule import IdentitySchedule
 from govplatform.identity.tasks import IdentityTasks
 from govplatform.notify import api as notify_api
@@ -249,7 +251,7 @@ def register_components(platform: Platform) -> None:
     platform.background_loops.append(PaySchedule(pay, platform.settings.pay_housekeeping_interval_seconds).run)
     declare_pay_admin(platform.admin)
     declare_identity_admin(platform.admin)
-    platform.components["exchange"] = ExchangeComponent(
+    exchange = ExchangeComponent(
         uow=platform.uow,
         box=platform.cipher,
         base_url=platform.settings.base_url.rstrip("/"),
@@ -259,6 +261,9 @@ def register_components(platform: Platform) -> None:
         queries_per_second=platform.settings.exchange_queries_per_second,
         notices=platform.notices,
     )
+    platform.components["exchange"] = exchange
+    # Proofing looks documents up in other bodies' records while an agreement lets it (exchange/records_check.py).
+    add_document_check(identity, RecordsDocumentCheck(exchange, identity.directory, PROVING_SERVICE_ID))
     platform.background_loops.append(ExchangeSchedule(platform.uow).run)
     declare_exchange_admin(platform.admin)
 

@@ -170,7 +170,10 @@ def demo() -> None:
         console.print(f"  Register of agreements: {settings.base_url}/exchange/register", highlight=False)
         console.print(f"  Council's key:  {exchange.council_key_id} (private key in {exchange.council_key_file})",
                       highlight=False)  # fmt: skip
-        console.print(f"  Agreement:      {exchange.agreement_id}\n", highlight=False)
+        console.print(f"  Agreement:      {exchange.agreement_id}", highlight=False)
+        console.print("  A driving licence given to prove an identity is checked in the agency's records:",
+                      highlight=False)  # fmt: skip
+        console.print(f"  Identity proofing: {exchange.proofing_agreement_id}\n", highlight=False)
 
 
 DEMO_TEMPLATES = (
@@ -315,8 +318,10 @@ async def _demo_parking_sign_in(platform: Any) -> bool:
 
 async def _demo_exchange(platform: Any) -> Any:
     """The exchange's demo (exchange/services/demo.py), once: the agency, its people, dataset and agreement with
-    the demo council, and the council's key. None when the demo council is missing or the agency was made
-    before but its file under var/ is gone."""
+    the demo council, the council's key, and the agency's licences with identity proofing's agreement (added on
+    its own to a demo seeded before them). None when the demo council is missing or the agency was made before
+    but its file under var/ is gone."""
+    import dataclasses
     import uuid
 
     from govplatform.core.commands import CLI_ACTOR
@@ -328,11 +333,17 @@ async def _demo_exchange(platform: Any) -> Any:
     var_dir = platform.settings.var_dir
     saved = exchange_demo.load(var_dir)
     credentials = demo_data.load_credentials(var_dir)
+    exchange = platform.components["exchange"]
+    owner, officer = "data-owner@vehicles.example.gov.uk", "cdo@vehicles.example.gov.uk"
+    if saved is not None and saved.proofing_agreement_id is None:
+        async with platform.uow() as uow:
+            licences, proofing = await _demo_licences(platform, uow, uuid.UUID(saved.agency_id), owner, officer)
+            saved = dataclasses.replace(saved, licences_id=str(licences), proofing_agreement_id=str(proofing))
+            exchange_demo.save(var_dir, saved)
+            await uow.commit()
     if saved is not None or credentials is None:
         return saved
-    exchange = platform.components["exchange"]
     council = uuid.UUID(credentials.organisation_id)
-    owner, officer = "data-owner@vehicles.example.gov.uk", "cdo@vehicles.example.gov.uk"
     async with platform.uow() as uow:
         if any(org.name == exchange_demo.AGENCY for org in await tenancy.list_organisations(uow)):
             return None
@@ -347,10 +358,29 @@ async def _demo_exchange(platform: Any) -> Any:
             uow, CLI_ACTOR, exchange.log, council, dataset.id, owner, officer
         )
         key_id, key_file = await exchange_demo.seed_council_key(uow, CLI_ACTOR, council, var_dir)
-        seeded = exchange_demo.DemoExchange(str(agency.id), str(dataset.id), str(agreement.id), key_id, str(key_file))
+        licences, proofing = await _demo_licences(platform, uow, agency.id, owner, officer)
+        seeded = exchange_demo.DemoExchange(str(agency.id), str(dataset.id), str(agreement.id), key_id, str(key_file),
+                                            str(licences), str(proofing))  # fmt: skip
         exchange_demo.save(var_dir, seeded)  # before the commit, as the other demo files
         await uow.commit()
     return seeded
+
+
+async def _demo_licences(platform: Any, uow: Any, agency: Any, owner: str, officer: str) -> tuple[Any, Any]:
+    """The agency's licences and the agreement that lets the platform's identity proofing check them."""
+    from govplatform.core.commands import CLI_ACTOR
+    from govplatform.exchange.services import demo as exchange_demo
+    from govplatform.identity.interfaces import PROVING_SERVICE_ID
+
+    exchange = platform.components["exchange"]
+    proving = await platform.components["identity"].directory.describe(uow, PROVING_SERVICE_ID)
+    if proving is None:
+        raise RuntimeError("the platform's own service is missing; run `govplatform db upgrade`")
+    dataset, agreement = await exchange_demo.seed_licences(
+        uow, CLI_ACTOR, exchange.box, exchange.hash_secret, exchange.log, agency, proving.organisation_id, owner,
+        officer,
+    )  # fmt: skip
+    return dataset.id, agreement.id
 
 
 async def _demo_data_uses(platform: Any) -> int:

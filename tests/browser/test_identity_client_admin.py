@@ -27,7 +27,6 @@ WORDS = {
 }  # fmt: skip
 
 
-
 async def submit(page: Page) -> None:
     await page.locator("main form button.govuk-button").click()
 

@@ -50,7 +50,6 @@ def outcomes(live_server: LiveServer) -> Iterator[None]:
         connection.execute("DELETE FROM identity_proving_outcomes WHERE person LIKE ?", (f"{PERSON}%",))
 
 
-
 @pytest.mark.parametrize("language", LANGUAGES)
 async def test_a_platform_admin_reads_the_success_rates_on_an_axe_clean_page(
     staff: BrowserContext, live_server: LiveServer, outcomes: None, language: str

@@ -53,7 +53,6 @@ def email_template(live_server: LiveServer, name: str) -> str:
     return str(json.loads(made)["id"])
 
 
-
 @pytest.fixture(scope="module")
 async def bulk_pages(staff: BrowserContext, live_server: LiveServer) -> dict[str, str]:
     """Uploads two files (one left on its check page, one sent) and sets a callback; returns each page's path."""

@@ -49,7 +49,6 @@ WORDS = {
 }
 
 
-
 def path_of(page: Page) -> str:
     return "/" + page.url.split("://", 1)[1].split("/", 1)[1].split("?")[0]
 

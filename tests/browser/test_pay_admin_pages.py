@@ -25,7 +25,6 @@ REFERENCE = "BIN-2026-01"
 PAYMENT_ID = r"[0-9a-v]{26}"
 
 
-
 async def pay_through_the_link(browser: Browser, live_server: LiveServer, slug: str) -> tuple[str, str]:
     """A citizen pays with a test card from the link's page; the paths of the confirmation page and the payment."""
     context = await new_context(browser, live_server)

@@ -50,6 +50,7 @@ class Supplier:
     field: str
     data_item: str
     basis: str
+    schemes: tuple[str, ...] = ()  # the subject identifiers the dataset answers by
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,7 +80,7 @@ async def suppliers(
         for field in dataset.fields:
             if field.name in agreement.fields and field.data_item == data_item:
                 found.append(Supplier(agreement.id, agreement.purpose, agreement.provider, agreement.dataset,
-                                      field.name, data_item, agreement.basis))  # fmt: skip
+                                      field.name, data_item, agreement.basis, dataset.subject_schemes))  # fmt: skip
     return found
 
 

@@ -46,7 +46,7 @@ def _compact(value: str) -> str:
     return re.sub(r"\s+", "", value).upper()
 
 
-def _fold_name(name: str) -> str:
+def fold_name(name: str) -> str:
     decomposed = unicodedata.normalize("NFKD", name)
     plain = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NAME_GAPS.sub(" ", plain).strip().upper()
@@ -71,7 +71,7 @@ def _name_dob(value: str) -> str:
     parts = value.split("|")
     if len(parts) != 3:
         raise SubjectError(f"a name-dob identifier is {FORMS['name-dob']}")
-    given, family, born = (_fold_name(parts[0]), _fold_name(parts[1]), parts[2].strip())
+    given, family, born = (fold_name(parts[0]), fold_name(parts[1]), parts[2].strip())
     if not _NAME.match(given) or not _NAME.match(family):
         raise SubjectError("a name-dob identifier's names are letters, spaces, hyphens and apostrophes")
     try:

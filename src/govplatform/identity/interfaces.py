@@ -30,6 +30,7 @@ from fastapi.responses import RedirectResponse
 from govplatform.core.interfaces import utcnow
 from govplatform.identity.component import IdentityComponent
 from govplatform.identity.models import Citizen
+from govplatform.identity.proofing import journey
 from govplatform.identity.proofing.checks import (
     Address,
     Claimant,
@@ -49,6 +50,7 @@ from govplatform.identity.proofing.checks import (
 from govplatform.identity.services import proven, sessions
 from govplatform.identity.services.return_to import same_site_path
 
+PROVING_SERVICE_ID = journey.PLATFORM_SERVICE_ID  # the platform's own service, which proofing's checks ask as
 LEVELS = sessions.LEVELS  # Cl (a password), Cl.Cm (a password and a second factor): One Login's levels
 START = "/identity/sign-in/start"
 _TOUCH_AFTER_SECONDS = 60  # a session's idle limit is moved on at most once a minute: one write, not one a page
@@ -172,6 +174,7 @@ def sign_in_redirect(return_to: str, level: str = "Cl.Cm", *, fresh: bool = Fals
 
 __all__ = [
     "LEVELS",
+    "PROVING_SERVICE_ID",
     "Address",
     "Claimant",
     "DocumentCheck",

@@ -117,7 +117,7 @@ class _CouncilRecords:
 
     name, source = "council-records", "Borsetshire Council"
 
-    def handles(self, kind: DocumentKind) -> bool:
+    async def handles(self, kind: DocumentKind) -> bool:
         return kind is DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE
 
     async def check(self, claimant: Claimant, claim: DocumentClaim) -> DocumentResult:
@@ -130,6 +130,6 @@ async def test_a_document_check_registered_through_the_interfaces_answers_for_th
     identity = identity_of(platform)
     council: DocumentCheck = _CouncilRecords()
     add_document_check(identity, council)
-    assert identity.checks.document_check(DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE) is council
-    passport_check = identity.checks.document_check(DocumentKind.UK_PASSPORT)
+    assert await identity.checks.document_check(DocumentKind.UK_PHOTOCARD_DRIVING_LICENCE) is council
+    passport_check = await identity.checks.document_check(DocumentKind.UK_PASSPORT)
     assert passport_check is not None and passport_check.name == "sandbox"  # the rest stay the sandbox's

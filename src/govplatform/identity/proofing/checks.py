@@ -8,7 +8,8 @@ history it saw. The platform turns those facts into scores (scoring.py) by one p
 (docs/identity-proofing.md), so a provider cannot inflate a level and every route is scored alike.
 
 `reads_record` says whether the check looked up a record about the person; each such check is written to the
-transparency log by the journey, whatever its outcome.
+transparency log by the journey, whatever its outcome, unless the check wrote it itself (`logged`: the
+exchange's records check, whose query is recorded about the document as every exchange query is).
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ class DocumentResult:
     kind: DocumentKind
     status: DocumentStatus
     reads_record: bool  # a record about a person was read (even one that did not match)
+    logged: bool = False  # the check wrote that read to the transparency log itself (the exchange's does)
 
 
 class QuestionQuality(enum.StrEnum):
@@ -111,7 +113,9 @@ class DocumentCheck(Protocol):
     name: str  # the provider, for the record and the success rates: "sandbox", ...
     source: str  # whose record is read: "HM Passport Office", "DVLA"
 
-    def handles(self, kind: DocumentKind) -> bool: ...
+    async def handles(self, kind: DocumentKind) -> bool:
+        """Whether it can check this kind of document now; asked at each try."""
+        ...
 
     async def check(self, claimant: Claimant, claim: DocumentClaim) -> DocumentResult: ...
 

@@ -232,13 +232,13 @@ async def send_details(
     await identity.throttle.attempt(uow, PROVING, ip, str(attempt.citizen_id))
     if await _bound_elsewhere(uow, identity, attempt.citizen_id, claim):  # refused before any record is read
         raise ProvingRefused(IN_USE, "document")
-    check = identity.checks.document_check(claim.kind)
+    check = await identity.checks.document_check(claim.kind)
     if check is None:
         raise ValueError(f"no document check is registered for {claim.kind}")
     document = await _asking(check.check(claimant, claim))
     await _outcome(uow, identity, attempt, "document", check.name, document.status is DocumentStatus.VALID,
                    document.status.value)  # fmt: skip
-    if document.reads_record:
+    if document.reads_record and not document.logged:
         await _log_read(uow, identity, attempt, check.source, _DOCUMENT_ITEMS[claim.kind])
     if document.status is not DocumentStatus.VALID:
         return await _finish(uow, identity, attempt, Result("P0", "document"))

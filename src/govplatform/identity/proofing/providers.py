@@ -3,7 +3,9 @@
 records up in another public body's dataset (issue 18) by registering it here at start-up.
 
 A document check registered later is asked first for the kinds it handles, so a real source registered
-beside the sandbox takes over the documents it knows; the sandbox answers for the rest.
+beside the sandbox takes over the documents it knows; the sandbox answers for the rest. `handles` is asked at
+each try, not once at start-up, because whether a source can answer may change while the platform runs (the
+exchange's check handles a document only while an agreement lets it ask).
 """
 
 from __future__ import annotations
@@ -28,5 +30,8 @@ class ProofingChecks:
     def add_document_check(self, check: DocumentCheck) -> None:
         self.documents.insert(0, check)
 
-    def document_check(self, kind: DocumentKind) -> DocumentCheck | None:
-        return next((check for check in self.documents if check.handles(kind)), None)
+    async def document_check(self, kind: DocumentKind) -> DocumentCheck | None:
+        for check in self.documents:
+            if await check.handles(kind):
+                return check
+        return None

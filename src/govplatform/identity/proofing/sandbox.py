@@ -122,7 +122,7 @@ class SandboxDocumentCheck:
     def __init__(self, source: str = "Sandbox document issuer") -> None:
         self.source = source
 
-    def handles(self, kind: DocumentKind) -> bool:
+    async def handles(self, kind: DocumentKind) -> bool:
         return True
 
     async def check(self, claimant: Claimant, claim: DocumentClaim) -> DocumentResult:
