@@ -307,7 +307,8 @@ async def _demo_parking_sign_in(platform: Any) -> bool:
             back_channel_logout_uri=base + parking_shop.BACK_CHANNEL,
             public_key_pem=public_pem,
             scopes=["openid", "email"],
-            levels=["P0"],
+            levels=["P0", "P2"],  # P2 only when the resident asks to have their vehicle filled in
+            claims=[parking_sign_in.DRIVING_PERMIT],
             pkce_required=True,
         )
         await uow.commit()

@@ -1,5 +1,7 @@
 """The demo's parking-permit shop in Chromium: the demo resident signs in through the platform's provider,
-pays with each sandbox test card, sees the outcome on the shop's return page, and signs out.
+has their vehicle filled in from the demo agency's records through the exchange, finds that use on their
+data-use page and checks its receipt offline, pays with each sandbox test card, sees the outcome on the shop's
+return page, and signs out.
 
 The shop is an example service that signs residents in through the platform's
 own OpenID Connect provider and takes payments through the public Pay API with
@@ -124,6 +126,35 @@ async def test_the_demo_resident_signs_in_through_the_provider_applies_and_signs
     await page.get_by_role("link", name="Start again").click()
     await expect(page.get_by_role("button", name="Sign in to apply")).to_be_visible()
     await expect(page.get_by_label("Vehicle registration")).to_have_count(0)
+
+
+async def test_the_demo_resident_has_their_vehicle_filled_in_and_verifies_the_use_s_receipt(
+    newcomer: Page, resident: tuple[dict[str, str], Authenticator], live_server: LiveServer, tmp_path: Path
+) -> None:
+    page = newcomer
+    await sign_in(page, resident)
+    await page.get_by_role("button", name="Fill in my vehicle from the agency's records").click()
+    await expect(page).to_have_url(re.compile(r"/examples/parking-permits$"))
+    await expect(page.get_by_label("Vehicle registration")).to_have_value("DM21 RES")
+    await expect(page.locator("#vehicle-filled")).to_contain_text("Vehicle Licensing Agency (demo): NISSAN, Green")
+    await assert_no_accessibility_violations(page)
+
+    live_server.cli("transparency", "integrate")  # the sequencer's next checkpoint, now
+    await page.get_by_role("link", name="See how your information has been used").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("How your information has been used")
+    use = page.locator(".govuk-summary-card", has_text="Vehicle registration number").first
+    await expect(use).to_contain_text("Vehicle Licensing Agency (demo)")
+    await expect(use).to_contain_text(re.compile(r"Record \d+, proved"))
+    found = re.search(r"Record (\d+), proved", await use.inner_text())
+    assert found is not None
+    async with page.expect_download() as downloading:
+        await page.get_by_role("link", name=f"Download the receipt for record {found.group(1)}").click()
+    saved = tmp_path / "receipt.txt"
+    await (await downloading.value).save_as(saved)
+    key = httpx.get(live_server.url + "/transparency/key").text.strip().split("\n")[0]
+    checked = live_server.cli("transparency", "verify-receipt", str(saved), "--key", key)
+    assert checked.startswith("OK: entry ") and '"registration"' not in checked  # the log holds no values
+    assert json.loads(checked.split("\n", 1)[1])["via"]["provider"]["name"] == "Vehicle Licensing Agency (demo)"
 
 
 async def buy_permit(page: Page) -> str:

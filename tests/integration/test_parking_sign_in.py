@@ -156,6 +156,57 @@ def test_the_demo_resident_signs_in_applies_and_signs_out_through_the_provider(
         assert refused.status_code == 303 and refused.headers["location"] == PATH, "no application once signed out"
 
 
+def _back_at_the_shop(browser: httpx.Client, served: Served, answer: httpx.Response) -> httpx.Response:
+    """Follow the provider's redirects (a signed-in resident is not asked again) back to the shop's page."""
+    while answer.status_code in (302, 303) and not answer.headers["location"].startswith(
+        served.url + parking_shop.CALLBACK
+    ):
+        answer = browser.get(urljoin(str(answer.url), answer.headers["location"]))
+    assert answer.status_code in (302, 303), answer.text
+    landed = browser.get(answer.headers["location"])
+    assert landed.status_code == 303 and landed.headers["location"] == PATH
+    return browser.get(PATH)
+
+
+def test_the_demo_resident_has_their_vehicle_filled_in_from_the_agency_s_records(
+    served: Served, demo_resident: Resident
+) -> None:
+    with httpx.Client(base_url=served.url) as browser:
+        page = _sign_in(browser, served, demo_resident)
+        assert "Fill in my vehicle from the agency's records" in page.text and "DM21 RES" not in page.text
+        asked = browser.post(parking_shop.VEHICLE, data={"csrf_token": csrf_from(page.text)})
+        assert asked.status_code == 303 and asked.headers["location"].startswith(served.url + "/authorize?")
+        query = parse_qs(urlsplit(asked.headers["location"]).query)
+        assert query["vtr"] == ['["Cl.Cm.P2"]']
+        assert list(json.loads(query["claims"][0])["userinfo"]) == ["https://vocab.account.gov.uk/v1/drivingPermit"]
+        filled = _back_at_the_shop(browser, served, browser.get(asked.headers["location"]))
+        assert SIGNED_IN_AS + demo_resident.email in filled.text, "the same session, now with the vehicle"
+        assert 'value="DM21 RES"' in filled.text
+        assert "Vehicle Licensing Agency (demo)" in filled.text and "NISSAN, Green" in filled.text
+
+        # The agency's answer is a use of the resident's data, on their data-use page at the platform.
+        uses = browser.get("/exchange/data-uses")
+        assert uses.status_code == 200 and "Vehicle registration number" in uses.text
+        assert "Vehicle Licensing Agency (demo)" in uses.text and "applies for a parking permit" in uses.text
+        applied = browser.post(
+            PATH, data={"permit": "resident-12", "registration": "DM21 RES", "csrf_token": csrf_from(filled.text)}
+        )
+        assert applied.status_code == 303 and "/secure/" in applied.headers["location"]
+
+
+def test_a_resident_who_proved_no_licence_is_asked_to_prove_their_identity_first(
+    served: Served, resident: Resident
+) -> None:
+    with httpx.Client(base_url=served.url) as browser:
+        page = _sign_in(browser, served, resident)
+        asked = browser.post(parking_shop.VEHICLE, data={"csrf_token": csrf_from(page.text)})
+        sent = browser.get(asked.headers["location"])
+        while sent.status_code in (302, 303) and "/identity/prove" not in sent.headers["location"]:
+            sent = browser.get(urljoin(str(sent.url), sent.headers["location"]))
+        assert sent.headers["location"].endswith("/identity/prove"), "P2 is asked for, so proofing starts"
+        assert "DM21 RES" not in browser.get(PATH).text
+
+
 def test_a_forged_state_another_browser_or_a_replayed_code_signs_nobody_in(served: Served, resident: Resident) -> None:
     with httpx.Client(base_url=served.url) as browser:
         back = _provider_pages(browser, _to_provider(browser, served), resident, served.url + parking_shop.CALLBACK)

@@ -32,13 +32,15 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from govplatform.core.interfaces import N_, PageRenderer, current_language, gettext_
-from govplatform.examples import parking_sign_in
+from govplatform.examples import parking_sign_in, parking_vehicle
 from govplatform.examples.parking_sign_in import Pending, Provider, Resident, Sessions, SignInFailed
+from govplatform.examples.parking_vehicle import VehicleUnavailable
 
 router = APIRouter(include_in_schema=False)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 PATH = "/examples/parking-permits"
 SIGN_IN = PATH + "/sign-in"
+VEHICLE = PATH + "/vehicle"  # the resident agrees to have their vehicle filled in from the agency's records
 CALLBACK = PATH + "/signed-in"  # the registered redirect URI
 SIGN_OUT = PATH + "/sign-out"
 SIGNED_OUT = PATH + "/signed-out"  # the registered post-logout redirect URI
@@ -46,6 +48,7 @@ BACK_CHANNEL = PATH + "/back-channel-logout"  # the registered back-channel logo
 PUBLIC_ROUTES = [
     ("GET", PATH),
     ("POST", PATH),
+    ("POST", VEHICLE),
     ("GET", PATH + "/return/{order}"),
     ("GET", SIGN_IN),
     ("GET", CALLBACK),
@@ -168,10 +171,35 @@ def _ready(request: Request) -> bool:
     return load_key(request.app.state.platform.settings.var_dir) is not None and _registration(request) is not None
 
 
+def _can_fill_vehicle(request: Request) -> bool:
+    return parking_vehicle.load_council_key(request.app.state.platform.settings.var_dir) is not None
+
+
+def _shop_context(request: Request, resident: Resident | None, selected: str = "") -> dict[str, Any]:
+    return {
+        "choices": _permit_choices(selected),
+        "ready": _ready(request),
+        "resident": resident,
+        "can_fill_vehicle": _can_fill_vehicle(request),
+        "data_uses_url": _base(request) + "/exchange/data-uses",
+    }
+
+
 @router.get(PATH)
 async def shop(request: Request) -> Response:
-    context = {"choices": _permit_choices(), "ready": _ready(request), "resident": _resident(request)}
+    resident = _resident(request)
+    registration = resident.vehicle.registration if resident and resident.vehicle else ""
+    context = {**_shop_context(request, resident), "registration": registration}
     return _render(request, "examples/parking_shop.html", context)
+
+
+@router.post(VEHICLE)
+async def fill_vehicle(request: Request) -> Response:
+    """The resident agreed: ask the provider for the licence they proved, then the agency for the vehicle."""
+    provider = _provider(request)
+    if provider is None or _resident(request) is None or not _can_fill_vehicle(request):
+        return RedirectResponse(PATH, status_code=303)
+    return await _to_provider(request, provider, Pending.new(identity=True))
 
 
 @router.post(PATH)
@@ -189,8 +217,8 @@ async def buy(request: Request) -> Response:
     if not _REGISTRATION.match(registration):
         errors.append({"text": gettext_("Enter the vehicle registration, like AB12 CDE"), "href": "#registration"})
     if errors or key is None:
-        context = {"choices": _permit_choices(permit), "ready": key is not None, "errors": errors, "resident": resident}
-        return _render(request, "examples/parking_shop.html", {**context, "registration": registration}, 400)
+        context = {**_shop_context(request, resident, permit), "errors": errors, "registration": registration}
+        return _render(request, "examples/parking_shop.html", context, 400)
     label, amount = PERMITS[permit]
     order = secrets.token_urlsafe(16)
     base = _base(request)
@@ -239,12 +267,15 @@ async def sign_in(request: Request) -> Response:
     provider = _provider(request)
     if provider is None:
         return RedirectResponse(PATH, status_code=303)
-    pending = Pending.new()
+    return await _to_provider(request, provider, Pending.new())
+
+
+async def _to_provider(request: Request, provider: Provider, pending: Pending) -> Response:
     try:
         url = await provider.authorize_url(pending, _base(request) + CALLBACK, current_language())
     except (SignInFailed, httpx.HTTPError, ValueError, KeyError):
         return _render(request, "examples/parking_sign_in_problem.html", {}, 502)
-    response = RedirectResponse(url, status_code=302)
+    response = RedirectResponse(url, status_code=303 if request.method == "POST" else 302)
     response.set_cookie(
         PENDING_COOKIE,
         pending.cookie(provider.registration),
@@ -270,8 +301,15 @@ async def signed_in(request: Request) -> Response:
         resident = await provider.sign_in(pending, code, _base(request) + CALLBACK)
     except (SignInFailed, httpx.HTTPError, ValueError, KeyError):
         return _render(request, "examples/parking_sign_in_problem.html", {}, 502)
+    if pending.identity:
+        resident = await _with_vehicle(request, resident)
     response = RedirectResponse(PATH, status_code=303)
     response.delete_cookie(PENDING_COOKIE, path=PATH)
+    session_id = request.cookies.get(SESSION_COOKIE)
+    current = _resident(request)
+    if current is not None and current.sub == resident.sub:  # the same resident, now with their vehicle
+        _sessions(request).replace(session_id, dataclasses.replace(resident, signed_in_at=current.signed_in_at))
+        return response
     response.set_cookie(
         SESSION_COOKIE,
         _sessions(request).start(resident),
@@ -282,6 +320,22 @@ async def signed_in(request: Request) -> Response:
         path=PATH,
     )
     return response
+
+
+async def _with_vehicle(request: Request, resident: Resident) -> Resident:
+    """The resident with their vehicle from the agency's records, or a note of why it could not be filled in."""
+    council = parking_vehicle.load_council_key(request.app.state.platform.settings.var_dir)
+    if resident.licence is None:
+        return dataclasses.replace(resident, vehicle_note="no-licence")
+    if council is None:
+        return dataclasses.replace(resident, vehicle_note="unavailable")
+    try:
+        vehicle = await parking_vehicle.vehicle_of(_client(request), _base(request), council, resident.licence)
+    except VehicleUnavailable:
+        return dataclasses.replace(resident, vehicle_note="unavailable")
+    if vehicle is None:
+        return dataclasses.replace(resident, vehicle_note="not-held")
+    return dataclasses.replace(resident, vehicle=vehicle)
 
 
 @router.get(SIGN_OUT)

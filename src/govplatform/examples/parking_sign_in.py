@@ -9,6 +9,10 @@ sign-out through `/logout` with `id_token_hint` and a registered post-logout red
 logout endpoint that ends every session of the logout token's `sub` after checking the token (signature,
 iss, aud, iat, exp, the event, no nonce) and refusing a `jti` seen before.
 
+To fill in a resident's vehicle (parking_vehicle.py) the shop asks again, at `vtr=["Cl.Cm.P2"]` with the
+`claims` parameter naming `drivingPermit`: the provider sends a resident who has not proved their identity to
+prove it, and releases the licence they proved, which userinfo returns. A permit alone never needs it.
+
 Sessions are kept in memory on the app (a random id in an HttpOnly cookie): enough for one `serve` process
 showing the flow. A real service would keep them in its own database so that a back-channel logout reaches
 every process. The pending sign-in (state, nonce, PKCE verifier) rides in a short-lived cookie sealed with
@@ -39,6 +43,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from govplatform.examples.parking_vehicle import Vehicle
+
 with warnings.catch_warnings():
     # authlib 1.9 would rather drive httpx2; its client on httpx (what the whole platform uses) still works and
     # is what it falls back to. The move to httpx2 is the platform's to make, not this example's.
@@ -49,6 +55,9 @@ REGISTRATION_FILE = "examples/parking-permits-sign-in.json"
 SCOPE = "openid email"
 VTR = '["Cl.Cm.P0"]'  # a password and a second factor, no identity check: all a parking permit needs
 VOT = "Cl.Cm"
+IDENTITY_VTR = '["Cl.Cm.P2"]'  # asked only to fill in the vehicle: the licence the resident proved
+DRIVING_PERMIT = "https://vocab.account.gov.uk/v1/drivingPermit"
+IDENTITY_CLAIMS = json.dumps({"userinfo": {DRIVING_PERMIT: None}})
 SESSION_SECONDS = 3600
 PENDING_SECONDS = 600
 JTI_SECONDS = 600
@@ -76,6 +85,9 @@ class Resident:
     email: str
     id_token: str
     signed_in_at: float
+    licence: str | None = None  # the driving licence number proved, when the shop asked for it
+    vehicle: Vehicle | None = None  # filled in from the agency's records (parking_vehicle.py)
+    vehicle_note: str | None = None  # why it could not be: "no-licence", "not-held" or "unavailable"
 
 
 def new_key_pair() -> tuple[str, str]:
@@ -137,6 +149,11 @@ class Sessions:
             return None
         return resident
 
+    def replace(self, session_id: str | None, resident: Resident) -> None:
+        """The same session, now holding what was learnt since it began (the vehicle's licence)."""
+        if session_id and session_id in self._residents:
+            self._residents[session_id] = resident
+
     def end(self, session_id: str | None) -> Resident | None:
         return self._residents.pop(session_id or "", None)
 
@@ -173,20 +190,30 @@ class Pending:
     nonce: str
     verifier: str
     started_at: int
+    identity: bool = False  # asked for the proved licence (IDENTITY_VTR), to fill in the vehicle
 
     def cookie(self, registration: Registration) -> str:
-        return seal(registration, f"{self.state}~{self.nonce}~{self.verifier}~{self.started_at}")
+        fields = (self.state, self.nonce, self.verifier, str(self.started_at), "P2" if self.identity else "P0")
+        return seal(registration, "~".join(fields))
 
     @classmethod
-    def new(cls) -> Pending:
-        return cls(generate_token(32), generate_token(32), generate_token(64), int(time.time()))
+    def new(cls, identity: bool = False) -> Pending:
+        return cls(generate_token(32), generate_token(32), generate_token(64), int(time.time()), identity)
 
     @classmethod
     def from_cookie(cls, registration: Registration, cookie: str | None) -> Pending | None:
         parts = (unseal(registration, cookie) or "").split("~")
-        if len(parts) != 4 or not parts[3].isdigit() or time.time() - int(parts[3]) > PENDING_SECONDS:
+        if len(parts) != 5 or not parts[3].isdigit() or time.time() - int(parts[3]) > PENDING_SECONDS:
             return None
-        return cls(parts[0], parts[1], parts[2], int(parts[3]))
+        return cls(parts[0], parts[1], parts[2], int(parts[3]), parts[4] == "P2")
+
+
+def _licence(info: dict[str, Any]) -> str | None:
+    """The licence number the resident proved, from userinfo's drivingPermit; None if they proved another way."""
+    permits = info.get(DRIVING_PERMIT)
+    first = permits[0] if isinstance(permits, list) and permits and isinstance(permits[0], dict) else {}
+    number = first.get("personalNumber")
+    return number if isinstance(number, str) and number else None
 
 
 class Provider:
@@ -228,14 +255,15 @@ class Provider:
 
     async def authorize_url(self, pending: Pending, redirect_uri: str, language: str) -> str:
         config = await self.configuration()
+        asked = {"vtr": IDENTITY_VTR, "claims": IDENTITY_CLAIMS} if pending.identity else {"vtr": VTR}
         async with self.oauth(config, redirect_uri) as oauth:
             url, _ = oauth.create_authorization_url(
                 config["authorization_endpoint"],
                 state=pending.state,
                 nonce=pending.nonce,
                 code_verifier=pending.verifier,
-                vtr=VTR,
                 ui_locales=language,
+                **asked,
             )
         return str(url)
 
@@ -254,7 +282,8 @@ class Provider:
         info = answer.json()
         if info.get("sub") != claims["sub"] or not isinstance(info.get("email"), str):
             raise SignInFailed("userinfo is for someone else, or has no email")
-        return Resident(str(claims["sub"]), info["email"], str(token["id_token"]), time.time())
+        licence = _licence(info) if pending.identity else None
+        return Resident(str(claims["sub"]), info["email"], str(token["id_token"]), time.time(), licence)
 
     async def _id_token_claims(self, config: dict[str, Any], token: dict[str, Any], nonce: str) -> dict[str, Any]:
         if not isinstance(token.get("id_token"), str):
