@@ -260,6 +260,8 @@ def register_components(platform: Platform) -> None:
         windows=_windows(platform.settings, "govplatform:exchange:rate"),
         queries_per_second=platform.settings.exchange_queries_per_second,
         notices=platform.notices,
+        outbound=identity.outbound,
+        provider_seconds=platform.settings.exchange_provider_seconds,
     )
     platform.components["exchange"] = exchange
     # Proofing looks documents up in other bodies' records while an agreement lets it (exchange/records_check.py).

@@ -140,6 +140,8 @@ class Settings(BaseSettings):
     # creating payments, capturing, other POSTs (each 15), GETs (75). Shared through Redis when set.
     # Exchange queries a second per consumer organisation and agreement (in Redis when set, else per process).
     exchange_queries_per_second: int = Field(default=50, ge=1)
+    # How long a provider's own system has to answer a query the gateway forwards to it.
+    exchange_provider_seconds: float = Field(default=5.0, gt=0, le=30)
     pay_rate_limit_create_per_second: int = Field(default=15, ge=1)
     pay_rate_limit_capture_per_second: int = Field(default=15, ge=1)
     pay_rate_limit_post_per_second: int = Field(default=15, ge=1)

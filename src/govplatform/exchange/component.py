@@ -15,6 +15,7 @@ from govplatform.core.interfaces import (
     AuditTarget,
     LocalWindows,
     Notices,
+    OutboundGuard,
     SecretBox,
     UnitOfWork,
     Windows,
@@ -35,6 +36,8 @@ class ExchangeComponent:
     windows: Windows = dataclasses.field(default_factory=LocalWindows)  # query rates (core's; Redis when set)
     queries_per_second: int = 50  # per consumer organisation (settings.exchange_queries_per_second)
     notices: Notices | None = None  # core's, so a change in one process reaches the others' query caches
+    outbound: OutboundGuard | None = None  # core's guard, for the providers' own systems (services/provider_calls.py)
+    provider_seconds: float = 5.0  # how long a provider's system has to answer (settings.exchange_provider_seconds)
     gateway_keys: GatewayKeys = dataclasses.field(init=False)
     directory: MemberDirectory = dataclasses.field(init=False)
     cache: QueryCache = dataclasses.field(init=False)

@@ -165,6 +165,20 @@ def read_signature_input(headers: MutableHeaders, now: dt.datetime) -> Signature
     return SignatureInput(label, key_id, nonce, made, components)
 
 
+def signing_key_id(headers: MutableHeaders) -> str | None:
+    """The keyid of a message's one signature, read before anything is verified; None unless there is exactly one
+    signature and it names a key (for a response, which `verify_response` then checks whole)."""
+    try:
+        inputs, signatures = _dictionary(headers, "signature-input"), _dictionary(headers, "signature")
+    except SignatureRefused:
+        return None
+    if len(inputs) != 1 or len(signatures) != 1 or set(inputs) != set(signatures):
+        return None
+    member = next(iter(inputs.values()))
+    key_id = member[1].get("keyid") if isinstance(member, tuple) and len(member) == 2 else None
+    return key_id if isinstance(key_id, str) and key_id else None
+
+
 def verify_request(request: HttpRequest, body: bytes, signed: SignatureInput, public_key: Ed25519PublicKey) -> None:
     """Check 5: the signature by the key it names, then the body against the signed Content-Digest."""
     resolver = MappingKeyResolver(public_keys={signed.key_id: public_key}, private_keys={})

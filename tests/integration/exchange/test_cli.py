@@ -21,12 +21,13 @@ from tests.integration.test_cli import ROOT
 from tests.unit.exchange.test_datasets_schema import VEHICLES
 
 
-async def _run(platform: Platform, *args: str) -> Result:
+async def _run(platform: Platform, *args: str, allowed_hosts: str = "") -> Result:
     settings = platform.settings
     env = {
         "GOVPLATFORM_VAR_DIR": str(settings.var_dir),
         "GOVPLATFORM_DATABASE_URL": settings.database_url,
         "GOVPLATFORM_FRONTEND_DIR": str(ROOT / "node_modules/govuk-frontend/dist/govuk"),
+        "GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS": allowed_hosts,
     }
     return await asyncio.to_thread(CliRunner().invoke, app, ["exchange", *args], env=env)
 
@@ -119,6 +120,24 @@ async def test_a_dataset_is_declared_loaded_and_listed_by_command(own_platform: 
         "create", "--org", str(agency), "--name", "X", "--schema", str(schema), "--subject-schemes", "nino"
     )
     assert not_json.exit_code == 2 and "is not JSON" in not_json.stderr
+
+
+async def test_a_dataset_answered_by_the_provider_s_own_system_is_declared_at_a_url_the_guard_allows(
+    own_platform: Platform, tmp_path: Path
+) -> None:
+    agency = await organisation(own_platform, "Vehicle Licensing Agency")
+    schema = tmp_path / "keepers.schema.json"
+    schema.write_text(json.dumps(VEHICLES))
+    declare = ("dataset", "create", "--org", str(agency), "--name", "Keepers", "--schema", str(schema),
+               "--subject-schemes", "driving-licence", "--provider-url", "http://127.0.0.1:8443/exchange")  # fmt: skip
+    refused = await _run(own_platform, *declare)
+    assert refused.exit_code == 1 and "public internet" in refused.stderr  # loopback, and not allowed
+    made = _json(await _run(own_platform, *declare, "--json", allowed_hosts="127.0.0.1"))
+    assert made["source"] == "provider" and "provider_url" not in made  # the URL is not published
+    records = tmp_path / "keepers.csv"
+    records.write_bytes(b"subject:driving-licence,registration\nMORGA657054SM9IJ,AB12 CDE\n")
+    not_loaded = await _run(own_platform, "dataset", "load", "--dataset", made["id"], str(records))
+    assert not_loaded.exit_code == 1 and "answered by the provider's own system" in not_loaded.stderr
 
 
 async def test_an_agreement_is_drafted_and_approved_by_command_as_the_people_who_hold_the_roles(

@@ -15,6 +15,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from http_message_signatures import HTTPMessageSigner, MappingKeyResolver, algorithms
 
 from govplatform.app import register_components
+from govplatform.core.outbound import OutboundGuard
 from govplatform.core.platform import Platform
 from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.services import agreements, datasets, members, record_store
@@ -89,9 +90,13 @@ class World:
         return await client.post(QUERIES, content=content, headers=self.sign(content, **signing))
 
 
-async def make_world(platform: Platform, basis: str = "public-task") -> World:
+async def make_world(platform: Platform, basis: str = "public-task", provider_url: str | None = None) -> World:
+    """The world; with `provider_url`, the agency's dataset is answered by its own system there (allowed on
+    loopback, as an operator allows a host with GOVPLATFORM_OUTBOUND_ALLOWED_HOSTS)."""
     register_components(platform)
     exchange: ExchangeComponent = platform.components["exchange"]
+    if provider_url is not None:
+        exchange.outbound = OutboundGuard(require_https=False, allowed_hosts="127.0.0.1")
     council = await organisation(platform, "Anytown Council")
     agency = await organisation(platform, "Vehicle Licensing Agency")
     await role_holder(platform, agency, "owner@agency.example.gov.uk", "data-owner")
@@ -99,10 +104,12 @@ async def make_world(platform: Platform, basis: str = "public-task") -> World:
     key = Ed25519PrivateKey.generate()
     async with platform.uow() as uow:
         registered = await members.register_key(uow, CLI, council, raw(key))
-        dataset = await datasets.declare(uow, CLI, agency, "Vehicle keepers", VEHICLES, ["driving-licence", "nino"])
+        dataset = await datasets.declare(uow, CLI, agency, "Vehicle keepers", VEHICLES, ["driving-licence", "nino"],
+                                         provider_url, exchange.outbound)  # fmt: skip
         await uow.commit()
     async with platform.uow() as uow:
-        await record_store.load(uow, CLI, exchange.box, exchange.hash_secret, dataset.id, "keepers.csv", KEEPERS)
+        if provider_url is None:
+            await record_store.load(uow, CLI, exchange.box, exchange.hash_secret, dataset.id, "keepers.csv", KEEPERS)
         terms = Terms(
             consumer_id=council, dataset_id=dataset.id, fields=["registration", "make", "colour"],
             purpose="resident-parking-permits", basis=basis, description="Resident parking permits",

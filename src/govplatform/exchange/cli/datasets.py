@@ -25,6 +25,9 @@ def dataset_create(
     name: Annotated[str, typer.Option(help="The dataset's name")],
     schema: Annotated[Path, typer.Option(help="A JSON Schema file: an object whose fields each name x-data-item")],
     subject_schemes: Annotated[str, typer.Option(help="Comma-separated: nino, driving-licence, passport, name-dob")],
+    provider_url: Annotated[
+        str | None, typer.Option(help="Answered by the provider's own system at this URL, not the record store")
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
     """Declare a dataset: its fields, the data item each holds, and the identifiers it answers by."""
@@ -47,7 +50,8 @@ def dataset_create(
 
     async def work(platform: Any) -> DatasetView:
         async with platform.uow() as uow:
-            made = await datasets.declare(uow, CLI_ACTOR, organisation_id, name, document, schemes)
+            made = await datasets.declare(uow, CLI_ACTOR, organisation_id, name, document, schemes, provider_url,
+                                          exchange_of(platform).outbound)  # fmt: skip
             exchange_of(platform).directory.forget_after(uow)
             await uow.commit()
             return made

@@ -23,6 +23,8 @@ from sqlalchemy import select
 from govplatform.core.interfaces import (
     N_,
     Actor,
+    OutboundGuard,
+    OutboundRefused,
     UnitOfWork,
     UserFacingError,
     find_organisations,
@@ -162,11 +164,12 @@ async def declare(
     name: str,
     schema: object,
     subject_schemes: list[str],
+    provider_url: str | None = None,
+    outbound: OutboundGuard | None = None,
 ) -> DatasetView:
-    """Declare a dataset of the organisation's, answered from the record store. The caller commits.
-
-    (A dataset answered by the provider's own system, `source` "provider", is not offered yet: the gateway does
-    not yet forward queries to a provider's system, so such a dataset could not answer.)"""
+    """Declare a dataset of the organisation's, answered from the record store or, given `provider_url`, by the
+    provider's own system there (services/provider_calls.py), a URL the outbound guard allows now and at each
+    call. The caller commits."""
     name = " ".join(name.split())
     if not name or len(name) > 255:
         raise DatasetError(N_("Enter a dataset name of up to 255 characters"))
@@ -175,6 +178,8 @@ async def declare(
         raise DatasetError(
             N_("A dataset answers by one or more of the subject schemes nino, driving-licence, passport, name-dob")
         )
+    if provider_url is not None:
+        provider_url = await _checked_url(provider_url, outbound)
     if not await find_organisations(uow, [organisation_id]):
         raise DatasetError(N_("There is no organisation with that ID"))
     taken = select(Dataset.id).where(Dataset.organisation_id == organisation_id, Dataset.name == name)
@@ -187,8 +192,8 @@ async def declare(
         name=name,
         schema=schema,
         subject_schemes=list(dict.fromkeys(subject_schemes)),
-        source=RECORDS,
-        provider_url=None,
+        source=PROVIDER if provider_url else RECORDS,
+        provider_url=provider_url,
         current_version=0,
         created_at=utcnow(),
         created_by=actor.label,
@@ -199,6 +204,17 @@ async def declare(
         name=name, fields=[field.name for field in fields],
     )  # fmt: skip
     return _view(row)
+
+
+async def _checked_url(url: str, outbound: OutboundGuard | None) -> str:
+    if outbound is None:
+        raise DatasetError(N_("This platform cannot call providers' systems"))
+    if len(url) > 2048:
+        raise DatasetError(N_("A provider's URL is at most 2048 characters"))
+    try:
+        return await outbound.check(url)
+    except OutboundRefused as refused:
+        raise DatasetError(N_("The provider's URL: %(problem)s"), problem=str(refused)) from None
 
 
 async def find(uow: UnitOfWork, dataset_id: uuid.UUID) -> DatasetView | None:

@@ -41,9 +41,9 @@ from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.keys import KeyId, KeyIdError, unb64url
 from govplatform.exchange.models import Query, QueryNonce
 from govplatform.exchange.query_input import BodyInvalid, QueryInput, read_query
-from govplatform.exchange.services import agreements, consents, members, record_store
+from govplatform.exchange.services import agreements, consents, members, provider_calls, record_store
 from govplatform.exchange.services.agreements import ACTIVE, AgreementView
-from govplatform.exchange.services.datasets import DatasetView
+from govplatform.exchange.services.datasets import PROVIDER, DatasetView
 from govplatform.exchange.signatures import (
     HttpRequest,
     SignatureInput,
@@ -170,13 +170,46 @@ async def answer_asked(
         agreement, dataset = _agreement(terms, asked, consumer_id)
         subject = _subject(dataset, asked)
         await _check_consent(uow, exchange, agreement, asked.scheme, subject)
-        found = await record_store.lookup(uow, exchange.box, exchange.hash_secret, dataset.id, asked.scheme, subject)
-        data = {name: (found.fields.get(name) if found else None) for name in asked.fields}
-        use = _use(agreement.consumer, agreement, dataset, asked, subject, now, on_behalf)
-        leaf = await exchange.log.record_use_for_receipt(uow, use)
-        await _record(uow, attempt, attempt.key_id, "answered", 200, leaf.hex(), now, on_behalf)
+        if dataset.source != PROVIDER:
+            found = await record_store.lookup(
+                uow, exchange.box, exchange.hash_secret, dataset.id, asked.scheme, subject
+            )
+            data = {name: (found.fields.get(name) if found else None) for name in asked.fields}
+            leaf = await _record_answer(uow, exchange, attempt, agreement, dataset, asked, subject, now, on_behalf)
+            await uow.commit()
+            source = _source(agreement, dataset, found.version if found else dataset.current_version)
+            return _answered(exchange, data, leaf, source), found is not None
+        await uow.commit()  # the nonce is spent before the provider is asked, so the request cannot be replayed
+    return await _answer_from_provider(exchange, attempt, agreement, dataset, asked, subject, now, on_behalf)
+
+
+async def _answer_from_provider(
+    exchange: ExchangeComponent, attempt: Attempt, agreement: AgreementView, dataset: DatasetView, asked: QueryInput,
+    subject: str, now: dt.datetime, on_behalf: OnBehalf | None,
+) -> tuple[dict[str, Any], bool]:  # fmt: skip
+    """Ask the provider's own system (services/provider_calls.py), outside any transaction (no connection is held
+    while it answers), then record the use as for an answer from the record store."""
+    try:
+        answered = await provider_calls.ask(exchange, agreement, dataset, asked.scheme, subject, asked.fields)
+    except provider_calls.ProviderFailed as failed:
+        raise QueryRefused(failed.status, failed.code, failed.message) from None
+    data = answered.data or {name: None for name in asked.fields}
+    async with exchange.uow() as uow:
+        leaf = await _record_answer(uow, exchange, attempt, agreement, dataset, asked, subject, now, on_behalf)
         await uow.commit()
-    return _answered(exchange, data, leaf, agreement, dataset, found), found is not None
+    source = {**_source(agreement, dataset, None), "answered_by": "provider", "provider_key_id": answered.key_id}
+    return _answered(exchange, data, leaf, source), answered.data is not None
+
+
+async def _record_answer(
+    uow: UnitOfWork, exchange: ExchangeComponent, attempt: Attempt, agreement: AgreementView, dataset: DatasetView,
+    asked: QueryInput, subject: str, now: dt.datetime, on_behalf: OnBehalf | None,
+) -> bytes:  # fmt: skip
+    """The use in the transparency log and the query's own record, in the caller's transaction: the entry's leaf."""
+    use = _use(agreement.consumer, agreement, dataset, asked, subject, now, on_behalf)
+    leaf = await exchange.log.record_use_for_receipt(uow, use)
+    await _record(uow, attempt, attempt.key_id, "answered", 200, leaf.hex(), now, on_behalf)
+    return leaf
 
 
 def _signature(query: IncomingQuery, attempt: Attempt, now: dt.datetime) -> SignatureInput:
@@ -273,24 +306,21 @@ def _use(
     )  # fmt: skip
 
 
-def _answered(
-    exchange: ExchangeComponent, data: dict[str, Any], leaf: bytes, agreement: AgreementView, dataset: DatasetView,
-    found: record_store.FoundRecord | None,
-) -> dict[str, Any]:  # fmt: skip
+def _source(agreement: AgreementView, dataset: DatasetView, version: int | None) -> dict[str, Any]:
+    return {
+        "provider": {"id": str(agreement.provider.id), "name": agreement.provider.name},
+        "dataset": {"id": str(dataset.id), "name": dataset.name, "version": version},
+        "answered_by": "record-store",
+        "signed_by": "gateway",  # the gateway signs every answer; a provider's system signed its own to the gateway
+    }
+
+
+def _answered(exchange: ExchangeComponent, data: dict[str, Any], leaf: bytes, source: dict[str, Any]) -> dict[str, Any]:
     return {
         "data": data,
         "leaf_hash": leaf.hex(),
         "receipt_url": exchange.base_url + RECEIPTS + leaf.hex(),
-        "source": {
-            "provider": {"id": str(agreement.provider.id), "name": agreement.provider.name},
-            "dataset": {
-                "id": str(dataset.id),
-                "name": dataset.name,
-                "version": found.version if found else dataset.current_version,
-            },
-            "answered_by": "record-store",
-            "signed_by": "gateway",  # the provider's records are kept by the platform: its gateway key signs
-        },
+        "source": source,
     }
 
 
