@@ -19,6 +19,7 @@ from govplatform.core.web.app import CachedStatic, create_app
 from govplatform.core.web.middleware import LargerBody
 from govplatform.core.web.routing import install_route_index
 from govplatform.examples import parking_shop
+from govplatform.exchange import admin_pages as exchange_admin_pages
 from govplatform.exchange import api as exchange_api
 from govplatform.exchange import pages as exchange_pages
 from govplatform.exchange.component import ExchangeComponent
@@ -344,6 +345,7 @@ def register_exchange(app: FastAPI, platform: Platform) -> None:
     app.state.templates.add_folder(exchange_pages.TEMPLATES)
     app.include_router(exchange_api.router)
     app.include_router(exchange_pages.router)
+    app.include_router(exchange_admin_pages.router)
 
 
 async def _oauth_error(_request: Request, error: Exception) -> Response:

@@ -288,6 +288,7 @@ async def _demo_parking_sign_in(platform: Any) -> bool:
     base = platform.settings.base_url.rstrip("/")
     saved = parking_sign_in.load_registration(var_dir)
     if saved is not None and saved.base_url == base:
+        await _parking_asks_for_licences(platform, saved.client_id)
         return True
     credentials = demo_data.load_credentials(var_dir)
     if credentials is None:
@@ -315,6 +316,21 @@ async def _demo_parking_sign_in(platform: Any) -> bool:
     registration = parking_sign_in.Registration(client.client_id, private_pem, secrets.token_urlsafe(32), base)
     parking_sign_in.save_registration(var_dir, registration)  # after the commit, as the shop's Pay key
     return True
+
+
+async def _parking_asks_for_licences(platform: Any, client_id: str) -> None:
+    """A shop registered before it could fill in a vehicle (P0 only, no claims) may now ask for P2 and the
+    proved licence, as a team would change its client's settings."""
+    from govplatform.examples.parking_sign_in import DRIVING_PERMIT
+    from govplatform.identity.models import RelyingParty
+
+    async with platform.uow() as uow:
+        client = await uow.session.get(RelyingParty, client_id)
+        if client is None or ("P2" in client.levels and DRIVING_PERMIT in client.claims):
+            return
+        client.levels = sorted({*client.levels, "P2"})
+        client.claims = [*client.claims, DRIVING_PERMIT] if DRIVING_PERMIT not in client.claims else client.claims
+        await uow.commit()
 
 
 async def _demo_exchange(platform: Any) -> Any:

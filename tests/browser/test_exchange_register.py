@@ -4,7 +4,7 @@ readable on a 320-pixel screen (WCAG reflow)."""
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import BrowserContext, Page, expect
 
 from tests.browser.axe import assert_no_accessibility_violations
 from tests.browser.pages import LANGUAGES, open_in
@@ -28,3 +28,25 @@ async def test_the_register_shows_the_demo_agreement_without_accessibility_viola
     await page.set_viewport_size({"width": 320, "height": 800})
     wide = await page.evaluate("document.documentElement.scrollWidth")
     assert wide <= 320, f"the register is {wide} px wide on a 320 px screen"
+
+
+ADMIN_HEADINGS = {"en": "Data-sharing agreements", "cy": "Cytundebau rhannu data"}
+REVOKE = {"en": "Revoke this data-sharing agreement?", "cy": "Dirymu'r cytundeb rhannu data hwn?"}
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+async def test_the_agreements_admin_pages_have_no_accessibility_violations(
+    staff: BrowserContext, language: str
+) -> None:
+    """The demo user (a platform admin) sees every agreement, its terms, and a change's confirmation page."""
+    page = await staff.new_page()
+    await open_in(page, "/admin/exchange/agreements", language)
+    await expect(page.get_by_role("heading", level=1)).to_have_text(ADMIN_HEADINGS[language])
+    await assert_no_accessibility_violations(page)
+    await page.get_by_role("link", name="Checking the vehicle of a resident who applies for a parking permit").click()
+    await expect(page.get_by_text("Vehicle Licensing Agency (demo)").first).to_be_visible()
+    await assert_no_accessibility_violations(page)
+    await page.goto(page.url + "/revoke")
+    await expect(page.get_by_role("heading", level=1)).to_have_text(REVOKE[language])
+    await assert_no_accessibility_violations(page)
+    await page.close()

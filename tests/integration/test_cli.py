@@ -1,5 +1,6 @@
 """The govplatform command, run as a person or a script would run it."""
 
+import asyncio
 import json
 import os
 import subprocess
@@ -7,7 +8,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import create_async_engine
 
+from govplatform.identity.models import RelyingParty
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.process
@@ -105,6 +109,33 @@ def test_demo_seeds_once_and_prints_how_to_sign_in_each_time(fresh_database: str
     added = json.loads((tmp_path / "demo-exchange.json").read_text())
     assert third.returncode == 0 and f"Identity proofing: {added['proofing_agreement_id']}" in third.stdout
     assert added == exchange
+
+    # A shop registered before it could fill in a vehicle (P0 only, no claims) may ask for the licence after it.
+    asyncio.run(_narrow_client(fresh_database, registration["client_id"]))
+    assert govplatform(tmp_path, fresh_database, "demo").returncode == 0
+    assert asyncio.run(_client_asks(fresh_database, registration["client_id"])) == (
+        ["P0", "P2"],
+        ["https://vocab.account.gov.uk/v1/drivingPermit"],
+    )
+
+
+async def _narrow_client(database_url: str, client_id: str) -> None:
+    engine = create_async_engine(database_url)
+    async with engine.begin() as connection:
+        await connection.execute(
+            update(RelyingParty).where(RelyingParty.client_id == client_id).values(levels=["P0"], claims=[])
+        )
+    await engine.dispose()
+
+
+async def _client_asks(database_url: str, client_id: str) -> tuple[list[str], list[str]]:
+    engine = create_async_engine(database_url)
+    async with engine.connect() as connection:
+        row = (await connection.execute(
+            select(RelyingParty.levels, RelyingParty.claims).where(RelyingParty.client_id == client_id)
+        )).one()  # fmt: skip
+    await engine.dispose()
+    return list(row.levels), list(row.claims)
 
 
 @pytest.mark.parametrize(

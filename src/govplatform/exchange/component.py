@@ -10,12 +10,14 @@ import dataclasses
 from collections.abc import Callable
 
 from govplatform.core.interfaces import (
+    ANYONE,
     N_,
     AdminRegistry,
     AuditTarget,
     LocalWindows,
     Notices,
     OutboundGuard,
+    PlatformPage,
     SecretBox,
     UnitOfWork,
     Windows,
@@ -48,6 +50,7 @@ class ExchangeComponent:
         self.directory = MemberDirectory(self.uow, self.gateway_keys, self.base_url)
 
 
+AGREEMENTS_PAGE = "/admin/exchange/agreements"
 AUDIT_EVENTS = {
     "exchange.key_registered": N_("Exchange key registered"),
     "exchange.key_retired": N_("Exchange key retired"),
@@ -66,7 +69,11 @@ AUDIT_EVENTS = {
 
 
 def declare_admin(registry: AdminRegistry) -> None:
-    """The exchange's audit names in core's admin pages (ADR 0016)."""
+    """The exchange's audit names in core's admin pages (ADR 0016), and its platform page: the data-sharing
+    agreements of the organisations the staff member holds a role in (admin_pages.py decides which they see)."""
+    registry.add_platform_page(
+        PlatformPage("exchange-agreements", N_("Data-sharing agreements"), AGREEMENTS_PAGE, role=ANYONE, order=40)
+    )
     registry.add_audit_events(AUDIT_EVENTS)
     registry.add_audit_target(AuditTarget("exchange_key", N_("Exchange key")))
     registry.add_audit_target(AuditTarget("exchange_dataset", N_("Exchange dataset")))

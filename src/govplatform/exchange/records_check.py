@@ -30,11 +30,12 @@ from typing import Any
 
 from govplatform.core.interfaces import ServiceDirectory
 from govplatform.exchange.component import ExchangeComponent
-from govplatform.exchange.interfaces import Supplier, ask_for_service, suppliers
+from govplatform.exchange.interfaces import ExchangeRefused, Supplier, ask_for_service, suppliers
 from govplatform.exchange.subjects import fold_name
 from govplatform.identity.interfaces import Claimant, DocumentClaim, DocumentKind, DocumentResult, DocumentStatus
 
 PURPOSE = "identity-proofing"
+_NOT_A_NUMBER_IT_HOLDS = ("subject_invalid", "subject_scheme_not_accepted")
 _PERSON = ("given-names", "family-name", "date-of-birth")
 
 
@@ -77,11 +78,16 @@ class RecordsDocumentCheck:
         route = await self._route(claim.kind)
         if route is None:  # the agreement ended between `handles` and now: the journey says "try later"
             raise LookupError("no active agreement answers this document")
-        answer = await ask_for_service(
-            self._exchange, self._directory, service_id=self._service_id, agreement_id=route.agreement_id,
-            purpose=PURPOSE, scheme=_DOCUMENTS[claim.kind].scheme, value=claim.number,
-            fields=list(route.fields.values()),
-        )  # fmt: skip
+        try:
+            answer = await ask_for_service(
+                self._exchange, self._directory, service_id=self._service_id, agreement_id=route.agreement_id,
+                purpose=PURPOSE, scheme=_DOCUMENTS[claim.kind].scheme, value=claim.number,
+                fields=list(route.fields.values()),
+            )  # fmt: skip
+        except ExchangeRefused as refused:
+            if refused.code in _NOT_A_NUMBER_IT_HOLDS:  # a number the exchange's scheme cannot hold: no record
+                return DocumentResult(claim.kind, DocumentStatus.NOT_FOUND, reads_record=False, logged=True)
+            raise  # anything else (the agreement suspended meanwhile, the rate): the journey says "try later"
         if answer.values is None:
             return DocumentResult(claim.kind, DocumentStatus.NOT_FOUND, reads_record=False, logged=True)
         held = {item: answer.values.get(field) for item, field in route.fields.items()}
@@ -100,7 +106,9 @@ class RecordsDocumentCheck:
         found: dict[uuid.UUID, list[Supplier]] = {}
         for item in (*wanted, *([document.issue] if document.issue else [])):
             for supplier in await suppliers(self._exchange, service.organisation_id, item, PURPOSE):
-                if document.scheme in supplier.schemes:
+                # Consent is given to a body for a service on a page; proofing is asked for by the person
+                # themselves, so an agreement on consent would refuse every lookup: it is not a route.
+                if document.scheme in supplier.schemes and supplier.basis != "consent":
                     found.setdefault(supplier.agreement_id, []).append(supplier)
         for agreement_id, supplied in sorted(found.items(), key=lambda pair: str(pair[0])):
             fields = {supplier.data_item: supplier.field for supplier in supplied}

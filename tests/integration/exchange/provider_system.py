@@ -44,7 +44,8 @@ class ProviderSystem:
     key: Ed25519PrivateKey = dataclasses.field(default_factory=Ed25519PrivateKey.generate)
     key_id: str = ""  # once the provider has registered the key's public half
     gateway_keys: dict[str, Ed25519PublicKey] = dataclasses.field(default_factory=dict)  # from the directory
-    behaviour: str = "answer"  # answer, slow, unsigned, wrong-key, tampered, extra-field, status-500, no-req
+    behaviour: str = "answer"  # answer, slow, unsigned, wrong-key, tampered, no-req, extra-field, too-long,
+    # not-a-number, status-500 (signed), unsigned-503 (a proxy's)
     asked: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     verified: list[bool] = dataclasses.field(default_factory=list)
 
@@ -58,10 +59,15 @@ class ProviderSystem:
             time.sleep(2)
         if self.behaviour == "extra-field" and data is not None:
             data["fuel_type"] = "petrol"
-        status = 500 if self.behaviour == "status-500" else 200
+        if self.behaviour == "too-long" and data is not None:
+            data["registration"] = "AB12 CDE AND MORE"  # the schema's maxLength is 8
+        status = 500 if self.behaviour in ("status-500", "unsigned-503") else 200
+        status = 503 if self.behaviour == "unsigned-503" else status
         content = json.dumps({"data": data}).encode()
+        if self.behaviour == "not-a-number":
+            content = b'{"data": {"make": NaN}}'  # Python's JSON, not JSON
         headers = {"Content-Type": "application/json"}
-        if self.behaviour == "unsigned":
+        if self.behaviour in ("unsigned", "unsigned-503"):
             return status, headers, content
         key = Ed25519PrivateKey.generate() if self.behaviour == "wrong-key" else self.key
         response = _Response(status, headers, request)

@@ -71,7 +71,10 @@ async def test_the_provider_s_system_answers_through_the_gateway(
         ("tampered", 502, "provider_signature_invalid"),
         ("no-req", 502, "provider_signature_invalid"),
         ("status-500", 502, "provider_error"),
+        ("unsigned-503", 502, "provider_error"),
         ("extra-field", 502, "provider_error"),
+        ("too-long", 502, "provider_error"),
+        ("not-a-number", 502, "provider_error"),
     ],
 )
 async def test_a_provider_s_system_that_misbehaves_gives_a_clear_upstream_error(
@@ -79,7 +82,8 @@ async def test_a_provider_s_system_that_misbehaves_gives_a_clear_upstream_error(
 ) -> None:
     world = await _world(platform, client, system)
     system.behaviour = behaviour
-    await _refused(platform, client, await world.ask(client), status, code)
+    fields = ["registration", "make"] if behaviour == "too-long" else ["make", "colour"]
+    await _refused(platform, client, await world.ask(client, world.body(fields=fields)), status, code)
 
 
 async def test_a_slow_provider_s_system_times_out_instead_of_hanging(

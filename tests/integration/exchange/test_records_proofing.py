@@ -9,10 +9,12 @@ import json
 import uuid
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import select, update
 
+from govplatform.app import build_app
 from govplatform.core.interfaces import OrgRole
 from govplatform.core.platform import Platform
+from govplatform.exchange.models import Agreement
 from govplatform.exchange.services import agreements
 from govplatform.exchange.services import demo as exchange_demo
 from govplatform.identity.interfaces import PROVING_SERVICE_ID
@@ -20,7 +22,7 @@ from govplatform.identity.models import ProvingOutcome
 from govplatform.transparency.models import PendingEntry
 from tests.helpers import CLI
 from tests.integration.exchange.support import organisation, role_holder
-from tests.integration.identity.support import a_citizen, identity_of
+from tests.integration.identity.support import Person, a_citizen, identity_of
 from tests.integration.identity.test_proving_journey import BRYN, BRYN_ANSWERS, _entries, _post, _to_proving
 
 OWNER, OFFICER = "owner@licences.example.gov.uk", "cdo@licences.example.gov.uk"
@@ -54,10 +56,7 @@ async def _pending_uses(platform: Platform) -> list[dict[str, object]]:
         return [json.loads(data) for data in await uow.session.scalars(select(PendingEntry.data))]
 
 
-async def test_bryn_is_proved_against_the_agencys_licence_record_and_sees_the_lookup(
-    platform: Platform, client: httpx.AsyncClient
-) -> None:
-    agreement_id = await _licences(platform)
+async def _bryn_proves(platform: Platform, client: httpx.AsyncClient) -> Person:
     bryn = await a_citizen(platform)
     await _to_proving(platform, client, bryn, '["Cl.Cm.P2"]')
     await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_photocard_driving_licence"})
@@ -66,6 +65,14 @@ async def test_bryn_is_proved_against_the_agencys_licence_record_and_sees_the_lo
     await _post(client, "/identity/prove/questions", "/identity/prove/questions", BRYN_ANSWERS)
     assert "You have proved your identity" in (await client.get("/identity/prove/result")).text
     assert await _document_outcome(platform) == ("exchange-records", "valid")
+    return bryn
+
+
+async def test_bryn_is_proved_against_the_agencys_licence_record_and_sees_the_lookup(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    agreement_id = await _licences(platform)
+    bryn = await _bryn_proves(platform, client)
 
     # The lookup is one exchange query, recorded about the licence and saying the platform asked for its
     # identity service; the journey records only the fraud and knowledge checks' reads against the account.
@@ -82,6 +89,18 @@ async def test_bryn_is_proved_against_the_agencys_licence_record_and_sees_the_lo
     assert "Checking a driving licence that a person gives to prove their identity" in page.text
 
 
+async def test_with_a_connection_for_each_unit_of_work_the_lookup_does_not_wait_on_the_proving_request(
+    own_platform: Platform,
+) -> None:
+    """As under `make run` (and SQLite's one writer at a time): the records check's query commits in a transaction
+    of its own, which must not wait on one the proving request holds open."""
+    app = build_app(own_platform.settings, own_platform)
+    await _licences(own_platform)
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.7", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        await _bryn_proves(own_platform, client)
+
+
 async def test_a_licence_whose_holder_is_someone_else_fails_at_the_document_check(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
@@ -94,6 +113,22 @@ async def test_a_licence_whose_holder_is_someone_else_fails_at_the_document_chec
     assert sent.headers["location"] == "/identity/prove/result", sent.text
     assert "We could not prove your identity" in (await client.get("/identity/prove/result")).text
     assert await _document_outcome(platform) == ("exchange-records", "details_differ")
+
+
+async def test_an_agreement_on_consent_is_no_route_for_proofing_so_the_sandbox_checks_licences(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    agreement_id = await _licences(platform)
+    async with platform.uow() as uow:  # as if drafted on consent: a person proving who they are gives none
+        await uow.session.execute(update(Agreement).where(Agreement.id == agreement_id).values(basis="consent"))
+        await uow.commit()
+    platform.components["exchange"].cache.forget_everything()
+    bryn = await a_citizen(platform)
+    await _to_proving(platform, client, bryn, '["Cl.Cm.P2"]')
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_photocard_driving_licence"})
+    sent = await _post(client, "/identity/prove/details", "/identity/prove/details", BRYN)
+    assert sent.headers["location"] == "/identity/prove/questions", sent.text
+    assert await _document_outcome(platform) == ("sandbox", "valid")
 
 
 async def test_while_the_agreement_is_suspended_the_sandbox_checks_licences(

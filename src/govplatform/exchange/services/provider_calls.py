@@ -15,11 +15,12 @@ one of its organisation's current member keys over `@status`, `content-digest`, 
 `req`, the gateway request's own signature, so an answer to one question cannot be passed off as another's.
 
 What can go wrong is the consumer's clear upstream error, never a hang or a 500, and is recorded as a refused
-query like any other: no answer within `provider_seconds` (`provider_timeout`, 504); a URL the guard will not
-call now (`provider_unreachable`, 502); an answer with no signature (`provider_unsigned`, 502); a signature
-that is not the provider's, does not cover what it must, or does not check out (`provider_signature_invalid`,
-502); any other status, or a body that is not the answer's form, names a field it was not asked for, or gives a
-value of the wrong type (`provider_error`, 502).
+query like any other: no connection, or no answer within `provider_seconds` (`provider_timeout`, 504); a URL
+the guard will not call now (`provider_unreachable`, 502); any status but 200, signed or not (`provider_error`,
+502); an answer with no signature (`provider_unsigned`, 502); a signature that is not by one of the provider's
+current keys, does not cover what it must, or does not check out (`provider_signature_invalid`, 502); a body
+that is not the answer's form (strict JSON: no NaN), names a field it was not asked for, or gives a value the
+dataset's schema does not allow, checked as a loaded record is (`provider_error`, 502).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from http_message_signatures.exceptions import HTTPMessageSignaturesException
+from jsonschema import Draft202012Validator, FormatChecker
 from starlette.datastructures import MutableHeaders
 
 from govplatform.core.interfaces import OutboundRefused, OutboundUnreachable
@@ -47,8 +49,6 @@ from govplatform.exchange.signatures import (
     signing_key_id,
     verify_response,
 )
-
-_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "number": (int, float), "boolean": (bool,)}
 
 
 class ProviderFailed(Exception):
@@ -90,17 +90,17 @@ async def ask(
             dataset.provider_url, content=body, headers=dict(request.headers), seconds=seconds
         )
     except OutboundUnreachable:
-        raise ProviderFailed(504, "provider_timeout", f"The provider's system did not answer within {seconds:g} "
-                             "seconds") from None  # fmt: skip
+        raise ProviderFailed(504, "provider_timeout", "The provider's system could not be reached, or did not "
+                             f"answer within {seconds:g} seconds") from None  # fmt: skip
     except OutboundRefused:
         raise ProviderFailed(502, "provider_unreachable", "The provider's system is not at an address the "
                              "platform may call") from None  # fmt: skip
     headers = MutableHeaders(raw=[(name.lower().encode("latin-1"), value.encode("latin-1"))
                                   for name, value in answer.headers])  # fmt: skip
+    if answer.status_code != 200:  # signed or not, nothing in it is passed on
+        raise ProviderFailed(502, "provider_error", f"The provider's system answered {answer.status_code}")
     response = HttpResponse(answer.status_code, headers, request)
     key_id = await _verified(exchange, agreement.provider.id, response, answer.body)
-    if answer.status_code != 200:
-        raise ProviderFailed(502, "provider_error", f"The provider's system answered {answer.status_code}")
     return ProviderAnswer(_data(answer.body, dataset, fields), key_id)
 
 
@@ -129,9 +129,13 @@ async def _verified(exchange: ExchangeComponent, provider_id: uuid.UUID, respons
     return key_id
 
 
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _data(body: bytes, dataset: DatasetView, fields: tuple[str, ...]) -> dict[str, Any] | None:
     try:
-        document = json.loads(body)
+        document = json.loads(body, parse_constant=_no_constant)
     except (ValueError, RecursionError):
         document = None
     if not isinstance(document, dict) or "data" not in document:
@@ -142,11 +146,14 @@ def _data(body: bytes, dataset: DatasetView, fields: tuple[str, ...]) -> dict[st
         return None
     if not isinstance(data, dict):
         raise ProviderFailed(502, "provider_error", "The provider's data is not an object")
-    types = {field.name: field.type for field in dataset.fields}
-    for name, value in data.items():
-        if name not in fields:
-            raise ProviderFailed(502, "provider_error", "The provider's system answered a field it was not asked for")
-        wrong = not isinstance(value, _TYPES[types[name]]) or (types[name] != "boolean" and isinstance(value, bool))
-        if value is not None and wrong:
-            raise ProviderFailed(502, "provider_error", f"The provider's value for {name} is not a {types[name]}")
+    outside = [name for name in data if name not in fields]
+    if outside:
+        raise ProviderFailed(502, "provider_error", "The provider's system answered a field it was not asked for")
+    given = {name: value for name, value in data.items() if value is not None}  # null: not held
+    properties = dataset.schema.get("properties", {})
+    schema = {"type": "object", "properties": {name: properties[name] for name in given}}
+    problem = next(Draft202012Validator(schema, format_checker=FormatChecker()).iter_errors(given), None)
+    if problem is not None:  # the same rules as a record loaded into the store (dataset_files.py)
+        where = str(problem.path[0]) if problem.path else "the data"
+        raise ProviderFailed(502, "provider_error", f"The provider's value for {where} is not in the dataset's form")
     return {name: data.get(name) for name in fields}

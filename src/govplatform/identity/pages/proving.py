@@ -181,17 +181,27 @@ async def details_submit(request: Request) -> Response:
         try:
             read = details.passport(typed, today) if route == DocumentKind.UK_PASSPORT else \
                 details.driving_licence(typed, today)  # fmt: skip
-            outcome = await journey.send_details(uow, identity, found, read.claimant, read.claim, _ip(request), today)
+            await journey.count_try(uow, identity, found, read.claim, _ip(request))
         except details.DetailsRefused as error:
             return _refused(request, error, error.field, context)
-        except journey.ProvingRefused as error:
+        except (journey.ProvingRefused, TooManyGuesses) as error:
             await uow.commit()  # the try is counted
             return _refused(request, error, _NUMBER_FIELD[route], context)
-        except TooManyGuesses as error:
-            await uow.commit()
-            return _refused(request, error, _NUMBER_FIELD[route], context)
+        await uow.commit()  # the try is counted before any source is asked
+    # The document check runs outside any transaction (journey.check_document says why); the attempt is read
+    # again after it, locked, and the outcome recorded only if no other submission got there first.
+    try:
+        checked = await journey.check_document(identity, read.claimant, read.claim)
+    except journey.ChecksUnavailable as error:
+        return _refused(request, error, _NUMBER_FIELD[route], context)
+    async with identity.uow() as uow:
+        found = await _attempt(request, uow, ("details",))
+        if isinstance(found, Response):
+            return found
+        try:
+            outcome = await journey.send_details(uow, identity, found, read.claimant, read.claim, checked, today)
         except journey.ChecksUnavailable as error:
-            await uow.commit()  # the try and any record already read stay recorded
+            await uow.commit()  # the outcomes and any record already read stay recorded
             return _refused(request, error, _NUMBER_FIELD[route], context)
         await uow.commit()
     return _to(RESULT if isinstance(outcome, journey.Result) else QUESTIONS)

@@ -216,30 +216,54 @@ def _seal(identity: IdentityComponent, attempt: ProvingAttempt, found: Found) ->
     attempt.found_encrypted = identity.box.encrypt_text(json.dumps(found.as_json()), str(attempt.id))
 
 
+async def count_try(
+    uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, claim: DocumentClaim, ip: str | None
+) -> None:
+    """Before any source is asked about well-formed details (the pages checked their form): the try counted and
+    a document bound to another account refused. Raises ProvingRefused and TooManyGuesses; the caller commits
+    either way, so a try is counted, and then asks `check_document` outside any transaction."""
+    assert attempt.route is not None
+    await identity.throttle.attempt(uow, PROVING, ip, str(attempt.citizen_id))
+    if await _bound_elsewhere(uow, identity, attempt.citizen_id, claim):  # refused before any record is read
+        raise ProvingRefused(IN_USE, "document")
+
+
+@dataclasses.dataclass(frozen=True)
+class DocumentChecked:
+    """What the document check found, and which check it was (for the outcome and the log)."""
+
+    provider: str
+    source: str
+    result: DocumentResult
+
+
+async def check_document(identity: IdentityComponent, claimant: Claimant, claim: DocumentClaim) -> DocumentChecked:
+    """Ask the document check, outside any transaction: a source may take seconds to answer, and a check that
+    writes (the exchange's records check records its query in a transaction of its own) would otherwise wait on
+    this request's own transaction, for ever on SQLite's single writer. Raises ChecksUnavailable."""
+    check = await identity.checks.document_check(claim.kind)
+    if check is None:
+        raise ValueError(f"no document check is registered for {claim.kind}")
+    return DocumentChecked(check.name, check.source, await _asking(check.check(claimant, claim)))
+
+
 async def send_details(
     uow: UnitOfWork,
     identity: IdentityComponent,
     attempt: ProvingAttempt,
     claimant: Claimant,
     claim: DocumentClaim,
-    ip: str | None,
+    checked: DocumentChecked,
     today: dt.date,
 ) -> Result | tuple[Question, ...]:
-    """Runs the document and fraud checks on well-formed details (the pages checked their form): the questions
-    to ask next, or the attempt's result when a check ended it. Raises ProvingRefused (nothing was checked) and
-    TooManyGuesses; the caller commits either way, so a try is counted."""
+    """Records the document check's outcome, then runs the fraud check and asks for the questions: the
+    questions to ask next, or the attempt's result when a check ended it. The caller commits."""
     assert attempt.route is not None
-    await identity.throttle.attempt(uow, PROVING, ip, str(attempt.citizen_id))
-    if await _bound_elsewhere(uow, identity, attempt.citizen_id, claim):  # refused before any record is read
-        raise ProvingRefused(IN_USE, "document")
-    check = await identity.checks.document_check(claim.kind)
-    if check is None:
-        raise ValueError(f"no document check is registered for {claim.kind}")
-    document = await _asking(check.check(claimant, claim))
-    await _outcome(uow, identity, attempt, "document", check.name, document.status is DocumentStatus.VALID,
+    document = checked.result
+    await _outcome(uow, identity, attempt, "document", checked.provider, document.status is DocumentStatus.VALID,
                    document.status.value)  # fmt: skip
     if document.reads_record and not document.logged:
-        await _log_read(uow, identity, attempt, check.source, _DOCUMENT_ITEMS[claim.kind])
+        await _log_read(uow, identity, attempt, checked.source, _DOCUMENT_ITEMS[claim.kind])
     if document.status is not DocumentStatus.VALID:
         return await _finish(uow, identity, attempt, Result("P0", "document"))
     fraud = await _asking(identity.checks.fraud.check(claimant))
