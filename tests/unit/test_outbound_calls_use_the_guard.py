@@ -25,6 +25,7 @@ OPERATOR_TARGETS = {
     "govplatform/examples/parking_shop.py": "the platform's own base URL, from the operator's settings",
     "govplatform/examples/parking_sign_in.py": "the same: the platform's own provider, at its base URL",
     "govplatform/examples/core_identity_check.py": "the same: the provider's DID document, at its base URL",
+    "govplatform/examples/parking_vehicle.py": "the same: the platform's exchange API and directory, at its base URL",
     "govplatform/exchange/cli/query.py": "the exchange a member asks from its own machine, named on the command line",
 }
 
