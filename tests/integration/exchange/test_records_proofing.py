@@ -115,6 +115,16 @@ async def test_a_licence_whose_holder_is_someone_else_fails_at_the_document_chec
     assert await _document_outcome(platform) == ("exchange-records", "details_differ")
 
 
+async def _sandbox_checks_bryn(platform: Platform, client: httpx.AsyncClient) -> None:
+    """Bryn's licence details sent, and checked by the sandbox, not through the exchange."""
+    bryn = await a_citizen(platform)
+    await _to_proving(platform, client, bryn, '["Cl.Cm.P2"]')
+    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_photocard_driving_licence"})
+    sent = await _post(client, "/identity/prove/details", "/identity/prove/details", BRYN)
+    assert sent.headers["location"] == "/identity/prove/questions", sent.text
+    assert await _document_outcome(platform) == ("sandbox", "valid")
+
+
 async def test_an_agreement_on_consent_is_no_route_for_proofing_so_the_sandbox_checks_licences(
     platform: Platform, client: httpx.AsyncClient
 ) -> None:
@@ -123,12 +133,7 @@ async def test_an_agreement_on_consent_is_no_route_for_proofing_so_the_sandbox_c
         await uow.session.execute(update(Agreement).where(Agreement.id == agreement_id).values(basis="consent"))
         await uow.commit()
     platform.components["exchange"].cache.forget_everything()
-    bryn = await a_citizen(platform)
-    await _to_proving(platform, client, bryn, '["Cl.Cm.P2"]')
-    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_photocard_driving_licence"})
-    sent = await _post(client, "/identity/prove/details", "/identity/prove/details", BRYN)
-    assert sent.headers["location"] == "/identity/prove/questions", sent.text
-    assert await _document_outcome(platform) == ("sandbox", "valid")
+    await _sandbox_checks_bryn(platform, client)
 
 
 async def test_while_the_agreement_is_suspended_the_sandbox_checks_licences(
@@ -139,10 +144,5 @@ async def test_while_the_agreement_is_suspended_the_sandbox_checks_licences(
         await agreements.suspend(uow, platform.components["exchange"].log, agreement_id, OFFICER)
         await uow.commit()
     platform.components["exchange"].cache.forget_everything()
-    bryn = await a_citizen(platform)
-    await _to_proving(platform, client, bryn, '["Cl.Cm.P2"]')
-    await _post(client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_photocard_driving_licence"})
-    sent = await _post(client, "/identity/prove/details", "/identity/prove/details", BRYN)
-    assert sent.headers["location"] == "/identity/prove/questions", sent.text
-    assert await _document_outcome(platform) == ("sandbox", "valid")
+    await _sandbox_checks_bryn(platform, client)
     assert not [use for use in await _pending_uses(platform) if use.get("via")]  # no query was made
