@@ -21,6 +21,7 @@ from govplatform.core.web.routing import install_route_index
 from govplatform.examples import parking_shop
 from govplatform.exchange import admin_pages as exchange_admin_pages
 from govplatform.exchange import api as exchange_api
+from govplatform.exchange import draft_pages as exchange_draft_pages
 from govplatform.exchange import pages as exchange_pages
 from govplatform.exchange.component import ExchangeComponent
 from govplatform.exchange.component import declare_admin as declare_exchange_admin
@@ -345,6 +346,7 @@ def register_exchange(app: FastAPI, platform: Platform) -> None:
     app.state.templates.add_folder(exchange_pages.TEMPLATES)
     app.include_router(exchange_api.router)
     app.include_router(exchange_pages.router)
+    app.include_router(exchange_draft_pages.router)  # before admin_pages: /new is not an agreement's ID
     app.include_router(exchange_admin_pages.router)
 
 

@@ -31,6 +31,9 @@ async def test_the_register_shows_the_demo_agreement_without_accessibility_viola
 
 
 ADMIN_HEADINGS = {"en": "Data-sharing agreements", "cy": "Cytundebau rhannu data"}
+CONTINUE = {"en": "Continue", "cy": "Parhau"}
+DRAFT = {"en": "Draft a data-sharing agreement", "cy": "Drafftio cytundeb rhannu data"}
+SAVE = {"en": "Save draft", "cy": "Cadw'r drafft"}
 REVOKE = {"en": "Revoke this data-sharing agreement?", "cy": "Dirymu'r cytundeb rhannu data hwn?"}
 
 
@@ -48,5 +51,15 @@ async def test_the_agreements_admin_pages_have_no_accessibility_violations(
     await assert_no_accessibility_violations(page)
     await page.goto(page.url + "/revoke")
     await expect(page.get_by_role("heading", level=1)).to_have_text(REVOKE[language])
+    await assert_no_accessibility_violations(page)
+    # Drafting: the dataset, then the terms (the errors shown, as an empty form gives them).
+    await page.goto("/admin/exchange/agreements/new")
+    await assert_no_accessibility_violations(page)
+    await page.get_by_label("Vehicle Licensing Agency (demo): Vehicle keepers").check()
+    await page.get_by_role("button", name=CONTINUE[language]).click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text(DRAFT[language])
+    await assert_no_accessibility_violations(page)
+    await page.get_by_role("button", name=SAVE[language]).click()
+    await expect(page.locator(".govuk-error-summary")).to_be_visible()
     await assert_no_accessibility_violations(page)
     await page.close()

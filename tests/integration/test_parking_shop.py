@@ -116,6 +116,7 @@ async def test_a_missing_choice_or_registration_is_shown_as_errors(platform: Pla
     response = await shop.post(parking_shop.PATH, data={"registration": "!!", "csrf_token": csrf_from(page.text)})
     assert response.status_code == 400
     assert "Select the permit you want" in response.text and "Enter the vehicle registration" in response.text
+    assert response.text.count('class="govuk-error-summary"') == 1, "one summary (the page shell's)"
 
 
 async def test_without_a_session_the_shop_asks_the_resident_to_sign_in_and_takes_no_order(

@@ -125,3 +125,59 @@ async def test_someone_with_no_role_in_either_party_finds_no_such_agreement(
 async def test_an_anonymous_visitor_is_sent_to_sign_in(client: httpx.AsyncClient) -> None:
     sent = await client.get(PAGE)
     assert sent.status_code in (302, 303) and "/sign-in" in sent.headers["location"]
+
+
+async def test_the_consumer_s_people_draft_an_agreement_which_the_provider_then_approves(
+    platform: Platform, client: httpx.AsyncClient
+) -> None:
+    world = await make_world(platform)
+    drafter = await _person(platform, client, "owner@council.example.gov.uk", [(world.council, "data-owner")])
+    chooser = await drafter.get(f"{PAGE}/new")
+    assert chooser.status_code == 200 and "Vehicle Licensing Agency: Vehicle keepers" in chooser.text
+    unchosen = await drafter.post(f"{PAGE}/new", data={"csrf_token": csrf_from(chooser.text)})
+    assert unchosen.status_code == 400 and "Select the dataset the agreement is for" in unchosen.text
+    chosen = await drafter.post(
+        f"{PAGE}/new", data={"dataset": str(world.dataset), "csrf_token": csrf_from(chooser.text)}
+    )
+    assert chosen.status_code == 303 and chosen.headers["location"] == f"{PAGE}/new/{world.dataset}"
+    form = await drafter.get(chosen.headers["location"])
+    assert form.status_code == 200 and "Vehicle make" in form.text and "Anytown Council" in form.text
+    assert "Vehicle Licensing Agency</option>" not in form.text  # no body drafts with itself
+
+    terms = {"consumer": str(world.council), "fields": ["make", "colour"], "purpose": "blue-badge-bays",
+             "description": "Checking vehicles in blue badge bays", "basis": "public-task", "retention": "A year",
+             "security": "Encrypted", "review-day": "1", "review-month": "1", "review-year": "2099"}  # fmt: skip
+    token = csrf_from(form.text)
+    missing = await drafter.post(
+        f"{PAGE}/new/{world.dataset}",
+        data={"csrf_token": token, "review-day": "31", "review-month": "2", "review-year": "2099"},
+    )
+    assert missing.status_code == 400 and missing.text.count('class="govuk-error-summary"') == 1
+    for said in (
+        "Select the organisation that will ask for the data",
+        "Select the fields the agreement lets it ask",
+        "Enter the purpose",
+        "Enter the lawful basis",
+        "The review date must be a real date",
+    ):
+        assert said in missing.text, said
+    refused = await drafter.post(
+        f"{PAGE}/new/{world.dataset}", data={**terms, "purpose": "Blue Badges!", "csrf_token": token}
+    )
+    assert refused.status_code == 400 and "A purpose is a short code of lower-case letters" in refused.text
+    assert 'value="Checking vehicles in blue badge bays"' not in refused.text  # a textarea keeps it as text
+    assert "Checking vehicles in blue badge bays</textarea>" in refused.text
+
+    made = await drafter.post(f"{PAGE}/new/{world.dataset}", data={**terms, "csrf_token": token})
+    assert made.status_code == 303, made.text
+    agreement_id = uuid.UUID(made.headers["location"].rsplit("/", 1)[-1])
+    assert await _state(platform, agreement_id) == "draft"
+    owner = await _person(platform, client, "owner3@agency.example.gov.uk", [(world.agency, "data-owner")])
+    assert "Approve agreement" in (await owner.get(f"{PAGE}/{agreement_id}")).text
+
+
+async def test_someone_with_no_organisation_role_cannot_draft(platform: Platform, client: httpx.AsyncClient) -> None:
+    world = await make_world(platform)
+    outsider = await _person(platform, client, "nobody@elsewhere.example.gov.uk", [])
+    assert (await outsider.get(f"{PAGE}/new")).status_code == 403
+    assert (await outsider.get(f"{PAGE}/new/{world.dataset}")).status_code == 403
