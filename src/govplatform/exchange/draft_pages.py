@@ -31,6 +31,7 @@ from govplatform.core.interfaces import (
     localise,
     staff_member,
 )
+from govplatform.exchange import register
 from govplatform.exchange.component import AGREEMENTS_PAGE, ExchangeComponent
 from govplatform.exchange.data_items import BY_ID
 from govplatform.exchange.services import agreements, datasets
@@ -125,6 +126,10 @@ async def _form_page(
                            "checked": f.name in chosen} for f in dataset.fields],
         "consumer_choices": [{"value": str(org.id), "text": org.name,
                               "selected": str(org.id) == values.get("consumer")} for org in consumers],
+        "role_choices": {party: [{"value": role, "text": gettext_(name),
+                                  "selected": role == values.get(party, "controller")}
+                                 for role, name in register.ROLES.items()]
+                         for party in ("consumer_role", "provider_role")},
     }  # fmt: skip
     return _render(request, "exchange/admin/draft.html", context, status_code)
 
@@ -140,12 +145,18 @@ async def draft_made(request: Request, dataset_id: uuid.UUID, staff: StaffMember
     values: dict[str, Any] = {name: str(form.get(name) or "").strip()[:limit] for name, limit in _TEXTS.items()}
     values["fields"] = [str(value) for value in form.getlist("fields")][:100]
     values["consumer"] = str(form.get("consumer") or "")
+    for party in ("consumer_role", "provider_role"):
+        values[party] = str(form.get(party) or "controller")[:20]
     for prefix in ("review", "expires"):
         values.update({f"{prefix}-{part}": str(form.get(f"{prefix}-{part}") or "").strip()[:4]
                        for part in ("day", "month", "year")})  # fmt: skip
     dataset, _ = await _dataset(request, dataset_id)
     consumers = {str(org.id): org for org in await _consumers(request, staff, dataset.organisation_id)}
     errors: list[dict[str, str]] = []
+    for party, label in (("consumer_role", N_("Select the asking organisation's role")),
+                         ("provider_role", N_("Select the providing organisation's role"))):  # fmt: skip
+        if values[party] not in agreements.ROLES:
+            errors.append({"text": gettext_(label), "href": f"#{party}"})
     if values["consumer"] not in consumers:
         errors.append({"text": gettext_("Select the organisation that will ask for the data"), "href": "#consumer"})
     if not values["fields"]:
@@ -165,6 +176,7 @@ async def draft_made(request: Request, dataset_id: uuid.UUID, staff: StaffMember
         special_category_condition=values["special_category_condition"] or None,
         retention=values["retention"] or None, security=values["security"] or None,
         dpia_reference=values["dpia_reference"] or None, review_on=review, expires_on=expires,
+        consumer_role=values["consumer_role"], provider_role=values["provider_role"],
     )  # fmt: skip
     exchange = _exchange(request)
     async with exchange.uow() as uow:

@@ -290,6 +290,10 @@ class ProvingAttempt(Base):
     outcome: Mapped[str | None] = mapped_column(String(32))  # the level reached, or where it failed
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[dt.datetime] = mapped_column(index=True)
+    # The submission whose document check is running, outside any transaction (journey.check_document), and
+    # since when: a second submission waits for it, and a result is applied only to the attempt it was for.
+    check_token: Mapped[str | None] = mapped_column(String(32))
+    check_started_at: Mapped[dt.datetime | None]
 
 
 class ProvingOutcome(Base):

@@ -168,10 +168,19 @@ async def test_the_consumer_s_people_draft_an_agreement_which_the_provider_then_
     assert 'value="Checking vehicles in blue badge bays"' not in refused.text  # a textarea keeps it as text
     assert "Checking vehicles in blue badge bays</textarea>" in refused.text
 
-    made = await drafter.post(f"{PAGE}/new/{world.dataset}", data={**terms, "csrf_token": token})
+    tampered = await drafter.post(f"{PAGE}/new/{world.dataset}", data={**terms, "provider_role": "owner",
+                                                                       "csrf_token": token})  # fmt: skip
+    assert tampered.status_code == 400 and "Select the providing organisation" in tampered.text
+
+    made = await drafter.post(f"{PAGE}/new/{world.dataset}", data={**terms, "provider_role": "processor",
+                                                                   "csrf_token": token})  # fmt: skip
     assert made.status_code == 303, made.text
     agreement_id = uuid.UUID(made.headers["location"].rsplit("/", 1)[-1])
     assert await _state(platform, agreement_id) == "draft"
+    async with platform.uow(read_only=True) as uow:
+        drafted = await agreements.find_agreement(uow, agreement_id)
+    assert drafted is not None and (drafted.consumer_role, drafted.provider_role) == ("controller", "processor")
+    assert drafted.fields == ("make", "colour") and drafted.review_on == dt.date(2099, 1, 1)
     owner = await _person(platform, client, "owner3@agency.example.gov.uk", [(world.agency, "data-owner")])
     assert "Approve agreement" in (await owner.get(f"{PAGE}/{agreement_id}")).text
 

@@ -14,7 +14,10 @@ userinfo carries the return code instead of an identity.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import time
+import uuid
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -181,30 +184,50 @@ async def details_submit(request: Request) -> Response:
         try:
             read = details.passport(typed, today) if route == DocumentKind.UK_PASSPORT else \
                 details.driving_licence(typed, today)  # fmt: skip
-            await journey.count_try(uow, identity, found, read.claim, _ip(request))
+            started = await journey.count_try(uow, identity, found, read.claim, _ip(request))
         except details.DetailsRefused as error:
             return _refused(request, error, error.field, context)
+        except journey.CheckInProgress:
+            started = None  # waited for below, once this transaction (and SQLite's write lock) is given back
         except (journey.ProvingRefused, TooManyGuesses) as error:
             await uow.commit()  # the try is counted
             return _refused(request, error, _NUMBER_FIELD[route], context)
-        await uow.commit()  # the try is counted before any source is asked
-    # The document check runs outside any transaction (journey.check_document says why); the attempt is read
-    # again after it, locked, and the outcome recorded only if no other submission got there first.
+        await uow.commit()  # the try is counted, and the attempt marked as checking, before any source is asked
+    if started is None:
+        return await _after_the_first(request, found.id)
+    # The document check runs outside any transaction (journey.check_document says why); its outcome is then
+    # recorded on the attempt it was for, if that attempt is still waiting for it (journey.send_details).
     try:
         checked = await journey.check_document(identity, read.claimant, read.claim)
     except journey.ChecksUnavailable as error:
+        async with identity.uow() as uow:
+            await journey.check_ended(uow, started)
+            await uow.commit()
         return _refused(request, error, _NUMBER_FIELD[route], context)
     async with identity.uow() as uow:
-        found = await _attempt(request, uow, ("details",))
-        if isinstance(found, Response):
-            return found
         try:
-            outcome = await journey.send_details(uow, identity, found, read.claimant, read.claim, checked, today)
+            outcome = await journey.send_details(uow, identity, started, read.claimant, read.claim, checked, today)
         except journey.ChecksUnavailable as error:
             await uow.commit()  # the outcomes and any record already read stay recorded
             return _refused(request, error, _NUMBER_FIELD[route], context)
         await uow.commit()
+    if outcome is None:  # the attempt moved on while the check ran: its own page says where it is now
+        return _to(PROVE)
     return _to(RESULT if isinstance(outcome, journey.Result) else QUESTIONS)
+
+
+async def _after_the_first(request: Request, attempt_id: uuid.UUID) -> Response:
+    """A second submission of the details while the first one's check runs (a double click): wait for that
+    check, as the row's lock made it wait before the check ran outside a transaction, then go where it led."""
+    identity = _identity(request)
+    deadline = time.monotonic() + journey.CHECK_LEASE_SECONDS
+    while time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+        async with identity.uow(read_only=True) as uow:
+            attempt = await uow.session.get(ProvingAttempt, attempt_id)
+            if attempt is None or not journey.check_running(attempt):
+                break
+    return _to(PROVE)
 
 
 def _refused(request: Request, error: Exception, field: str, context: dict[str, Any]) -> Response:

@@ -22,6 +22,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import secrets
 import uuid
 from collections.abc import Awaitable
 from typing import Any, TypeVar
@@ -216,16 +217,50 @@ def _seal(identity: IdentityComponent, attempt: ProvingAttempt, found: Found) ->
     attempt.found_encrypted = identity.box.encrypt_text(json.dumps(found.as_json()), str(attempt.id))
 
 
+CHECK_LEASE_SECONDS = 60  # longer than any source is given to answer (the exchange's providers: 30 at most)
+
+
+class CheckInProgress(Exception):
+    """The same page was submitted again while its first submission's document check runs."""
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckStarted:
+    """Which attempt, route and submission a document check running outside any transaction is for."""
+
+    attempt_id: uuid.UUID
+    route: str
+    token: str
+
+
+def check_running(attempt: ProvingAttempt, now: dt.datetime | None = None) -> bool:
+    started = attempt.check_started_at
+    return attempt.check_token is not None and started is not None and \
+        (now or utcnow()) - started < dt.timedelta(seconds=CHECK_LEASE_SECONDS)  # fmt: skip
+
+
 async def count_try(
     uow: UnitOfWork, identity: IdentityComponent, attempt: ProvingAttempt, claim: DocumentClaim, ip: str | None
-) -> None:
-    """Before any source is asked about well-formed details (the pages checked their form): the try counted and
-    a document bound to another account refused. Raises ProvingRefused and TooManyGuesses; the caller commits
+) -> CheckStarted:
+    """Before any source is asked about well-formed details (the pages checked their form): the try counted, a
+    document bound to another account refused, and the attempt marked as checking for this submission. Raises
+    CheckInProgress (a second submission: nothing counted), ProvingRefused and TooManyGuesses; the caller commits
     either way, so a try is counted, and then asks `check_document` outside any transaction."""
     assert attempt.route is not None
+    if check_running(attempt):
+        raise CheckInProgress()
     await identity.throttle.attempt(uow, PROVING, ip, str(attempt.citizen_id))
     if await _bound_elsewhere(uow, identity, attempt.citizen_id, claim):  # refused before any record is read
         raise ProvingRefused(IN_USE, "document")
+    attempt.check_token, attempt.check_started_at = secrets.token_hex(16), utcnow()
+    return CheckStarted(attempt.id, attempt.route, attempt.check_token)
+
+
+async def check_ended(uow: UnitOfWork, started: CheckStarted) -> None:
+    """The check gave no answer: the attempt is free for another try (if it is still this submission's)."""
+    attempt = await uow.session.get(ProvingAttempt, started.attempt_id, with_for_update=True)
+    if attempt is not None and attempt.check_token == started.token:
+        attempt.check_token = attempt.check_started_at = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -250,16 +285,24 @@ async def check_document(identity: IdentityComponent, claimant: Claimant, claim:
 async def send_details(
     uow: UnitOfWork,
     identity: IdentityComponent,
-    attempt: ProvingAttempt,
+    started: CheckStarted,
     claimant: Claimant,
     claim: DocumentClaim,
     checked: DocumentChecked,
     today: dt.date,
-) -> Result | tuple[Question, ...]:
-    """Records the document check's outcome, then runs the fraud check and asks for the questions: the
-    questions to ask next, or the attempt's result when a check ended it. The caller commits."""
-    assert attempt.route is not None
+) -> Result | tuple[Question, ...] | None:
+    """Records the document check's outcome on the attempt it was for, then runs the fraud check and asks for
+    the questions: the questions to ask next, or the attempt's result when a check ended it. None when that
+    attempt moved on while the check ran (another tab chose another route, or started again): the outcome is
+    not applied to it, but a record read is still written to the log. The caller commits."""
+    attempt = await uow.session.get(ProvingAttempt, started.attempt_id, with_for_update=True)
     document = checked.result
+    if attempt is None or attempt.check_token != started.token or attempt.route != started.route \
+            or attempt.stage != "details":  # fmt: skip
+        if attempt is not None and document.reads_record and not document.logged:
+            await _log_read(uow, identity, attempt, checked.source, _DOCUMENT_ITEMS[claim.kind])
+        return None
+    attempt.check_token = attempt.check_started_at = None
     await _outcome(uow, identity, attempt, "document", checked.provider, document.status is DocumentStatus.VALID,
                    document.status.value)  # fmt: skip
     if document.reads_record and not document.logged:
