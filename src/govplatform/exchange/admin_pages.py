@@ -19,7 +19,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from govplatform.core.interfaces import N_, OrgRole, PageRenderer, StaffMember, localise, staff_member
+from govplatform.core.interfaces import N_, OrgRole, PageRenderer, StaffMember, gettext_, localise, staff_member
 from govplatform.exchange import register
 from govplatform.exchange.component import AGREEMENTS_PAGE, ExchangeComponent
 from govplatform.exchange.services import agreements
@@ -29,6 +29,7 @@ from govplatform.transparency.interfaces import TransparencyLog
 router = APIRouter(include_in_schema=False)
 AGREEMENTS = AGREEMENTS_PAGE
 PROVIDER, EITHER = "provider", "either"
+NOT_FOUND = N_("There is no agreement with that ID that your organisations are party to")
 Change = Callable[[Any, TransparencyLog, uuid.UUID, str], Awaitable[AgreementView]]
 
 
@@ -91,10 +92,13 @@ def _party_to(staff: StaffMember, view: AgreementView) -> bool:
     )
 
 
-def _may(staff: StaffMember, view: AgreementView, action: Action) -> bool:
+def _may_hold_role(staff: StaffMember, view: AgreementView, action: Action) -> bool:
     organisations = (view.provider.id,) if action.party == PROVIDER else (view.provider.id, view.consumer.id)
-    holds = any(staff.has_org_role(organisation, role) for organisation in organisations for role in action.roles)
-    return holds and view.state in action.from_states
+    return any(staff.has_org_role(organisation, role) for organisation in organisations for role in action.roles)
+
+
+def _may(staff: StaffMember, view: AgreementView, action: Action) -> bool:
+    return _may_hold_role(staff, view, action) and view.state in action.from_states
 
 
 def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -107,7 +111,9 @@ async def _agreement(request: Request, staff: StaffMember, agreement_id: uuid.UU
     async with _exchange(request).uow(read_only=True) as uow:
         view = await agreements.find_agreement(uow, agreement_id)
     if view is None or not _party_to(staff, view):
-        raise HTTPException(404, "There is no agreement with that ID that your organisations are party to")
+        raise HTTPException(
+            404, gettext_(N_("There is no agreement with that ID that your organisations are party to"))
+        )
     return view
 
 
@@ -140,6 +146,8 @@ async def confirm_change(
 ) -> Response:
     chosen = _action(action)
     view = await _agreement(request, staff, agreement_id)
+    if not _may(staff, view, chosen):  # not offered on the agreement's page: nothing to confirm
+        return RedirectResponse(f"{AGREEMENTS}/{agreement_id}", status_code=303)
     return _render(request, "exchange/admin/confirm.html", _confirming(view, action, chosen))
 
 
@@ -160,6 +168,8 @@ async def make_change(
         except AgreementError as error:
             errors = [{"text": localise(error), "href": "#main-content"}]
             context = {**_confirming(view, action, chosen), "errors": errors}
-            return _render(request, "exchange/admin/confirm.html", context, 403)
+            # Not the person's to make (403), or no longer possible: the agreement moved on meanwhile (409).
+            status = 409 if _may_hold_role(staff, view, chosen) else 403
+            return _render(request, "exchange/admin/confirm.html", context, status)
         await uow.commit()
     return RedirectResponse(f"{AGREEMENTS}/{agreement_id}", status_code=303)

@@ -40,6 +40,7 @@ from govplatform.exchange.services.datasets import DatasetView
 
 router = APIRouter(include_in_schema=False)
 NEW = AGREEMENTS_PAGE + "/new"
+NOT_THE_PROVIDER = N_("You need a role in an organisation other than the provider to draft for it")
 _DATE_ERRORS = {
     "review": (N_("Enter the date the agreement is next reviewed"),
                N_("The review date must be a real date, like 31 3 2027")),
@@ -71,7 +72,7 @@ def _render(request: Request, name: str, context: dict[str, Any], status_code: i
 async def _dataset_choices(request: Request, staff: StaffMember) -> list[dict[str, Any]]:
     """Every dataset, with its provider and what it holds; a 403 for someone who may draft for no one."""
     if not await _consumers(request, staff):
-        raise HTTPException(403, "You need a role in an organisation to draft an agreement for it")
+        raise HTTPException(403, gettext_(N_("You need a role in an organisation to draft an agreement for it")))
     async with _exchange(request).uow(read_only=True) as uow:
         found = await datasets.list_datasets(uow)
         owners = {org.id: org.name for org in await find_organisations(uow)}
@@ -106,7 +107,7 @@ async def _dataset(request: Request, dataset_id: uuid.UUID) -> tuple[DatasetView
         found = await datasets.find(uow, dataset_id)
         owners = await find_organisations(uow, [found.organisation_id]) if found else []
     if found is None:
-        raise HTTPException(404, "There is no dataset with that ID")
+        raise HTTPException(404, gettext_(N_("There is no dataset with that ID")))
     return found, owners[0].name if owners else ""
 
 
@@ -117,7 +118,9 @@ async def _form_page(
     dataset, provider = await _dataset(request, dataset_id)
     consumers = await _consumers(request, staff, dataset.organisation_id)
     if not consumers:
-        raise HTTPException(403, "You need a role in an organisation other than the provider to draft for it")
+        raise HTTPException(
+            403, gettext_(N_("You need a role in an organisation other than the provider to draft for it"))
+        )
     chosen = set(values.get("fields", []))
     context = {
         "dataset": dataset, "provider": provider, "values": values, "errors": errors,
@@ -142,7 +145,8 @@ async def draft_page(request: Request, dataset_id: uuid.UUID, staff: StaffMember
 @router.post(NEW + "/{dataset_id}")
 async def draft_made(request: Request, dataset_id: uuid.UUID, staff: StaffMember = Depends(staff_member)) -> Response:
     form = await request.form()
-    values: dict[str, Any] = {name: str(form.get(name) or "").strip()[:limit] for name, limit in _TEXTS.items()}
+    # Kept one past the limit, so a text that is too long is said to be, never cut short and saved.
+    values: dict[str, Any] = {name: str(form.get(name) or "").strip()[: limit + 1] for name, limit in _TEXTS.items()}
     values["fields"] = [str(value) for value in form.getlist("fields")][:100]
     values["consumer"] = str(form.get("consumer") or "")
     for party in ("consumer_role", "provider_role"):
@@ -161,6 +165,10 @@ async def draft_made(request: Request, dataset_id: uuid.UUID, staff: StaffMember
         errors.append({"text": gettext_("Select the organisation that will ask for the data"), "href": "#consumer"})
     if not values["fields"]:
         errors.append({"text": gettext_("Select the fields the agreement lets it ask for"), "href": "#fields"})
+    for name, limit in _TEXTS.items():
+        if len(values[name]) > limit:
+            errors.append({"text": gettext_(N_("This is longer than %(limit)s characters")) % {"limit": limit},
+                           "href": f"#{name}"})  # fmt: skip
     if not values["purpose"]:
         errors.append({"text": gettext_("Enter the purpose's code"), "href": "#purpose"})
     if not values["basis"]:
@@ -183,7 +191,7 @@ async def draft_made(request: Request, dataset_id: uuid.UUID, staff: StaffMember
         try:
             made = await agreements.draft(uow, staff.actor, exchange.log, terms)
         except AgreementError as error:
-            problem = [{"text": localise(error), "href": "#main-content"}]
+            problem = [{"text": localise(error), "href": f"#{error.field}" if error.field else "#main-content"}]
             return await _form_page(request, staff, dataset_id, values, problem, 400)
         await uow.commit()
     return RedirectResponse(f"{AGREEMENTS_PAGE}/{made.id}", status_code=303)

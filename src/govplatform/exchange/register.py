@@ -18,16 +18,9 @@ from typing import Any
 
 from govplatform.core.interfaces import N_, current_language, gettext_, long_date, safe_cell
 from govplatform.exchange.data_items import BY_ID
-from govplatform.exchange.services.agreements import AgreementView, basis_text
+from govplatform.exchange.services.agreements import STATE_NAMES, AgreementView, basis_text
 
-STATES = {
-    "approved": N_("Approved, waiting for sign-off"),
-    "active": N_("Active"),
-    "suspended": N_("Suspended"),
-    "revoked": N_("Revoked"),
-    "expired": N_("Expired"),
-    "draft": N_("Draft"),
-}
+STATES = STATE_NAMES
 ROLES = {"controller": N_("Controller"), "joint-controller": N_("Joint controller"), "processor": N_("Processor")}
 CSV_HEADINGS = (
     "Agreement ID", "State", "Consumer", "Consumer role", "Provider", "Provider role", "Dataset", "Data items",

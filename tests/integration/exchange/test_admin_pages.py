@@ -75,16 +75,22 @@ async def test_each_party_s_people_take_an_agreement_through_its_life_as_their_r
     assert listed.status_code == 200 and "Checking the vehicles parked in blue badge bays" in listed.text
     shown = await owner.get(f"{PAGE}/{agreement_id}")
     assert "Approve agreement" in shown.text and "Sign off agreement" not in shown.text
+    assert "How it is kept secure" in shown.text and "Encrypted" in shown.text  # what the approver agrees to
     confirm = await owner.get(f"{PAGE}/{agreement_id}/approve")
     assert "Approve this data-sharing agreement?" in confirm.text
     assert "Vehicle Licensing Agency shares Vehicle make with Anytown Council." in confirm.text
     assert (await _change(owner, agreement_id, "approve")).status_code == 303
     assert await _state(platform, agreement_id) == "approved"
 
-    # The data owner may not sign off: the page does not offer it, and a post is refused as the service decides.
+    # The data owner may not sign off: the page does not offer it, nor confirms it, and a post is refused as the
+    # service decides. Approving again finds the agreement moved on.
     assert "Sign off agreement" not in (await owner.get(f"{PAGE}/{agreement_id}")).text
-    refused = await _change(owner, agreement_id, "sign-off")
+    assert (await owner.get(f"{PAGE}/{agreement_id}/sign-off")).headers["location"] == f"{PAGE}/{agreement_id}"
+    page = await owner.get(f"{PAGE}/{agreement_id}")
+    refused = await owner.post(f"{PAGE}/{agreement_id}/sign-off", data={"csrf_token": csrf_from(page.text)})
     assert refused.status_code == 403 and "does not hold a role that may make this change" in refused.text
+    again = await owner.post(f"{PAGE}/{agreement_id}/approve", data={"csrf_token": csrf_from(page.text)})
+    assert again.status_code == 409 and "this one is approved, waiting for sign-off" in again.text
     assert await _state(platform, agreement_id) == "approved"
 
     assert (await _change(officer, agreement_id, "sign-off")).status_code == 303
@@ -165,6 +171,10 @@ async def test_the_consumer_s_people_draft_an_agreement_which_the_provider_then_
         f"{PAGE}/new/{world.dataset}", data={**terms, "purpose": "Blue Badges!", "csrf_token": token}
     )
     assert refused.status_code == 400 and "A purpose is a short code of lower-case letters" in refused.text
+    assert 'href="#purpose"' in refused.text and 'id="purpose-error"' in refused.text  # said beside the field
+    too_long = await drafter.post(f"{PAGE}/new/{world.dataset}", data={**terms, "purpose": "a" * 70,
+                                                                      "csrf_token": token})  # fmt: skip
+    assert too_long.status_code == 400 and "This is longer than 64 characters" in too_long.text
     assert 'value="Checking vehicles in blue badge bays"' not in refused.text  # a textarea keeps it as text
     assert "Checking vehicles in blue badge bays</textarea>" in refused.text
 

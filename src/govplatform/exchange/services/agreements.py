@@ -58,7 +58,12 @@ APPROVERS = (OrgRole.DATA_OWNER, OrgRole.CHIEF_DATA_OFFICER)
 
 
 class AgreementError(UserFacingError):
-    """An agreement that cannot be drafted, or a change that cannot be made, as asked."""
+    """An agreement that cannot be drafted, or a change that cannot be made, as asked; `field` names the term at
+    fault, for a form to say it beside that field."""
+
+    def __init__(self, template: str, field: str | None = None, **params: object) -> None:
+        super().__init__(template, **params)
+        self.field = field
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,6 +113,25 @@ class Terms:
     expires_on: dt.date | None = None
 
 
+STATE_NAMES = {
+    DRAFT: N_("Draft"),
+    APPROVED: N_("Approved, waiting for sign-off"),
+    ACTIVE: N_("Active"),
+    SUSPENDED: N_("Suspended"),
+    REVOKED: N_("Revoked"),
+    EXPIRED: N_("Expired"),
+}
+
+
+def _wrong_state(template: str, row: Agreement) -> AgreementError:
+    return AgreementError(template, state=state_words(effective_state(row)))
+
+
+def state_words(state: str) -> str:
+    """A state as people read it, in the current language."""
+    return gettext_(STATE_NAMES[state]).lower() if state in STATE_NAMES else state
+
+
 def parse_basis(text: str) -> str:
     """consent, public-task, dea-part5-ch1 to ch6, or statutory:NAME (the gateway's name)."""
     basis = text.strip()
@@ -117,7 +141,10 @@ def parse_basis(text: str) -> str:
     if chapter:
         return basis
     raise AgreementError(
-        N_("The lawful basis is consent, public-task, dea-part5-ch1 to dea-part5-ch6, or statutory: and the law's name")
+        N_(
+            "The lawful basis is consent, public-task, dea-part5-ch1 to dea-part5-ch6, or statutory: and the law's name"
+        ),
+        "basis",
     )
 
 
@@ -165,18 +192,21 @@ async def draft(uow: UnitOfWork, actor: Actor, log: TransparencyLog, terms: Term
         raise AgreementError(N_("There is no organisation with that ID"))
     fields = _fields(dataset, terms.fields)
     if not PURPOSE.match(terms.purpose):
-        raise AgreementError(N_("A purpose is a short code of lower-case letters, digits and hyphens"))
+        raise AgreementError(N_("A purpose is a short code of lower-case letters, digits and hyphens"), "purpose")
     if terms.consumer_role not in ROLES or terms.provider_role not in ROLES:
         raise AgreementError(N_("Each party's role is controller, joint-controller or processor"))
     special = any(field.special_category for field in dataset.fields if field.name in fields)
     condition = _optional(terms.special_category_condition)
     if special and condition is None:
-        raise AgreementError(N_("Name the Article 9 condition the special-category fields are shared under"))
+        raise AgreementError(
+            N_("Name the Article 9 condition the special-category fields are shared under"),
+            "special_category_condition",
+        )
     today = utcnow().date()
     if terms.expires_on is not None and terms.expires_on <= today:
-        raise AgreementError(N_("An agreement's expiry date is in the future"))
+        raise AgreementError(N_("An agreement's expiry date is in the future"), "expires-day")
     if terms.review_on is not None and terms.review_on <= today:
-        raise AgreementError(N_("An agreement's review date is in the future"))
+        raise AgreementError(N_("An agreement's review date is in the future"), "review-day")
     now = utcnow()
     row = Agreement(
         id=uuid.uuid4(), consumer_id=terms.consumer_id, provider_id=dataset.organisation_id, dataset_id=dataset.id,
@@ -197,10 +227,10 @@ async def draft(uow: UnitOfWork, actor: Actor, log: TransparencyLog, terms: Term
 def _fields(dataset: DatasetView, asked: list[str]) -> list[str]:
     fields = list(dict.fromkeys(name.strip() for name in asked if name.strip()))
     if not fields:
-        raise AgreementError(N_("An agreement names at least one of the dataset's fields"))
+        raise AgreementError(N_("An agreement names at least one of the dataset's fields"), "fields")
     outside = [name for name in fields if dataset.field(name) is None]
     if outside:
-        raise AgreementError(N_("The dataset has no field %(names)s"), names=", ".join(outside)[:200])
+        raise AgreementError(N_("The dataset has no field %(names)s"), "fields", names=", ".join(outside)[:200])
     return fields
 
 
@@ -244,9 +274,7 @@ async def approve(uow: UnitOfWork, log: TransparencyLog, agreement_id: uuid.UUID
     row = await _row(uow, agreement_id)
     actor, role = await _acting(uow, email, (row.provider_id,), (OrgRole.DATA_OWNER,))
     if effective_state(row) != DRAFT:
-        raise AgreementError(
-            N_("Only a draft agreement can be approved; this one is %(state)s"), state=effective_state(row)
-        )
+        raise _wrong_state(N_("Only a draft agreement can be approved; this one is %(state)s"), row)
     if not (row.retention and row.security and row.review_on):
         raise AgreementError(N_("Before approval an agreement needs its retention, its security and a review date"))
     record_audit(uow, actor, "exchange.agreement_approved", "exchange_agreement", row.id, role=role)
@@ -259,7 +287,8 @@ async def sign_off(uow: UnitOfWork, log: TransparencyLog, agreement_id: uuid.UUI
     actor, role = await _acting(uow, email, (row.provider_id,), (OrgRole.CHIEF_DATA_OFFICER,))
     if effective_state(row) != APPROVED:
         raise AgreementError(
-            N_("Only an approved agreement can be signed off; this one is %(state)s"), state=effective_state(row)
+            N_("Only an approved agreement can be signed off; this one is %(state)s"),
+            state=state_words(effective_state(row)),
         )
     record_audit(uow, actor, "exchange.agreement_signed_off", "exchange_agreement", row.id, role=role)
     return await _move(uow, log, row, actor, role, "signed-off", ACTIVE)
@@ -271,7 +300,8 @@ async def suspend(uow: UnitOfWork, log: TransparencyLog, agreement_id: uuid.UUID
     actor, role = await _acting(uow, email, (row.provider_id, row.consumer_id), APPROVERS)
     if effective_state(row) != ACTIVE:
         raise AgreementError(
-            N_("Only an active agreement can be suspended; this one is %(state)s"), state=effective_state(row)
+            N_("Only an active agreement can be suspended; this one is %(state)s"),
+            state=state_words(effective_state(row)),
         )
     record_audit(uow, actor, "exchange.agreement_suspended", "exchange_agreement", row.id, role=role)
     return await _move(uow, log, row, actor, role, "suspended", SUSPENDED)
@@ -283,7 +313,8 @@ async def resume(uow: UnitOfWork, log: TransparencyLog, agreement_id: uuid.UUID,
     actor, role = await _acting(uow, email, (row.provider_id,), (OrgRole.CHIEF_DATA_OFFICER,))
     if effective_state(row) != SUSPENDED:
         raise AgreementError(
-            N_("Only a suspended agreement can be resumed; this one is %(state)s"), state=effective_state(row)
+            N_("Only a suspended agreement can be resumed; this one is %(state)s"),
+            state=state_words(effective_state(row)),
         )
     record_audit(uow, actor, "exchange.agreement_resumed", "exchange_agreement", row.id, role=role)
     return await _move(uow, log, row, actor, role, "resumed", ACTIVE)
@@ -294,7 +325,7 @@ async def revoke(uow: UnitOfWork, log: TransparencyLog, agreement_id: uuid.UUID,
     row = await _row(uow, agreement_id)
     actor, role = await _acting(uow, email, (row.provider_id, row.consumer_id), APPROVERS)
     if effective_state(row) in (REVOKED, EXPIRED):
-        raise AgreementError(N_("This agreement is already %(state)s"), state=effective_state(row))
+        raise _wrong_state(N_("This agreement is already %(state)s"), row)
     record_audit(uow, actor, "exchange.agreement_revoked", "exchange_agreement", row.id, role=role)
     return await _move(uow, log, row, actor, role, "revoked", REVOKED)
 
