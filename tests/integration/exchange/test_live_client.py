@@ -65,3 +65,11 @@ def test_the_query_command_signs_sends_and_checks_the_answer(demo: dict[str, Any
         capture_output=True, text=True, timeout=60, check=False,
     )  # fmt: skip
     assert refused.returncode == 1 and json.loads(refused.stdout)["error"] == "purpose_mismatch"
+    # The identifier may come on standard input instead, out of shell history and the process list.
+    hidden = [*args[: args.index("--subject")], "--subject", "-", *args[args.index("--subject") + 2 :]]
+    from_stdin = subprocess.run(
+        [sys.executable, "-m", "govplatform", *hidden, "--purpose", "resident-parking-permits"], env=demo["env"],
+        input=RESIDENT_LICENCE + "\n", capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert from_stdin.returncode == 0, from_stdin.stderr
+    assert json.loads(from_stdin.stdout)["data"] == {"make": "NISSAN", "colour": "Green"}

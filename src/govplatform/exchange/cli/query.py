@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import secrets
+import sys
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
@@ -49,12 +50,18 @@ def query(
     key_id: Annotated[str, typer.Option(help="The key's ID, {organisation id}/{key id}")],
     agreement: Annotated[str, typer.Option(help="The agreement's ID")],
     purpose: Annotated[str, typer.Option(help="The agreement's purpose code")],
-    subject: Annotated[str, typer.Option(help="SCHEME:VALUE, e.g. driving-licence:MORGA657054SM9IJ")],
+    subject: Annotated[
+        str,
+        typer.Option(help="SCHEME:VALUE, e.g. driving-licence:MORGA657054SM9IJ; - reads it from standard input, so "
+                     "a person's identifier is not kept in shell history or shown in the list of processes"),
+    ],
     fields: Annotated[str, typer.Option(help="Comma-separated fields")],
     gateway_key: Annotated[str | None, typer.Option(help="Accept only answers signed by this gateway key id")] = None,
     as_json: AsJson = False,
 ) -> None:
     """Sign a query with your key, send it, and check the gateway's signature on the answer."""
+    if subject == "-":
+        subject = sys.stdin.readline(1024).strip()
     scheme, colon, value = subject.partition(":")
     if not colon:
         fail("--subject is SCHEME:VALUE, e.g. driving-licence:MORGA657054SM9IJ", 2)
