@@ -175,11 +175,23 @@ def uow(platform: Platform) -> UnitOfWork:
     return platform.uow()
 
 
-@pytest.fixture
-async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+def _browser_on(platform: Platform) -> httpx.AsyncClient:
+    """An HTTP client on the whole app over `platform`, from one client address (the tests' own)."""
     app = build_app(platform.settings, platform)
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    async with _browser_on(platform) as client:
+        yield client
+
+
+@pytest.fixture
+async def own_client(own_platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
+    """A browser on an app over `own_platform`: each unit of work on a connection of its own, as in a server."""
+    async with _browser_on(own_platform) as client:
         yield client
 
 

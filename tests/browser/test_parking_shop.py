@@ -26,7 +26,7 @@ from playwright.async_api import Browser, Page, expect
 from govplatform.pay.sandbox_cards import SANDBOX_CARDS, SandboxCard, SandboxOutcome
 from tests.browser.axe import assert_no_accessibility_violations
 from tests.browser.conftest import new_context
-from tests.browser.pages import Authenticator
+from tests.browser.pages import Authenticator, open_in
 from tests.browser.server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -138,6 +138,10 @@ async def test_the_demo_resident_has_their_vehicle_filled_in_and_verifies_the_us
     await expect(page.get_by_label("Vehicle registration")).to_have_value("DM21 RES")
     await expect(page.locator("#vehicle-filled")).to_contain_text("Vehicle Licensing Agency (demo): NISSAN, Green")
     await assert_no_accessibility_violations(page)
+    await open_in(page, "/examples/parking-permits", "cy")
+    await expect(page.locator("#vehicle-filled")).to_contain_text("Rydym wedi llenwi rhif cofrestru eich cerbyd")
+    await assert_no_accessibility_violations(page)
+    await open_in(page, "/examples/parking-permits", "en")
 
     live_server.cli("transparency", "integrate")  # the sequencer's next checkpoint, now
     await page.get_by_role("link", name="See how your information has been used").click()

@@ -11,7 +11,6 @@ import uuid
 import httpx
 from sqlalchemy import select, update
 
-from govplatform.app import build_app
 from govplatform.core.interfaces import OrgRole
 from govplatform.core.platform import Platform
 from govplatform.exchange.models import Agreement
@@ -90,15 +89,12 @@ async def test_bryn_is_proved_against_the_agencys_licence_record_and_sees_the_lo
 
 
 async def test_with_a_connection_for_each_unit_of_work_the_lookup_does_not_wait_on_the_proving_request(
-    own_platform: Platform,
+    own_platform: Platform, own_client: httpx.AsyncClient
 ) -> None:
     """As under `make run` (and SQLite's one writer at a time): the records check's query commits in a transaction
     of its own, which must not wait on one the proving request holds open."""
-    app = build_app(own_platform.settings, own_platform)
     await _licences(own_platform)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        await _bryn_proves(own_platform, client)
+    await _bryn_proves(own_platform, own_client)
 
 
 async def test_a_licence_whose_holder_is_someone_else_fails_at_the_document_check(

@@ -6,13 +6,10 @@ applied to it. Each unit of work has a connection of its own here, as in a real 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
-from govplatform.app import build_app
 from govplatform.core.platform import Platform
 from govplatform.identity.interfaces import (
     Claimant,
@@ -48,14 +45,6 @@ class SlowLicences:
         return DocumentResult(claim.kind, DocumentStatus.VALID, reads_record=True)
 
 
-@pytest.fixture
-async def browser(own_platform: Platform) -> AsyncIterator[httpx.AsyncClient]:
-    app = build_app(own_platform.settings, own_platform)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False, client=("203.0.113.7", 50000))
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
-
-
 async def _at_details(platform: Platform, client: httpx.AsyncClient) -> tuple[SlowLicences, str]:
     check = SlowLicences()
     add_document_check(identity_of(platform), check)
@@ -79,38 +68,38 @@ async def _until_asked(check: SlowLicences, times: int = 1) -> None:
 
 
 async def test_details_submitted_twice_ask_the_source_once_and_both_end_where_the_first_led(
-    own_platform: Platform, browser: httpx.AsyncClient
+    own_platform: Platform, own_client: httpx.AsyncClient
 ) -> None:
-    check, token = await _at_details(own_platform, browser)
+    check, token = await _at_details(own_platform, own_client)
     form = {**BRYN, "csrf_token": token}
-    first = asyncio.create_task(browser.post("/identity/prove/details", data=form))
+    first = asyncio.create_task(own_client.post("/identity/prove/details", data=form))
     await _until_asked(check)
-    second = asyncio.create_task(browser.post("/identity/prove/details", data=form))
+    second = asyncio.create_task(own_client.post("/identity/prove/details", data=form))
     await asyncio.sleep(0.5)  # the second waits for the first's check instead of asking again
     assert check.asked == 1 and not second.done()
     check.release.set()
     answered = await asyncio.gather(first, second)
     assert answered[0].headers["location"] == "/identity/prove/questions", answered[0].text
     assert answered[1].headers["location"] == "/identity/prove"
-    assert (await browser.get("/identity/prove")).headers["location"] == "/identity/prove/questions"
+    assert (await own_client.get("/identity/prove")).headers["location"] == "/identity/prove/questions"
     assert check.asked == 1
     assert await _count(own_platform, ProvingOutcome, ProvingOutcome.step == "document") == 1
 
 
 async def test_a_check_that_returns_after_the_attempt_moved_on_is_not_applied_but_its_read_is_logged(
-    own_platform: Platform, browser: httpx.AsyncClient
+    own_platform: Platform, own_client: httpx.AsyncClient
 ) -> None:
-    check, token = await _at_details(own_platform, browser)
-    first = asyncio.create_task(browser.post("/identity/prove/details", data={**BRYN, "csrf_token": token}))
+    check, token = await _at_details(own_platform, own_client)
+    first = asyncio.create_task(own_client.post("/identity/prove/details", data={**BRYN, "csrf_token": token}))
     await _until_asked(check)
     logged_before = await _count(own_platform, PendingEntry)
     # Meanwhile, in another tab, the passport route is chosen instead.
-    changed = await _post(browser, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
+    changed = await _post(own_client, "/identity/prove/route", "/identity/prove/route", {"route": "uk_passport"})
     assert changed.headers["location"] == "/identity/prove/details"
     check.release.set()
     answered = await first
     assert answered.headers["location"] == "/identity/prove", answered.text
     assert await _count(own_platform, ProvingOutcome, ProvingOutcome.step == "document") == 0
     assert await _count(own_platform, PendingEntry) == logged_before + 1  # the licence record was read
-    shown = await browser.get("/identity/prove/details")
+    shown = await own_client.get("/identity/prove/details")
     assert shown.status_code == 200 and "passport" in shown.text.lower()
