@@ -80,16 +80,18 @@ ACTIONS = {
 }  # fmt: skip
 
 
-def _exchange(request: Request) -> ExchangeComponent:
+def exchange_of(request: Request) -> ExchangeComponent:
     exchange: ExchangeComponent = request.app.state.exchange
     return exchange
 
 
+def in_organisation(staff: StaffMember, organisation_id: uuid.UUID) -> bool:
+    """Whether the person holds any role in the organisation (a platform admin counts as in every one)."""
+    return staff.is_platform_admin or any(staff.has_org_role(organisation_id, role) for role in OrgRole.ALL)
+
+
 def _party_to(staff: StaffMember, view: AgreementView) -> bool:
-    organisations = (view.consumer.id, view.provider.id)
-    return staff.is_platform_admin or any(
-        staff.has_org_role(organisation, role) for organisation in organisations for role in OrgRole.ALL
-    )
+    return in_organisation(staff, view.consumer.id) or in_organisation(staff, view.provider.id)
 
 
 def _may_hold_role(staff: StaffMember, view: AgreementView, action: Action) -> bool:
@@ -101,19 +103,17 @@ def _may(staff: StaffMember, view: AgreementView, action: Action) -> bool:
     return _may_hold_role(staff, view, action) and view.state in action.from_states
 
 
-def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
     templates: PageRenderer = request.app.state.templates
     page: Response = templates.render(request, name, {"agreements_path": AGREEMENTS, **context}, status_code)
     return page
 
 
 async def _agreement(request: Request, staff: StaffMember, agreement_id: uuid.UUID) -> AgreementView:
-    async with _exchange(request).uow(read_only=True) as uow:
+    async with exchange_of(request).uow(read_only=True) as uow:
         view = await agreements.find_agreement(uow, agreement_id)
     if view is None or not _party_to(staff, view):
-        raise HTTPException(
-            404, gettext_(N_("There is no agreement with that ID that your organisations are party to"))
-        )
+        raise HTTPException(404, gettext_(NOT_FOUND))
     return view
 
 
@@ -125,9 +125,9 @@ def _action(name: str) -> Action:
 
 @router.get(AGREEMENTS)
 async def agreements_page(request: Request, staff: StaffMember = Depends(staff_member)) -> Response:
-    async with _exchange(request).uow(read_only=True) as uow:
+    async with exchange_of(request).uow(read_only=True) as uow:
         found = [view for view in await agreements.list_agreements(uow) if _party_to(staff, view)]
-    return _render(request, "exchange/admin/agreements.html", {"agreements": [register.entry(v) for v in found]})
+    return render(request, "exchange/admin/agreements.html", {"agreements": [register.entry(v) for v in found]})
 
 
 @router.get(AGREEMENTS + "/{agreement_id}")
@@ -137,7 +137,7 @@ async def agreement_page(
     view = await _agreement(request, staff, agreement_id)
     offered = [(name, action.button) for name, action in ACTIONS.items() if _may(staff, view, action)]
     context = {"agreement": register.entry(view), "actions": offered}
-    return _render(request, "exchange/admin/agreement.html", context)
+    return render(request, "exchange/admin/agreement.html", context)
 
 
 @router.get(AGREEMENTS + "/{agreement_id}/{action}")
@@ -148,7 +148,7 @@ async def confirm_change(
     view = await _agreement(request, staff, agreement_id)
     if not _may(staff, view, chosen):  # not offered on the agreement's page: nothing to confirm
         return RedirectResponse(f"{AGREEMENTS}/{agreement_id}", status_code=303)
-    return _render(request, "exchange/admin/confirm.html", _confirming(view, action, chosen))
+    return render(request, "exchange/admin/confirm.html", _confirming(view, action, chosen))
 
 
 def _confirming(view: AgreementView, name: str, action: Action) -> dict[str, Any]:
@@ -161,7 +161,7 @@ async def make_change(
 ) -> Response:
     chosen = _action(action)
     view = await _agreement(request, staff, agreement_id)
-    exchange = _exchange(request)
+    exchange = exchange_of(request)
     async with exchange.uow() as uow:
         try:
             await chosen.change(uow, exchange.log, agreement_id, staff.actor.label)
@@ -170,6 +170,6 @@ async def make_change(
             context = {**_confirming(view, action, chosen), "errors": errors}
             # Not the person's to make (403), or no longer possible: the agreement moved on meanwhile (409).
             status = 409 if _may_hold_role(staff, view, chosen) else 403
-            return _render(request, "exchange/admin/confirm.html", context, status)
+            return render(request, "exchange/admin/confirm.html", context, status)
         await uow.commit()
     return RedirectResponse(f"{AGREEMENTS}/{agreement_id}", status_code=303)

@@ -22,18 +22,16 @@ from fastapi.responses import RedirectResponse, Response
 from govplatform.core.interfaces import (
     N_,
     OrganisationRef,
-    OrgRole,
-    PageRenderer,
     StaffMember,
-    current_language,
     find_organisations,
     gettext_,
     localise,
     staff_member,
 )
 from govplatform.exchange import register
-from govplatform.exchange.component import AGREEMENTS_PAGE, ExchangeComponent
-from govplatform.exchange.data_items import BY_ID
+from govplatform.exchange.admin_pages import exchange_of, in_organisation, render
+from govplatform.exchange.component import AGREEMENTS_PAGE
+from govplatform.exchange.register import item_name
 from govplatform.exchange.services import agreements, datasets
 from govplatform.exchange.services.agreements import AgreementError, Terms
 from govplatform.exchange.services.datasets import DatasetView
@@ -50,40 +48,28 @@ _TEXTS = {"purpose": 64, "description": 500, "basis": 120, "special_category_con
           "security": 2000, "dpia_reference": 200}  # fmt: skip
 
 
-def _exchange(request: Request) -> ExchangeComponent:
-    exchange: ExchangeComponent = request.app.state.exchange
-    return exchange
-
-
 async def _consumers(request: Request, staff: StaffMember, provider: uuid.UUID | None = None) -> list[OrganisationRef]:
     """The organisations this person may draft for: those they hold a role in (any, for a platform admin)."""
-    async with _exchange(request).uow(read_only=True) as uow:
+    async with exchange_of(request).uow(read_only=True) as uow:
         every = await find_organisations(uow)
-    mine = [org for org in every if staff.is_platform_admin or any(staff.has_org_role(org.id, r) for r in OrgRole.ALL)]
-    return [org for org in mine if org.id != provider]
-
-
-def _render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
-    templates: PageRenderer = request.app.state.templates
-    page: Response = templates.render(request, name, {"agreements_path": AGREEMENTS_PAGE, **context}, status_code)
-    return page
+    return [org for org in every if in_organisation(staff, org.id) and org.id != provider]
 
 
 async def _dataset_choices(request: Request, staff: StaffMember) -> list[dict[str, Any]]:
     """Every dataset, with its provider and what it holds; a 403 for someone who may draft for no one."""
     if not await _consumers(request, staff):
         raise HTTPException(403, gettext_(N_("You need a role in an organisation to draft an agreement for it")))
-    async with _exchange(request).uow(read_only=True) as uow:
+    async with exchange_of(request).uow(read_only=True) as uow:
         found = await datasets.list_datasets(uow)
         owners = {org.id: org.name for org in await find_organisations(uow)}
     return [{"value": str(d.id), "text": f"{owners.get(d.organisation_id, '')}: {d.name}",
-             "hint": {"text": ", ".join(_item_name(f.data_item) for f in d.fields)}} for d in found]  # fmt: skip
+             "hint": {"text": ", ".join(item_name(f.data_item) for f in d.fields)}} for d in found]  # fmt: skip
 
 
 @router.get(NEW)
 async def choose_dataset(request: Request, staff: StaffMember = Depends(staff_member)) -> Response:
     choices = await _dataset_choices(request, staff)
-    return _render(request, "exchange/admin/choose_dataset.html", {"choices": choices})
+    return render(request, "exchange/admin/choose_dataset.html", {"choices": choices})
 
 
 @router.post(NEW)
@@ -94,16 +80,11 @@ async def dataset_chosen(request: Request, staff: StaffMember = Depends(staff_me
     except ValueError:
         errors = [{"text": gettext_("Select the dataset the agreement is for"), "href": "#dataset"}]
         choices = await _dataset_choices(request, staff)
-        return _render(request, "exchange/admin/choose_dataset.html", {"choices": choices, "errors": errors}, 400)
-
-
-def _item_name(item: str) -> str:
-    names = BY_ID[item].name if item in BY_ID else {"en": item}
-    return names.get(current_language(), names["en"])
+        return render(request, "exchange/admin/choose_dataset.html", {"choices": choices, "errors": errors}, 400)
 
 
 async def _dataset(request: Request, dataset_id: uuid.UUID) -> tuple[DatasetView, str]:
-    async with _exchange(request).uow(read_only=True) as uow:
+    async with exchange_of(request).uow(read_only=True) as uow:
         found = await datasets.find(uow, dataset_id)
         owners = await find_organisations(uow, [found.organisation_id]) if found else []
     if found is None:
@@ -118,13 +99,11 @@ async def _form_page(
     dataset, provider = await _dataset(request, dataset_id)
     consumers = await _consumers(request, staff, dataset.organisation_id)
     if not consumers:
-        raise HTTPException(
-            403, gettext_(N_("You need a role in an organisation other than the provider to draft for it"))
-        )
+        raise HTTPException(403, gettext_(NOT_THE_PROVIDER))
     chosen = set(values.get("fields", []))
     context = {
         "dataset": dataset, "provider": provider, "values": values, "errors": errors,
-        "field_choices": [{"value": f.name, "text": _item_name(f.data_item),
+        "field_choices": [{"value": f.name, "text": item_name(f.data_item),
                            "hint": {"text": gettext_("Special category data") if f.special_category else f.name},
                            "checked": f.name in chosen} for f in dataset.fields],
         "consumer_choices": [{"value": str(org.id), "text": org.name,
@@ -134,7 +113,7 @@ async def _form_page(
                                  for role, name in register.ROLES.items()]
                          for party in ("consumer_role", "provider_role")},
     }  # fmt: skip
-    return _render(request, "exchange/admin/draft.html", context, status_code)
+    return render(request, "exchange/admin/draft.html", context, status_code)
 
 
 @router.get(NEW + "/{dataset_id}")
@@ -186,7 +165,7 @@ async def draft_made(request: Request, dataset_id: uuid.UUID, staff: StaffMember
         dpia_reference=values["dpia_reference"] or None, review_on=review, expires_on=expires,
         consumer_role=values["consumer_role"], provider_role=values["provider_role"],
     )  # fmt: skip
-    exchange = _exchange(request)
+    exchange = exchange_of(request)
     async with exchange.uow() as uow:
         try:
             made = await agreements.draft(uow, staff.actor, exchange.log, terms)

@@ -63,10 +63,14 @@ class HeldAnswer:
 
 
 async def suppliers(
-    exchange: ExchangeComponent, organisation_id: uuid.UUID, data_item: str, purpose: str | None = None
+    exchange: ExchangeComponent,
+    organisation_id: uuid.UUID,
+    data_item: str | tuple[str, ...],
+    purpose: str | None = None,
 ) -> list[Supplier]:
     """The active agreements naming the organisation as consumer (for `purpose`, when given) whose fields hold the
-    data item, and the field of each."""
+    data item (or any of several, read at once), and the field of each."""
+    wanted = (data_item,) if isinstance(data_item, str) else data_item
     async with exchange.uow(read_only=True) as uow:
         rows = list(await uow.session.scalars(select(Agreement).where(Agreement.consumer_id == organisation_id)))
     found = []
@@ -78,9 +82,10 @@ async def suppliers(
             continue
         agreement, dataset = terms
         for field in dataset.fields:
-            if field.name in agreement.fields and field.data_item == data_item:
+            if field.name in agreement.fields and field.data_item in wanted:
                 found.append(Supplier(agreement.id, agreement.purpose, agreement.provider, agreement.dataset,
-                                      field.name, data_item, agreement.basis, dataset.subject_schemes))  # fmt: skip
+                                      field.name, field.data_item, agreement.basis,
+                                      dataset.subject_schemes))  # fmt: skip
     return found
 
 

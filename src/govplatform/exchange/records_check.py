@@ -69,6 +69,7 @@ class RecordsDocumentCheck:
 
     def __init__(self, exchange: ExchangeComponent, directory: ServiceDirectory, service_id: uuid.UUID) -> None:
         self._exchange, self._directory, self._service_id = exchange, directory, service_id
+        self._organisation_id: uuid.UUID | None = None  # the service's, read once: a service never changes body
         self.source = "Records held by another public body, through the exchange"  # each query names which
 
     async def handles(self, kind: DocumentKind) -> bool:
@@ -98,18 +99,20 @@ class RecordsDocumentCheck:
         document = _DOCUMENTS.get(kind)
         if document is None:
             return None
-        async with self._exchange.uow(read_only=True) as uow:
-            service = await self._directory.describe(uow, self._service_id)
-        if service is None:
-            return None
+        if self._organisation_id is None:
+            async with self._exchange.uow(read_only=True) as uow:
+                service = await self._directory.describe(uow, self._service_id)
+            if service is None:
+                return None
+            self._organisation_id = service.organisation_id
         wanted = (*_PERSON, document.expiry)
         found: dict[uuid.UUID, list[Supplier]] = {}
-        for item in (*wanted, *([document.issue] if document.issue else [])):
-            for supplier in await suppliers(self._exchange, service.organisation_id, item, PURPOSE):
-                # Consent is given to a body for a service on a page; proofing is asked for by the person
-                # themselves, so an agreement on consent would refuse every lookup: it is not a route.
-                if document.scheme in supplier.schemes and supplier.basis != "consent":
-                    found.setdefault(supplier.agreement_id, []).append(supplier)
+        items = (*wanted, *([document.issue] if document.issue else []))
+        for supplier in await suppliers(self._exchange, self._organisation_id, items, PURPOSE):
+            # Consent is given to a body for a service on a page; proofing is asked for by the person
+            # themselves, so an agreement on consent would refuse every lookup: it is not a route.
+            if document.scheme in supplier.schemes and supplier.basis != "consent":
+                found.setdefault(supplier.agreement_id, []).append(supplier)
         for agreement_id, supplied in sorted(found.items(), key=lambda pair: str(pair[0])):
             fields = {supplier.data_item: supplier.field for supplier in supplied}
             if all(item in fields for item in wanted):

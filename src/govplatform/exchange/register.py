@@ -20,7 +20,6 @@ from govplatform.core.interfaces import N_, current_language, gettext_, long_dat
 from govplatform.exchange.data_items import BY_ID
 from govplatform.exchange.services.agreements import STATE_NAMES, AgreementView, basis_text
 
-STATES = STATE_NAMES
 ROLES = {"controller": N_("Controller"), "joint-controller": N_("Joint controller"), "processor": N_("Processor")}
 CSV_HEADINGS = (
     "Agreement ID", "State", "Consumer", "Consumer role", "Provider", "Provider role", "Dataset", "Data items",
@@ -29,9 +28,14 @@ CSV_HEADINGS = (
 )  # fmt: skip
 
 
+def item_name(item: str) -> str:
+    """A data item's name in the page's language (its id, for one no longer on the list)."""
+    names = BY_ID[item].name if item in BY_ID else {"en": item}
+    return names.get(current_language(), names["en"])
+
+
 def item_names(view: AgreementView) -> list[str]:
-    language = current_language()
-    return [BY_ID[item].name.get(language, BY_ID[item].name["en"]) for item in view.data_items]
+    return [item_name(item) for item in view.data_items]
 
 
 def _date(value: Any) -> str | None:
@@ -43,7 +47,7 @@ def entry(view: AgreementView) -> dict[str, Any]:
     return {
         "id": str(view.id),
         "state": view.state,
-        "state_text": gettext_(STATES[view.state]),
+        "state_text": gettext_(STATE_NAMES[view.state]),
         "consumer": {"id": str(view.consumer.id), "name": view.consumer.name, "role": view.consumer_role},
         "consumer_role_text": gettext_(ROLES[view.consumer_role]),
         "provider": {"id": str(view.provider.id), "name": view.provider.name, "role": view.provider_role},
@@ -79,8 +83,7 @@ def data_use(index: int | None, data: bytes, in_checkpoint: bool) -> dict[str, A
     if not isinstance(record, dict) or record.get("type") != "data-use":
         return None
     via = record.get("via") or {}
-    language = current_language()
-    names = [BY_ID[item].name.get(language, item) if item in BY_ID else item for item in record.get("what", [])]
+    names = [item_name(item) for item in record.get("what", [])]
     who = record.get("who", {})
     when = dt.datetime.fromisoformat(str(record.get("when", "")).replace("Z", "+00:00"))
     return {

@@ -52,8 +52,10 @@ def query(
     purpose: Annotated[str, typer.Option(help="The agreement's purpose code")],
     subject: Annotated[
         str,
-        typer.Option(help="SCHEME:VALUE, e.g. driving-licence:MORGA657054SM9IJ; - reads it from standard input, so "
-                     "a person's identifier is not kept in shell history or shown in the list of processes"),
+        typer.Option(
+            help="SCHEME:VALUE, e.g. driving-licence:MORGA657054SM9IJ; - reads it from standard input, so "
+            "a person's identifier is not kept in shell history or shown in the list of processes"
+        ),
     ],
     fields: Annotated[str, typer.Option(help="Comma-separated fields")],
     gateway_key: Annotated[str | None, typer.Option(help="Accept only answers signed by this gateway key id")] = None,
